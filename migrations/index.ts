@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122000000Foundation } from './Migration20261122000000_foundation.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
+ * vitest (TypeScript sources) and from `dist/` (compiled), and a migration cannot be silently skipped.
+ * Never edit a committed migration: add a new one.
+ */
+export const migrationsList: readonly MigrationObject[] = [
+  { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
+];

