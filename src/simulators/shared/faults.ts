@@ -22,7 +22,11 @@ export type FaultKind =
   | { readonly kind: 'insufficientBalance' }
   | { readonly kind: 'userAccountAbnormal' }
   | { readonly kind: 'forceStatus'; readonly status: ForcedRefundStatus }
-  | { readonly kind: 'badResponseSignature' }
+  | {
+      readonly kind: 'badResponseSignature';
+      /** Default 'forgedSignature'. */
+      readonly mode?: 'forgedSignature' | 'tamperedBody' | 'unknownSerial' | 'staleTimestamp';
+    }
   // notify faults
   | { readonly kind: 'duplicate'; readonly count: number }
   | { readonly kind: 'delay'; readonly ms: number }
