@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000_foundation.js';
+import { Migration20261122010000Ledger } from './Migration20261122010000_ledger.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -8,4 +9,5 @@ import { Migration20261122000000Foundation } from './Migration20261122000000_fou
  */
 export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
+  { name: 'Migration20261122010000_ledger', class: Migration20261122010000Ledger },
 ];

@@ -1,4 +1,5 @@
 import { AuditEventSchema } from '../audit/audit-event.entity.js';
+import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
 
 /** Every entity the ORM knows. Feature modules add theirs here. */
-export const ENTITIES = [AuditEventSchema] as const;
+export const ENTITIES = [AuditEventSchema, LedgerAccountSchema, JournalEntrySchema, PostingSchema] as const;

@@ -1,0 +1,36 @@
+import { defineEntity, p } from '@mikro-orm/core';
+
+/**
+ * A ledger account, unique per (code, currency): `merchant:m_42:payable` in CNY and in USD are two
+ * accounts. Cached totals are written only by the posting trigger (see the ledger migration); the
+ * non-negative rule is a CHECK on the row, so it holds under any concurrency.
+ */
+export const LedgerAccountSchema = defineEntity({
+  name: 'LedgerAccount',
+  tableName: 'ledger_account',
+  properties: {
+    id: p.bigint('bigint').primary().autoincrement(),
+    code: p.string().length(128),
+    currency: p.string().length(3),
+    type: p.string().length(16),
+    ownerKind: p.string().length(16).nullable(),
+    ownerId: p.string().length(64).nullable(),
+    nonNegative: p.boolean().default(false),
+    debitsMinor: p.bigint('bigint').default(0),
+    creditsMinor: p.bigint('bigint').default(0),
+    createdAt: p.datetime().defaultRaw('now()'),
+  },
+  uniques: [{ properties: ['code', 'currency'] }],
+  indexes: [{ properties: ['ownerKind', 'ownerId'] }],
+  checks: [
+    { name: 'ledger_account_type_check', expression: `type in ('ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE')` },
+    { name: 'ledger_account_currency_check', expression: `currency ~ '^[A-Z]{3}$'` },
+    { name: 'ledger_account_totals_check', expression: 'debits_minor >= 0 and credits_minor >= 0' },
+    {
+      name: 'ledger_account_non_negative',
+      expression: `not non_negative or (case when type in ('ASSET', 'EXPENSE') then debits_minor - credits_minor else credits_minor - debits_minor end) >= 0`,
+    },
+  ],
+});
+
+export type LedgerAccount = InstanceType<typeof LedgerAccountSchema.class>;

@@ -1,0 +1,28 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { LedgerAccountSchema } from './account.entity.js';
+import { JournalEntrySchema } from './journal-entry.entity.js';
+
+/**
+ * One leg of a journal entry. Kept narrow (bigint ids, char(1) direction) because it is the table that
+ * grows fastest. Append-only; the currency must equal the account's (checked by trigger).
+ */
+export const PostingSchema = defineEntity({
+  name: 'Posting',
+  tableName: 'posting',
+  properties: {
+    id: p.bigint('bigint').primary().autoincrement(),
+    entry: () => p.manyToOne(JournalEntrySchema).ref().deleteRule('restrict').updateRule('restrict'),
+    account: () => p.manyToOne(LedgerAccountSchema).ref().deleteRule('restrict').updateRule('restrict'),
+    /** 'D' (debit) or 'C' (credit). */
+    direction: p.string().columnType('char(1)'),
+    amountMinor: p.bigint('bigint'),
+    currency: p.string().length(3),
+  },
+  indexes: [{ properties: ['entry'] }, { properties: ['account', 'id'] }],
+  checks: [
+    { name: 'posting_amount_positive', expression: 'amount_minor > 0' },
+    { name: 'posting_direction_check', expression: `direction in ('D', 'C')` },
+  ],
+});
+
+export type Posting = InstanceType<typeof PostingSchema.class>;
