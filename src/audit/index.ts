@@ -1,0 +1,1 @@
+export { AuditEventSchema, type AuditEvent } from './audit-event.entity.js';

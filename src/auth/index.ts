@@ -1,0 +1,2 @@
+export { createTokenVerifier, signDevelopmentToken, type JwtSettings, type TokenVerifier } from './jwt.js';
+export { ALL_ROLES, BACK_OFFICE, isRole, Role, type Viewer } from './viewer.js';

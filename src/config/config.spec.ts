@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('starts on defaults for development', () => {
+    const config = loadConfig({});
+    expect(config.http.port).toBe(4000);
+    expect(config.database.url).toBeUndefined();
+    expect(config.graphql.sandbox).toBe(true);
+    expect(Object.isFrozen(config.http)).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT \("eighty"\): expected/],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT/],
+    [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL \(a value\): expected a postgres/],
+    [{ MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START/],
+    [{ JWT_HS256_SECRET: 'short' }, /^Invalid configuration: JWT_HS256_SECRET \(a value\): expected at least 32/],
+    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }, /JWT_HS256_SECRET \(unset\): expected required in production/],
+    [{ NODE_ENV: 'production', JWT_HS256_SECRET: 'x'.repeat(32) }, /DATABASE_URL \(unset\): expected required in production/],
+  ])('names the bad variable in one line: %o', (env, message) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('never echoes a secret value', () => {
+    expect(() => loadConfig({ JWT_HS256_SECRET: 'hunter2' })).toThrow(/JWT_HS256_SECRET \(a value\)/);
+    expect(() => loadConfig({ JWT_HS256_SECRET: 'hunter2' })).not.toThrow(/hunter2/);
+  });
+
+  it('turns off the sandbox and introspection in production', () => {
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', JWT_HS256_SECRET: 'x'.repeat(32) });
+    expect(config.graphql.sandbox).toBe(false);
+    expect(config.graphql.introspection).toBe(false);
+    expect(config.simulators.enabled).toBe(false);
+  });
+});

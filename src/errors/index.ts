@@ -1,0 +1,1 @@
+export { AccessError, DomainError, InputError, invariant, type ErrorCategory } from './domain-error.js';

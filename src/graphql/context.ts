@@ -1,0 +1,19 @@
+import type { Viewer } from '../auth/index.js';
+import { AccessError } from '../errors/index.js';
+import type { Logger } from '../logging/index.js';
+import type { AppServices } from './services.js';
+
+/** What every resolver receives. Built once per request in `src/http/server.ts`. */
+export interface GraphQLContext {
+  readonly requestId: string;
+  /** Null for anonymous callers; they reach only `__typename` and health checks. */
+  readonly viewer: Viewer | null;
+  readonly services: AppServices;
+  readonly logger: Logger;
+}
+
+/** The viewer, or UNAUTHENTICATED. Resolvers behind `@Authorized` can rely on it. */
+export function requireViewer(ctx: GraphQLContext): Viewer {
+  if (ctx.viewer === null) throw AccessError.unauthenticated();
+  return ctx.viewer;
+}

@@ -1,0 +1,16 @@
+export { authChecker } from './auth-checker.js';
+export {
+  connectionTypes,
+  decodeCursor,
+  encodeCursor,
+  PageArgs,
+  PageInfo,
+  pageSize,
+  toPage,
+  type Page,
+} from './connection.js';
+export { requireViewer, type GraphQLContext } from './context.js';
+export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
+export { aliasLimit, depthLimit } from './limits.js';
+export { buildGraphQLSchema, printSchemaSdl } from './schema.js';
+export type { AppServices } from './services.js';

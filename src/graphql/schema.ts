@@ -1,0 +1,24 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { authChecker } from './auth-checker.js';
+import { RESOLVERS } from './resolvers.js';
+
+let cached: Promise<GraphQLSchema> | undefined;
+
+/** The schema, built once per process from explicit decorator types. */
+export function buildGraphQLSchema(): Promise<GraphQLSchema> {
+  cached ??= buildSchema({
+    resolvers: [...RESOLVERS],
+    authChecker,
+    authMode: 'error',
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return cached;
+}
+
+/** The SDL committed in `schema/schema.graphql` (sorted, so diffs show real changes only). */
+export async function printSchemaSdl(): Promise<string> {
+  const schema = await buildGraphQLSchema();
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,9 @@
+import type { SystemService } from '../system/index.js';
+
+/**
+ * The services resolvers may call, composed in `src/main.ts`. Each feature module adds its service
+ * here (one line) and its resolvers to `src/graphql/resolvers.ts`.
+ */
+export interface AppServices {
+  readonly system: SystemService;
+}

@@ -1,0 +1,1 @@
+export { createHttpServer, type HttpServer, type HttpServerOptions, type ReadinessReport } from './server.js';

@@ -1,0 +1,1 @@
+export { JOB_SCHEMA, startJobQueue, type JobDefinition, type JobQueue } from './queue.js';

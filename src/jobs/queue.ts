@@ -1,0 +1,69 @@
+import { PgBoss, type Job, type Queue, type SendOptions, type WorkOptions } from 'pg-boss';
+import type { Logger } from '../logging/index.js';
+
+export const JOB_SCHEMA = 'pgboss';
+
+/** A job type a module contributes: its queue settings, its handler, and an optional cron schedule. */
+export interface JobDefinition<T extends object = object> {
+  readonly name: string;
+  readonly queue?: Omit<Queue, 'name'>;
+  readonly work?: WorkOptions;
+  /** Cron in Asia/Shanghai; pg-boss makes it fire once across all workers. */
+  readonly cron?: string;
+  readonly handle: (job: Job<T>) => Promise<void>;
+}
+
+export interface JobQueue {
+  readonly boss: PgBoss;
+  send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * pg-boss on the application's own PostgreSQL, so "state changed" and "job queued" can commit in one
+ * transaction (transactional outbox, no home-made queue). The api role only sends; the worker role also
+ * supervises (maintenance), runs cron schedules and works the queues.
+ */
+export async function startJobQueue(options: {
+  url: string;
+  role: 'api' | 'worker';
+  definitions: readonly JobDefinition[];
+  logger: Logger;
+  poolMax?: number;
+}): Promise<JobQueue> {
+  const log = options.logger.child({ component: 'jobs' });
+  const worker = options.role === 'worker';
+  const boss = new PgBoss({
+    connectionString: options.url,
+    schema: JOB_SCHEMA,
+    max: options.poolMax ?? 4,
+    application_name: `takeout-refunds-${options.role}`,
+    supervise: worker,
+    schedule: worker,
+    migrate: true,
+  });
+  boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+  await boss.start();
+  for (const definition of options.definitions) {
+    await boss.createQueue(definition.name, definition.queue ?? {});
+  }
+  if (worker) {
+    for (const definition of options.definitions) {
+      await boss.work<object>(definition.name, definition.work ?? {}, async (jobs) => {
+        for (const job of jobs) {
+          await definition.handle(job);
+        }
+      });
+      if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Asia/Shanghai' });
+    }
+  }
+  log.info({ role: options.role, queues: options.definitions.map((d) => d.name) }, 'job queue started');
+  return {
+    boss,
+    send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    stop: async () => {
+      await boss.stop({ graceful: true, close: true, timeout: 10_000 });
+      log.info('job queue stopped');
+    },
+  };
+}
