@@ -20,7 +20,10 @@ export type AttemptVariant = 'normal' | 'probe' | 'forged' | 'corrupt' | 'duplic
 
 export interface DeliveryAttempt {
   readonly n: number;
+  /** Simulated time of the attempt. */
   readonly at: Date;
+  /** Wall-clock time (retries are spaced in real, compressed time). */
+  readonly realAt: Date;
   readonly variant: AttemptVariant;
   readonly serial: string;
   readonly status: number | null;
@@ -154,7 +157,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
     const record: DeliveryAttempt = {
-      n: p.delivery.attempts.length + 1, at: opts.now(), variant, serial: signer.serial, status, error,
+      n: p.delivery.attempts.length + 1, at: opts.now(), realAt: new Date(started), variant, serial: signer.serial, status, error,
       acknowledged: status !== null && status >= 200 && status < 300, elapsedMs: Date.now() - started,
     };
     p.delivery.attempts.push(record);
