@@ -56,12 +56,19 @@ describe('refund', () => {
     const replay = await provider.refund(request(o, 1230n));
     expect(replay).toMatchObject({ status: 'SUCCEEDED', amountMinor: 1230n });
     expect(s.sim.fundMovements(o.refundId)).toBe(1);
-    expect(s.sim.requests('alipay.trade.refund').at(-1)?.biz).toMatchObject({ refund_amount: '12.30', out_request_no: o.refundId });
+    expect(s.sim.requests('alipay.trade.refund').at(-1)?.biz).toMatchObject({
+      refund_amount: '12.30',
+      out_request_no: o.refundId,
+    });
   });
 
   it('a stuck refund is PROCESSING and queryRefund returns null until it completes', async () => {
     const o = paid(500n);
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, fault: { kind: 'forceStatus', status: 'PROCESSING' } });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.refund',
+      id: o.refundId,
+      fault: { kind: 'forceStatus', status: 'PROCESSING' },
+    });
     expect((await provider.refund(request(o, 200n))).status).toBe('PROCESSING');
     expect(await provider.queryRefund(o)).toBeNull();
     s.sim.completeRefund(o.outTradeNo, o.refundId);
@@ -77,59 +84,100 @@ describe('refund', () => {
     ['insufficientBalance', { kind: 'insufficientBalance' }, 'INSUFFICIENT_MERCHANT_BALANCE', true],
     ['systemErrorThenSuccess', { kind: 'systemErrorThenSuccess' }, 'PROVIDER_UNAVAILABLE', true],
     ['rateLimited', { kind: 'rateLimited' }, 'RATE_LIMITED', true],
-    ['httpError 502', { kind: 'httpError', status: 502, code: 'BAD_GATEWAY', message: 'Bad Gateway' }, 'PROVIDER_UNAVAILABLE', true],
+    [
+      'httpError 502',
+      { kind: 'httpError', status: 502, code: 'BAD_GATEWAY', message: 'Bad Gateway' },
+      'PROVIDER_UNAVAILABLE',
+      true,
+    ],
     ['timeoutBeforeApply', { kind: 'timeoutBeforeApply', hangMs: 3_000 }, 'TIMEOUT', true],
-    ['ACQ.SYSTEM_ERROR', { kind: 'custom', name: 'systemError', params: { code: 'ACQ.SYSTEM_ERROR' } }, 'PROVIDER_UNAVAILABLE', true],
+    [
+      'ACQ.SYSTEM_ERROR',
+      { kind: 'custom', name: 'systemError', params: { code: 'ACQ.SYSTEM_ERROR' } },
+      'PROVIDER_UNAVAILABLE',
+      true,
+    ],
     ['userAccountAbnormal', { kind: 'userAccountAbnormal' }, 'USER_ACCOUNT_ABNORMAL', false],
-  ] as const)('fault %s → %s, and the retry with the same number succeeds exactly once', async (_name, fault, code, retryable) => {
-    const o = paid(800n);
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, fault });
-    const err = await providerError(provider.refund(request(o, 800n)));
-    expect(err.code).toBe(code);
-    expect(err.retryable).toBe(retryable);
-    expect(s.sim.fundMovements(o.refundId)).toBe(0);
-    expect(await provider.refund(request(o, 800n))).toMatchObject({ status: 'SUCCEEDED' });
-    expect(s.sim.fundMovements(o.refundId)).toBe(1);
-  });
+  ] as const)(
+    'fault %s → %s, and the retry with the same number succeeds exactly once',
+    async (_name, fault, code, retryable) => {
+      const o = paid(800n);
+      s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, fault });
+      const err = await providerError(provider.refund(request(o, 800n)));
+      expect(err.code).toBe(code);
+      expect(err.retryable).toBe(retryable);
+      expect(s.sim.fundMovements(o.refundId)).toBe(0);
+      expect(await provider.refund(request(o, 800n))).toMatchObject({ status: 'SUCCEEDED' });
+      expect(s.sim.fundMovements(o.refundId)).toBe(1);
+    },
+  );
 
   it.each([
     ['timeoutAfterApply', { kind: 'timeoutAfterApply', hangMs: 3_000 }, 'TIMEOUT', 1],
     ['connectionReset after apply', { kind: 'connectionReset', afterApply: true }, 'NETWORK', 2],
     ['badResponseSignature', { kind: 'badResponseSignature' }, 'BAD_RESPONSE_SIGNATURE', 1],
-    ['20000 after apply', { kind: 'custom', name: 'systemErrorAfterApply', params: { code: '20000' } }, 'PROVIDER_UNAVAILABLE', 1],
-  ] as const)('%s: refund already applied, retry answers fund_change=N and still SUCCEEDED', async (_name, fault, code, times) => {
-    const o = paid(800n);
-    // times: 2 for resets because urllib (under alipay-sdk) silently retries once on a socket error.
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, times, fault });
-    expect((await providerError(provider.refund(request(o, 800n)))).code).toBe(code);
-    expect(s.sim.fundMovements(o.refundId)).toBe(1);
-    expect(await provider.refund(request(o, 800n))).toMatchObject({ status: 'SUCCEEDED', amountMinor: 800n });
-    expect(s.sim.fundMovements(o.refundId)).toBe(1);
-  });
+    [
+      '20000 after apply',
+      { kind: 'custom', name: 'systemErrorAfterApply', params: { code: '20000' } },
+      'PROVIDER_UNAVAILABLE',
+      1,
+    ],
+  ] as const)(
+    '%s: refund already applied, retry answers fund_change=N and still SUCCEEDED',
+    async (_name, fault, code, times) => {
+      const o = paid(800n);
+      // times: 2 for resets because urllib (under alipay-sdk) silently retries once on a socket error.
+      s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, times, fault });
+      expect((await providerError(provider.refund(request(o, 800n)))).code).toBe(code);
+      expect(s.sim.fundMovements(o.refundId)).toBe(1);
+      expect(await provider.refund(request(o, 800n))).toMatchObject({
+        status: 'SUCCEEDED',
+        amountMinor: 800n,
+      });
+      expect(s.sim.fundMovements(o.refundId)).toBe(1);
+    },
+  );
 
-  it('connection reset before apply: NETWORK (after urllib\'s own silent retry), then the retry succeeds once', async () => {
+  it("connection reset before apply: NETWORK (after urllib's own silent retry), then the retry succeeds once", async () => {
     const o = paid(800n);
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, times: 2, fault: { kind: 'connectionReset' } });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.refund',
+      id: o.refundId,
+      times: 2,
+      fault: { kind: 'connectionReset' },
+    });
     const err = await providerError(provider.refund(request(o, 800n)));
     expect(err).toMatchObject({ code: 'NETWORK', retryable: true });
     expect(s.sim.fundMovements(o.refundId)).toBe(0);
     expect(await provider.refund(request(o, 800n))).toMatchObject({ status: 'SUCCEEDED' });
     expect(s.sim.fundMovements(o.refundId)).toBe(1);
     // Two reset attempts (ours + urllib's silent retry) and the successful third.
-    expect(s.sim.requests('alipay.trade.refund').filter((r) => r.biz['out_request_no'] === o.refundId)).toHaveLength(3);
+    expect(
+      s.sim.requests('alipay.trade.refund').filter((r) => r.biz['out_request_no'] === o.refundId),
+    ).toHaveLength(3);
   });
 
-  it('a single reset is absorbed by urllib\'s silent socket retry; the same number keeps it exactly-once', async () => {
+  it("a single reset is absorbed by urllib's silent socket retry; the same number keeps it exactly-once", async () => {
     const o = paid(800n);
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, fault: { kind: 'connectionReset', afterApply: true } });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.refund',
+      id: o.refundId,
+      fault: { kind: 'connectionReset', afterApply: true },
+    });
     expect(await provider.refund(request(o, 800n))).toMatchObject({ status: 'SUCCEEDED' });
     expect(s.sim.fundMovements(o.refundId)).toBe(1);
-    expect(s.sim.requests('alipay.trade.refund').filter((r) => r.biz['out_request_no'] === o.refundId)).toHaveLength(2);
+    expect(
+      s.sim.requests('alipay.trade.refund').filter((r) => r.biz['out_request_no'] === o.refundId),
+    ).toHaveLength(2);
   });
 
   it('latency beyond the timeout is a TIMEOUT', async () => {
     const o = paid(100n);
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: o.refundId, fault: { kind: 'latency', ms: 1_500 } });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.refund',
+      id: o.refundId,
+      fault: { kind: 'latency', ms: 1_500 },
+    });
     expect((await providerError(provider.refund(request(o, 100n)))).code).toBe('TIMEOUT');
   });
 
@@ -163,6 +211,10 @@ describe('refund', () => {
     });
     const o = paid(100n);
     const err = await providerError(wrong.refund(request(o, 100n)));
-    expect(err).toMatchObject({ code: 'AUTH_REJECTED', providerCode: 'isv.invalid-signature', retryable: false });
+    expect(err).toMatchObject({
+      code: 'AUTH_REJECTED',
+      providerCode: 'isv.invalid-signature',
+      retryable: false,
+    });
   });
 });

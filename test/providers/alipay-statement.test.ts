@@ -3,7 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/providers/payment-provider.js';
-import { createAlipayProvider, parseDetailCsv, type AlipayProvider } from '../../src/providers/alipay/index.js';
+import {
+  createAlipayProvider,
+  parseDetailCsv,
+  type AlipayProvider,
+} from '../../src/providers/alipay/index.js';
 import { createSimClock } from '../../src/simulators/shared/index.js';
 import { startAlipaySimulator, type StartedAlipaySimulator } from '../../src/simulators/alipay/index.js';
 
@@ -12,7 +16,12 @@ let s: StartedAlipaySimulator;
 let provider: AlipayProvider;
 
 beforeAll(async () => {
-  s = await startAlipaySimulator({ dataDir: mkdtempSync(join(tmpdir(), 'alipay-stmt-')), clock, timestampToleranceMs: null, feeRateBasisPoints: 60 });
+  s = await startAlipaySimulator({
+    dataDir: mkdtempSync(join(tmpdir(), 'alipay-stmt-')),
+    clock,
+    timestampToleranceMs: null,
+    feeRateBasisPoints: 60,
+  });
   provider = createAlipayProvider({
     appId: s.app.appId,
     appPrivateKeyPem: s.app.privateKeyPem,
@@ -24,7 +33,14 @@ beforeAll(async () => {
   s.sim.createPayment({ outTradeNo: 'S1', amountFen: 1230n, paidAt: '2024-05-01T01:00:00Z' });
   s.sim.createPayment({ outTradeNo: 'S2', amountFen: 10_000n, paidAt: '2024-05-01T02:00:00Z' });
   clock.set(new Date('2024-05-01T03:00:00Z'));
-  await provider.refund({ refundId: 'S2-R1', outTradeNo: 'S2', amountMinor: 2_550n, paymentTotalMinor: 10_000n, currency: 'CNY', reason: 'r' });
+  await provider.refund({
+    refundId: 'S2-R1',
+    outTradeNo: 'S2',
+    amountMinor: 2_550n,
+    paymentTotalMinor: 10_000n,
+    currency: 'CNY',
+    reason: 'r',
+  });
 });
 afterAll(async () => s.close());
 beforeEach(() => {
@@ -54,7 +70,13 @@ describe('downloadStatement', () => {
       ['S2', 10_000n],
     ]);
     const [refund] = byKind('REFUND');
-    expect(refund).toMatchObject({ outTradeNo: 'S2', refundId: 'S2-R1', amountMinor: 2_550n, providerStatus: '退款', currency: 'CNY' });
+    expect(refund).toMatchObject({
+      outTradeNo: 'S2',
+      refundId: 'S2-R1',
+      amountMinor: 2_550n,
+      providerStatus: '退款',
+      currency: 'CNY',
+    });
     expect(refund?.providerTransactionId).toMatch(/^\d{28}$/);
     expect(refund?.occurredAt.toISOString()).toBe('2024-05-01T03:00:00.000Z');
     expect(refund?.fee).toEqual({ value: 15n, scale: 2 });
@@ -116,20 +138,36 @@ describe('downloadStatement', () => {
     s.sim.faults.add({ endpoint: 'bill.download', fault: { kind: 'custom', name: 'expired' } });
     const expired = await provider.downloadStatement('2024-05-01').catch((e: unknown) => e);
     expect(expired).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', httpStatus: 404, retryable: true });
-    s.sim.faults.add({ endpoint: 'bill.download', fault: { kind: 'custom', name: 'corrupt', params: { mode: 'truncate' } } });
+    s.sim.faults.add({
+      endpoint: 'bill.download',
+      fault: { kind: 'custom', name: 'corrupt', params: { mode: 'truncate' } },
+    });
     expect(await codeOf(provider.downloadStatement('2024-05-01'))).toBe('STATEMENT_CORRUPT');
     s.sim.editStatement('2024-05-01', { corrupt: 'garbage' });
     expect(await codeOf(provider.downloadStatement('2024-05-01'))).toBe('STATEMENT_CORRUPT');
     s.sim.clearStatementEdits();
-    s.sim.faults.add({ endpoint: 'bill.download', fault: { kind: 'httpError', status: 503, code: 'X', message: 'busy' } });
+    s.sim.faults.add({
+      endpoint: 'bill.download',
+      fault: { kind: 'httpError', status: 503, code: 'X', message: 'busy' },
+    });
     expect(await codeOf(provider.downloadStatement('2024-05-01'))).toBe('PROVIDER_UNAVAILABLE');
     expect(await codeOf(provider.downloadStatement('2024-05-01'))).toBe('ok');
   });
 
   it('a download URL expires after 30 s on the simulated clock', async () => {
     const { AlipaySdk } = await import('alipay-sdk');
-    const sdk = new AlipaySdk({ appId: s.app.appId, privateKey: s.app.privateKeyPem, alipayPublicKey: s.alipayPublicKeyPem, gateway: s.gatewayUrl, camelcase: false });
-    const node = (await sdk.exec('alipay.data.dataservice.bill.downloadurl.query', { bizContent: { bill_type: 'trade', bill_date: '2024-05-01' } }, { validateSign: true })) as Record<string, string>;
+    const sdk = new AlipaySdk({
+      appId: s.app.appId,
+      privateKey: s.app.privateKeyPem,
+      alipayPublicKey: s.alipayPublicKeyPem,
+      gateway: s.gatewayUrl,
+      camelcase: false,
+    });
+    const node = (await sdk.exec(
+      'alipay.data.dataservice.bill.downloadurl.query',
+      { bizContent: { bill_type: 'trade', bill_date: '2024-05-01' } },
+      { validateSign: true },
+    )) as Record<string, string>;
     const url = node['bill_download_url'] ?? '';
     expect(url).toContain('downloadFileName=');
     clock.advance(29_000);
@@ -147,7 +185,14 @@ describe('parseDetailCsv', () => {
   const row = (type: string, amount: string, refundNo = '') =>
     `2019091622001458860513822558\t,service_1\t,${type}\t,下单测试,2019-09-16 11:07:03,2019-09-16 11:26:55,s\t,s\t,a\t,\t,*津水(602***@qq.com)\t,${amount},${amount},0.00,0.00,0.00,0.00,0.00,,0.00\t,0.00,${refundNo}\t,0.00,0.00,下单测试`;
   const file = (rows: string[], trades: string, refunds: string) =>
-    ['#支付宝业务明细查询', '#账号：[1]', header, ...rows, `#交易合计：${trades}，商家优惠共0.00元`, `#退款合计：${refunds}，商家优惠退款共0.00元`].join('\n');
+    [
+      '#支付宝业务明细查询',
+      '#账号：[1]',
+      header,
+      ...rows,
+      `#交易合计：${trades}，商家优惠共0.00元`,
+      `#退款合计：${refunds}，商家优惠退款共0.00元`,
+    ].join('\n');
 
   it('accepts LF files and a BOM, trims TAB suffixes', () => {
     const text = `\uFEFF${file([row('交易', '0.01'), row('退款', '-0.01', 're_1')], '1笔，商家实收共0.01元', '1笔，商家实收退款共-0.01元')}`;
@@ -161,6 +206,8 @@ describe('parseDetailCsv', () => {
 
   it('rejects a missing footer and an unknown business type', () => {
     expect(() => parseDetailCsv([header, row('交易', '0.01')].join('\n'))).toThrow(/footer/);
-    expect(() => parseDetailCsv(file([row('冻结', '0.01')], '0笔，商家实收共0.00元', '0笔，商家实收退款共0.00元'))).toThrow(/业务类型/);
+    expect(() =>
+      parseDetailCsv(file([row('冻结', '0.01')], '0笔，商家实收共0.00元', '0笔，商家实收退款共0.00元')),
+    ).toThrow(/业务类型/);
   });
 });

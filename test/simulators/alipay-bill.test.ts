@@ -13,12 +13,26 @@ const clock = createSimClock({ start: new Date('2024-05-02T02:00:00Z'), frozen: 
 let s: StartedAlipaySimulator;
 
 beforeAll(async () => {
-  s = await startAlipaySimulator({ dataDir: mkdtempSync(join(tmpdir(), 'alipay-bill-')), clock, timestampToleranceMs: null });
+  s = await startAlipaySimulator({
+    dataDir: mkdtempSync(join(tmpdir(), 'alipay-bill-')),
+    clock,
+    timestampToleranceMs: null,
+  });
   const sim = s.sim;
-  sim.createPayment({ outTradeNo: 'B1', amountFen: 1230n, paidAt: '2024-05-01T01:00:00Z', subject: '麻辣香锅' });
+  sim.createPayment({
+    outTradeNo: 'B1',
+    amountFen: 1230n,
+    paidAt: '2024-05-01T01:00:00Z',
+    subject: '麻辣香锅',
+  });
   sim.createPayment({ outTradeNo: 'B2', amountFen: 888n, paidAt: '2024-05-01T03:00:00Z' });
   // Created 23:59:59 on Apr 30 Beijing, paid 00:00:02 May 1 Beijing → on May 1's bill.
-  sim.createPayment({ outTradeNo: 'B3', amountFen: 500n, createdAt: '2024-04-30T15:59:59Z', paidAt: '2024-04-30T16:00:02Z' });
+  sim.createPayment({
+    outTradeNo: 'B3',
+    amountFen: 500n,
+    createdAt: '2024-04-30T15:59:59Z',
+    paidAt: '2024-04-30T16:00:02Z',
+  });
   // Paid on Apr 28, refunded May 1: the refund row lands on May 1 with an old 创建时间.
   sim.createPayment({ outTradeNo: 'B4', amountFen: 1000n, paidAt: '2024-04-28T02:00:00Z' });
   clock.set(new Date('2024-05-01T05:00:00Z'));
@@ -28,8 +42,21 @@ afterAll(async () => s.close());
 async function refundAt(outTradeNo: string, outRequestNo: string, fen: bigint, at: string): Promise<void> {
   clock.set(new Date(at));
   const { createAlipayProvider } = await import('../../src/providers/alipay/index.js');
-  const p = createAlipayProvider({ appId: s.app.appId, appPrivateKeyPem: s.app.privateKeyPem, alipayPublicKeyPem: s.alipayPublicKeyPem, gatewayUrl: s.gatewayUrl, timeoutMs: 2_000 });
-  await p.refund({ refundId: outRequestNo, outTradeNo, amountMinor: fen, paymentTotalMinor: 0n, currency: 'CNY', reason: 'r' });
+  const p = createAlipayProvider({
+    appId: s.app.appId,
+    appPrivateKeyPem: s.app.privateKeyPem,
+    alipayPublicKeyPem: s.alipayPublicKeyPem,
+    gatewayUrl: s.gatewayUrl,
+    timeoutMs: 2_000,
+  });
+  await p.refund({
+    refundId: outRequestNo,
+    outTradeNo,
+    amountMinor: fen,
+    paymentTotalMinor: 0n,
+    currency: 'CNY',
+    reason: 'r',
+  });
 }
 
 function unzipBill(zip: Buffer): { names: string[]; detail: string; summary: string; flags: number[] } {
@@ -43,7 +70,8 @@ function unzipBill(zip: Buffer): { names: string[]; detail: string; summary: str
   };
   // General-purpose flag of each local header: bit 11 (UTF-8) must be clear.
   const flags: number[] = [];
-  for (let i = 0; i < zip.length - 4; i += 1) if (zip.readUInt32LE(i) === 0x04034b50) flags.push(zip.readUInt16LE(i + 6));
+  for (let i = 0; i < zip.length - 4; i += 1)
+    if (zip.readUInt32LE(i) === 0x04034b50) flags.push(zip.readUInt16LE(i + 6));
   return { names, detail: entry('_业务明细.csv'), summary: entry('_业务明细(汇总).csv'), flags };
 }
 
@@ -66,7 +94,9 @@ describe('bill zip', () => {
     const { fileName, zip } = s.sim.buildBill('2024-05-01');
     expect(fileName).toBe(`${s.pid}0156_20240501.csv.zip`);
     const { names, detail, summary, flags } = unzipBill(zip);
-    expect(names.sort()).toEqual([`${s.pid}0156_20240501_业务明细(汇总).csv`, `${s.pid}0156_20240501_业务明细.csv`].sort());
+    expect(names.sort()).toEqual(
+      [`${s.pid}0156_20240501_业务明细(汇总).csv`, `${s.pid}0156_20240501_业务明细.csv`].sort(),
+    );
     expect(flags).toHaveLength(2);
     expect(flags.every((f) => (f & 0x800) === 0)).toBe(true);
     expect(detail.includes('\r\n')).toBe(true);
@@ -83,7 +113,7 @@ describe('bill zip', () => {
     expect(lines[4]).not.toContain('\t');
 
     const body = lines.filter((l) => l !== '' && !l.startsWith('#')).join('\n');
-    const rows = parse(body, { columns: true }) as Record<string, string>[];
+    const rows = parse<Record<string, string>>(body, { columns: true });
     expect(rows[0]?.['支付宝交易号']).toMatch(/^\d{28}\t$/);
     expect(rows[0]?.['商户订单号']).toMatch(/\t$/);
     expect(rows[0]?.['订单金额（元）']).not.toMatch(/\t/);
@@ -98,10 +128,16 @@ describe('bill zip', () => {
     expect(refunds[1]?.['创建时间']?.startsWith('2024-04-28')).toBe(true);
     expect(trades.find((r) => r['商户订单号'] === 'B3')?.['创建时间']).toBe('2024-04-30 23:59:59');
 
-    const sum = (rs: Record<string, string>[]): bigint => rs.reduce((a, r) => a + yuanToFen(r['商家实收（元）'] ?? '0'), 0n);
-    const fmt = (f: bigint): string => `${f < 0n ? '-' : ''}${(f < 0n ? -f : f) / 100n}.${String((f < 0n ? -f : f) % 100n).padStart(2, '0')}`;
-    expect(lines).toContain(`#交易合计：${trades.length}笔，商家实收共${fmt(sum(trades))}元，商家优惠共0.00元`);
-    expect(lines).toContain(`#退款合计：${refunds.length}笔，商家实收退款共${fmt(sum(refunds))}元，商家优惠退款共0.00元`);
+    const sum = (rs: Record<string, string>[]): bigint =>
+      rs.reduce((a, r) => a + yuanToFen(r['商家实收（元）'] ?? '0'), 0n);
+    const fmt = (f: bigint): string =>
+      `${f < 0n ? '-' : ''}${(f < 0n ? -f : f) / 100n}.${String((f < 0n ? -f : f) % 100n).padStart(2, '0')}`;
+    expect(lines).toContain(
+      `#交易合计：${trades.length}笔，商家实收共${fmt(sum(trades))}元，商家优惠共0.00元`,
+    );
+    expect(lines).toContain(
+      `#退款合计：${refunds.length}笔，商家实收退款共${fmt(sum(refunds))}元，商家优惠退款共0.00元`,
+    );
     expect(lines.at(-2)).toMatch(/^#导出时间：\[\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}:\d{2}\]$/);
 
     const slines = summary.split('\r\n');

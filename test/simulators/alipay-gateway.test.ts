@@ -13,7 +13,7 @@ const id = (p: string): string => `${p}${Date.now()}${(seq += 1)}`;
 
 type Node = Record<string, string | undefined>;
 const exec = async (method: string, biz: Record<string, unknown>): Promise<Node> =>
-  (await sdk.exec(method, { bizContent: biz }, { validateSign: true })) as Node;
+  sdk.exec(method, { bizContent: biz }, { validateSign: true });
 
 beforeAll(async () => {
   s = await startAlipaySimulator({ dataDir: mkdtempSync(join(tmpdir(), 'alipay-gw-')) });
@@ -33,9 +33,19 @@ function localTimestamp(d = new Date()): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-async function rawCall(params: Record<string, string>, signWith: string, tamper?: (p: Record<string, string>) => void): Promise<string> {
-  const content = Object.keys(params).sort().map((k) => `${k}=${params[k]}`).join('&');
-  const signed = { ...params, sign: createSign('RSA-SHA256').update(content, 'utf8').sign(signWith, 'base64') };
+async function rawCall(
+  params: Record<string, string>,
+  signWith: string,
+  tamper?: (p: Record<string, string>) => void,
+): Promise<string> {
+  const content = Object.keys(params)
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+  const signed = {
+    ...params,
+    sign: createSign('RSA-SHA256').update(content, 'utf8').sign(signWith, 'base64'),
+  };
   tamper?.(signed);
   const res = await fetch(s.gatewayUrl, {
     method: 'POST',
@@ -62,7 +72,9 @@ describe('request signature', () => {
   it('accepts a correctly signed request and rejects tampered, foreign-key and stale ones', async () => {
     const outTradeNo = id('SIG');
     s.sim.createPayment({ outTradeNo, amountFen: 1000n });
-    const good = JSON.parse(await rawCall(baseParams({ out_trade_no: outTradeNo }), s.app.privateKeyPem)) as Record<string, Node>;
+    const good = JSON.parse(
+      await rawCall(baseParams({ out_trade_no: outTradeNo }), s.app.privateKeyPem),
+    ) as Record<string, Node>;
     expect(good['alipay_trade_query_response']?.['code']).toBe('10000');
     expect(good['alipay_trade_query_response']?.['total_amount']).toBe('10.00');
 
@@ -73,12 +85,20 @@ describe('request signature', () => {
     expect(tampered).toContain('"code":"40002"');
 
     const { generateKeyPairSync } = await import('node:crypto');
-    const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    expect(await rawCall(baseParams({ out_trade_no: outTradeNo }), foreign)).toContain('isv.invalid-signature');
+    const foreign = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString();
+    expect(await rawCall(baseParams({ out_trade_no: outTradeNo }), foreign)).toContain(
+      'isv.invalid-signature',
+    );
 
     const stale = localTimestamp(new Date(Date.now() - 3600_000));
-    expect(await rawCall(baseParams({ out_trade_no: outTradeNo }, stale), s.app.privateKeyPem)).toContain('isv.invalid-timestamp');
-    expect(s.sim.requests('alipay.trade.query').filter((r) => !r.signatureValid).length).toBeGreaterThanOrEqual(3);
+    expect(await rawCall(baseParams({ out_trade_no: outTradeNo }, stale), s.app.privateKeyPem)).toContain(
+      'isv.invalid-timestamp',
+    );
+    expect(
+      s.sim.requests('alipay.trade.query').filter((r) => !r.signatureValid).length,
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it('answers node first, then a real 2048-bit signature over the exact node text', async () => {
@@ -88,7 +108,11 @@ describe('request signature', () => {
     const [, nodeText, sign] = m as RegExpExecArray;
     expect(sign).toHaveLength(344);
     const { createVerify } = await import('node:crypto');
-    expect(createVerify('RSA-SHA256').update(nodeText ?? '').verify(s.alipayPublicKeyPem, sign ?? '', 'base64')).toBe(true);
+    expect(
+      createVerify('RSA-SHA256')
+        .update(nodeText ?? '')
+        .verify(s.alipayPublicKeyPem, sign ?? '', 'base64'),
+    ).toBe(true);
     expect(JSON.parse(nodeText ?? '{}')).toMatchObject({ code: '40004', sub_code: 'ACQ.TRADE_NOT_EXIST' });
   });
 
@@ -102,13 +126,34 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
   it('partial refunds accumulate refund_fee; replay is fund_change=N; a discordant repeat is refused', async () => {
     const outTradeNo = id('ORD');
     s.sim.createPayment({ outTradeNo, amountFen: 888n });
-    const first = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: `${outTradeNo}-R1` });
-    expect(first).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '3.00', send_back_fee: '3.00' });
-    const second = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '1.88', out_request_no: `${outTradeNo}-R2` });
+    const first = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '3.00',
+      out_request_no: `${outTradeNo}-R1`,
+    });
+    expect(first).toMatchObject({
+      code: '10000',
+      fund_change: 'Y',
+      refund_fee: '3.00',
+      send_back_fee: '3.00',
+    });
+    const second = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.88',
+      out_request_no: `${outTradeNo}-R2`,
+    });
     expect(second).toMatchObject({ fund_change: 'Y', refund_fee: '4.88' });
-    const replay = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '3.00', out_request_no: `${outTradeNo}-R1` });
+    const replay = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '3.00',
+      out_request_no: `${outTradeNo}-R1`,
+    });
     expect(replay).toMatchObject({ code: '10000', fund_change: 'N', refund_fee: '4.88' });
-    const discordant = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '3.01', out_request_no: `${outTradeNo}-R1` });
+    const discordant = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '3.01',
+      out_request_no: `${outTradeNo}-R1`,
+    });
     expect(discordant).toMatchObject({ code: '40004', sub_code: 'ACQ.DISCORDANT_REPEAT_REQUEST' });
     expect(s.sim.fundMovements(`${outTradeNo}-R1`)).toBe(1);
     expect(s.sim.getTrade(outTradeNo)?.refundedFen).toBe(488n);
@@ -117,13 +162,29 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
   it('refuses over-refunds, closes the trade on full refund, then refuses further refunds', async () => {
     const outTradeNo = id('ORD');
     s.sim.createPayment({ outTradeNo, amountFen: 1000n });
-    await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '4.00', out_request_no: 'A' });
-    const over = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '6.01', out_request_no: 'B' });
+    await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '4.00',
+      out_request_no: 'A',
+    });
+    const over = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '6.01',
+      out_request_no: 'B',
+    });
     expect(over).toMatchObject({ code: '40004', sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
-    const rest = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '6.00', out_request_no: 'B' });
+    const rest = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '6.00',
+      out_request_no: 'B',
+    });
     expect(rest).toMatchObject({ fund_change: 'Y', refund_fee: '10.00' });
     expect(s.sim.getTrade(outTradeNo)?.status).toBe('TRADE_CLOSED');
-    const after = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '0.01', out_request_no: 'C' });
+    const after = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '0.01',
+      out_request_no: 'C',
+    });
     expect(after).toMatchObject({ sub_code: 'ACQ.TRADE_STATUS_ERROR' });
   });
 
@@ -135,23 +196,40 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
     const full = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '5.00' });
     expect(full).toMatchObject({ fund_change: 'Y', refund_fee: '5.00' });
     // The refund is keyed by out_trade_no: querying with it as out_request_no finds it.
-    const q = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: outTradeNo });
+    const q = await exec('alipay.trade.fastpay.refund.query', {
+      out_trade_no: outTradeNo,
+      out_request_no: outTradeNo,
+    });
     expect(q['refund_status']).toBe('REFUND_SUCCESS');
   });
 
   it('TRADE_NOT_EXIST, refund window (TRADE_HAS_FINISHED), frozen trade', async () => {
-    expect(await exec('alipay.trade.refund', { out_trade_no: 'missing', refund_amount: '1.00', out_request_no: 'x' })).toMatchObject({
+    expect(
+      await exec('alipay.trade.refund', {
+        out_trade_no: 'missing',
+        refund_amount: '1.00',
+        out_request_no: 'x',
+      }),
+    ).toMatchObject({
       sub_code: 'ACQ.TRADE_NOT_EXIST',
     });
     const old = id('OLD');
-    s.sim.createPayment({ outTradeNo: old, amountFen: 100n, paidAt: new Date(Date.now() - 400 * 86_400_000) });
-    expect(await exec('alipay.trade.refund', { out_trade_no: old, refund_amount: '1.00', out_request_no: 'x' })).toMatchObject({
+    s.sim.createPayment({
+      outTradeNo: old,
+      amountFen: 100n,
+      paidAt: new Date(Date.now() - 400 * 86_400_000),
+    });
+    expect(
+      await exec('alipay.trade.refund', { out_trade_no: old, refund_amount: '1.00', out_request_no: 'x' }),
+    ).toMatchObject({
       sub_code: 'ACQ.TRADE_HAS_FINISHED',
     });
     const frozen = id('FRZ');
     s.sim.createPayment({ outTradeNo: frozen, amountFen: 100n });
     s.sim.setTradeState(frozen, { frozen: true });
-    expect(await exec('alipay.trade.refund', { out_trade_no: frozen, refund_amount: '1.00', out_request_no: 'x' })).toMatchObject({
+    expect(
+      await exec('alipay.trade.refund', { out_trade_no: frozen, refund_amount: '1.00', out_request_no: 'x' }),
+    ).toMatchObject({
       sub_code: 'ACQ.REASON_TRADE_BEEN_FREEZEN',
     });
   });
@@ -159,28 +237,62 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
   it('refund query: no refund data before, REFUND_SUCCESS after; gmt_refund_pay only on request', async () => {
     const outTradeNo = id('ORD');
     s.sim.createPayment({ outTradeNo, amountFen: 300n });
-    const before = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'Q1' });
+    const before = await exec('alipay.trade.fastpay.refund.query', {
+      out_trade_no: outTradeNo,
+      out_request_no: 'Q1',
+    });
     expect(before).toMatchObject({ code: '10000', out_request_no: 'Q1' });
     expect(before['refund_status']).toBeUndefined();
     expect(before['refund_amount']).toBeUndefined();
-    await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '1.50', out_request_no: 'Q1' });
-    const plain = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'Q1' });
-    expect(plain).toMatchObject({ refund_status: 'REFUND_SUCCESS', refund_amount: '1.50', total_amount: '3.00' });
+    await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.50',
+      out_request_no: 'Q1',
+    });
+    const plain = await exec('alipay.trade.fastpay.refund.query', {
+      out_trade_no: outTradeNo,
+      out_request_no: 'Q1',
+    });
+    expect(plain).toMatchObject({
+      refund_status: 'REFUND_SUCCESS',
+      refund_amount: '1.50',
+      total_amount: '3.00',
+    });
     expect(plain['gmt_refund_pay']).toBeUndefined();
-    const withTime = await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'Q1', query_options: ['gmt_refund_pay'] });
+    const withTime = await exec('alipay.trade.fastpay.refund.query', {
+      out_trade_no: outTradeNo,
+      out_request_no: 'Q1',
+      query_options: ['gmt_refund_pay'],
+    });
     expect(withTime['gmt_refund_pay']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
   });
 
   it('processing refunds: fund_change=N, no query data, complete after the processing time', async () => {
     const outTradeNo = id('PRC');
     s.sim.createPayment({ outTradeNo, amountFen: 300n });
-    s.sim.faults.add({ endpoint: 'alipay.trade.refund', id: 'P1', fault: { kind: 'custom', name: 'stuckProcessing', params: { ms: 60_000 } } });
-    const r = await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '1.00', out_request_no: 'P1' });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.refund',
+      id: 'P1',
+      fault: { kind: 'custom', name: 'stuckProcessing', params: { ms: 60_000 } },
+    });
+    const r = await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '1.00',
+      out_request_no: 'P1',
+    });
     expect(r).toMatchObject({ code: '10000', fund_change: 'N', refund_fee: '0.00' });
-    expect((await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'P1' }))['refund_status']).toBeUndefined();
+    expect(
+      (await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'P1' }))[
+        'refund_status'
+      ],
+    ).toBeUndefined();
     expect(s.sim.fundMovements('P1')).toBe(0);
     s.sim.clock.advance(61_000);
-    expect((await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'P1' }))['refund_status']).toBe('REFUND_SUCCESS');
+    expect(
+      (await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'P1' }))[
+        'refund_status'
+      ],
+    ).toBe('REFUND_SUCCESS');
     expect(s.sim.fundMovements('P1')).toBe(1);
     s.sim.clock.advance(-61_000);
   });
@@ -194,7 +306,11 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
     });
     expect(created.status).toBe(200);
     expect(await created.json()).toMatchObject({ outTradeNo, totalFen: '1230', status: 'TRADE_SUCCESS' });
-    await exec('alipay.trade.refund', { out_trade_no: outTradeNo, refund_amount: '0.30', out_request_no: `${outTradeNo}-1` });
+    await exec('alipay.trade.refund', {
+      out_trade_no: outTradeNo,
+      refund_amount: '0.30',
+      out_request_no: `${outTradeNo}-1`,
+    });
     const moves = await (await fetch(`${s.url}/__control/refunds/${outTradeNo}-1/fund-movements`)).json();
     expect(moves).toEqual({ fundMovements: 1 });
     const fault = await fetch(`${s.url}/__control/faults`, {

@@ -70,10 +70,18 @@ beforeEach(() => {
   s.sim.faults.clear();
 });
 
-const forTrade = (outTradeNo: string): Received[] => received.filter((r) => r.form['out_trade_no'] === outTradeNo);
+const forTrade = (outTradeNo: string): Received[] =>
+  received.filter((r) => r.form['out_trade_no'] === outTradeNo);
 
 async function refund(outTradeNo: string, refundId: string, amountMinor: bigint): Promise<void> {
-  await provider.refund({ refundId, outTradeNo, amountMinor, paymentTotalMinor: 0n, currency: 'CNY', reason: '退款' });
+  await provider.refund({
+    refundId,
+    outTradeNo,
+    amountMinor,
+    paymentTotalMinor: 0n,
+    currency: 'CNY',
+    reason: '退款',
+  });
 }
 
 describe('trade_status_sync notifies', () => {
@@ -83,34 +91,60 @@ describe('trade_status_sync notifies', () => {
     await s.sim.waitForNotifies((d) => d.some((n) => n.outTradeNo === outTradeNo && n.acknowledged));
     await refund(outTradeNo, `${outTradeNo}-1`, 300n);
     await refund(outTradeNo, `${outTradeNo}-2`, 588n);
-    await s.sim.waitForNotifies((d) => d.filter((n) => n.outTradeNo === outTradeNo && n.acknowledged).length === 3);
+    await s.sim.waitForNotifies(
+      (d) => d.filter((n) => n.outTradeNo === outTradeNo && n.acknowledged).length === 3,
+    );
     const [pay, partial, full] = forTrade(outTradeNo);
-    expect(pay?.form).toMatchObject({ trade_status: 'TRADE_SUCCESS', total_amount: '8.88', notify_type: 'trade_status_sync' });
+    expect(pay?.form).toMatchObject({
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: '8.88',
+      notify_type: 'trade_status_sync',
+    });
     expect(pay?.form['refund_fee']).toBeUndefined();
-    expect(partial?.form).toMatchObject({ trade_status: 'TRADE_SUCCESS', refund_fee: '3.00', out_biz_no: `${outTradeNo}-1` });
+    expect(partial?.form).toMatchObject({
+      trade_status: 'TRADE_SUCCESS',
+      refund_fee: '3.00',
+      out_biz_no: `${outTradeNo}-1`,
+    });
     expect(partial?.form['gmt_refund']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}$/);
     expect(partial?.form['gmt_close']).toBeUndefined();
-    expect(full?.form).toMatchObject({ trade_status: 'TRADE_CLOSED', refund_fee: '8.88', out_biz_no: `${outTradeNo}-2` });
+    expect(full?.form).toMatchObject({
+      trade_status: 'TRADE_CLOSED',
+      refund_fee: '8.88',
+      out_biz_no: `${outTradeNo}-2`,
+    });
     expect(full?.form['gmt_close']).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     for (const r of [pay, partial, full]) {
       expect(r?.outcome).toBe('accepted');
       expect(Object.values(r?.form ?? {}).every((v) => v !== '')).toBe(true);
       expect(r?.form['sign_type']).toBe('RSA2');
     }
-    const events = [pay, partial, full].map((r) => provider.verifyNotification({ headers: {}, rawBody: r?.raw ?? Buffer.alloc(0) }, new Date()));
+    const events = [pay, partial, full].map((r) =>
+      provider.verifyNotification({ headers: {}, rawBody: r?.raw ?? Buffer.alloc(0) }, new Date()),
+    );
     expect(events[0]?.event).toMatchObject({ type: 'PAYMENT_SUCCEEDED', outTradeNo, amountMinor: 888n });
-    expect(events[1]).toMatchObject({ dedupeKey: `alipay:refund:${outTradeNo}-1`, event: { type: 'REFUND_STATUS', cumulativeRefundedMinor: 300n, status: 'SUCCEEDED' } });
-    expect(events[2]?.event).toMatchObject({ type: 'REFUND_STATUS', refundId: `${outTradeNo}-2`, cumulativeRefundedMinor: 888n });
+    expect(events[1]).toMatchObject({
+      dedupeKey: `alipay:refund:${outTradeNo}-1`,
+      event: { type: 'REFUND_STATUS', cumulativeRefundedMinor: 300n, status: 'SUCCEEDED' },
+    });
+    expect(events[2]?.event).toMatchObject({
+      type: 'REFUND_STATUS',
+      refundId: `${outTradeNo}-2`,
+      cumulativeRefundedMinor: 888n,
+    });
   });
 
   it('resends on the (compressed) schedule until the body is exactly "success", with a constant notify_id', async () => {
     const outTradeNo = id('R');
     let count = 0;
-    answer = (r) => (r.form['out_trade_no'] === outTradeNo && (count += 1) <= 3 ? ['SUCCESS', 'success ', 'fail'][count - 1] ?? 'fail' : null);
+    answer = (r) =>
+      r.form['out_trade_no'] === outTradeNo && (count += 1) <= 3
+        ? (['SUCCESS', 'success ', 'fail'][count - 1] ?? 'fail')
+        : null;
     s.sim.createPayment({ outTradeNo, amountFen: 100n, notifyUrl, sendNotify: true });
-    const [delivery] = (await s.sim.waitForNotifies((d) => d.some((n) => n.outTradeNo === outTradeNo && n.acknowledged))).filter(
-      (n) => n.outTradeNo === outTradeNo,
-    );
+    const [delivery] = (
+      await s.sim.waitForNotifies((d) => d.some((n) => n.outTradeNo === outTradeNo && n.acknowledged))
+    ).filter((n) => n.outTradeNo === outTradeNo);
     expect(delivery?.attempts.map((a) => a.acknowledged)).toEqual([false, false, false, true]);
     const ids = new Set(forTrade(outTradeNo).map((r) => r.form['notify_id']));
     expect(ids.size).toBe(1);
@@ -122,12 +156,19 @@ describe('trade_status_sync notifies', () => {
 
   it('verification rejects forged, tampered, foreign-app and stale notifies; "%" and "+" in subject pass (V2 check)', async () => {
     const outTradeNo = id('V');
-    s.sim.createPayment({ outTradeNo, amountFen: 1000n, notifyUrl, subject: '100% 满意 a+b=c&d', sendNotify: true });
+    s.sim.createPayment({
+      outTradeNo,
+      amountFen: 1000n,
+      notifyUrl,
+      subject: '100% 满意 a+b=c&d',
+      sendNotify: true,
+    });
     await s.sim.waitForNotifies((d) => d.some((n) => n.outTradeNo === outTradeNo && n.acknowledged));
     const good = forTrade(outTradeNo)[0];
     expect(good?.outcome).toBe('accepted');
     expect(good?.form['subject']).toBe('100% 满意 a+b=c&d');
-    const verify = (raw: Buffer, now = new Date()) => provider.verifyNotification({ headers: {}, rawBody: raw }, now);
+    const verify = (raw: Buffer, now = new Date()) =>
+      provider.verifyNotification({ headers: {}, rawBody: raw }, now);
     const codeOf = (fn: () => unknown): string => {
       try {
         fn();
@@ -143,8 +184,12 @@ describe('trade_status_sync notifies', () => {
     unsigned.delete('sign');
     expect(codeOf(() => verify(Buffer.from(unsigned.toString())))).toBe('INVALID_SIGNATURE');
     const notifyTime = new Date(Date.parse(`${good?.form['notify_time']?.replace(' ', 'T')}+08:00`));
-    expect(codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 6 * 60_000)))).toBe('STALE_TIMESTAMP');
-    expect(codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 4 * 60_000)))).toBe('accepted');
+    expect(
+      codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 6 * 60_000))),
+    ).toBe('STALE_TIMESTAMP');
+    expect(
+      codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 4 * 60_000))),
+    ).toBe('accepted');
 
     const foreignTrade = id('F');
     foreign.sim.createPayment({ outTradeNo: foreignTrade, amountFen: 100n, notifyUrl, sendNotify: true });
@@ -192,10 +237,16 @@ describe('notify faults', () => {
   it('reorder: the partial-refund notify arrives after the full-refund notify', async () => {
     const outTradeNo = id('RO');
     s.sim.createPayment({ outTradeNo, amountFen: 888n, notifyUrl });
-    s.sim.faults.add({ endpoint: 'notify.deliver', id: `${outTradeNo}-1`, fault: { kind: 'custom', name: 'reorder' } });
+    s.sim.faults.add({
+      endpoint: 'notify.deliver',
+      id: `${outTradeNo}-1`,
+      fault: { kind: 'custom', name: 'reorder' },
+    });
     await refund(outTradeNo, `${outTradeNo}-1`, 300n);
     await refund(outTradeNo, `${outTradeNo}-2`, 588n);
-    await s.sim.waitForNotifies((d) => d.filter((n) => n.outTradeNo === outTradeNo && n.acknowledged).length === 2);
+    await s.sim.waitForNotifies(
+      (d) => d.filter((n) => n.outTradeNo === outTradeNo && n.acknowledged).length === 2,
+    );
     expect(forTrade(outTradeNo).map((r) => [r.form['trade_status'], r.form['refund_fee']])).toEqual([
       ['TRADE_CLOSED', '8.88'],
       ['TRADE_SUCCESS', '3.00'],
@@ -204,7 +255,11 @@ describe('notify faults', () => {
 
   it('staleTime: a notify_time outside ±5 min is rejected, the resend with a fresh time is accepted', async () => {
     const outTradeNo = id('ST');
-    s.sim.faults.add({ endpoint: 'notify.deliver', id: outTradeNo, fault: { kind: 'custom', name: 'staleTime', params: { ms: 600_000 } } });
+    s.sim.faults.add({
+      endpoint: 'notify.deliver',
+      id: outTradeNo,
+      fault: { kind: 'custom', name: 'staleTime', params: { ms: 600_000 } },
+    });
     s.sim.createPayment({ outTradeNo, amountFen: 100n, notifyUrl, sendNotify: true });
     await s.sim.waitForNotifies((d) => d.some((n) => n.outTradeNo === outTradeNo && n.attempts.length >= 1));
     expect(forTrade(outTradeNo)[0]?.outcome).toBe('STALE_TIMESTAMP');

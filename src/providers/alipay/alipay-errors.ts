@@ -46,7 +46,8 @@ export function gatewayError(result: GatewayResult, method: string): ProviderErr
   const code = typeof result.code === 'string' ? result.code : '';
   const subCode = typeof result.sub_code === 'string' ? result.sub_code : '';
   const mapped = SUB_CODES[subCode] ?? byCode(code);
-  const message = `${method}: ${code} ${subCode} ${typeof result.sub_msg === 'string' ? result.sub_msg : ''}`.trim();
+  const message =
+    `${method}: ${code} ${subCode} ${typeof result.sub_msg === 'string' ? result.sub_msg : ''}`.trim();
   return new ProviderError(mapped, message, subCode || code);
 }
 
@@ -61,7 +62,8 @@ function causeNames(err: unknown): string {
   let names = '';
   let current: unknown = err;
   for (let i = 0; i < 5 && current instanceof Error; i += 1) {
-    names += ` ${current.name} ${current.message} ${String((current as { code?: unknown }).code ?? '')}`;
+    const code = (current as { code?: unknown }).code;
+    names += ` ${current.name} ${current.message} ${typeof code === 'string' ? code : ''}`;
     current = current.cause;
   }
   return names;
@@ -72,13 +74,15 @@ export function sdkError(err: unknown, method: string): ProviderError {
   if (err instanceof ProviderError) return err;
   const e = (err instanceof Error ? err : new Error(String(err))) as SdkErrorShape;
   const status = /status: (\d{3})/.exec(e.message)?.[1];
-  if (status) return new ProviderError('PROVIDER_UNAVAILABLE', `${method}: HTTP ${status}`, undefined, Number(status));
+  if (status)
+    return new ProviderError('PROVIDER_UNAVAILABLE', `${method}: HTTP ${status}`, undefined, Number(status));
   if (e.message.includes('验签失败')) {
     return new ProviderError('BAD_RESPONSE_SIGNATURE', `${method}: response signature invalid`);
   }
   const names = causeNames(err);
   if (/timeout|Timeout/.test(names)) return new ProviderError('TIMEOUT', `${method}: timed out`);
-  if (e.message.startsWith('HttpClient Request error')) return new ProviderError('NETWORK', `${method}: ${e.message}`);
+  if (e.message.startsWith('HttpClient Request error'))
+    return new ProviderError('NETWORK', `${method}: ${e.message}`);
   // Non-JSON or missing response node: we cannot know what happened.
   return new ProviderError('PROVIDER_UNAVAILABLE', `${method}: ${e.message.slice(0, 200)}`);
 }

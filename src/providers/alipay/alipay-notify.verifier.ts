@@ -8,7 +8,8 @@ import { parseBeijingTime, parseYuan } from './alipay-units.js';
 
 export const NOTIFY_TIME_TOLERANCE_MS = 5 * 60_000;
 
-const malformed = (why: string): ProviderError => new ProviderError('MALFORMED_NOTIFICATION', `alipay notify: ${why}`);
+const malformed = (why: string): ProviderError =>
+  new ProviderError('MALFORMED_NOTIFICATION', `alipay notify: ${why}`);
 
 function parseForm(request: InboundHttpRequest): Record<string, string> {
   const contentType = String(request.headers['content-type'] ?? '');
@@ -47,13 +48,18 @@ export function verifyAlipayNotification(
 ): VerifiedNotification {
   const form = parseForm(request);
   if (!form['sign']) throw new ProviderError('INVALID_SIGNATURE', 'alipay notify: no sign');
-  if (!sdk.checkNotifySignV2(form)) throw new ProviderError('INVALID_SIGNATURE', 'alipay notify: signature mismatch');
+  if (!sdk.checkNotifySignV2(form))
+    throw new ProviderError('INVALID_SIGNATURE', 'alipay notify: signature mismatch');
   if (form['app_id'] !== appId) throw malformed(`app_id ${form['app_id'] ?? '(none)'} is not ours`);
   const notifyTime = time(form, 'notify_time');
   if (Math.abs(now.getTime() - notifyTime.getTime()) > NOTIFY_TIME_TOLERANCE_MS) {
-    throw new ProviderError('STALE_TIMESTAMP', `alipay notify: notify_time ${form['notify_time']} outside ±5 min`);
+    throw new ProviderError(
+      'STALE_TIMESTAMP',
+      `alipay notify: notify_time ${form['notify_time']} outside ±5 min`,
+    );
   }
-  if (form['notify_type'] !== 'trade_status_sync') throw malformed(`notify_type ${form['notify_type'] ?? '(none)'}`);
+  if (form['notify_type'] !== 'trade_status_sync')
+    throw malformed(`notify_type ${form['notify_type'] ?? '(none)'}`);
   return toNotification(form);
 }
 
@@ -80,7 +86,10 @@ function toNotification(form: Readonly<Record<string, string>>): VerifiedNotific
   if ((status === 'TRADE_SUCCESS' || status === 'TRADE_CLOSED') && form['refund_fee'] !== undefined) {
     // Without out_request_no, Alipay keys a full refund by the trade (out_biz_no may then be absent).
     const refundId = form['out_biz_no'] || outTradeNo;
-    const occurredAt = parseBeijingTime(form['gmt_refund'] ?? '') ?? parseBeijingTime(form['gmt_close'] ?? '') ?? time(form, 'notify_time');
+    const occurredAt =
+      parseBeijingTime(form['gmt_refund'] ?? '') ??
+      parseBeijingTime(form['gmt_close'] ?? '') ??
+      time(form, 'notify_time');
     return {
       notifyId,
       dedupeKey: `alipay:refund:${refundId}`,

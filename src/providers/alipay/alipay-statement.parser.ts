@@ -31,7 +31,8 @@ export function extractDetailCsv(zip: Uint8Array): { name: string; text: string 
   }
   for (const [raw, data] of Object.entries(files)) {
     const name = entryName(raw);
-    if (name.endsWith('.csv') && !name.includes('汇总')) return { name, text: iconv.decode(Buffer.from(data), 'gbk') };
+    if (name.endsWith('.csv') && !name.includes('汇总'))
+      return { name, text: iconv.decode(Buffer.from(data), 'gbk') };
   }
   throw corrupt('no detail file (…_业务明细.csv) in the zip');
 }
@@ -48,8 +49,14 @@ function parseFooter(comments: readonly string[]): Footer {
   const refund = comments.map((l) => /^#退款合计：(\d+)笔，商家实收退款共(-?[\d.]+)元/.exec(l)).find(Boolean);
   const tradeSum = trade?.[2] === undefined ? null : parseYuan(trade[2]);
   const refundSum = refund?.[2] === undefined ? null : parseYuan(refund[2]);
-  if (!trade || !refund || tradeSum === null || refundSum === null) throw corrupt('footer (#交易合计/#退款合计) missing or malformed');
-  return { tradeCount: Number(trade[1]), tradeSumMinor: tradeSum, refundCount: Number(refund[1]), refundSumMinor: refundSum };
+  if (!trade || !refund || tradeSum === null || refundSum === null)
+    throw corrupt('footer (#交易合计/#退款合计) missing or malformed');
+  return {
+    tradeCount: Number(trade[1]),
+    tradeSumMinor: tradeSum,
+    refundCount: Number(refund[1]),
+    refundSumMinor: refundSum,
+  };
 }
 
 type Row = Readonly<Record<string, string>>;
@@ -96,15 +103,17 @@ export function parseDetailCsv(text: string): { lines: StatementLine[]; summary:
   });
   const header = data.shift();
   if (!header || !header.text.startsWith('支付宝交易号')) throw corrupt('header row missing');
-  const parsed = parse([header.text, ...data.map((d) => d.text)].join('\n'), {
+  const parsed = parse<Row>([header.text, ...data.map((d) => d.text)].join('\n'), {
     columns: (h: string[]) => h.map((c) => c.trim()),
     trim: true,
     // Alipay adds columns over time ⚠ and does not quote fields: tolerate both.
     relax_column_count: true,
     relax_quotes: true,
-  }) as Row[];
+  });
   // TAB suffixes: trim every field ourselves too, whatever csv-parse counts as whitespace.
-  const records = parsed.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v).trim()])));
+  const records = parsed.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v).trim()])),
+  );
   if (records.length !== data.length) throw corrupt('row count changed while parsing');
   const lines = records.map((r, i) => toLine(r, data[i]?.lineNo ?? 0));
   return { lines, summary: crossCheck(records, parseFooter(comments)) };
@@ -112,15 +121,21 @@ export function parseDetailCsv(text: string): { lines: StatementLine[]; summary:
 
 function crossCheck(records: readonly Row[], footer: Footer): StatementSummary {
   const received = (type: string): bigint[] =>
-    records.filter((r) => field(r, '业务类型') === type).map((r) => parseYuan(field(r, '商家实收（元）')) ?? 0n);
+    records
+      .filter((r) => field(r, '业务类型') === type)
+      .map((r) => parseYuan(field(r, '商家实收（元）')) ?? 0n);
   const trades = received('交易');
   const refunds = received('退款');
   const sum = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
   if (trades.length !== footer.tradeCount || sum(trades) !== footer.tradeSumMinor) {
-    throw corrupt(`#交易合计 says ${footer.tradeCount} / ${footer.tradeSumMinor}, rows give ${trades.length} / ${sum(trades)}`);
+    throw corrupt(
+      `#交易合计 says ${footer.tradeCount} / ${footer.tradeSumMinor}, rows give ${trades.length} / ${sum(trades)}`,
+    );
   }
   if (refunds.length !== footer.refundCount || sum(refunds) !== footer.refundSumMinor) {
-    throw corrupt(`#退款合计 says ${footer.refundCount} / ${footer.refundSumMinor}, rows give ${refunds.length} / ${sum(refunds)}`);
+    throw corrupt(
+      `#退款合计 says ${footer.refundCount} / ${footer.refundSumMinor}, rows give ${refunds.length} / ${sum(refunds)}`,
+    );
   }
   return {
     count: trades.length + refunds.length,

@@ -65,7 +65,7 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
   async function call(method: string, biz: Record<string, unknown>): Promise<GatewayNode> {
     let result: GatewayNode;
     try {
-      result = (await sdk.exec(method, { bizContent: biz }, { validateSign: true })) as GatewayNode;
+      result = await sdk.exec(method, { bizContent: biz }, { validateSign: true });
     } catch (err) {
       const mapped = sdkError(err, method);
       log?.warn({ method, code: mapped.code }, 'alipay call failed');
@@ -85,7 +85,8 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     // "Data returned = refunded; nothing returned = not refunded, retry with the same number."
     if (text(node, 'refund_status') !== 'REFUND_SUCCESS') return null;
     const amountMinor = parseYuan(text(node, 'refund_amount') ?? '');
-    if (amountMinor === null) throw new ProviderError('PROVIDER_UNAVAILABLE', 'refund query: missing refund_amount');
+    if (amountMinor === null)
+      throw new ProviderError('PROVIDER_UNAVAILABLE', 'refund query: missing refund_amount');
     return {
       status: 'SUCCEEDED',
       refundId: lookup.refundId,
@@ -96,7 +97,8 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
   }
 
   async function refund(request: ProviderRefundRequest): Promise<ProviderRefundResult> {
-    if (request.currency !== 'CNY') throw new ProviderError('INVALID_REQUEST', `alipay refunds are CNY, not ${request.currency}`);
+    if (request.currency !== 'CNY')
+      throw new ProviderError('INVALID_REQUEST', `alipay refunds are CNY, not ${request.currency}`);
     if (request.amountMinor <= 0n) throw new ProviderError('AMOUNT_INVALID', 'refund amount must be > 0');
     const node = await call('alipay.trade.refund', {
       out_trade_no: request.outTradeNo,
@@ -117,21 +119,35 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     }
     // fund_change=N: an idempotent replay of a done refund, or still processing. Only the query tells.
     const queried = await queryRefund(request);
-    return queried ?? { status: 'PROCESSING', refundId: request.refundId, providerRefundId: null, amountMinor: request.amountMinor, succeededAt: null };
+    return (
+      queried ?? {
+        status: 'PROCESSING',
+        refundId: request.refundId,
+        providerRefundId: null,
+        amountMinor: request.amountMinor,
+        succeededAt: null,
+      }
+    );
   }
 
   function statementMissing(billDate: string): StatementDownload {
-    const expectedBy = beijingDayStart(billDate).getTime() + 86_400_000 + (config.billExpectedAfterMs ?? 10 * 3600_000);
+    const expectedBy =
+      beijingDayStart(billDate).getTime() + 86_400_000 + (config.billExpectedAfterMs ?? 10 * 3600_000);
     return now().getTime() < expectedBy ? { status: 'NOT_READY' } : { status: 'NO_STATEMENT' };
   }
 
   async function downloadStatement(billDate: string): Promise<StatementDownload> {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(billDate)) throw new ProviderError('INVALID_REQUEST', `bad bill date ${billDate}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(billDate))
+      throw new ProviderError('INVALID_REQUEST', `bad bill date ${billDate}`);
     let node: GatewayNode;
     try {
-      node = await call('alipay.data.dataservice.bill.downloadurl.query', { bill_type: 'trade', bill_date: billDate });
+      node = await call('alipay.data.dataservice.bill.downloadurl.query', {
+        bill_type: 'trade',
+        bill_date: billDate,
+      });
     } catch (err) {
-      if (err instanceof ProviderError && err.providerCode === 'isp.bill_not_exist') return statementMissing(billDate);
+      if (err instanceof ProviderError && err.providerCode === 'isp.bill_not_exist')
+        return statementMissing(billDate);
       throw err;
     }
     const url = text(node, 'bill_download_url');
@@ -175,10 +191,19 @@ async function fetchBill(url: string, timeoutMs: number): Promise<Buffer> {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     const timeout = err instanceof Error && err.name === 'TimeoutError';
-    throw new ProviderError(timeout ? 'TIMEOUT' : 'NETWORK', `bill download: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ProviderError(
+      timeout ? 'TIMEOUT' : 'NETWORK',
+      `bill download: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const body = Buffer.from(await res.arrayBuffer());
   // An expired URL answers with an error page ⚠: ask again for a fresh URL.
-  if (res.status !== 200) throw new ProviderError('PROVIDER_UNAVAILABLE', `bill download: HTTP ${res.status}`, undefined, res.status);
+  if (res.status !== 200)
+    throw new ProviderError(
+      'PROVIDER_UNAVAILABLE',
+      `bill download: HTTP ${res.status}`,
+      undefined,
+      res.status,
+    );
   return body;
 }

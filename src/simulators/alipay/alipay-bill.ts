@@ -7,13 +7,12 @@ import { deflateSync } from 'fflate';
 import iconv from 'iconv-lite';
 import { beijingChineseDateTime, beijingDateTime, beijingDayStart, fenToYuan } from './alipay-wire.js';
 
-export type BillKind = '交易' | '退款';
-
 /** One detail row, amounts in signed fen as they appear in the file (refunds negative). */
 export interface BillRow {
   readonly tradeNo: string;
   readonly outTradeNo: string;
-  readonly kind: BillKind | string;
+  /** 交易 or 退款; any other text can be injected by statement edits. */
+  readonly kind: string;
   readonly subject: string;
   readonly createdAt: Date;
   readonly completedAt: Date;
@@ -241,6 +240,7 @@ function dosDateTime(d: Date): { dosTime: number; dosDate: number } {
   const b = new Date(d.getTime() + 8 * 3600_000);
   return {
     dosTime: (b.getUTCHours() << 11) | (b.getUTCMinutes() << 5) | (b.getUTCSeconds() >> 1),
-    dosDate: ((Math.max(b.getUTCFullYear(), 1980) - 1980) << 9) | ((b.getUTCMonth() + 1) << 5) | b.getUTCDate(),
+    dosDate:
+      ((Math.max(b.getUTCFullYear(), 1980) - 1980) << 9) | ((b.getUTCMonth() + 1) << 5) | b.getUTCDate(),
   };
 }

@@ -2,7 +2,12 @@
  * JSON control API (`/__control/...`, loopback only via listenLoopback) mirroring the typed handle,
  * for the standalone simulators process and for tools that do not share our process.
  */
-import { ControlError, createControlRouter, type ControlRouter, type FaultRuleInput } from '../shared/index.js';
+import {
+  ControlError,
+  createControlRouter,
+  type ControlRouter,
+  type FaultRuleInput,
+} from '../shared/index.js';
 import type { AlipaySimulator, CreatePaymentInput } from './alipay.simulator.js';
 import type { StatementEdit } from './alipay-statement.js';
 
@@ -33,9 +38,14 @@ export function mountAlipayControl(sim: AlipaySimulator): ControlRouter {
       return t;
     })
     .add('POST', '/payments/:outTradeNo/state', ({ params, body: b }) =>
-      sim.setTradeState(param(params, 'outTradeNo'), body<{ status?: 'TRADE_FINISHED' | 'TRADE_CLOSED'; frozen?: boolean }>(b)),
+      sim.setTradeState(
+        param(params, 'outTradeNo'),
+        body<{ status?: 'TRADE_FINISHED' | 'TRADE_CLOSED'; frozen?: boolean }>(b),
+      ),
     )
-    .add('POST', '/payments/:outTradeNo/notify', ({ params }) => sim.sendPaymentNotify(param(params, 'outTradeNo')))
+    .add('POST', '/payments/:outTradeNo/notify', ({ params }) =>
+      sim.sendPaymentNotify(param(params, 'outTradeNo')),
+    )
     .add('GET', '/refunds', () => sim.refunds())
     .add('POST', '/refunds/:outTradeNo/:outRequestNo/complete', ({ params }) =>
       sim.completeRefund(param(params, 'outTradeNo'), param(params, 'outRequestNo')),
@@ -53,7 +63,9 @@ export function mountAlipayControl(sim: AlipaySimulator): ControlRouter {
       if (!attempt) throw new ControlError(404, 'no such notify');
       return attempt;
     })
-    .add('PUT', '/bills/:day/edit', ({ params, body: b }) => sim.editStatement(param(params, 'day'), body<StatementEdit>(b)))
+    .add('PUT', '/bills/:day/edit', ({ params, body: b }) =>
+      sim.editStatement(param(params, 'day'), body<StatementEdit>(b)),
+    )
     .add('DELETE', '/bills/:day/edit', ({ params }) => sim.clearStatementEdits(param(params, 'day')))
     .add('PUT', '/bills/:day/ready-at', ({ params, body: b }) =>
       sim.setBillReadyAt(param(params, 'day'), dateOf(body<{ readyAt: unknown }>(b).readyAt, 'readyAt')),

@@ -7,7 +7,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { FaultKind, RawRequest } from '../shared/index.js';
 import type { ResponseNode } from './alipay-methods.js';
-import { parseAlipayTimestamp, rsa2Sign, rsa2Verify, serializeNode, sortedParamString } from './alipay-wire.js';
+import {
+  parseAlipayTimestamp,
+  rsa2Sign,
+  rsa2Verify,
+  serializeNode,
+  sortedParamString,
+} from './alipay-wire.js';
 
 export interface GatewaySecurity {
   readonly appId: string;
@@ -37,7 +43,8 @@ export function parseGatewayRequest(req: RawRequest): GatewayCall {
   let biz: Record<string, unknown> = {};
   try {
     const parsed: unknown = params['biz_content'] ? JSON.parse(params['biz_content']) : {};
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) biz = parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      biz = parsed as Record<string, unknown>;
   } catch {
     biz = {};
   }
@@ -51,8 +58,20 @@ function invalidArguments(subCode: string, subMsg: string): ResponseNode {
 /** Returns a refusal node when the request must not be processed. */
 export function checkRequest(call: GatewayCall, sec: GatewaySecurity): ResponseNode | null {
   const p = call.params;
-  if (!p['method']) return { code: '40001', msg: 'Missing Required Arguments', sub_code: 'isv.missing-method', sub_msg: '缺少方法名参数' };
-  if (!p['sign']) return { code: '40001', msg: 'Missing Required Arguments', sub_code: 'isv.missing-signature', sub_msg: '缺少签名参数' };
+  if (!p['method'])
+    return {
+      code: '40001',
+      msg: 'Missing Required Arguments',
+      sub_code: 'isv.missing-method',
+      sub_msg: '缺少方法名参数',
+    };
+  if (!p['sign'])
+    return {
+      code: '40001',
+      msg: 'Missing Required Arguments',
+      sub_code: 'isv.missing-signature',
+      sub_msg: '缺少签名参数',
+    };
   if (p['app_id'] !== sec.appId) return invalidArguments('isv.invalid-app-id', '无效的AppID参数');
   if (p['sign_type'] !== 'RSA2') return invalidArguments('isv.invalid-signature-type', '无效的签名类型');
   const ts = parseAlipayTimestamp(p['timestamp'] ?? '', sec.timestampZone);
@@ -86,7 +105,10 @@ export function sendGatewayResponse(
   const sign = rsa2Sign(nodeText, forge ? sec.forgeryKeyPem : sec.alipayPrivateKeyPem);
   const body = `{"${key}":${nodeText},"sign":"${sign}"}`;
   res
-    .writeHead(200, { 'content-type': 'application/json;charset=utf-8', trace_id: randomUUID().replaceAll('-', '') })
+    .writeHead(200, {
+      'content-type': 'application/json;charset=utf-8',
+      trace_id: randomUUID().replaceAll('-', ''),
+    })
     .end(body);
 }
 
@@ -108,11 +130,14 @@ export async function applyTransportFaults(
   for (const f of faults) {
     if (phase === 'before' && f.kind === 'latency') await sleep(f.ms);
     if (phase === 'before' && f.kind === 'httpError') {
-      res.writeHead(f.status, { 'content-type': 'text/html' }).end(`<html><body><h1>${f.status} ${f.message}</h1></body></html>`);
+      res
+        .writeHead(f.status, { 'content-type': 'text/html' })
+        .end(`<html><body><h1>${f.status} ${f.message}</h1></body></html>`);
       return true;
     }
     const hang =
-      (phase === 'before' && f.kind === 'timeoutBeforeApply') || (phase === 'after' && f.kind === 'timeoutAfterApply');
+      (phase === 'before' && f.kind === 'timeoutBeforeApply') ||
+      (phase === 'after' && f.kind === 'timeoutAfterApply');
     if (hang) {
       await sleep(f.hangMs ?? 30_000);
       incoming.socket.destroy();

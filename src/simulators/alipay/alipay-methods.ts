@@ -4,7 +4,14 @@
  */
 import type { FaultKind, SimClock } from '../shared/index.js';
 import type { AlipayState, SimRefund, SimTrade } from './alipay-state.js';
-import { addDays, beijingDate, beijingDateTime, beijingDayStart, fenToYuan, yuanToFen } from './alipay-wire.js';
+import {
+  addDays,
+  beijingDate,
+  beijingDateTime,
+  beijingDayStart,
+  fenToYuan,
+  yuanToFen,
+} from './alipay-wire.js';
 
 export type ResponseNode = Record<string, unknown>;
 
@@ -36,7 +43,12 @@ export function businessFailed(subCode: string, subMsg: string): ResponseNode {
 }
 
 export function unknownError(): ResponseNode {
-  return { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' };
+  return {
+    code: '20000',
+    msg: 'Service Currently Unavailable',
+    sub_code: 'isp.unknow-error',
+    sub_msg: '系统繁忙',
+  };
 }
 
 function str(biz: Readonly<Record<string, unknown>>, key: string): string | undefined {
@@ -44,7 +56,30 @@ function str(biz: Readonly<Record<string, unknown>>, key: string): string | unde
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function customFault(faults: readonly FaultKind[], name: string): Readonly<Record<string, unknown>> | undefined {
+/** A string fault parameter, or the fallback when absent or not a string. */
+export function paramText(
+  params: Readonly<Record<string, unknown>> | undefined,
+  key: string,
+  fallback: string,
+): string {
+  const v = params?.[key];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : fallback;
+}
+
+/** The `custom: subCode` fault: answer with any code/sub_code a test names. */
+export function subCodeNode(params: Readonly<Record<string, unknown>> | undefined): ResponseNode {
+  return {
+    code: paramText(params, 'code', '40004'),
+    msg: 'Business Failed',
+    sub_code: paramText(params, 'subCode', 'ACQ.SYSTEM_ERROR'),
+    sub_msg: paramText(params, 'subMsg', '模拟错误'),
+  };
+}
+
+function customFault(
+  faults: readonly FaultKind[],
+  name: string,
+): Readonly<Record<string, unknown>> | undefined {
   const f = faults.find((x) => x.kind === 'custom' && x.name === name);
   return f && f.kind === 'custom' ? (f.params ?? {}) : undefined;
 }
@@ -78,7 +113,12 @@ function tradeIdentity(trade: SimTrade): ResponseNode {
   return { trade_no: trade.tradeNo, out_trade_no: trade.outTradeNo, buyer_logon_id: trade.buyerLogonId };
 }
 
-function refundRefusal(ctx: MethodContext, trade: SimTrade, fullMode: boolean, amountFen: bigint): ResponseNode | null {
+function refundRefusal(
+  ctx: MethodContext,
+  trade: SimTrade,
+  fullMode: boolean,
+  amountFen: bigint,
+): ResponseNode | null {
   if (trade.status === 'WAIT_BUYER_PAY' || trade.status === 'TRADE_CLOSED') {
     return businessFailed('ACQ.TRADE_STATUS_ERROR', '交易状态非法');
   }
@@ -117,7 +157,8 @@ export function tradeRefund(ctx: MethodContext, biz: Readonly<Record<string, unk
   completeDueRefunds(ctx);
   const amountText = str(biz, 'refund_amount');
   const amountFen = amountText === undefined ? null : yuanToFen(amountText);
-  if (amountFen === null || amountFen <= 0n) return businessFailed('ACQ.INVALID_PARAMETER', '参数无效: refund_amount');
+  if (amountFen === null || amountFen <= 0n)
+    return businessFailed('ACQ.INVALID_PARAMETER', '参数无效: refund_amount');
   const trade = ctx.state.findTrade(str(biz, 'trade_no'), str(biz, 'out_trade_no'));
   if (!trade) return businessFailed('ACQ.TRADE_NOT_EXIST', '交易不存在');
   const fullMode = str(biz, 'out_request_no') === undefined;
@@ -136,31 +177,28 @@ export function tradeRefund(ctx: MethodContext, biz: Readonly<Record<string, unk
 
 function replayRefund(trade: SimTrade, existing: SimRefund, amountFen: bigint): ResponseNode {
   existing.calls += 1;
-  if (existing.amountFen !== amountFen) return businessFailed('ACQ.DISCORDANT_REPEAT_REQUEST', '不一致的请求');
+  if (existing.amountFen !== amountFen)
+    return businessFailed('ACQ.DISCORDANT_REPEAT_REQUEST', '不一致的请求');
   return refundSuccessNode(trade, existing, false);
 }
 
 function systemErrorNode(params: Readonly<Record<string, unknown>>): ResponseNode {
-  return params['code'] === 'ACQ.SYSTEM_ERROR' ? businessFailed('ACQ.SYSTEM_ERROR', '系统错误') : unknownError();
+  return params['code'] === 'ACQ.SYSTEM_ERROR'
+    ? businessFailed('ACQ.SYSTEM_ERROR', '系统错误')
+    : unknownError();
 }
 
 /** Faults that refuse the refund without touching state. */
 function forcedRefundFailure(faults: readonly FaultKind[]): ResponseNode | null {
   for (const f of faults) {
     if (f.kind === 'systemErrorThenSuccess') return unknownError();
-    if (f.kind === 'insufficientBalance') return businessFailed('ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足');
-    if (f.kind === 'rateLimited') return { code: '40004', msg: 'Business Failed', sub_code: 'aop.ACL-limit', sub_msg: '调用频率超限' };
+    if (f.kind === 'insufficientBalance')
+      return businessFailed('ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足');
+    if (f.kind === 'rateLimited')
+      return { code: '40004', msg: 'Business Failed', sub_code: 'aop.ACL-limit', sub_msg: '调用频率超限' };
     if (f.kind === 'userAccountAbnormal') return businessFailed('ACQ.BUYER_ERROR', '买家状态非法');
     if (f.kind === 'custom' && f.name === 'systemError') return systemErrorNode(f.params ?? {});
-    if (f.kind === 'custom' && f.name === 'subCode') {
-      const p = f.params ?? {};
-      return {
-        code: typeof p['code'] === 'string' ? p['code'] : '40004',
-        msg: 'Business Failed',
-        sub_code: String(p['subCode'] ?? 'ACQ.SYSTEM_ERROR'),
-        sub_msg: String(p['subMsg'] ?? '模拟错误'),
-      };
-    }
+    if (f.kind === 'custom' && f.name === 'subCode') return subCodeNode(f.params);
   }
   return null;
 }
@@ -173,7 +211,8 @@ function processingUntil(ctx: MethodContext): { processing: boolean; completeAt:
     const ms = typeof stuck['ms'] === 'number' ? stuck['ms'] : null;
     return { processing: true, completeAt: ms === null ? undefined : new Date(now + ms) };
   }
-  if (forced && forced.kind === 'forceStatus' && forced.status === 'PROCESSING') return { processing: true, completeAt: undefined };
+  if (forced && forced.kind === 'forceStatus' && forced.status === 'PROCESSING')
+    return { processing: true, completeAt: undefined };
   if (ctx.config.refundMode === 'processing') {
     const ms = ctx.config.processingMs;
     return { processing: true, completeAt: ms === null ? undefined : new Date(now + ms) };
@@ -181,7 +220,13 @@ function processingUntil(ctx: MethodContext): { processing: boolean; completeAt:
   return { processing: false, completeAt: undefined };
 }
 
-function createRefund(ctx: MethodContext, trade: SimTrade, outRequestNo: string, amountFen: bigint, reason: string): SimRefund {
+function createRefund(
+  ctx: MethodContext,
+  trade: SimTrade,
+  outRequestNo: string,
+  amountFen: bigint,
+  reason: string,
+): SimRefund {
   const { processing, completeAt } = processingUntil(ctx);
   const refund: SimRefund = {
     outRequestNo,
@@ -254,9 +299,20 @@ export function billDownloadUrlQuery(
   completeDueRefunds(ctx);
   const billType = str(biz, 'bill_type');
   const day = str(biz, 'bill_date');
-  if (billType !== 'trade') return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-arguments', sub_msg: 'bill_type 仅支持 trade' };
+  if (billType !== 'trade')
+    return {
+      code: '40002',
+      msg: 'Invalid Arguments',
+      sub_code: 'isv.invalid-arguments',
+      sub_msg: 'bill_type 仅支持 trade',
+    };
   if (!day || !/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(beijingDayStart(day).getTime())) {
-    return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-arguments', sub_msg: 'bill_date 格式错误' };
+    return {
+      code: '40002',
+      msg: 'Invalid Arguments',
+      sub_code: 'isv.invalid-arguments',
+      sub_msg: 'bill_date 格式错误',
+    };
   }
   const notExist = businessFailed('isp.bill_not_exist', '账单不存在');
   if (day >= beijingDate(ctx.clock.now()) || ctx.clock.now() < bills.readyAt(day)) return notExist;

@@ -177,10 +177,13 @@ export class AlipayNotifier {
 
   private later(fn: () => void, ms: number): void {
     if (this.closed) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     t.unref();
     this.timers.add(t);
   }
@@ -217,10 +220,26 @@ export class AlipayNotifier {
       const body = await res.text();
       // Only the literal 7 characters count.
       const acknowledged = res.status === 200 && body === 'success';
-      attempt = { at, notifyTime: params['notify_time'] ?? '', forged, httpStatus: res.status, responseBody: body, error: null, acknowledged };
+      attempt = {
+        at,
+        notifyTime: params['notify_time'] ?? '',
+        forged,
+        httpStatus: res.status,
+        responseBody: body,
+        error: null,
+        acknowledged,
+      };
     } catch (err) {
       const error = err instanceof Error ? err.message : String(err);
-      attempt = { at, notifyTime: params['notify_time'] ?? '', forged, httpStatus: null, responseBody: null, error, acknowledged: false };
+      attempt = {
+        at,
+        notifyTime: params['notify_time'] ?? '',
+        forged,
+        httpStatus: null,
+        responseBody: null,
+        error,
+        acknowledged: false,
+      };
     }
     pending.delivery.attempts.push(attempt);
     // A client that "accepts" our forged delivery has a bug, but that must not stop the genuine resends.

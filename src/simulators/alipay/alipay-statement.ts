@@ -20,7 +20,8 @@ export interface RowMatch {
 export interface ExtraRowInput {
   readonly tradeNo?: string;
   readonly outTradeNo: string;
-  readonly kind: '交易' | '退款' | string;
+  /** 交易 / 退款, or any other text to test unknown business types. */
+  readonly kind: string;
   readonly amountFen: FenInput;
   readonly refundNo?: string;
   readonly subject?: string;
@@ -40,7 +41,12 @@ export interface StatementEdit {
   readonly removeRows?: readonly RowMatch[];
   readonly patchRows?: readonly { readonly match: RowMatch; readonly set: RowPatch }[];
   readonly duplicateRows?: readonly RowMatch[];
-  readonly footer?: { readonly tradeCount?: number; readonly tradeReceivedFen?: FenInput; readonly refundCount?: number; readonly refundReceivedFen?: FenInput };
+  readonly footer?: {
+    readonly tradeCount?: number;
+    readonly tradeReceivedFen?: FenInput;
+    readonly refundCount?: number;
+    readonly refundReceivedFen?: FenInput;
+  };
   /** `truncate`: cut the zip in half; `garbage`: an HTML page instead of a zip. */
   readonly corrupt?: 'truncate' | 'garbage';
   readonly emptyDayMode?: 'not_exist' | 'empty_file';
@@ -121,7 +127,9 @@ function signed(kind: string, amountFen: bigint): bigint {
 
 function extraRow(input: ExtraRowInput, day: string, d: StatementDefaults): BillRow {
   const amount = BigInt(input.amountFen);
-  const completedAt = input.completedAt ? toDate(input.completedAt) : new Date(Date.parse(`${day}T12:00:00+08:00`));
+  const completedAt = input.completedAt
+    ? toDate(input.completedAt)
+    : new Date(Date.parse(`${day}T12:00:00+08:00`));
   return {
     tradeNo: input.tradeNo ?? `${day.replaceAll('-', '')}22001999${String(amount).padStart(12, '0')}`,
     outTradeNo: input.outTradeNo,
@@ -155,10 +163,17 @@ function patched(row: BillRow, set: RowPatch): BillRow {
   };
 }
 
-export function applyEdit(rows: readonly BillRow[], edit: StatementEdit | undefined, day: string, d: StatementDefaults): BillRow[] {
+export function applyEdit(
+  rows: readonly BillRow[],
+  edit: StatementEdit | undefined,
+  day: string,
+  d: StatementDefaults,
+): BillRow[] {
   if (!edit) return [...rows];
   let out = rows.filter((r) => !(edit.removeRows ?? []).some((m) => matches(r, m)));
-  out = out.map((r) => (edit.patchRows ?? []).reduce((acc, p) => (matches(acc, p.match) ? patched(acc, p.set) : acc), r));
+  out = out.map((r) =>
+    (edit.patchRows ?? []).reduce((acc, p) => (matches(acc, p.match) ? patched(acc, p.set) : acc), r),
+  );
   const dups = out.filter((r) => (edit.duplicateRows ?? []).some((m) => matches(r, m)));
   return [...out, ...dups, ...(edit.addRows ?? []).map((x) => extraRow(x, day, d))];
 }

@@ -89,7 +89,10 @@ export function parseAlipayTimestamp(text: string, zone: 'beijing' | 'local'): D
 }
 
 /** The legacy string-to-sign: sorted `k=v` of non-empty params, raw values, joined by `&`. */
-export function sortedParamString(params: Readonly<Record<string, string>>, exclude: readonly string[]): string {
+export function sortedParamString(
+  params: Readonly<Record<string, string>>,
+  exclude: readonly string[],
+): string {
   return Object.keys(params)
     .filter((k) => !exclude.includes(k) && params[k] !== undefined && params[k] !== '')
     .sort()

@@ -19,7 +19,14 @@ import {
   type SimClock,
 } from '../shared/index.js';
 import { renderBillZip } from './alipay-bill.js';
-import { applyTransportFaults, checkRequest, parseGatewayRequest, responseKey, sendGatewayResponse, type GatewaySecurity } from './alipay-gateway.js';
+import {
+  applyTransportFaults,
+  checkRequest,
+  parseGatewayRequest,
+  responseKey,
+  sendGatewayResponse,
+  type GatewaySecurity,
+} from './alipay-gateway.js';
 import {
   billDownloadUrlQuery,
   completeDueRefunds,
@@ -28,14 +35,29 @@ import {
   tradeQuery,
   tradeRefund,
   type BillAvailability,
+  paramText,
+  subCodeNode,
   type MethodContext,
   type RefundRulesConfig,
   type ResponseNode,
 } from './alipay-methods.js';
 import { AlipayNotifier, type NotifyDelivery } from './alipay-notify.js';
 import { AlipayState, type SimRefund, type SimTrade } from './alipay-state.js';
-import { applyEdit, footerFor, rowsFromState, type FenInput, type StatementEdit } from './alipay-statement.js';
-import { addDays, beijingDateTime, beijingDateTimeMs, beijingDayStart, fenToYuan, yuanToFen } from './alipay-wire.js';
+import {
+  applyEdit,
+  footerFor,
+  rowsFromState,
+  type FenInput,
+  type StatementEdit,
+} from './alipay-statement.js';
+import {
+  addDays,
+  beijingDateTime,
+  beijingDateTimeMs,
+  beijingDayStart,
+  fenToYuan,
+  yuanToFen,
+} from './alipay-wire.js';
 import { mountAlipayControl } from './alipay-control.js';
 
 export interface AlipaySimulatorOptions {
@@ -106,9 +128,24 @@ export interface RefundView {
 }
 
 export const ALIPAY_FAULT_SUPPORT: Readonly<Record<string, readonly FaultKindName[]>> = (() => {
-  const transport: FaultKindName[] = ['latency', 'timeoutAfterApply', 'timeoutBeforeApply', 'connectionReset', 'httpError', 'badResponseSignature', 'systemErrorThenSuccess', 'custom'];
+  const transport: FaultKindName[] = [
+    'latency',
+    'timeoutAfterApply',
+    'timeoutBeforeApply',
+    'connectionReset',
+    'httpError',
+    'badResponseSignature',
+    'systemErrorThenSuccess',
+    'custom',
+  ];
   return {
-    'alipay.trade.refund': [...transport, 'rateLimited', 'insufficientBalance', 'userAccountAbnormal', 'forceStatus'],
+    'alipay.trade.refund': [
+      ...transport,
+      'rateLimited',
+      'insufficientBalance',
+      'userAccountAbnormal',
+      'forceStatus',
+    ],
     'alipay.trade.fastpay.refund.query': transport,
     'alipay.trade.query': transport,
     'alipay.data.dataservice.bill.downloadurl.query': transport,
@@ -161,7 +198,8 @@ export class AlipaySimulator {
 
   createPayment(input: CreatePaymentInput): TradeView {
     const totalFen = input.amountFen !== undefined ? BigInt(input.amountFen) : yuanToFen(input.amount ?? '');
-    if (totalFen === null || totalFen <= 0n) throw new Error('createPayment: amountFen or amount (yuan) > 0 required');
+    if (totalFen === null || totalFen <= 0n)
+      throw new Error('createPayment: amountFen or amount (yuan) > 0 required');
     if (this.state.trades.has(input.outTradeNo)) throw new Error(`createPayment: ${input.outTradeNo} exists`);
     const paidAt = input.paidAt ? new Date(input.paidAt) : this.clock.now();
     const trade: SimTrade = {
@@ -249,13 +287,18 @@ export class AlipaySimulator {
   }
 
   /** Resolves once `predicate` holds for the delivery list (polling; tests only). */
-  async waitForNotifies(predicate: (d: readonly NotifyDelivery[]) => boolean, timeoutMs = 5_000): Promise<readonly NotifyDelivery[]> {
+  async waitForNotifies(
+    predicate: (d: readonly NotifyDelivery[]) => boolean,
+    timeoutMs = 5_000,
+  ): Promise<readonly NotifyDelivery[]> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
       if (predicate(this.notifies())) return this.notifies();
       await new Promise((r) => setTimeout(r, 10));
     }
-    throw new Error(`waitForNotifies timed out; deliveries: ${JSON.stringify(this.notifies().map((n) => ({ id: n.notifyId, a: n.attempts.length, ack: n.acknowledged })))}`);
+    throw new Error(
+      `waitForNotifies timed out; deliveries: ${JSON.stringify(this.notifies().map((n) => ({ id: n.notifyId, a: n.attempts.length, ack: n.acknowledged })))}`,
+    );
   }
 
   private tradeNotifyParams(t: SimTrade): Record<string, string> {
@@ -283,7 +326,9 @@ export class AlipaySimulator {
       fund_bill_list: JSON.stringify([{ amount, fundChannel: 'ALIPAYACCOUNT' }]),
     };
     // Never send empty-valued params: the Node SDK would sign them as `k=` and disagree.
-    return Object.fromEntries(Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+    return Object.fromEntries(
+      Object.entries(params).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+    );
   }
 
   private onRefundCompleted(t: SimTrade, r: SimRefund): void {
@@ -324,12 +369,17 @@ export class AlipaySimulator {
   billReadyAt(day: string): Date {
     const override = this.readyAtOverrides.get(day);
     if (override) return override;
-    return new Date(beijingDayStart(addDays(day, 1)).getTime() + (this.options.billReadyAfterMs ?? 6 * 3600_000));
+    return new Date(
+      beijingDayStart(addDays(day, 1)).getTime() + (this.options.billReadyAfterMs ?? 6 * 3600_000),
+    );
   }
 
   /** The bill zip of `day` as it would be downloaded now (edits applied). */
   buildBill(day: string): { fileName: string; zip: Buffer } {
-    const defaults = { feeRateBasisPoints: this.options.feeRateBasisPoints ?? 0, storeName: '外卖平台旗舰店' };
+    const defaults = {
+      feeRateBasisPoints: this.options.feeRateBasisPoints ?? 0,
+      storeName: '外卖平台旗舰店',
+    };
     const edit = this.edits.get(day);
     const rows = applyEdit(rowsFromState(this.state, day, defaults), edit, day, defaults);
     return renderBillZip({
@@ -355,7 +405,10 @@ export class AlipaySimulator {
 
   private issueBillUrl(day: string): string {
     const token = randomBytes(16).toString('hex');
-    this.tokens.set(token, { day, expiresAt: new Date(this.clock.now().getTime() + (this.options.billUrlTtlMs ?? 30_000)) });
+    this.tokens.set(token, {
+      day,
+      expiresAt: new Date(this.clock.now().getTime() + (this.options.billUrlTtlMs ?? 30_000)),
+    });
     const account = `${this.options.pid}0156`;
     const ymd = day.replaceAll('-', '');
     const q = new URLSearchParams({
@@ -378,19 +431,29 @@ export class AlipaySimulator {
     const expiredFault = faults.some((f) => f.kind === 'custom' && f.name === 'expired');
     if (!token || expiredFault || this.clock.now() > token.expiresAt) {
       const status = this.options.expiredDownloadStatus ?? 404;
-      res.writeHead(status, { 'content-type': 'text/html;charset=utf-8' }).end('<html><body>链接已失效，请重新获取</body></html>');
+      res
+        .writeHead(status, { 'content-type': 'text/html;charset=utf-8' })
+        .end('<html><body>链接已失效，请重新获取</body></html>');
       return;
     }
     const corruptFault = faults.find((f) => f.kind === 'custom' && f.name === 'corrupt');
-    const mode = corruptFault?.kind === 'custom' ? String(corruptFault.params?.['mode'] ?? 'truncate') : this.edits.get(token.day)?.corrupt;
+    const mode =
+      corruptFault?.kind === 'custom'
+        ? paramText(corruptFault.params, 'mode', 'truncate')
+        : this.edits.get(token.day)?.corrupt;
     const { fileName, zip } = this.buildBill(token.day);
     if (mode === 'garbage') {
-      res.writeHead(200, { 'content-type': 'text/html;charset=utf-8' }).end('<html><body>系统繁忙</body></html>');
+      res
+        .writeHead(200, { 'content-type': 'text/html;charset=utf-8' })
+        .end('<html><body>系统繁忙</body></html>');
       return;
     }
     const bytes = mode === 'truncate' ? zip.subarray(0, Math.floor(zip.length / 2)) : zip;
     res
-      .writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${fileName}"` })
+      .writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-disposition': `attachment; filename="${fileName}"`,
+      })
       .end(bytes);
   }
 
@@ -399,21 +462,45 @@ export class AlipaySimulator {
   async handleGateway(req: RawRequest, res: ServerResponse, incoming: IncomingMessage): Promise<void> {
     const call = parseGatewayRequest(req);
     const refusal = checkRequest(call, this.security);
-    this.state.requests.push({ at: this.clock.now(), method: call.method, params: call.params, biz: call.biz, signatureValid: refusal === null });
+    this.state.requests.push({
+      at: this.clock.now(),
+      method: call.method,
+      params: call.params,
+      biz: call.biz,
+      signatureValid: refusal === null,
+    });
     const key = responseKey(call.method || 'error');
     if (refusal) return sendGatewayResponse(res, key, refusal, this.security, false);
-    if (!ALIPAY_FAULT_SUPPORT[call.method] || call.method === 'bill.download' || call.method === 'notify.deliver') {
-      const node = { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-method', sub_msg: '不存在的方法名' };
+    if (
+      !ALIPAY_FAULT_SUPPORT[call.method] ||
+      call.method === 'bill.download' ||
+      call.method === 'notify.deliver'
+    ) {
+      const node = {
+        code: '40002',
+        msg: 'Invalid Arguments',
+        sub_code: 'isv.invalid-method',
+        sub_msg: '不存在的方法名',
+      };
       return sendGatewayResponse(res, 'error_response', node, this.security, false);
     }
     const faults = this.faults.take(call.method, faultId(call));
     if (await applyTransportFaults(faults, 'before', res, incoming)) return;
     const node = this.dispatch(call, faults);
     if (await applyTransportFaults(faults, 'after', res, incoming)) return;
-    sendGatewayResponse(res, key, node, this.security, faults.some((f) => f.kind === 'badResponseSignature'));
+    sendGatewayResponse(
+      res,
+      key,
+      node,
+      this.security,
+      faults.some((f) => f.kind === 'badResponseSignature'),
+    );
   }
 
-  private dispatch(call: { method: string; biz: Record<string, unknown> }, faults: MethodContext['faults']): ResponseNode {
+  private dispatch(
+    call: { method: string; biz: Record<string, unknown> },
+    faults: MethodContext['faults'],
+  ): ResponseNode {
     const ctx = this.methodContext(faults);
     switch (call.method) {
       case 'alipay.trade.refund':
@@ -444,7 +531,15 @@ export class AlipaySimulator {
   }
 
   private tradeView(t: SimTrade): TradeView {
-    return { tradeNo: t.tradeNo, outTradeNo: t.outTradeNo, totalFen: t.totalFen, refundedFen: t.refundedFen, status: t.status, frozen: t.frozen, paidAt: t.paidAt };
+    return {
+      tradeNo: t.tradeNo,
+      outTradeNo: t.outTradeNo,
+      totalFen: t.totalFen,
+      refundedFen: t.refundedFen,
+      status: t.status,
+      frozen: t.frozen,
+      paidAt: t.paidAt,
+    };
   }
 
   private refundView(r: SimRefund): RefundView {
@@ -464,11 +559,14 @@ export class AlipaySimulator {
 /** Faults on query methods that answer with an error code instead of a transport failure. */
 function genericFault(faults: MethodContext['faults']): ResponseNode | null {
   for (const f of faults) {
-    if (f.kind === 'systemErrorThenSuccess') return { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' };
-    if (f.kind === 'custom' && f.name === 'subCode') {
-      const p = f.params ?? {};
-      return { code: String(p['code'] ?? '40004'), msg: 'Business Failed', sub_code: String(p['subCode'] ?? 'ACQ.SYSTEM_ERROR'), sub_msg: String(p['subMsg'] ?? '模拟错误') };
-    }
+    if (f.kind === 'systemErrorThenSuccess')
+      return {
+        code: '20000',
+        msg: 'Service Currently Unavailable',
+        sub_code: 'isp.unknow-error',
+        sub_msg: '系统繁忙',
+      };
+    if (f.kind === 'custom' && f.name === 'subCode') return subCodeNode(f.params);
   }
   return null;
 }
@@ -504,7 +602,9 @@ function toPkcs1(pem: string): string {
   return createPrivateKey(pem).export({ type: 'pkcs1', format: 'pem' }).toString();
 }
 
-export async function startAlipaySimulator(options: AlipaySimulatorOptions = {}): Promise<StartedAlipaySimulator> {
+export async function startAlipaySimulator(
+  options: AlipaySimulatorOptions = {},
+): Promise<StartedAlipaySimulator> {
   const dataDir = join(options.dataDir ?? DEFAULT_SIMULATOR_DATA_DIR, 'alipay');
   const [app, platform, forgery] = await Promise.all([
     loadOrCreateKeyPair(dataDir, 'app'),
@@ -520,7 +620,8 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
     appPublicKeyPem: app.publicKeyPem,
     alipayPrivateKeyPem: platform.privateKeyPem,
     forgeryKeyPem: forgery.privateKeyPem,
-    timestampToleranceMs: options.timestampToleranceMs === undefined ? 15 * 60_000 : options.timestampToleranceMs,
+    timestampToleranceMs:
+      options.timestampToleranceMs === undefined ? 15 * 60_000 : options.timestampToleranceMs,
     timestampZone: options.timestampZone ?? 'local',
     escapeSlashes: options.escapeSlashes ?? true,
   };
@@ -530,7 +631,8 @@ export async function startAlipaySimulator(options: AlipaySimulatorOptions = {})
     async (req, res, incoming) => {
       if (await control.handle(req, res)) return;
       if (req.method === 'POST' && req.path === '/gateway.do') return sim.handleGateway(req, res, incoming);
-      if (req.method === 'GET' && req.path === '/downloadBillFile.resource') return sim.handleBillDownload(req, res, incoming);
+      if (req.method === 'GET' && req.path === '/downloadBillFile.resource')
+        return sim.handleBillDownload(req, res, incoming);
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     },
     { port: options.port ?? 0, onError: (err) => log.error({ err }, 'alipay simulator handler failed') },
