@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAlipaySimulator, type StartedAlipaySimulator } from '../../src/simulators/alipay/index.js';
 
 let s: StartedAlipaySimulator;
+const dataDir = mkdtempSync(join(tmpdir(), 'alipay-gw-'));
 let sdk: AlipaySdk;
 let seq = 0;
 const id = (p: string): string => `${p}${Date.now()}${(seq += 1)}`;
@@ -16,7 +17,7 @@ const exec = async (method: string, biz: Record<string, unknown>): Promise<Node>
   sdk.exec(method, { bizContent: biz }, { validateSign: true });
 
 beforeAll(async () => {
-  s = await startAlipaySimulator({ dataDir: mkdtempSync(join(tmpdir(), 'alipay-gw-')) });
+  s = await startAlipaySimulator({ dataDir });
   sdk = new AlipaySdk({
     appId: s.app.appId,
     privateKey: s.app.privateKeyPem,
@@ -319,5 +320,61 @@ describe('alipay.trade.refund rules (real SDK, validateSign)', () => {
       body: JSON.stringify({ endpoint: 'alipay.trade.refund', fault: { kind: 'nonsense' } }),
     });
     expect(fault.status).toBe(400);
+  });
+});
+
+describe('configuration and query faults', () => {
+  it('refundMode=processing: fund_change=N until processingMs has passed on the simulated clock', async () => {
+    const p = await startAlipaySimulator({ dataDir, refundMode: 'processing', processingMs: 10_000 });
+    try {
+      const psdk = new AlipaySdk({
+        appId: p.app.appId,
+        privateKey: p.app.privateKeyPem,
+        alipayPublicKey: p.alipayPublicKeyPem,
+        gateway: p.gatewayUrl,
+        camelcase: false,
+      });
+      p.sim.createPayment({ outTradeNo: 'PM1', amountFen: 100n });
+      const r = await psdk.exec(
+        'alipay.trade.refund',
+        { bizContent: { out_trade_no: 'PM1', refund_amount: '1.00', out_request_no: 'PM1-R' } },
+        { validateSign: true },
+      );
+      expect(r).toMatchObject({ code: '10000', fund_change: 'N' });
+      expect(p.sim.refunds()[0]?.status).toBe('PROCESSING');
+      p.sim.clock.advance(10_001);
+      expect(p.sim.refunds()[0]).toMatchObject({ status: 'SUCCESS', fundMovements: 1 });
+      expect(p.sim.getTrade('PM1')?.status).toBe('TRADE_CLOSED');
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('query methods: systemErrorThenSuccess answers 20000 once; custom subCode answers any code', async () => {
+    const outTradeNo = id('QF');
+    s.sim.createPayment({ outTradeNo, amountFen: 100n });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.fastpay.refund.query',
+      id: 'QF-1',
+      fault: { kind: 'systemErrorThenSuccess' },
+    });
+    expect(
+      await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'QF-1' }),
+    ).toMatchObject({
+      code: '20000',
+      sub_code: 'isp.unknow-error',
+    });
+    expect(
+      await exec('alipay.trade.fastpay.refund.query', { out_trade_no: outTradeNo, out_request_no: 'QF-1' }),
+    ).toMatchObject({ code: '10000' });
+    s.sim.faults.add({
+      endpoint: 'alipay.trade.query',
+      id: outTradeNo,
+      fault: { kind: 'custom', name: 'subCode', params: { code: '40004', subCode: 'ACQ.SYSTEM_ERROR' } },
+    });
+    expect(await exec('alipay.trade.query', { out_trade_no: outTradeNo })).toMatchObject({
+      sub_code: 'ACQ.SYSTEM_ERROR',
+    });
+    expect(s.sim.faults.history().filter((h) => h.id === outTradeNo || h.id === 'QF-1')).toHaveLength(2);
   });
 });
