@@ -1,0 +1,79 @@
+import { LedgerError } from './ledger.errors.js';
+
+/**
+ * The chart of accounts of DESIGN.md §3. An account is identified by (code, currency): the code never
+ * embeds the currency, so `merchant:m_42:payable` exists once per currency it has seen.
+ */
+export type AccountType = 'ASSET' | 'LIABILITY' | 'EQUITY' | 'REVENUE' | 'EXPENSE';
+export const ACCOUNT_TYPES: readonly AccountType[] = ['ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE'];
+
+export type Direction = 'DEBIT' | 'CREDIT';
+
+/** Whose account it is; matches the viewer role that may read it. Platform accounts have no owner. */
+export type OwnerKind = 'MERCHANT' | 'RIDER' | 'CUSTOMER';
+
+export type ProviderName = 'wechatpay' | 'alipay';
+export const PROVIDERS: readonly ProviderName[] = ['wechatpay', 'alipay'];
+
+export interface AccountSpec {
+  readonly code: string;
+  readonly type: AccountType;
+  readonly ownerKind: OwnerKind | null;
+  readonly ownerId: string | null;
+  /** The database refuses any posting that would take the normal-side balance below zero. */
+  readonly nonNegative: boolean;
+}
+
+export const accountCodes = {
+  providerClearing: (provider: ProviderName) => `provider:${provider}:clearing`,
+  merchantPayable: (merchantId: string) => `merchant:${ownerId(merchantId)}:payable`,
+  riderPayable: (riderId: string) => `rider:${ownerId(riderId)}:payable`,
+  platformCommission: () => 'platform:commission',
+  refundsInFlight: (provider: ProviderName) => `refunds:${provider}:in_flight`,
+  platformCompensation: () => 'platform:compensation',
+  customerCoupons: (customerId: string) => `customer:${ownerId(customerId)}:coupons`,
+  reconSuspense: (provider: ProviderName) => `recon:${provider}:suspense`,
+} as const;
+
+const OWNER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const PROVIDER = '(wechatpay|alipay)';
+const OWNER = '([A-Za-z0-9_-]{1,64})';
+
+/**
+ * Pattern → account properties. In-flight refunds and customer coupons can never be negative (a refund
+ * cannot settle before it is approved; a coupon cannot be spent twice); clearing and payables can,
+ * because payouts and provider fees are outside this ledger for now.
+ */
+const CHART: readonly { pattern: RegExp; type: AccountType; ownerKind: OwnerKind | null; nonNegative: boolean }[] = [
+  { pattern: new RegExp(`^provider:${PROVIDER}:clearing$`), type: 'ASSET', ownerKind: null, nonNegative: false },
+  { pattern: new RegExp(`^merchant:${OWNER}:payable$`), type: 'LIABILITY', ownerKind: 'MERCHANT', nonNegative: false },
+  { pattern: new RegExp(`^rider:${OWNER}:payable$`), type: 'LIABILITY', ownerKind: 'RIDER', nonNegative: false },
+  { pattern: /^platform:commission$/, type: 'REVENUE', ownerKind: null, nonNegative: false },
+  { pattern: new RegExp(`^refunds:${PROVIDER}:in_flight$`), type: 'LIABILITY', ownerKind: null, nonNegative: true },
+  { pattern: /^platform:compensation$/, type: 'EXPENSE', ownerKind: null, nonNegative: false },
+  { pattern: new RegExp(`^customer:${OWNER}:coupons$`), type: 'LIABILITY', ownerKind: 'CUSTOMER', nonNegative: true },
+  { pattern: new RegExp(`^recon:${PROVIDER}:suspense$`), type: 'ASSET', ownerKind: null, nonNegative: false },
+];
+
+/** What the chart says about a code; UNKNOWN_ACCOUNT_CODE for anything it does not list. */
+export function accountSpec(code: string): AccountSpec {
+  for (const rule of CHART) {
+    const match = rule.pattern.exec(code);
+    if (match === null) continue;
+    const owner = rule.ownerKind === null ? null : (match[1] ?? null);
+    return { code, type: rule.type, ownerKind: rule.ownerKind, ownerId: owner, nonNegative: rule.nonNegative };
+  }
+  throw new LedgerError('UNKNOWN_ACCOUNT_CODE', `${JSON.stringify(code.slice(0, 140))} is not in the chart of accounts`);
+}
+
+/** The side that increases the account: debit for assets and expenses, credit otherwise. */
+export function normalSide(type: AccountType): Direction {
+  return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
+}
+
+function ownerId(id: string): string {
+  if (!OWNER_ID.test(id)) {
+    throw new LedgerError('UNKNOWN_ACCOUNT_CODE', 'owner ids are 1–64 characters of [A-Za-z0-9_-]');
+  }
+  return id;
+}

@@ -1,0 +1,47 @@
+export {
+  ACCOUNT_TYPES,
+  PROVIDERS,
+  accountCodes,
+  accountSpec,
+  normalSide,
+  type AccountSpec,
+  type AccountType,
+  type Direction,
+  type OwnerKind,
+  type ProviderName,
+} from './chart-of-accounts.js';
+export { ALL_ACCOUNTS, assertMayRead, ledgerScopeFor, type LedgerScope } from './ledger.access.js';
+export { LedgerError, type LedgerErrorCode } from './ledger.errors.js';
+export {
+  appealCostMove,
+  couponCompensation,
+  liableAccount,
+  paymentCaptured,
+  reconciliationAdjustment,
+  refundApproved,
+  refundReleased,
+  refundSucceeded,
+  type AppealCostMove,
+  type CouponCompensation,
+  type LiableParty,
+  type LiableShare,
+  type PaymentCaptured,
+  type ReconciliationAdjustment,
+  type RefundMovement,
+} from './ledger.events.js';
+export {
+  ENTRY_KINDS,
+  type AccountView,
+  type EntryInput,
+  type EntryKind,
+  type EntryReference,
+  type EntryView,
+  type PostingInput,
+  type PostingView,
+  type PostResult,
+  type StatementLine,
+  type TrialBalanceLine,
+} from './ledger.model.js';
+export type { AccountFilter, CachedBalanceMismatch, EntryFilter, PageRequest, Slice } from './ledger.queries.js';
+export { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
+export { LedgerService, type LedgerWriter, type PostOptions, type ReverseOptions } from './ledger.service.js';

@@ -1,0 +1,239 @@
+import { InputError } from '../errors/index.js';
+import type { Money } from '../money/index.js';
+import { normalSide, type AccountType, type OwnerKind } from './chart-of-accounts.js';
+import { assertMayRead, type LedgerScope } from './ledger.access.js';
+import { LedgerError } from './ledger.errors.js';
+import type { AccountView, EntryView, PostingView, StatementLine, TrialBalanceLine } from './ledger.model.js';
+import {
+  ACCOUNT_COLUMNS,
+  big,
+  date,
+  direction,
+  ENTRY_COLUMNS,
+  toAccountView,
+  toEntryView,
+  toPostingView,
+  type AccountRow,
+  type EntryRow,
+  type PostingRow,
+  type Sql,
+} from './ledger.sql.js';
+
+/** Keyset page request: `afterId` comes from the previous page's last item. */
+export interface PageRequest {
+  readonly first: number;
+  readonly afterId: string | null;
+}
+
+export interface Slice<T> {
+  readonly items: readonly T[];
+  readonly hasNextPage: boolean;
+}
+
+export interface AccountFilter {
+  readonly ownerKind?: OwnerKind | null;
+  readonly ownerId?: string | null;
+  readonly type?: AccountType | null;
+  readonly currency?: string | null;
+}
+
+export interface EntryFilter {
+  readonly referenceType?: string | null;
+  readonly referenceId?: string | null;
+  /** Entries touching this account (code + currency). */
+  readonly account?: { readonly code: string; readonly currency: string } | null;
+  readonly from?: Date | null;
+  readonly to?: Date | null;
+}
+
+export interface CachedBalanceMismatch {
+  readonly accountId: string;
+  readonly cached: { debits: bigint; credits: bigint };
+  readonly posted: { debits: bigint; credits: bigint };
+}
+
+const ID = /^[1-9][0-9]{0,18}$/;
+
+/** Read side of the ledger: accounts, entries, statements, trial balance. Reads never lock. */
+export class LedgerQueries {
+  constructor(private readonly reader: Sql) {}
+
+  async findAccount(code: string, currency: string, scope: LedgerScope = { kind: 'ALL' }): Promise<AccountView | null> {
+    assertMayRead(scope, code);
+    const rows = await this.reader.rows<AccountRow>(
+      `select ${ACCOUNT_COLUMNS} from ledger_account a where a.code = $1 and a.currency = $2`,
+      [code, currency],
+    );
+    return rows[0] === undefined ? null : toAccountView(rows[0]);
+  }
+
+  /** Normal-side balance; zero for an account that has never been used. */
+  async balanceOf(code: string, currency: string): Promise<Money> {
+    return (await this.findAccount(code, currency))?.balance ?? { amountMinor: 0n, currency };
+  }
+
+  async listAccounts(scope: LedgerScope, filter: AccountFilter, page: PageRequest): Promise<Slice<AccountView>> {
+    const params: unknown[] = [];
+    const $ = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    const owner = scope.kind === 'OWNER' ? scope : filter;
+    if (owner.ownerKind) where.push(`a.owner_kind = ${$(owner.ownerKind)}`);
+    if (owner.ownerId) where.push(`a.owner_id = ${$(owner.ownerId)}`);
+    if (filter.type) where.push(`a.type = ${$(filter.type)}`);
+    if (filter.currency) where.push(`a.currency = ${$(filter.currency)}`);
+    if (page.afterId !== null) where.push(`a.id > ${$(cursorId(page.afterId))}`);
+    const rows = await this.reader.rows<AccountRow>(
+      `select ${ACCOUNT_COLUMNS} from ledger_account a ${whereClause(where)} order by a.id limit ${$(page.first + 1)}`,
+      params,
+    );
+    return slice(rows.map(toAccountView), page.first);
+  }
+
+  /** Newest first. Owners see only entries touching their accounts, and only those postings. */
+  async listEntries(scope: LedgerScope, filter: EntryFilter, page: PageRequest): Promise<Slice<EntryView>> {
+    const params: unknown[] = [];
+    const $ = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    const touches = (condition: string) =>
+      `exists (select 1 from posting p join ledger_account a on a.id = p.account_id where p.entry_id = e.id and ${condition})`;
+    if (filter.referenceType) where.push(`e.reference_type = ${$(filter.referenceType)}`);
+    if (filter.referenceId) where.push(`e.reference_id = ${$(filter.referenceId)}`);
+    if (filter.from) where.push(`e.created_at >= ${$(filter.from)}`);
+    if (filter.to) where.push(`e.created_at < ${$(filter.to)}`);
+    if (page.afterId !== null) where.push(`e.id < ${$(cursorId(page.afterId))}`);
+    if (filter.account) {
+      assertMayRead(scope, filter.account.code);
+      where.push(touches(`a.code = ${$(filter.account.code)} and a.currency = ${$(filter.account.currency)}`));
+    }
+    if (scope.kind === 'OWNER') {
+      where.push(touches(`a.owner_kind = ${$(scope.ownerKind)} and a.owner_id = ${$(scope.ownerId)}`));
+    }
+    const rows = await this.reader.rows<EntryRow>(
+      `select ${ENTRY_COLUMNS} from journal_entry e ${whereClause(where)} order by e.id desc limit ${$(page.first + 1)}`,
+      params,
+    );
+    const visible = rows.slice(0, page.first);
+    const postings = await this.postingsOf(this.reader, visible.map((r) => String(r.id)), scope);
+    const byEntry = new Map<string, PostingView[]>();
+    for (const p of postings) byEntry.set(p.entryId, [...(byEntry.get(p.entryId) ?? []), p]);
+    return {
+      items: visible.map((r) => toEntryView(r, byEntry.get(String(r.id)) ?? [])),
+      hasNextPage: rows.length > page.first,
+    };
+  }
+
+  async getEntry(entryId: string): Promise<EntryView | null> {
+    if (!ID.test(entryId)) return null;
+    const rows = await this.reader.rows<EntryRow>(`select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`, [entryId]);
+    return rows[0] === undefined ? null : toEntryView(rows[0], await this.postingsOf(this.reader, [entryId]));
+  }
+
+  /** Postings of one account in order, each with the normal-side balance right after it. */
+  async statement(scope: LedgerScope, code: string, currency: string, page: PageRequest): Promise<Slice<StatementLine>> {
+    const account = await this.findAccount(code, currency, scope);
+    if (account === null) throw new LedgerError('ACCOUNT_NOT_FOUND', `no ${currency} account ${code}`);
+    const sign = normalSide(account.type) === 'DEBIT' ? 'D' : 'C';
+    const after = page.afterId === null ? '0' : cursorId(page.afterId);
+    const rows = await this.reader.rows<StatementRow>(
+      `select p.id, p.entry_id, p.direction, p.amount_minor, e.kind, e.reference_type, e.reference_id, e.created_at,
+              (select coalesce(sum(case when q.direction = $2 then q.amount_minor else -q.amount_minor end), 0)
+                 from posting q where q.account_id = $1 and q.id <= $3)
+              + sum(case when p.direction = $2 then p.amount_minor else -p.amount_minor end) over (order by p.id) as running
+         from posting p join journal_entry e on e.id = p.entry_id
+        where p.account_id = $1 and p.id > $3
+        order by p.id limit $4`,
+      [account.id, sign, after, page.first + 1],
+    );
+    return slice(
+      rows.map((r) => ({
+        postingId: String(r.id),
+        entryId: String(r.entry_id),
+        entryKind: r.kind,
+        reference: { type: r.reference_type, id: r.reference_id },
+        createdAt: date(r.created_at),
+        direction: direction(r.direction),
+        amount: { amountMinor: big(r.amount_minor), currency },
+        runningBalance: { amountMinor: big(r.running), currency },
+      })),
+      page.first,
+    );
+  }
+
+  /** Per currency, over every account: total debits, total credits, and whether they are equal. */
+  async trialBalance(): Promise<TrialBalanceLine[]> {
+    const rows = await this.reader.rows<{ currency: string; debits: unknown; credits: unknown }>(
+      `select currency, sum(debits_minor) as debits, sum(credits_minor) as credits
+         from ledger_account group by currency order by currency`,
+    );
+    return rows.map((r) => {
+      const debits = big(r.debits);
+      const credits = big(r.credits);
+      return {
+        currency: r.currency,
+        totalDebits: { amountMinor: debits, currency: r.currency },
+        totalCredits: { amountMinor: credits, currency: r.currency },
+        balanced: debits === credits,
+      };
+    });
+  }
+
+  /** Accounts whose cached totals differ from the sum of their postings (should always be empty). */
+  async cachedBalanceMismatches(): Promise<CachedBalanceMismatch[]> {
+    const rows = await this.reader.rows<Record<string, unknown>>(
+      `select a.id, a.debits_minor, a.credits_minor, coalesce(s.debits, 0) as posted_debits, coalesce(s.credits, 0) as posted_credits
+         from ledger_account a
+         left join (select account_id,
+                           sum(amount_minor) filter (where direction = 'D') as debits,
+                           sum(amount_minor) filter (where direction = 'C') as credits
+                      from posting group by account_id) s on s.account_id = a.id
+        where a.debits_minor <> coalesce(s.debits, 0) or a.credits_minor <> coalesce(s.credits, 0)`,
+    );
+    return rows.map((r) => ({
+      accountId: String(r['id']),
+      cached: { debits: big(r['debits_minor']), credits: big(r['credits_minor']) },
+      posted: { debits: big(r['posted_debits']), credits: big(r['posted_credits']) },
+    }));
+  }
+
+  protected async postingsOf(
+    sql: Sql,
+    entryIds: readonly string[],
+    scope: LedgerScope = { kind: 'ALL' },
+  ): Promise<(PostingView & { entryId: string })[]> {
+    if (entryIds.length === 0) return [];
+    const ownerOnly = scope.kind === 'OWNER';
+    const rows = await sql.rows<PostingRow>(
+      `select p.id, p.entry_id, p.account_id, a.code, p.direction, p.amount_minor, p.currency
+         from posting p join ledger_account a on a.id = p.account_id
+        where p.entry_id = any($1::bigint[]) ${ownerOnly ? 'and a.owner_kind = $2 and a.owner_id = $3' : ''}
+        order by p.id`,
+      ownerOnly ? [entryIds, scope.ownerKind, scope.ownerId] : [entryIds],
+    );
+    return rows.map((r) => ({ ...toPostingView(r), entryId: String(r.entry_id) }));
+  }
+}
+
+interface StatementRow {
+  id: unknown;
+  entry_id: unknown;
+  direction: string;
+  amount_minor: unknown;
+  kind: StatementLine['entryKind'];
+  reference_type: string;
+  reference_id: string;
+  created_at: unknown;
+  running: unknown;
+}
+
+function whereClause(where: readonly string[]): string {
+  return where.length === 0 ? '' : `where ${where.join(' and ')}`;
+}
+
+function slice<T>(rows: readonly T[], first: number): Slice<T> {
+  return { items: rows.slice(0, first), hasNextPage: rows.length > first };
+}
+
+function cursorId(id: string): string {
+  if (!ID.test(id)) throw new InputError('after is not a cursor this API issued', 'after');
+  return id;
+}

@@ -1,0 +1,269 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { EntityManager, Orm } from '../db/index.js';
+import { accountSpec } from './chart-of-accounts.js';
+import { LedgerError } from './ledger.errors.js';
+import type { AccountView, EntryInput, EntryView, PostResult } from './ledger.model.js';
+import { LedgerQueries } from './ledger.queries.js';
+import { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
+import {
+  ACCOUNT_COLUMNS,
+  dbDirection,
+  ENTRY_COLUMNS,
+  isRetryable,
+  sqlOn,
+  toAccountView,
+  toEntryView,
+  toPostingView,
+  translateError,
+  type AccountRow,
+  type EntryRow,
+  type Sql,
+} from './ledger.sql.js';
+
+export interface PostOptions {
+  /**
+   * Post inside the caller's transaction (`em.transactional(async (em) => ledger.post(entry, { em }))`),
+   * so a refund row, its ledger entry, the audit event and the job commit together. In that case a
+   * deadlock or serialization failure is the caller's to retry (the whole transaction), and a thrown
+   * LedgerError from the database (e.g. INSUFFICIENT_FUNDS) leaves the transaction aborted: roll back.
+   * Without `em` (or with one outside a transaction) the ledger commits on its own and retries.
+   */
+  readonly em?: EntityManager;
+}
+
+export interface ReverseOptions extends PostOptions {
+  readonly idempotencyKey?: string;
+}
+
+/** Posting path bound to one entity manager, for callers that prefer `ledger.inTransaction(em).post(…)`. */
+export interface LedgerWriter {
+  post(entry: EntryInput): Promise<PostResult>;
+  reverse(entryId: string, reason: string, options?: { idempotencyKey?: string }): Promise<PostResult>;
+}
+
+const MAX_ATTEMPTS = 6;
+
+/**
+ * The ledger's write side and its read queries. A post is one SQL statement (entry + postings in a
+ * CTE); the posting trigger locks the touched accounts in id order and updates their totals, and the
+ * balance check runs at commit. Accounts are created on first use from the chart of accounts.
+ */
+export class LedgerService extends LedgerQueries {
+  /** (code, currency) → id, for accounts known to be committed. Accounts are never deleted. */
+  private readonly accountIds = new Map<string, string>();
+  private readonly pool: Sql;
+
+  constructor(orm: Orm) {
+    const pool = sqlOn(orm.em.fork());
+    super(pool);
+    this.pool = pool;
+  }
+
+  async post(entry: EntryInput, options: PostOptions = {}): Promise<PostResult> {
+    validateEntry(entry);
+    return this.run(options.em, (sql) => this.insertEntry(sql, entry, null));
+  }
+
+  async reverse(entryId: string, reason: string, options: ReverseOptions = {}): Promise<PostResult> {
+    return this.run(options.em, async (sql) => {
+      const original = await this.loadEntry(sql, entryId);
+      const reversal = reversalOf(original, reason, options.idempotencyKey);
+      validateEntry(reversal);
+      return this.insertEntry(sql, reversal, original.id);
+    });
+  }
+
+  inTransaction(em: EntityManager): LedgerWriter {
+    return {
+      post: (entry) => this.post(entry, { em }),
+      reverse: (entryId, reason, options = {}) => this.reverse(entryId, reason, { ...options, em }),
+    };
+  }
+
+  /** The account for (code, currency), created from the chart of accounts if it does not exist yet. */
+  async ensureAccount(code: string, currency: string, options: PostOptions = {}): Promise<AccountView> {
+    const sql = options.em ? sqlOn(options.em) : this.pool;
+    const ids = await this.resolveAccounts(sql, [{ code, currency }]);
+    const rows = await sql.rows<AccountRow>(`select ${ACCOUNT_COLUMNS} from ledger_account a where a.id = $1`, [
+      ids.get(accountKey(code, currency)),
+    ]);
+    return toAccountView(rows[0]!);
+  }
+
+  private async run<T>(em: EntityManager | undefined, work: (sql: Sql) => Promise<T>): Promise<T> {
+    if (em?.isInTransaction()) return translated(() => work(sqlOn(em)));
+    const sql = em ? sqlOn(em) : this.pool;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await translated(() => work(sql));
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new LedgerError('CONCURRENCY_EXHAUSTED', `gave up after ${attempt} deadlocks or serialization failures`);
+        }
+        await sleep(Math.random() * 5 * 2 ** attempt);
+      }
+    }
+  }
+
+  /** One statement: the entry (unless its key exists) and all its postings, returned together. */
+  private async insertEntry(sql: Sql, entry: EntryInput, reversesEntryId: string | null): Promise<PostResult> {
+    const key = idempotencyKeyOf(entry);
+    const hash = bodyHash(entry, reversesEntryId);
+    const ids = await this.resolveAccounts(
+      sql,
+      entry.postings.map((p) => ({ code: p.account, currency: p.amount.currency })),
+    );
+    const accountIds = entry.postings.map((p) => ids.get(accountKey(p.account, p.amount.currency))!);
+    const rows = await sql.rows<EntryRow & { p_id: unknown; p_account_id: unknown; p_direction: string; p_amount: unknown; p_currency: string }>(
+      `with e as (
+         insert into journal_entry (kind, reference_type, reference_id, memo, reverses_entry_id, idempotency_key, body_hash)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (idempotency_key) do nothing
+         returning ${ENTRY_COLUMNS.replaceAll('e.', '')}
+       ), p as (
+         insert into posting (entry_id, account_id, direction, amount_minor, currency)
+         select e.id, x.account_id, x.direction, x.amount_minor, x.currency
+           from e, unnest($8::bigint[], $9::char(1)[], $10::bigint[], $11::varchar(3)[]) with ordinality
+                   as x(account_id, direction, amount_minor, currency, n)
+          order by x.n
+         returning id, account_id, direction, amount_minor, currency
+       )
+       select e.*, p.id as p_id, p.account_id as p_account_id, p.direction as p_direction,
+              p.amount_minor as p_amount, p.currency as p_currency
+         from e cross join p order by p.id`,
+      [
+        entry.kind,
+        entry.reference.type,
+        entry.reference.id,
+        entry.memo ?? null,
+        reversesEntryId,
+        key,
+        hash,
+        accountIds,
+        entry.postings.map((p) => dbDirection(p.direction)),
+        entry.postings.map((p) => p.amount.amountMinor.toString()),
+        entry.postings.map((p) => p.amount.currency),
+      ],
+    );
+    const first = rows[0];
+    if (first === undefined) return this.replay(sql, key, hash);
+    const codes = new Map(entry.postings.map((p, i) => [String(accountIds[i]), p.account]));
+    const postings = rows.map((r) =>
+      toPostingView({
+        id: r.p_id,
+        entry_id: r.id,
+        account_id: r.p_account_id,
+        code: codes.get(String(r.p_account_id))!,
+        direction: r.p_direction,
+        amount_minor: r.p_amount,
+        currency: r.p_currency,
+      }),
+    );
+    return { entry: toEntryView(first, postings), replayed: false };
+  }
+
+  /** The key already posted: the same body is a replay, a different body is a conflict. */
+  private async replay(sql: Sql, key: string, hash: string): Promise<PostResult> {
+    const rows = await sql.rows<EntryRow & { body_hash: string }>(
+      `select ${ENTRY_COLUMNS}, e.body_hash from journal_entry e where e.idempotency_key = $1`,
+      [key],
+    );
+    const existing = rows[0];
+    if (existing === undefined) {
+      throw new Error(`Invariant violated: idempotency key ${key} conflicted but no entry is visible`);
+    }
+    if (existing.body_hash !== hash) {
+      throw new LedgerError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for a different entry', {
+        entryId: String(existing.id),
+      });
+    }
+    return { entry: toEntryView(existing, await this.postingsOf(sql, [String(existing.id)])), replayed: true };
+  }
+
+  private async loadEntry(sql: Sql, entryId: string): Promise<EntryView> {
+    if (!/^[1-9][0-9]{0,18}$/.test(entryId)) throw new LedgerError('ENTRY_NOT_FOUND', `no journal entry ${entryId}`);
+    const rows = await sql.rows<EntryRow>(`select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`, [entryId]);
+    const row = rows[0];
+    if (row === undefined) throw new LedgerError('ENTRY_NOT_FOUND', `no journal entry ${entryId}`);
+    return toEntryView(row, await this.postingsOf(sql, [entryId]));
+  }
+
+  /**
+   * Ids for (code, currency) pairs, inserting missing accounts race-safely (ON CONFLICT DO NOTHING,
+   * sorted so two creators cannot deadlock). Only rows that predate the current transaction are cached:
+   * an account created inside a caller's transaction vanishes if that transaction rolls back.
+   */
+  private async resolveAccounts(
+    sql: Sql,
+    refs: readonly { code: string; currency: string }[],
+  ): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const missing = new Map<string, { code: string; currency: string }>();
+    for (const ref of refs) {
+      const key = accountKey(ref.code, ref.currency);
+      const cached = this.accountIds.get(key);
+      if (cached !== undefined) found.set(key, cached);
+      else missing.set(key, ref);
+    }
+    if (missing.size === 0) return found;
+    const wanted = [...missing.values()].sort((a, b) => compare(accountKey(a.code, a.currency), accountKey(b.code, b.currency)));
+    let rows = await this.selectAccounts(sql, wanted);
+    if (rows.length < wanted.length) {
+      await this.insertAccounts(sql, wanted);
+      rows = await this.selectAccounts(sql, wanted);
+    }
+    for (const row of rows) {
+      const key = accountKey(row.code, row.currency);
+      found.set(key, String(row.id));
+      if (row.committed) this.accountIds.set(key, String(row.id));
+    }
+    if (found.size < new Set(refs.map((r) => accountKey(r.code, r.currency))).size) {
+      throw new Error('Invariant violated: an account could not be created or found');
+    }
+    return found;
+  }
+
+  private selectAccounts(sql: Sql, refs: readonly { code: string; currency: string }[]) {
+    return sql.rows<{ id: unknown; code: string; currency: string; committed: boolean }>(
+      `select a.id, a.code, a.currency, a.created_at <> now() as committed
+         from ledger_account a
+         join unnest($1::varchar[], $2::varchar[]) as r(code, currency) on a.code = r.code and a.currency = r.currency`,
+      [refs.map((r) => r.code), refs.map((r) => r.currency)],
+    );
+  }
+
+  private async insertAccounts(sql: Sql, refs: readonly { code: string; currency: string }[]): Promise<void> {
+    const specs = refs.map((r) => ({ ...accountSpec(r.code), currency: r.currency }));
+    await sql.rows(
+      `insert into ledger_account (code, currency, type, owner_kind, owner_id, non_negative)
+       select * from unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::boolean[])
+       on conflict (code, currency) do nothing`,
+      [
+        specs.map((s) => s.code),
+        specs.map((s) => s.currency),
+        specs.map((s) => s.type),
+        specs.map((s) => s.ownerKind),
+        specs.map((s) => s.ownerId),
+        specs.map((s) => s.nonNegative),
+      ],
+    );
+  }
+}
+
+async function translated<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw translateError(error);
+  }
+}
+
+function accountKey(code: string, currency: string): string {
+  return `${code}\u0000${currency}`;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
