@@ -4,9 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimClock, type SimClock } from '../../src/simulators/shared/clock.js';
 import { listenLoopback, type LoopbackServer } from '../../src/simulators/shared/http.js';
-import { startWechatPaySimulator, type StartedWechatPaySimulator, type WechatPaySimulatorOptions } from '../../src/simulators/wechatpay/index.js';
+import {
+  startWechatPaySimulator,
+  type StartedWechatPaySimulator,
+  type WechatPaySimulatorOptions,
+} from '../../src/simulators/wechatpay/index.js';
 import { ProviderError, type VerifiedNotification } from '../../src/providers/payment-provider.js';
-import { createWechatPayProvider, type WechatPayProvider, type WechatPayProviderConfig } from '../../src/providers/wechatpay/index.js';
+import {
+  createWechatPayProvider,
+  type WechatPayProvider,
+  type WechatPayProviderConfig,
+} from '../../src/providers/wechatpay/index.js';
 
 /** One key dir per test file: keys are generated once and reloaded by later starts (persistence path). */
 export const sharedDataDir = mkdtempSync(join(tmpdir(), 'wx-sim-'));
@@ -30,7 +38,10 @@ export interface Harness {
 
 export const START = new Date('2024-05-01T12:00:00+08:00');
 
-export function providerConfig(s: StartedWechatPaySimulator, overrides: Partial<WechatPayProviderConfig> = {}): WechatPayProviderConfig {
+export function providerConfig(
+  s: StartedWechatPaySimulator,
+  overrides: Partial<WechatPayProviderConfig> = {},
+): WechatPayProviderConfig {
   return {
     mchid: s.merchant.mchid,
     appid: s.merchant.appid,
@@ -39,29 +50,42 @@ export function providerConfig(s: StartedWechatPaySimulator, overrides: Partial<
     merchantCertificatePem: s.merchant.certificatePem,
     apiV3Key: s.merchant.apiV3Key,
     platformPublicKey: { id: s.platform.publicKeyId, pem: s.platform.publicKeyPem },
-    platformCertificates: s.platform.certificates.map((c) => ({ serialNo: c.serialNo, pem: c.certificatePem })),
+    platformCertificates: s.platform.certificates.map((c) => ({
+      serialNo: c.serialNo,
+      pem: c.certificatePem,
+    })),
     baseUrl: s.url,
     timeoutMs: 800,
     ...overrides,
   };
 }
 
-export async function startHarness(options: WechatPaySimulatorOptions = {}, configOverrides: Partial<WechatPayProviderConfig> = {}): Promise<Harness> {
+export async function startHarness(
+  options: WechatPaySimulatorOptions = {},
+  configOverrides: Partial<WechatPayProviderConfig> = {},
+): Promise<Harness> {
   const clock = options.clock ?? createSimClock({ start: START, frozen: true });
   const received: ReceivedNotify[] = [];
   let failures = 0;
-  let provider: WechatPayProvider | undefined;
+  const ref: { provider?: WechatPayProvider } = {};
   const receiver: LoopbackServer = await listenLoopback(async (req, res) => {
     try {
-      const notification = (provider as WechatPayProvider).verifyNotification({ headers: req.headers, rawBody: req.rawBody }, new Date());
+      const notification = (ref.provider as WechatPayProvider).verifyNotification(
+        { headers: req.headers, rawBody: req.rawBody },
+        new Date(),
+      );
       const fail = failures > 0;
       if (fail) failures -= 1;
       received.push({ ok: !fail, code: fail ? 'FORCED_FAIL' : undefined, notification });
-      const reply = (provider as WechatPayProvider).acknowledge(!fail);
+      const reply = (ref.provider as WechatPayProvider).acknowledge(!fail);
       res.writeHead(fail ? 500 : reply.status, reply.headers).end(reply.body);
     } catch (err) {
-      received.push({ ok: false, code: err instanceof ProviderError ? err.code : 'ERROR', notification: undefined });
-      const reply = (provider as WechatPayProvider).acknowledge(false);
+      received.push({
+        ok: false,
+        code: err instanceof ProviderError ? err.code : 'ERROR',
+        notification: undefined,
+      });
+      const reply = (ref.provider as WechatPayProvider).acknowledge(false);
       res.writeHead(reply.status, reply.headers).end(reply.body);
     }
   });
@@ -74,7 +98,8 @@ export async function startHarness(options: WechatPaySimulatorOptions = {}, conf
     refundLifecycle: { mode: 'auto', afterMs: 60_000 },
     ...options,
   });
-  provider = createWechatPayProvider(providerConfig(started, { notifyUrl, ...configOverrides }));
+  const provider = createWechatPayProvider(providerConfig(started, { notifyUrl, ...configOverrides }));
+  ref.provider = provider;
   return {
     started,
     provider,

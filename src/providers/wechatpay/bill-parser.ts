@@ -11,7 +11,8 @@ export interface ParsedTradeBill {
   readonly summary: StatementSummary;
 }
 
-const corrupt = (why: string): ProviderError => new ProviderError('STATEMENT_CORRUPT', `wechatpay bill: ${why}`);
+const corrupt = (why: string): ProviderError =>
+  new ProviderError('STATEMENT_CORRUPT', `wechatpay bill: ${why}`);
 
 const clean = (cell: string | undefined): string => (cell ?? '').replace(/^`/, '').trim();
 
@@ -27,7 +28,8 @@ export function parseDecimal(text: string, scale: number, what: string): bigint 
 
 function parseBeijingTime(text: string, line: number): Date {
   const d = new Date(`${text.replace(' ', 'T')}+08:00`);
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text) || Number.isNaN(d.getTime())) throw corrupt(`line ${line}: bad time '${text}'`);
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text) || Number.isNaN(d.getTime()))
+    throw corrupt(`line ${line}: bad time '${text}'`);
   return d;
 }
 
@@ -40,7 +42,13 @@ export function parseTradeBill(text: string): ParsedTradeBill {
   const body = text.replace(/^\uFEFF/, '');
   let records: Record_[];
   try {
-    records = parse(body, { relax_column_count: true, skip_empty_lines: true, quote: false, info: true, trim: false }) as unknown as Record_[];
+    records = parse(body, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      quote: false,
+      info: true,
+      trim: false,
+    }) as unknown as Record_[];
   } catch (err) {
     throw corrupt(`unparseable CSV: ${(err as Error).message}`);
   }
@@ -106,7 +114,12 @@ function toLine(r: Record_, col: Col): StatementLine {
 }
 
 /** Recomputes each summary column present from the rows; any difference means the file is not trustworthy. */
-function checkSummary(details: readonly Record_[], col: Col, summaryHeader: readonly string[], summaryRow: Record_): StatementSummary {
+function checkSummary(
+  details: readonly Record_[],
+  col: Col,
+  summaryHeader: readonly string[],
+  summaryRow: Record_,
+): StatementSummary {
   const scol = indexer(summaryHeader, 'summary header');
   const sval = (name: string): string => clean(summaryRow.record[scol(name)]);
   const count = parseDecimal(sval('总交易单数'), 0, '总交易单数');
@@ -122,7 +135,10 @@ function checkSummary(details: readonly Record_[], col: Col, summaryHeader: read
   for (const [sumName, colName, scale] of pairs) {
     if (!summaryHeader.includes(sumName) || !has(col, colName)) continue;
     const expected = parseDecimal(sval(sumName), scale, sumName);
-    const actual = details.reduce((s, r) => s + parseDecimal(cell(r, col, colName), scale, `line ${r.info.lines} ${colName}`), 0n);
+    const actual = details.reduce(
+      (s, r) => s + parseDecimal(cell(r, col, colName), scale, `line ${r.info.lines} ${colName}`),
+      0n,
+    );
     if (expected !== actual) throw corrupt(`summary ${sumName} ${expected} ≠ rows ${actual}`);
     totals.set(sumName, expected);
   }

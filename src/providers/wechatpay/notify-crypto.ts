@@ -37,10 +37,15 @@ export function verifyWechatSignature(check: SignatureCheck): void {
   // WeChat's probes must fail verification so it sees merchants really verify (A1.2).
   if (signature.startsWith(SIGNTEST_PREFIX)) return fail('SIGNATURE_PROBE', 'SIGNTEST probe');
   const tsSec = Number(ts);
-  if (!/^\d+$/.test(ts) || Math.abs(check.now.getTime() - tsSec * 1000) >= check.maxSkewMs) return fail('STALE_TIMESTAMP', 'timestamp outside window');
+  if (!/^\d+$/.test(ts) || Math.abs(check.now.getTime() - tsSec * 1000) >= check.maxSkewMs)
+    return fail('STALE_TIMESTAMP', 'timestamp outside window');
   const key = check.keyring.keyFor(serial);
   if (!key) return fail('INVALID_SIGNATURE', `unknown serial ${serial}`);
-  const message = Buffer.concat([Buffer.from(`${ts}\n${nonce}\n`), Buffer.from(check.rawBody), Buffer.from('\n')]);
+  const message = Buffer.concat([
+    Buffer.from(`${ts}\n${nonce}\n`),
+    Buffer.from(check.rawBody),
+    Buffer.from('\n'),
+  ]);
   let ok = false;
   try {
     ok = verify('RSA-SHA256', message, key, Buffer.from(signature, 'base64'));
@@ -61,11 +66,18 @@ export function decryptResource(apiV3Key: string, resource: EncryptedResource): 
   try {
     const buf = Buffer.from(resource.ciphertext, 'base64');
     if (buf.length <= 16) throw new Error('ciphertext too short');
-    const d = createDecipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(resource.nonce, 'utf8'));
+    const d = createDecipheriv(
+      'aes-256-gcm',
+      Buffer.from(apiV3Key, 'utf8'),
+      Buffer.from(resource.nonce, 'utf8'),
+    );
     d.setAuthTag(buf.subarray(buf.length - 16));
     d.setAAD(Buffer.from(resource.associated_data ?? '', 'utf8'));
     return Buffer.concat([d.update(buf.subarray(0, buf.length - 16)), d.final()]).toString('utf8');
   } catch (err) {
-    throw new ProviderError('DECRYPTION_FAILED', `wechatpay resource decryption failed: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ProviderError(
+      'DECRYPTION_FAILED',
+      `wechatpay resource decryption failed: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

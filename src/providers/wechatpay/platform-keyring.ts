@@ -13,10 +13,15 @@ function toPublicKey(pem: string): KeyObject {
 }
 
 export function createPlatformKeyring(config: WechatPayProviderConfig): PlatformKeyring {
-  const pub = config.platformPublicKey ? { id: config.platformPublicKey.id, key: toPublicKey(config.platformPublicKey.pem) } : undefined;
+  const pub = config.platformPublicKey
+    ? { id: config.platformPublicKey.id, key: toPublicKey(config.platformPublicKey.pem) }
+    : undefined;
   // Serials compared case-insensitively: some tools print them in lower case.
-  const certs = new Map((config.platformCertificates ?? []).map((c) => [c.serialNo.toUpperCase(), toPublicKey(c.pem)]));
-  if (!pub && certs.size === 0) throw new Error('wechatpay: configure platformPublicKey and/or platformCertificates');
+  const certs = new Map(
+    (config.platformCertificates ?? []).map((c) => [c.serialNo.toUpperCase(), toPublicKey(c.pem)]),
+  );
+  if (!pub && certs.size === 0)
+    throw new Error('wechatpay: configure platformPublicKey and/or platformCertificates');
   const lastCert = [...certs.keys()].at(-1);
   return {
     keyFor: (serial) => (pub && serial === pub.id ? pub.key : certs.get(serial.toUpperCase())),

@@ -22,7 +22,8 @@ function classify(status: number, err: WechatErrorBody | undefined): ProviderErr
   const message = err?.message ?? '';
   if (status === 202) return 'PROVIDER_UNAVAILABLE';
   if (status === 429 || code === 'FREQUENCY_LIMITED') return 'RATE_LIMITED';
-  if (status >= 500 || code === 'SYSTEM_ERROR' || code === 'SERVICE_UNAVAILABLE') return 'PROVIDER_UNAVAILABLE';
+  if (status >= 500 || code === 'SYSTEM_ERROR' || code === 'SERVICE_UNAVAILABLE')
+    return 'PROVIDER_UNAVAILABLE';
   switch (code) {
     case 'NOT_ENOUGH':
       return 'INSUFFICIENT_MERCHANT_BALANCE';
@@ -36,7 +37,9 @@ function classify(status: number, err: WechatErrorBody | undefined): ProviderErr
     case 'ORDER_NOT_EXIST':
       return 'PAYMENT_NOT_FOUND';
     case 'PARAM_ERROR':
-      return err?.detail?.field?.startsWith('/amount') || message.includes('金额') ? 'AMOUNT_INVALID' : 'INVALID_REQUEST';
+      return err?.detail?.field?.startsWith('/amount') || message.includes('金额')
+        ? 'AMOUNT_INVALID'
+        : 'INVALID_REQUEST';
     case 'INVALID_REQUEST':
       // Message texts are not contractual (⚠ in PROTOCOLS); they only refine an already-definitive refusal.
       if (message.includes('不一致') || message.includes('已经被')) return 'REFUND_NUMBER_CONFLICT';
@@ -49,5 +52,10 @@ function classify(status: number, err: WechatErrorBody | undefined): ProviderErr
 export function wechatError(status: number, raw: unknown): ProviderError {
   const err = parseWechatError(raw);
   const code = classify(status, err);
-  return new ProviderError(code, `wechatpay ${status} ${err?.code ?? ''}: ${err?.message ?? 'no error body'}`.trim(), err?.code, status);
+  return new ProviderError(
+    code,
+    `wechatpay ${status} ${err?.code ?? ''}: ${err?.message ?? 'no error body'}`.trim(),
+    err?.code,
+    status,
+  );
 }

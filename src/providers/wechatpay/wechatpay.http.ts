@@ -43,10 +43,17 @@ export class WechatPayHttp implements IPayRequest {
 
   /** Only scheme and host change; the path the SDK signed stays byte-identical. */
   rewrite(url: string): string {
-    return url.startsWith(WECHAT_PRODUCTION_BASE_URL) ? this.opts.baseUrl + url.slice(WECHAT_PRODUCTION_BASE_URL.length) : url;
+    return url.startsWith(WECHAT_PRODUCTION_BASE_URL)
+      ? this.opts.baseUrl + url.slice(WECHAT_PRODUCTION_BASE_URL.length)
+      : url;
   }
 
-  private async call(method: string, url: string, headers: Record<string, string>, body: string | undefined): Promise<WechatOutput> {
+  private async call(
+    method: string,
+    url: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+  ): Promise<WechatOutput> {
     const preferred = this.opts.keyring.preferredSerial;
     let res: Response;
     let buf: Buffer;
@@ -64,16 +71,32 @@ export class WechatPayHttp implements IPayRequest {
     if (!/json/i.test(res.headers.get('content-type') ?? '')) return { status: res.status, data: buf }; // bill file: unsigned (A1.2)
     const raw = buf.toString('utf8');
     try {
-      verifyWechatSignature({ headers: Object.fromEntries(res.headers), rawBody: raw, now: this.opts.now(), maxSkewMs: this.opts.maxSkewMs, keyring: this.opts.keyring });
+      verifyWechatSignature({
+        headers: Object.fromEntries(res.headers),
+        rawBody: raw,
+        now: this.opts.now(),
+        maxSkewMs: this.opts.maxSkewMs,
+        keyring: this.opts.keyring,
+      });
     } catch (err) {
       // Outcome unknown: the request may have been applied even though we cannot trust the answer.
-      throw new ProviderError('BAD_RESPONSE_SIGNATURE', `wechatpay response to ${method} ${pathOf(url)} failed verification: ${(err as Error).message}`, undefined, res.status);
+      throw new ProviderError(
+        'BAD_RESPONSE_SIGNATURE',
+        `wechatpay response to ${method} ${pathOf(url)} failed verification: ${(err as Error).message}`,
+        undefined,
+        res.status,
+      );
     }
     let json: unknown;
     try {
       json = raw ? (JSON.parse(raw) as unknown) : undefined;
     } catch {
-      throw new ProviderError('PROVIDER_UNAVAILABLE', `wechatpay returned malformed JSON (${res.status})`, undefined, res.status);
+      throw new ProviderError(
+        'PROVIDER_UNAVAILABLE',
+        `wechatpay returned malformed JSON (${res.status})`,
+        undefined,
+        res.status,
+      );
     }
     return res.ok ? { status: res.status, data: json } : { status: res.status, error: raw, errRaw: json };
   }
@@ -85,6 +108,10 @@ function pathOf(url: string): string {
 
 function transportError(err: unknown, method: string, url: string): ProviderError {
   const e = err as { name?: string; message?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return new ProviderError('TIMEOUT', `wechatpay ${method} ${pathOf(url)} timed out`);
-  return new ProviderError('NETWORK', `wechatpay ${method} ${pathOf(url)} failed: ${e.cause?.code ?? e.message ?? 'network error'}`);
+  if (e.name === 'TimeoutError' || e.name === 'AbortError')
+    return new ProviderError('TIMEOUT', `wechatpay ${method} ${pathOf(url)} timed out`);
+  return new ProviderError(
+    'NETWORK',
+    `wechatpay ${method} ${pathOf(url)} failed: ${e.cause?.code ?? e.message ?? 'network error'}`,
+  );
 }

@@ -23,7 +23,11 @@ import {
 import { parseTradeBill } from './bill-parser.js';
 import { decryptResource, verifyWechatSignature } from './notify-crypto.js';
 import { createPlatformKeyring } from './platform-keyring.js';
-import { WECHAT_PRODUCTION_BASE_URL, type WechatPayProviderConfig, type WechatPayProviderDeps } from './wechatpay.config.js';
+import {
+  WECHAT_PRODUCTION_BASE_URL,
+  type WechatPayProviderConfig,
+  type WechatPayProviderDeps,
+} from './wechatpay.config.js';
 import { parseWechatError, wechatError } from './wechatpay.errors.js';
 import { WechatPayHttp, type WechatOutput } from './wechatpay.http.js';
 
@@ -36,16 +40,22 @@ const STATUS_MAP: Readonly<Record<z.infer<typeof refundStatus>, ProviderRefundSt
   CLOSED: 'CLOSED',
 };
 
-const refundResponse = z.object({
-  refund_id: z.string(),
-  out_refund_no: z.string(),
-  out_trade_no: z.string().optional(),
-  status: refundStatus,
-  success_time: z.string().optional(),
-  amount: z.object({ refund: z.number().int(), total: z.number().int() }).passthrough(),
-}).passthrough();
+const refundResponse = z
+  .object({
+    refund_id: z.string(),
+    out_refund_no: z.string(),
+    out_trade_no: z.string().optional(),
+    status: refundStatus,
+    success_time: z.string().optional(),
+    amount: z.object({ refund: z.number().int(), total: z.number().int() }).passthrough(),
+  })
+  .passthrough();
 
-const billApply = z.object({ hash_type: z.literal('SHA1'), hash_value: z.string(), download_url: z.string().url() });
+const billApply = z.object({
+  hash_type: z.literal('SHA1'),
+  hash_value: z.string(),
+  download_url: z.string().url(),
+});
 
 const envelope = z.object({
   id: z.string(),
@@ -90,11 +100,16 @@ interface SdkSigner {
 export interface WechatPayProvider extends PaymentProvider {
   readonly channel: 'WECHAT_PAY';
   /** POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund (refund to another card). */
-  applyAbnormalRefund(input: { providerRefundId: string; refundId: string; type: 'USER_BANK_CARD' | 'MERCHANT_BANK_CARD' }): Promise<ProviderRefundResult>;
+  applyAbnormalRefund(input: {
+    providerRefundId: string;
+    refundId: string;
+    type: 'USER_BANK_CARD' | 'MERCHANT_BANK_CARD';
+  }): Promise<ProviderRefundResult>;
 }
 
 function toFen(minor: bigint, what: string): number {
-  if (minor <= 0n || minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProviderError('AMOUNT_INVALID', `${what} out of range: ${minor}`);
+  if (minor <= 0n || minor > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ProviderError('AMOUNT_INVALID', `${what} out of range: ${minor}`);
   return Number(minor);
 }
 
@@ -102,12 +117,21 @@ function truncateReason(reason: string): string {
   return [...reason].slice(0, REASON_MAX).join('');
 }
 
-export function createWechatPayProvider(config: WechatPayProviderConfig, deps: WechatPayProviderDeps = {}): WechatPayProvider {
+export function createWechatPayProvider(
+  config: WechatPayProviderConfig,
+  deps: WechatPayProviderDeps = {},
+): WechatPayProvider {
   const now = deps.now ?? (() => new Date());
   const logger = (deps.logger ?? pino({ level: 'silent' })).child({ provider: 'wechatpay' });
   const maxSkewMs = config.maxSkewMs ?? 5 * 60_000;
   const keyring = createPlatformKeyring(config);
-  const http = new WechatPayHttp({ baseUrl: (config.baseUrl ?? WECHAT_PRODUCTION_BASE_URL).replace(/\/$/, ''), timeoutMs: config.timeoutMs ?? 10_000, keyring, maxSkewMs, now });
+  const http = new WechatPayHttp({
+    baseUrl: (config.baseUrl ?? WECHAT_PRODUCTION_BASE_URL).replace(/\/$/, ''),
+    timeoutMs: config.timeoutMs ?? 10_000,
+    keyring,
+    maxSkewMs,
+    now,
+  });
   const pay = new WxPay({
     appid: config.appid,
     mchid: config.mchid,
@@ -122,7 +146,13 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
 
   const refundResult = (out: WechatOutput): ProviderRefundResult => {
     const parsed = refundResponse.safeParse(out.data);
-    if (!parsed.success) throw new ProviderError('PROVIDER_UNAVAILABLE', `wechatpay refund response malformed: ${parsed.error.message.slice(0, 200)}`, undefined, out.status);
+    if (!parsed.success)
+      throw new ProviderError(
+        'PROVIDER_UNAVAILABLE',
+        `wechatpay refund response malformed: ${parsed.error.message.slice(0, 200)}`,
+        undefined,
+        out.status,
+      );
     const r = parsed.data;
     return {
       status: STATUS_MAP[r.status],
@@ -139,7 +169,8 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
   };
 
   const refund = async (req: ProviderRefundRequest): Promise<ProviderRefundResult> => {
-    if (req.currency !== 'CNY') throw new ProviderError('AMOUNT_INVALID', `wechatpay refunds are CNY only, got ${req.currency}`);
+    if (req.currency !== 'CNY')
+      throw new ProviderError('AMOUNT_INVALID', `wechatpay refunds are CNY only, got ${req.currency}`);
     const notifyUrl = req.notifyUrl ?? config.notifyUrl;
     // Always out_trade_no: stable across retries, so a retry is byte-identical and idempotent upstream.
     const params = {
@@ -147,7 +178,11 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
       out_refund_no: req.refundId,
       reason: truncateReason(req.reason),
       ...(notifyUrl ? { notify_url: notifyUrl } : {}),
-      amount: { refund: toFen(req.amountMinor, 'amountMinor'), total: toFen(req.paymentTotalMinor, 'paymentTotalMinor'), currency: 'CNY' },
+      amount: {
+        refund: toFen(req.amountMinor, 'amountMinor'),
+        total: toFen(req.paymentTotalMinor, 'paymentTotalMinor'),
+        currency: 'CNY',
+      },
     };
     const out = (await pay.refunds(params)) as WechatOutput;
     logger.debug({ refundId: req.refundId, status: out.status }, 'wechatpay refund answered');
@@ -158,19 +193,28 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
     const out = (await pay.find_refunds(lookup.refundId)) as WechatOutput;
     if (out.status === 404 && parseWechatError(out.errRaw)?.code === 'RESOURCE_NOT_EXISTS') return null;
     const result = refundResult(ensureOk(out));
-    if (result.refundId !== lookup.refundId) throw new ProviderError('PROVIDER_UNAVAILABLE', 'wechatpay query answered for another refund');
+    if (result.refundId !== lookup.refundId)
+      throw new ProviderError('PROVIDER_UNAVAILABLE', 'wechatpay query answered for another refund');
     return result;
   };
 
   const applyAbnormalRefund: WechatPayProvider['applyAbnormalRefund'] = async (input) => {
     const url = `${WECHAT_PRODUCTION_BASE_URL}/v3/refund/domestic/refunds/${encodeURIComponent(input.providerRefundId)}/apply-abnormal-refund`;
     const params = { out_refund_no: input.refundId, type: input.type };
-    const headers = signer.getHeaders(signer.buildAuthorization('POST', url, params), { 'Content-Type': 'application/json' });
-    return refundResult(ensureOk((await http.post(url, params, headers)) as WechatOutput));
+    const headers = signer.getHeaders(signer.buildAuthorization('POST', url, params), {
+      'Content-Type': 'application/json',
+    });
+    return refundResult(ensureOk(await http.post(url, params, headers)));
   };
 
   const verifyNotification = (request: InboundHttpRequest, at: Date): VerifiedNotification => {
-    verifyWechatSignature({ headers: request.headers, rawBody: request.rawBody, now: at, maxSkewMs, keyring });
+    verifyWechatSignature({
+      headers: request.headers,
+      rawBody: request.rawBody,
+      now: at,
+      maxSkewMs,
+      keyring,
+    });
     const env = parseJson(envelope, request.rawBody.toString('utf8'), 'notify envelope');
     const plaintext = decryptResource(config.apiV3Key, env.resource);
     if (env.event_type.startsWith('REFUND.')) return refundNotification(env, plaintext);
@@ -180,8 +224,13 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
 
   const refundNotification = (env: z.infer<typeof envelope>, plaintext: string): VerifiedNotification => {
     const r = parseJson(refundResource, plaintext, 'refund resource');
-    if (r.mchid !== config.mchid) throw new ProviderError('MALFORMED_NOTIFICATION', 'wechatpay notify for another mchid');
-    if (env.event_type !== `REFUND.${r.refund_status}`) throw new ProviderError('MALFORMED_NOTIFICATION', `event ${env.event_type} carries refund_status ${r.refund_status}`);
+    if (r.mchid !== config.mchid)
+      throw new ProviderError('MALFORMED_NOTIFICATION', 'wechatpay notify for another mchid');
+    if (env.event_type !== `REFUND.${r.refund_status}`)
+      throw new ProviderError(
+        'MALFORMED_NOTIFICATION',
+        `event ${env.event_type} carries refund_status ${r.refund_status}`,
+      );
     return {
       notifyId: env.id,
       dedupeKey: `wechatpay:refund:${r.out_refund_no}:${r.refund_status}`,
@@ -199,9 +248,13 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
     };
   };
 
-  const transactionNotification = (env: z.infer<typeof envelope>, plaintext: string): VerifiedNotification => {
+  const transactionNotification = (
+    env: z.infer<typeof envelope>,
+    plaintext: string,
+  ): VerifiedNotification => {
     const t = parseJson(transactionResource, plaintext, 'transaction resource');
-    if (t.mchid !== config.mchid || t.appid !== config.appid) throw new ProviderError('MALFORMED_NOTIFICATION', 'wechatpay notify for another mchid/appid');
+    if (t.mchid !== config.mchid || t.appid !== config.appid)
+      throw new ProviderError('MALFORMED_NOTIFICATION', 'wechatpay notify for another mchid/appid');
     return {
       notifyId: env.id,
       dedupeKey: `wechatpay:transaction:${t.transaction_id}:SUCCESS`,
@@ -219,10 +272,14 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
   const acknowledge = (accepted: boolean): HttpReply =>
     accepted
       ? { status: 204, headers: {}, body: '' }
-      : { status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: 'FAIL', message: '失败' }) };
+      : {
+          status: 401,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ code: 'FAIL', message: '失败' }),
+        };
 
   const downloadStatement = async (billDate: string): Promise<StatementDownload> => {
-    const applied = (await pay.tradebill({ bill_date: billDate, bill_type: 'ALL', tar_type: 'GZIP' })) as WechatOutput;
+    const applied = await pay.tradebill({ bill_date: billDate, bill_type: 'ALL', tar_type: 'GZIP' });
     if (applied.status !== 200) {
       const code = parseWechatError(applied.errRaw)?.code;
       if (code === 'STATEMENT_CREATING') return { status: 'NOT_READY' };
@@ -230,16 +287,26 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
       throw wechatError(applied.status, applied.errRaw);
     }
     const bill = billApply.safeParse(applied.data);
-    if (!bill.success) throw new ProviderError('STATEMENT_CORRUPT', 'wechatpay bill apply response malformed');
-    const downloaded = (await pay.downloadBill(bill.data.download_url)) as WechatOutput;
+    if (!bill.success)
+      throw new ProviderError('STATEMENT_CORRUPT', 'wechatpay bill apply response malformed');
+    const downloaded = await pay.downloadBill(bill.data.download_url);
     if (downloaded.status !== 200 || !Buffer.isBuffer(downloaded.data)) {
       // Expired or unknown token: re-apply later.
-      throw new ProviderError('STATEMENT_NOT_READY', `wechatpay bill download failed (${downloaded.status})`, parseWechatError(downloaded.errRaw)?.code, downloaded.status);
+      throw new ProviderError(
+        'STATEMENT_NOT_READY',
+        `wechatpay bill download failed (${downloaded.status})`,
+        parseWechatError(downloaded.errRaw)?.code,
+        downloaded.status,
+      );
     }
     const raw = downloaded.data;
     const plain = gunzipOrThrow(raw);
     const sha1 = createHash('sha1').update(plain).digest('hex');
-    if (sha1 !== bill.data.hash_value.toLowerCase()) throw new ProviderError('STATEMENT_CORRUPT', `wechatpay bill sha1 ${sha1} ≠ hash_value ${bill.data.hash_value}`);
+    if (sha1 !== bill.data.hash_value.toLowerCase())
+      throw new ProviderError(
+        'STATEMENT_CORRUPT',
+        `wechatpay bill sha1 ${sha1} ≠ hash_value ${bill.data.hash_value}`,
+      );
     const parsed = parseTradeBill(plain.toString('utf8'));
     return {
       status: 'READY',
@@ -251,7 +318,15 @@ export function createWechatPayProvider(config: WechatPayProviderConfig, deps: W
     };
   };
 
-  return { channel: 'WECHAT_PAY', refund, queryRefund, applyAbnormalRefund, verifyNotification, acknowledge, downloadStatement } satisfies WechatPayProvider;
+  return {
+    channel: 'WECHAT_PAY',
+    refund,
+    queryRefund,
+    applyAbnormalRefund,
+    verifyNotification,
+    acknowledge,
+    downloadStatement,
+  } satisfies WechatPayProvider;
 }
 
 function gunzipOrThrow(raw: Buffer): Buffer {
@@ -270,6 +345,10 @@ function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {
     throw new ProviderError('MALFORMED_NOTIFICATION', `wechatpay ${what} is not JSON`);
   }
   const r = schema.safeParse(value);
-  if (!r.success) throw new ProviderError('MALFORMED_NOTIFICATION', `wechatpay ${what} invalid: ${r.error.message.slice(0, 200)}`);
+  if (!r.success)
+    throw new ProviderError(
+      'MALFORMED_NOTIFICATION',
+      `wechatpay ${what} invalid: ${r.error.message.slice(0, 200)}`,
+    );
   return r.data;
 }

@@ -55,7 +55,8 @@ export function createControlRouter(prefix: string = CONTROL_PREFIX): ControlRou
         return true;
       }
       try {
-        const body = req.rawBody.length > 0 ? (JSON.parse(req.rawBody.toString('utf8')) as unknown) : undefined;
+        const body =
+          req.rawBody.length > 0 ? (JSON.parse(req.rawBody.toString('utf8')) as unknown) : undefined;
         const result = await match.route.handler({ params: match.params, query: req.query, body });
         sendJson(res, 200, jsonStringify(result ?? { ok: true }));
       } catch (err) {

@@ -144,7 +144,10 @@ function budgetOf(input: FaultRuleInput): number {
   return input.calls === 'every' ? Number.POSITIVE_INFINITY : 1;
 }
 
-function validateRule(input: FaultRuleInput, supported: Readonly<Record<string, readonly FaultKindName[]>>): void {
+function validateRule(
+  input: FaultRuleInput,
+  supported: Readonly<Record<string, readonly FaultKindName[]>>,
+): void {
   const kinds = supported[input.endpoint];
   if (!kinds) {
     throw new UnsupportedFaultError(
@@ -159,7 +162,8 @@ function validateRule(input: FaultRuleInput, supported: Readonly<Record<string, 
   if (Array.isArray(input.calls) && input.calls.some((n) => !Number.isInteger(n) || n < 1)) {
     throw new UnsupportedFaultError('fault calls must be 1-based integers');
   }
-  if (typeof input.times === 'number' && !(input.times > 0)) throw new UnsupportedFaultError('fault times must be > 0');
+  if (typeof input.times === 'number' && !(input.times > 0))
+    throw new UnsupportedFaultError('fault times must be > 0');
 }
 
 /** Helper for simulators: the first fault of a given kind among the hits, typed. */

@@ -69,7 +69,10 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(v) ? v[0] : v;
 }
 
-export async function listenLoopback(handler: RawHandler, options: ListenOptions = {}): Promise<LoopbackServer> {
+export async function listenLoopback(
+  handler: RawHandler,
+  options: ListenOptions = {},
+): Promise<LoopbackServer> {
   const host = options.host ?? '127.0.0.1';
   if (!LOOPBACK_HOSTS.has(host)) throw new Error(`simulators listen on loopback only, not '${host}'`);
   const server = createServer((incoming, res) => {
@@ -83,7 +86,8 @@ export async function listenLoopback(handler: RawHandler, options: ListenOptions
         await handler(raw, res, incoming);
       } catch (err) {
         options.onError?.(err, raw);
-        if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': 'text/plain' }).end('simulator error');
+        if (!res.headersSent && !res.destroyed)
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('simulator error');
       }
     })();
   });
@@ -111,7 +115,12 @@ export function jsonStringify(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : jsonStringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(text);
 }

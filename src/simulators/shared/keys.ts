@@ -67,8 +67,12 @@ export async function loadOrCreateCertificate(
   if (!certificatePem) {
     const notBefore = new Date(Date.now() - 24 * 3600_000);
     const notAfter = new Date(notBefore.getTime() + (options.validityDays ?? 5 * 365) * 24 * 3600_000);
-    certificatePem = mintSelfSignedCertificate({ privateKeyPem: pair.privateKeyPem, subject: options.subject, notBefore, notAfter })
-      .certificatePem;
+    certificatePem = mintSelfSignedCertificate({
+      privateKeyPem: pair.privateKeyPem,
+      subject: options.subject,
+      notBefore,
+      notAfter,
+    }).certificatePem;
     await writeFile(certPath, certificatePem);
   }
   const cert = new X509Certificate(certificatePem);
@@ -82,7 +86,11 @@ export async function loadOrCreateCertificate(
 }
 
 /** A persisted string secret (e.g. the APIv3 key), created by `generate` the first time. */
-export async function loadOrCreateSecret(dataDir: string, name: string, generate: () => string): Promise<string> {
+export async function loadOrCreateSecret(
+  dataDir: string,
+  name: string,
+  generate: () => string,
+): Promise<string> {
   const path = join(dataDir, `${name}.secret`);
   const existing = await readIfExists(path);
   if (existing) return existing.trim();

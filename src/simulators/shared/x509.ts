@@ -45,7 +45,9 @@ function positiveInteger(bytes: Buffer): Buffer {
 function time(d: Date): Buffer {
   const iso = d.toISOString().replace(/[-:T]/g, '').slice(0, 14); // YYYYMMDDHHMMSS
   // RFC 5280: UTCTime up to 2049, GeneralizedTime from 2050.
-  return d.getUTCFullYear() < 2050 ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`)) : tlv(0x18, Buffer.from(`${iso}Z`));
+  return d.getUTCFullYear() < 2050
+    ? tlv(0x17, Buffer.from(`${iso.slice(2)}Z`))
+    : tlv(0x18, Buffer.from(`${iso}Z`));
 }
 
 export interface DistinguishedName {
@@ -74,7 +76,10 @@ export interface MintCertificateOptions {
 }
 
 /** Returns `{ certificatePem, serialNo }` with serialNo as 40 upper-case hex digits. */
-export function mintSelfSignedCertificate(options: MintCertificateOptions): { certificatePem: string; serialNo: string } {
+export function mintSelfSignedCertificate(options: MintCertificateOptions): {
+  certificatePem: string;
+  serialNo: string;
+} {
   const serial = options.serialHex ? Buffer.from(options.serialHex, 'hex') : randomSerial();
   const privateKey = createPrivateKey(options.privateKeyPem);
   const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });

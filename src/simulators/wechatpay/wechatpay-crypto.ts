@@ -3,7 +3,7 @@
  * verification, response/notify signing, AES-256-GCM resource encryption with the APIv3 key.
  */
 import { createCipheriv, createDecipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
-import { randomAlphanumeric } from '../shared/keys.js';
+import { randomAlphanumeric } from '../shared/index.js';
 
 export const AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 export const SIGNTEST_PREFIX = 'WECHATPAY/SIGNTEST/';
@@ -32,8 +32,18 @@ export function parseAuthorization(value: string | undefined): AuthorizationFiel
   return { mchid, nonceStr, timestamp, serialNo, signature };
 }
 
-export function requestMessage(method: string, target: string, timestamp: string, nonce: string, body: Buffer): Buffer {
-  return Buffer.concat([Buffer.from(`${method}\n${target}\n${timestamp}\n${nonce}\n`), body, Buffer.from('\n')]);
+export function requestMessage(
+  method: string,
+  target: string,
+  timestamp: string,
+  nonce: string,
+  body: Buffer,
+): Buffer {
+  return Buffer.concat([
+    Buffer.from(`${method}\n${target}\n${timestamp}\n${nonce}\n`),
+    body,
+    Buffer.from('\n'),
+  ]);
 }
 
 export function responseMessage(timestamp: string, nonce: string, body: Buffer | string): Buffer {
@@ -64,13 +74,22 @@ export function gcmEncrypt(apiV3Key: string, plaintext: string, associatedData: 
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { algorithm: 'AEAD_AES_256_GCM', ciphertext: ct.toString('base64'), associated_data: associatedData, nonce };
+  return {
+    algorithm: 'AEAD_AES_256_GCM',
+    ciphertext: ct.toString('base64'),
+    associated_data: associatedData,
+    nonce,
+  };
 }
 
 /** Used only by the simulator's own tests of its encryption; merchants use the adapter's decrypt. */
 export function gcmDecrypt(apiV3Key: string, resource: Omit<EncryptedResource, 'algorithm'>): string {
   const buf = Buffer.from(resource.ciphertext, 'base64');
-  const d = createDecipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(resource.nonce, 'utf8'));
+  const d = createDecipheriv(
+    'aes-256-gcm',
+    Buffer.from(apiV3Key, 'utf8'),
+    Buffer.from(resource.nonce, 'utf8'),
+  );
   d.setAuthTag(buf.subarray(buf.length - 16));
   d.setAAD(Buffer.from(resource.associated_data, 'utf8'));
   return Buffer.concat([d.update(buf.subarray(0, buf.length - 16)), d.final()]).toString('utf8');

@@ -39,12 +39,28 @@ export interface BillRow {
 }
 
 export const HEADERS: Readonly<Record<BillType, readonly string[]>> = {
-  ALL: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(','),
-  SUCCESS: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注'.split(','),
-  REFUND: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(','),
+  ALL: '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(
+    ',',
+  ),
+  SUCCESS:
+    '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注'.split(
+      ',',
+    ),
+  REFUND:
+    '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,退款申请时间,退款成功时间,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(
+      ',',
+    ),
 };
 
-export const SUMMARY_HEADER = ['总交易单数', '应结订单总金额', '退款总金额', '充值券退款总金额', '手续费总金额', '订单总金额', '申请退款总金额'] as const;
+export const SUMMARY_HEADER = [
+  '总交易单数',
+  '应结订单总金额',
+  '退款总金额',
+  '充值券退款总金额',
+  '手续费总金额',
+  '订单总金额',
+  '申请退款总金额',
+] as const;
 export type SummaryColumn = (typeof SUMMARY_HEADER)[number];
 
 export function yuan(fen: number): string {
@@ -76,11 +92,29 @@ export function generateRows(
   for (const p of payments) {
     if (shanghaiDate(p.successTime) !== date) continue;
     rows.push({
-      kind: 'PAYMENT', tradeTime: p.successTime, paymentTime: p.successTime, refundApplyTime: undefined, refundSuccessTime: undefined,
-      appid: p.appid, mchid: p.mchid, transactionId: p.transactionId, outTradeNo: p.outTradeNo, openid: p.openid,
-      tradeType: p.tradeType, bankType: p.bankType, settlementFen: p.totalFen, refundId: '0', outRefundNo: '0', refundFen: 0,
-      refundType: '', refundStatus: '', goodsName: p.description, feeE5: feeE5Of(p.totalFen, feeRateBps), rate,
-      orderFen: p.totalFen, requestedRefundFen: 0,
+      kind: 'PAYMENT',
+      tradeTime: p.successTime,
+      paymentTime: p.successTime,
+      refundApplyTime: undefined,
+      refundSuccessTime: undefined,
+      appid: p.appid,
+      mchid: p.mchid,
+      transactionId: p.transactionId,
+      outTradeNo: p.outTradeNo,
+      openid: p.openid,
+      tradeType: p.tradeType,
+      bankType: p.bankType,
+      settlementFen: p.totalFen,
+      refundId: '0',
+      outRefundNo: '0',
+      refundFen: 0,
+      refundType: '',
+      refundStatus: '',
+      goodsName: p.description,
+      feeE5: feeE5Of(p.totalFen, feeRateBps),
+      rate,
+      orderFen: p.totalFen,
+      requestedRefundFen: 0,
     });
   }
   for (const r of refunds) {
@@ -88,12 +122,29 @@ export function generateRows(
     if (shanghaiDate(r.createTime) !== date) continue;
     const p = byTrade.get(r.outTradeNo);
     rows.push({
-      kind: 'REFUND', tradeTime: r.createTime, paymentTime: p?.successTime ?? r.createTime, refundApplyTime: r.createTime,
+      kind: 'REFUND',
+      tradeTime: r.createTime,
+      paymentTime: p?.successTime ?? r.createTime,
+      refundApplyTime: r.createTime,
       refundSuccessTime: r.status === 'SUCCESS' ? r.successTime : undefined,
-      appid: p?.appid ?? '', mchid: p?.mchid ?? '', transactionId: r.transactionId, outTradeNo: r.outTradeNo, openid: p?.openid ?? '',
-      tradeType: p?.tradeType ?? 'JSAPI', bankType: p?.bankType ?? 'OTHERS', settlementFen: 0, refundId: r.refundId,
-      outRefundNo: r.outRefundNo, refundFen: r.refundFen, refundType: r.channel, refundStatus: r.status, goodsName: p?.description ?? '',
-      feeE5: -feeE5Of(r.refundFen, feeRateBps), rate, orderFen: 0, requestedRefundFen: r.refundFen,
+      appid: p?.appid ?? '',
+      mchid: p?.mchid ?? '',
+      transactionId: r.transactionId,
+      outTradeNo: r.outTradeNo,
+      openid: p?.openid ?? '',
+      tradeType: p?.tradeType ?? 'JSAPI',
+      bankType: p?.bankType ?? 'OTHERS',
+      settlementFen: 0,
+      refundId: r.refundId,
+      outRefundNo: r.outRefundNo,
+      refundFen: r.refundFen,
+      refundType: r.channel,
+      refundStatus: r.status,
+      goodsName: p?.description ?? '',
+      feeE5: -feeE5Of(r.refundFen, feeRateBps),
+      rate,
+      orderFen: 0,
+      requestedRefundFen: r.refundFen,
     });
   }
   return rows;
@@ -103,10 +154,29 @@ function cells(row: BillRow, type: BillType): string[] {
   const t = (d: Date | undefined): string => (d ? billTimeShanghai(d) : '');
   const status = row.kind === 'PAYMENT' ? 'SUCCESS' : 'REFUND';
   const head = [
-    t(type === 'REFUND' ? row.paymentTime : row.tradeTime), row.appid, row.mchid, '0', '', row.transactionId, row.outTradeNo,
-    row.openid, row.tradeType, status, row.bankType, 'CNY', yuan(row.settlementFen), '0.00',
+    t(type === 'REFUND' ? row.paymentTime : row.tradeTime),
+    row.appid,
+    row.mchid,
+    '0',
+    '',
+    row.transactionId,
+    row.outTradeNo,
+    row.openid,
+    row.tradeType,
+    status,
+    row.bankType,
+    'CNY',
+    yuan(row.settlementFen),
+    '0.00',
   ];
-  const refundCols = [row.refundId, row.outRefundNo, yuan(row.refundFen), '0.00', row.refundType, row.refundStatus];
+  const refundCols = [
+    row.refundId,
+    row.outRefundNo,
+    yuan(row.refundFen),
+    '0.00',
+    row.refundType,
+    row.refundStatus,
+  ];
   const tail = [row.goodsName, '', fee5(row.feeE5), row.rate, yuan(row.orderFen)];
   if (type === 'SUCCESS') return [...head, ...tail, ''];
   const refundTimes = type === 'REFUND' ? [t(row.refundApplyTime), t(row.refundSuccessTime)] : [];
@@ -139,7 +209,11 @@ export function renderBill(
   const summary = { ...computeSummary(included), ...summaryOverride };
   const lines = [
     HEADERS[type].join(','),
-    ...included.map((r) => cells(r, type).map((c) => `\`${c}`).join(',')),
+    ...included.map((r) =>
+      cells(r, type)
+        .map((c) => `\`${c}`)
+        .join(','),
+    ),
     SUMMARY_HEADER.join(','),
     SUMMARY_HEADER.map((k) => `\`${summary[k]}`).join(','),
   ];
@@ -172,9 +246,15 @@ export type StatementEdit =
   | { readonly op: 'duplicateRows'; readonly outTradeNo?: string; readonly outRefundNo?: string }
   | { readonly op: 'overrideSummary'; readonly values: Partial<Record<SummaryColumn, string>> };
 
-function matches(row: BillRow, m: { outTradeNo?: string | undefined; outRefundNo?: string | undefined }): boolean {
+function matches(
+  row: BillRow,
+  m: { outTradeNo?: string | undefined; outRefundNo?: string | undefined },
+): boolean {
   if (m.outTradeNo === undefined && m.outRefundNo === undefined) return false;
-  return (m.outTradeNo === undefined || row.outTradeNo === m.outTradeNo) && (m.outRefundNo === undefined || row.outRefundNo === m.outRefundNo);
+  return (
+    (m.outTradeNo === undefined || row.outTradeNo === m.outTradeNo) &&
+    (m.outRefundNo === undefined || row.outRefundNo === m.outRefundNo)
+  );
 }
 
 export interface StatementState {
@@ -183,7 +263,11 @@ export interface StatementState {
   readonly generatedAt: Date;
 }
 
-export function applyEdit(state: StatementState, edit: StatementEdit, template: { appid: string; mchid: string; feeRateBps: number }): number {
+export function applyEdit(
+  state: StatementState,
+  edit: StatementEdit,
+  template: { appid: string; mchid: string; feeRateBps: number },
+): number {
   switch (edit.op) {
     case 'addRow': {
       const at = new Date(edit.tradeTime);
@@ -191,13 +275,29 @@ export function applyEdit(state: StatementState, edit: StatementEdit, template: 
       const isRefund = edit.kind === 'REFUND';
       const fee = Math.round((edit.amountFen * template.feeRateBps) / 10_000) * 1000;
       state.rows.push({
-        kind: edit.kind, tradeTime: at, paymentTime: at, refundApplyTime: isRefund ? at : undefined, refundSuccessTime: undefined,
-        appid: template.appid, mchid: template.mchid, transactionId: edit.transactionId ?? `42000${Date.now()}`, outTradeNo: edit.outTradeNo,
-        openid: 'oSimForeignUser', tradeType: 'JSAPI', bankType: 'OTHERS', settlementFen: isRefund ? 0 : edit.amountFen,
-        refundId: isRefund ? (edit.refundId ?? `503${Date.now()}`) : '0', outRefundNo: isRefund ? (edit.outRefundNo ?? `FOREIGN${Date.now()}`) : '0',
-        refundFen: isRefund ? edit.amountFen : 0, refundType: isRefund ? 'ORIGINAL' : '', refundStatus: isRefund ? (edit.refundStatus ?? 'SUCCESS') : '',
-        goodsName: 'foreign', feeE5: isRefund ? -fee : fee, rate: `${(template.feeRateBps / 100).toFixed(2)}%`,
-        orderFen: isRefund ? 0 : edit.amountFen, requestedRefundFen: isRefund ? edit.amountFen : 0,
+        kind: edit.kind,
+        tradeTime: at,
+        paymentTime: at,
+        refundApplyTime: isRefund ? at : undefined,
+        refundSuccessTime: undefined,
+        appid: template.appid,
+        mchid: template.mchid,
+        transactionId: edit.transactionId ?? `42000${Date.now()}`,
+        outTradeNo: edit.outTradeNo,
+        openid: 'oSimForeignUser',
+        tradeType: 'JSAPI',
+        bankType: 'OTHERS',
+        settlementFen: isRefund ? 0 : edit.amountFen,
+        refundId: isRefund ? (edit.refundId ?? `503${Date.now()}`) : '0',
+        outRefundNo: isRefund ? (edit.outRefundNo ?? `FOREIGN${Date.now()}`) : '0',
+        refundFen: isRefund ? edit.amountFen : 0,
+        refundType: isRefund ? 'ORIGINAL' : '',
+        refundStatus: isRefund ? (edit.refundStatus ?? 'SUCCESS') : '',
+        goodsName: 'foreign',
+        feeE5: isRefund ? -fee : fee,
+        rate: `${(template.feeRateBps / 100).toFixed(2)}%`,
+        orderFen: isRefund ? 0 : edit.amountFen,
+        requestedRefundFen: isRefund ? edit.amountFen : 0,
       });
       return 1;
     }

@@ -3,12 +3,25 @@
  * mirror the in-process `WechatPaySimulator` handle one-to-one.
  */
 import { z } from 'zod';
-import { createControlClient, createControlRouter, ControlError, type ControlRouter } from '../shared/control.js';
-import type { FaultRule, FaultRuleInput, FaultFiring } from '../shared/faults.js';
+import {
+  createControlClient,
+  createControlRouter,
+  ControlError,
+  type ControlRouter,
+  type FaultRule,
+  type FaultRuleInput,
+  type FaultFiring,
+} from '../shared/index.js';
 import type { StatementEdit } from './wechatpay.bills.js';
 import type { CreatePaymentInput, WechatPaySimulator } from './wechatpay.simulator.js';
 import type { DeliveryAttempt, NotifyDelivery } from './wechatpay.notifier.js';
-import type { RefundLifecycle, RefundStatus, RequestRecord, SimPayment, SimRefund } from './wechatpay.types.js';
+import type {
+  RefundLifecycle,
+  RefundStatus,
+  RequestRecord,
+  SimPayment,
+  SimRefund,
+} from './wechatpay.types.js';
 
 const status = z.enum(['PROCESSING', 'SUCCESS', 'ABNORMAL', 'CLOSED']);
 const paymentInput = z.object({
@@ -29,7 +42,11 @@ const faultRule = z.object({
 });
 const lifecycle = z.union([
   z.object({ mode: z.literal('immediate'), outcome: z.enum(['SUCCESS', 'ABNORMAL', 'CLOSED']).optional() }),
-  z.object({ mode: z.literal('auto'), afterMs: z.number().nonnegative(), outcome: z.enum(['SUCCESS', 'ABNORMAL', 'CLOSED']).optional() }),
+  z.object({
+    mode: z.literal('auto'),
+    afterMs: z.number().nonnegative(),
+    outcome: z.enum(['SUCCESS', 'ABNORMAL', 'CLOSED']).optional(),
+  }),
   z.object({ mode: z.literal('manual') }),
 ]);
 
@@ -40,18 +57,29 @@ function need<T>(value: T | undefined, what: string): T {
 
 export function mountWechatPayControl(sim: WechatPaySimulator): ControlRouter {
   return createControlRouter()
-    .add('POST', '/payments', ({ body }) => sim.createPayment(paymentInput.parse(body) as CreatePaymentInput))
-    .add('GET', '/payments/:outTradeNo', ({ params }) => need(sim.getPayment(params['outTradeNo'] ?? ''), 'payment'))
+    .add('POST', '/payments', ({ body }) => sim.createPayment(paymentInput.parse(body)))
+    .add('GET', '/payments/:outTradeNo', ({ params }) =>
+      need(sim.getPayment(params['outTradeNo'] ?? ''), 'payment'),
+    )
     .add('POST', '/payments/:outTradeNo/notify', ({ params, body }) =>
-      sim.sendPaymentNotify(params['outTradeNo'] ?? '', z.object({ notifyUrl: z.string().optional() }).optional().parse(body)?.notifyUrl))
+      sim.sendPaymentNotify(
+        params['outTradeNo'] ?? '',
+        z.object({ notifyUrl: z.string().optional() }).optional().parse(body)?.notifyUrl,
+      ),
+    )
     .add('GET', '/refunds', () => sim.listRefunds())
     .add('GET', '/refunds/:outRefundNo', ({ params }) => {
       const no = params['outRefundNo'] ?? '';
-      return { refund: sim.getRefund(no) ?? null, created: sim.refundsCreated(no), requests: sim.refundRequests(no) };
+      return {
+        refund: sim.getRefund(no) ?? null,
+        created: sim.refundsCreated(no),
+        requests: sim.refundRequests(no),
+      };
     })
     .add('POST', '/refunds/:outRefundNo/status', ({ params, body }) =>
-      sim.forceRefundStatus(params['outRefundNo'] ?? '', z.object({ status }).parse(body).status))
-    .add('PUT', '/lifecycle', ({ body }) => sim.setRefundLifecycle(lifecycle.parse(body) as RefundLifecycle))
+      sim.forceRefundStatus(params['outRefundNo'] ?? '', z.object({ status }).parse(body).status),
+    )
+    .add('PUT', '/lifecycle', ({ body }) => sim.setRefundLifecycle(lifecycle.parse(body)))
     .add('POST', '/faults', ({ body }) => sim.addFault(faultRule.parse(body) as unknown as FaultRuleInput))
     .add('DELETE', '/faults', () => sim.clearFaults())
     .add('GET', '/faults/history', () => sim.faultHistory())
@@ -60,11 +88,22 @@ export function mountWechatPayControl(sim: WechatPaySimulator): ControlRouter {
     .add('POST', '/notifies/:deliveryId/replay', ({ params }) => sim.replayNotify(params['deliveryId'] ?? ''))
     .add('POST', '/notifies/hold', () => sim.holdNotifies())
     .add('POST', '/notifies/release', ({ body }) =>
-      sim.releaseNotifies(z.object({ order: z.enum(['fifo', 'reverse']).optional() }).optional().parse(body)?.order))
+      sim.releaseNotifies(
+        z
+          .object({ order: z.enum(['fifo', 'reverse']).optional() })
+          .optional()
+          .parse(body)?.order,
+      ),
+    )
     .add('POST', '/statements/:billDate/edits', ({ params, body }) =>
-      sim.editStatement(params['billDate'] ?? '', z.object({ op: z.string() }).passthrough().parse(body) as unknown as StatementEdit))
+      sim.editStatement(
+        params['billDate'] ?? '',
+        z.object({ op: z.string() }).passthrough().parse(body) as unknown as StatementEdit,
+      ),
+    )
     .add('PUT', '/statements/:billDate/ready-at', ({ params, body }) =>
-      sim.setBillReadyTime(params['billDate'] ?? '', new Date(z.object({ at: z.string() }).parse(body).at)))
+      sim.setBillReadyTime(params['billDate'] ?? '', new Date(z.object({ at: z.string() }).parse(body).at)),
+    )
     .add('DELETE', '/statements/:billDate', ({ params }) => sim.resetStatement(params['billDate'] ?? ''))
     .add('GET', '/clock', () => ({ now: sim.clock.now().toISOString() }))
     .add('POST', '/clock/advance', ({ body }) => {
@@ -78,12 +117,22 @@ export function mountWechatPayControl(sim: WechatPaySimulator): ControlRouter {
 }
 
 /** JSON shapes as they come over the wire (dates become ISO strings). */
-type Wire<T> = T extends Date ? string : T extends readonly (infer U)[] ? Wire<U>[] : T extends object ? { [K in keyof T]: Wire<T[K]> } : T;
+type Wire<T> = T extends Date
+  ? string
+  : T extends readonly (infer U)[]
+    ? Wire<U>[]
+    : T extends object
+      ? { [K in keyof T]: Wire<T[K]> }
+      : T;
 
 export interface WechatPayControlClient {
-  createPayment(input: Omit<CreatePaymentInput, 'successTime'> & { successTime?: string }): Promise<Wire<SimPayment>>;
+  createPayment(
+    input: Omit<CreatePaymentInput, 'successTime'> & { successTime?: string },
+  ): Promise<Wire<SimPayment>>;
   sendPaymentNotify(outTradeNo: string, notifyUrl?: string): Promise<Wire<NotifyDelivery>>;
-  getRefund(outRefundNo: string): Promise<{ refund: Wire<SimRefund> | null; created: number; requests: number }>;
+  getRefund(
+    outRefundNo: string,
+  ): Promise<{ refund: Wire<SimRefund> | null; created: number; requests: number }>;
   listRefunds(): Promise<Wire<SimRefund>[]>;
   forceRefundStatus(outRefundNo: string, status: RefundStatus): Promise<Wire<SimRefund>>;
   setRefundLifecycle(lifecycle: RefundLifecycle): Promise<void>;
@@ -109,7 +158,8 @@ export function createWechatPayControlClient(baseUrl: string): WechatPayControlC
   const toDate = (r: { now: string }): Date => new Date(r.now);
   return {
     createPayment: (input) => c.call('POST', '/payments', input),
-    sendPaymentNotify: (no, notifyUrl) => c.call('POST', `/payments/${enc(no)}/notify`, notifyUrl ? { notifyUrl } : {}),
+    sendPaymentNotify: (no, notifyUrl) =>
+      c.call('POST', `/payments/${enc(no)}/notify`, notifyUrl ? { notifyUrl } : {}),
     getRefund: (no) => c.call('GET', `/refunds/${enc(no)}`),
     listRefunds: () => c.call('GET', '/refunds'),
     forceRefundStatus: (no, s) => c.call('POST', `/refunds/${enc(no)}/status`, { status: s }),
@@ -121,9 +171,11 @@ export function createWechatPayControlClient(baseUrl: string): WechatPayControlC
     notifyDeliveries: () => c.call('GET', '/notifies'),
     replayNotify: (id) => c.call('POST', `/notifies/${enc(id)}/replay`),
     holdNotifies: async () => void (await c.call('POST', '/notifies/hold')),
-    releaseNotifies: async (order) => void (await c.call('POST', '/notifies/release', order ? { order } : {})),
+    releaseNotifies: async (order) =>
+      void (await c.call('POST', '/notifies/release', order ? { order } : {})),
     editStatement: async (date, edit) => void (await c.call('POST', `/statements/${enc(date)}/edits`, edit)),
-    setBillReadyTime: async (date, at) => void (await c.call('PUT', `/statements/${enc(date)}/ready-at`, { at: at.toISOString() })),
+    setBillReadyTime: async (date, at) =>
+      void (await c.call('PUT', `/statements/${enc(date)}/ready-at`, { at: at.toISOString() })),
     resetStatement: async (date) => void (await c.call('DELETE', `/statements/${enc(date)}`)),
     now: async () => toDate(await c.call('GET', '/clock')),
     advanceClock: async (ms) => toDate(await c.call('POST', '/clock/advance', { ms })),

@@ -7,8 +7,16 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { FaultEngine, FaultKind } from '../shared/faults.js';
-import { corruptCiphertext, gcmEncrypt, randomNonce32, responseMessage, rsaSign, AUTH_SCHEME, SIGNTEST_PREFIX } from './wechatpay-crypto.js';
+import type { FaultEngine, FaultKind } from '../shared/index.js';
+import {
+  corruptCiphertext,
+  gcmEncrypt,
+  randomNonce32,
+  responseMessage,
+  rsaSign,
+  AUTH_SCHEME,
+  SIGNTEST_PREFIX,
+} from './wechatpay-crypto.js';
 import { rfc3339Shanghai } from './wechatpay-time.js';
 
 /** 15s,15s,30s,3m,10m,20m,30m×3,60m,3h×3,6h×2 (A3.6). */
@@ -102,7 +110,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   let forgerKey: string | undefined;
 
   const forger = (): string => {
-    forgerKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    forgerKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     return forgerKey;
   };
 
@@ -110,10 +120,14 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     new Promise((resolve) => {
       if (stop.signal.aborted) return resolve();
       const t = setTimeout(resolve, ms);
-      stop.signal.addEventListener('abort', () => {
-        clearTimeout(t);
-        resolve();
-      }, { once: true });
+      stop.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          resolve();
+        },
+        { once: true },
+      );
     });
 
   const settle = (): void => {
@@ -130,9 +144,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const nonce = randomNonce32();
     const message = responseMessage(ts, nonce, body);
     const signature =
-      variant === 'probe' ? `${SIGNTEST_PREFIX}${rsaSign(message, forger())}`
-      : variant === 'forged' ? rsaSign(message, forger())
-      : rsaSign(message, signer.privateKeyPem);
+      variant === 'probe'
+        ? `${SIGNTEST_PREFIX}${rsaSign(message, forger())}`
+        : variant === 'forged'
+          ? rsaSign(message, forger())
+          : rsaSign(message, signer.privateKeyPem);
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -157,11 +173,21 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
     }
     const record: DeliveryAttempt = {
-      n: p.delivery.attempts.length + 1, at: opts.now(), realAt: new Date(started), variant, serial: signer.serial, status, error,
-      acknowledged: status !== null && status >= 200 && status < 300, elapsedMs: Date.now() - started,
+      n: p.delivery.attempts.length + 1,
+      at: opts.now(),
+      realAt: new Date(started),
+      variant,
+      serial: signer.serial,
+      status,
+      error,
+      acknowledged: status !== null && status >= 200 && status < 300,
+      elapsedMs: Date.now() - started,
     };
     p.delivery.attempts.push(record);
-    opts.logger.debug({ deliveryId: p.delivery.deliveryId, eventType: p.delivery.eventType, variant, status, error }, 'wechatpay notify attempt');
+    opts.logger.debug(
+      { deliveryId: p.delivery.deliveryId, eventType: p.delivery.eventType, variant, status, error },
+      'wechatpay notify attempt',
+    );
     return record;
   }
 
@@ -217,8 +243,16 @@ export function createNotifier(opts: NotifierOptions): Notifier {
           resource: { original_type: event.originalType, ...resource },
         });
       const delivery: NotifyDelivery = {
-        deliveryId: `dl-${deliveries.length + 1}`, notifyId, eventType: event.eventType, url: event.url, outTradeNo: event.outTradeNo,
-        outRefundNo: event.outRefundNo, createdAt: opts.now(), state: holding ? 'held' : 'pending', attempts: [], taintedAccepted: false,
+        deliveryId: `dl-${deliveries.length + 1}`,
+        notifyId,
+        eventType: event.eventType,
+        url: event.url,
+        outTradeNo: event.outTradeNo,
+        outRefundNo: event.outRefundNo,
+        createdAt: opts.now(),
+        state: holding ? 'held' : 'pending',
+        attempts: [],
+        taintedAccepted: false,
         faults: opts.faults.take('notify.deliver', event.outRefundNo ?? event.outTradeNo),
       };
       deliveries.push(delivery);

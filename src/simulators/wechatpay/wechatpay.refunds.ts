@@ -3,9 +3,15 @@
  * HTTP so the rules read as a list. Amounts are integer fen throughout.
  */
 import { randomInt } from 'node:crypto';
-import type { SimClock } from '../shared/clock.js';
+import type { SimClock } from '../shared/index.js';
 import { rfc3339Shanghai } from './wechatpay-time.js';
-import { apiError, type ApiResult, type RefundStatus, type SimPayment, type SimRefund } from './wechatpay.types.js';
+import {
+  apiError,
+  type ApiResult,
+  type RefundStatus,
+  type SimPayment,
+  type SimRefund,
+} from './wechatpay.types.js';
 
 export interface RefundRules {
   readonly maxPartialRefunds: number;
@@ -16,7 +22,16 @@ export interface RefundRules {
   readonly bothTradeIds: 'reject' | 'preferTransactionId';
 }
 
-const TOP_LEVEL = new Set(['transaction_id', 'out_trade_no', 'out_refund_no', 'reason', 'notify_url', 'funds_account', 'amount', 'goods_detail']);
+const TOP_LEVEL = new Set([
+  'transaction_id',
+  'out_trade_no',
+  'out_refund_no',
+  'reason',
+  'notify_url',
+  'funds_account',
+  'amount',
+  'goods_detail',
+]);
 const AMOUNT_FIELDS = new Set(['refund', 'total', 'currency', 'from']);
 const OUT_REFUND_NO = /^[0-9a-zA-Z_\-|*@]{1,64}$/;
 
@@ -29,7 +44,11 @@ export function isObject(v: unknown): v is Json {
 /** Stable JSON (sorted keys) so key order never makes two equal requests look different. */
 export function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -46,7 +65,18 @@ const paramError = (field: string, issue: string, value?: unknown): ApiResult =>
 export function validateRefundBody(
   body: unknown,
   rules: RefundRules,
-): ApiResult | { outRefundNo: string; transactionId?: string; outTradeNo?: string; refund: number; total: number; reason?: string; notifyUrl?: string; fundsAccount?: string } {
+):
+  | ApiResult
+  | {
+      outRefundNo: string;
+      transactionId?: string;
+      outTradeNo?: string;
+      refund: number;
+      total: number;
+      reason?: string;
+      notifyUrl?: string;
+      fundsAccount?: string;
+    } {
   if (!isObject(body)) return paramError('/', '请求体不是合法的JSON对象');
   const unknown = Object.keys(body).find((k) => !TOP_LEVEL.has(k));
   if (unknown) return paramError(`/${unknown}`, '请求中含有未在API文档中定义的参数');
@@ -55,25 +85,32 @@ export function validateRefundBody(
   const unknownAmount = Object.keys(amount).find((k) => !AMOUNT_FIELDS.has(k));
   if (unknownAmount) return paramError(`/amount/${unknownAmount}`, '请求中含有未在API文档中定义的参数');
   const { out_refund_no: outRefundNo, transaction_id: transactionId, out_trade_no: outTradeNo } = body;
-  if (typeof outRefundNo !== 'string' || !OUT_REFUND_NO.test(outRefundNo)) return paramError('/out_refund_no', 'out_refund_no格式错误', outRefundNo);
+  if (typeof outRefundNo !== 'string' || !OUT_REFUND_NO.test(outRefundNo))
+    return paramError('/out_refund_no', 'out_refund_no格式错误', outRefundNo);
   const hasTx = typeof transactionId === 'string' && transactionId.length > 0;
   const hasOut = typeof outTradeNo === 'string' && outTradeNo.length > 0;
   if (!hasTx && !hasOut) return paramError('/out_trade_no', 'transaction_id和out_trade_no必须二选一');
-  if (hasTx && hasOut && rules.bothTradeIds === 'reject') return paramError('/transaction_id', 'transaction_id和out_trade_no只能二选一');
+  if (hasTx && hasOut && rules.bothTradeIds === 'reject')
+    return paramError('/transaction_id', 'transaction_id和out_trade_no只能二选一');
   const { refund, total, currency } = amount;
-  if (!Number.isSafeInteger(refund) || (refund as number) <= 0) return paramError('/amount/refund', '退款金额必须为正整数(分)', refund);
-  if (!Number.isSafeInteger(total) || (total as number) <= 0) return paramError('/amount/total', '订单金额必须为正整数(分)', total);
+  if (!Number.isSafeInteger(refund) || (refund as number) <= 0)
+    return paramError('/amount/refund', '退款金额必须为正整数(分)', refund);
+  if (!Number.isSafeInteger(total) || (total as number) <= 0)
+    return paramError('/amount/total', '订单金额必须为正整数(分)', total);
   if (currency !== 'CNY') return paramError('/amount/currency', 'Currency code is invalid', currency);
   const reason = body['reason'];
-  if (reason !== undefined && (typeof reason !== 'string' || [...reason].length > 80)) return paramError('/reason', 'reason长度不能超过80', reason);
+  if (reason !== undefined && (typeof reason !== 'string' || [...reason].length > 80))
+    return paramError('/reason', 'reason长度不能超过80', reason);
   const notifyUrl = body['notify_url'];
-  if (notifyUrl !== undefined && !isValidNotifyUrl(notifyUrl)) return paramError('/notify_url', 'notify_url格式错误', notifyUrl);
+  if (notifyUrl !== undefined && !isValidNotifyUrl(notifyUrl))
+    return paramError('/notify_url', 'notify_url格式错误', notifyUrl);
   const fundsAccount = body['funds_account'];
-  if (fundsAccount !== undefined && fundsAccount !== 'AVAILABLE' && fundsAccount !== 'UNSETTLED') return paramError('/funds_account', 'funds_account取值错误', fundsAccount);
+  if (fundsAccount !== undefined && fundsAccount !== 'AVAILABLE' && fundsAccount !== 'UNSETTLED')
+    return paramError('/funds_account', 'funds_account取值错误', fundsAccount);
   return {
     outRefundNo,
-    ...(hasTx ? { transactionId: transactionId as string } : {}),
-    ...(hasOut ? { outTradeNo: outTradeNo as string } : {}),
+    ...(hasTx ? { transactionId: transactionId } : {}),
+    ...(hasOut ? { outTradeNo: outTradeNo } : {}),
     refund: refund as number,
     total: total as number,
     ...(typeof reason === 'string' ? { reason } : {}),
@@ -98,7 +135,9 @@ export function isApiResult(v: unknown): v is ApiResult {
 
 /** Money still refundable: CLOSED refunds give their amount back to the order. */
 export function refundableFen(payment: SimPayment, refunds: readonly SimRefund[]): number {
-  const used = refunds.filter((r) => r.outTradeNo === payment.outTradeNo && r.status !== 'CLOSED').reduce((s, r) => s + r.refundFen, 0);
+  const used = refunds
+    .filter((r) => r.outTradeNo === payment.outTradeNo && r.status !== 'CLOSED')
+    .reduce((s, r) => s + r.refundFen, 0);
   return payment.totalFen - used;
 }
 
@@ -111,15 +150,19 @@ export function checkRefundAllowed(
   clock: SimClock,
 ): ApiResult | undefined {
   const now = clock.now().getTime();
-  if (req.total !== payment.totalFen) return paramError('/amount/total', '退款请求中的订单金额与原订单金额不一致', req.total);
-  if (now - payment.successTime.getTime() > rules.refundWindowMs) return apiError(400, 'INVALID_REQUEST', '订单已超过退款期限');
+  if (req.total !== payment.totalFen)
+    return paramError('/amount/total', '退款请求中的订单金额与原订单金额不一致', req.total);
+  if (now - payment.successTime.getTime() > rules.refundWindowMs)
+    return apiError(400, 'INVALID_REQUEST', '订单已超过退款期限');
   const ofOrder = refunds.filter((r) => r.outTradeNo === payment.outTradeNo);
   const remaining = refundableFen(payment, refunds);
   if (remaining <= 0) return apiError(400, 'INVALID_REQUEST', '订单已全额退款');
   if (req.refund > remaining) return paramError('/amount/refund', '退款金额超过订单可退金额', req.refund);
-  if (ofOrder.length >= rules.maxPartialRefunds) return apiError(400, 'INVALID_REQUEST', `订单退款次数超过${rules.maxPartialRefunds}次限制`);
+  if (ofOrder.length >= rules.maxPartialRefunds)
+    return apiError(400, 'INVALID_REQUEST', `订单退款次数超过${rules.maxPartialRefunds}次限制`);
   const last = ofOrder.reduce((m, r) => Math.max(m, r.createTime.getTime()), Number.NEGATIVE_INFINITY);
-  if (now - last < rules.refundSpacingMs) return apiError(429, 'FREQUENCY_LIMITED', '同一订单多次退款需间隔1分钟');
+  if (now - last < rules.refundSpacingMs)
+    return apiError(429, 'FREQUENCY_LIMITED', '同一订单多次退款需间隔1分钟');
   return undefined;
 }
 

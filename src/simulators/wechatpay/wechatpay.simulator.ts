@@ -7,17 +7,74 @@ import { mkdtempSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { pino, type Logger } from 'pino';
-import { createSimClock, type SimClock } from '../shared/clock.js';
-import { createFaultEngine, findFault, type FaultEngine, type FaultKind, type FaultKindName, type FaultRule, type FaultRuleInput } from '../shared/faults.js';
-import { header, listenLoopback, type RawRequest } from '../shared/http.js';
-import { DEFAULT_SIMULATOR_DATA_DIR, loadOrCreateCertificate, loadOrCreateKeyPair, loadOrCreateSecret, randomAlphanumeric, type StoredCertificate } from '../shared/keys.js';
-import { generateRows, renderBill, applyEdit, type BillType, type StatementEdit, type StatementState } from './wechatpay.bills.js';
+import {
+  createSimClock,
+  type SimClock,
+  createFaultEngine,
+  findFault,
+  type FaultEngine,
+  type FaultKind,
+  type FaultKindName,
+  type FaultRule,
+  type FaultRuleInput,
+  header,
+  listenLoopback,
+  type RawRequest,
+  DEFAULT_SIMULATOR_DATA_DIR,
+  loadOrCreateCertificate,
+  loadOrCreateKeyPair,
+  loadOrCreateSecret,
+  randomAlphanumeric,
+  type StoredCertificate,
+} from '../shared/index.js';
+import {
+  generateRows,
+  renderBill,
+  applyEdit,
+  type BillType,
+  type StatementEdit,
+  type StatementState,
+} from './wechatpay.bills.js';
 import { mountWechatPayControl } from './wechatpay.control.js';
-import { gcmEncrypt, parseAuthorization, randomNonce32, requestMessage, responseMessage, rsaSign, rsaVerify } from './wechatpay-crypto.js';
-import { createNotifier, WECHAT_RETRY_SCHEDULE_MS, type Notifier, type NotifyDelivery, type NotifySigner, type DeliveryAttempt } from './wechatpay.notifier.js';
-import { canonicalJson, canTransition, checkRefundAllowed, digits, isApiResult, isObject, refundView, validateRefundBody, type RefundRules } from './wechatpay.refunds.js';
+import {
+  gcmEncrypt,
+  parseAuthorization,
+  randomNonce32,
+  requestMessage,
+  responseMessage,
+  rsaSign,
+  rsaVerify,
+} from './wechatpay-crypto.js';
+import {
+  createNotifier,
+  WECHAT_RETRY_SCHEDULE_MS,
+  type Notifier,
+  type NotifyDelivery,
+  type NotifySigner,
+  type DeliveryAttempt,
+} from './wechatpay.notifier.js';
+import {
+  canonicalJson,
+  canTransition,
+  checkRefundAllowed,
+  digits,
+  isApiResult,
+  isObject,
+  refundView,
+  validateRefundBody,
+  type RefundRules,
+} from './wechatpay.refunds.js';
 import { isBillDate, rfc3339Shanghai, shanghaiInstant } from './wechatpay-time.js';
-import { apiError, type ApiResult, type RefundLifecycle, type RefundStatus, type RequestRecord, type SigningMode, type SimPayment, type SimRefund } from './wechatpay.types.js';
+import {
+  apiError,
+  type ApiResult,
+  type RefundLifecycle,
+  type RefundStatus,
+  type RequestRecord,
+  type SigningMode,
+  type SimPayment,
+  type SimRefund,
+} from './wechatpay.types.js';
 
 export const WECHAT_PRODUCTION_BASE = 'https://api.mch.weixin.qq.com';
 
@@ -45,7 +102,11 @@ export interface WechatPaySimulatorOptions {
   readonly defaultRefundNotifyUrl?: string;
   /** Accepted request-timestamp skew vs real wall time (default ±5 min). */
   readonly requestSkewMs?: number;
-  readonly notify?: { readonly timeCompression?: number; readonly ackTimeoutMs?: number; readonly scheduleMs?: readonly number[] };
+  readonly notify?: {
+    readonly timeCompression?: number;
+    readonly ackTimeoutMs?: number;
+    readonly scheduleMs?: readonly number[];
+  };
   readonly bill?: {
     readonly readyHour?: number;
     readonly readyMinute?: number;
@@ -81,7 +142,11 @@ export interface MerchantIdentity {
 export interface PlatformIdentity {
   readonly publicKeyId: string;
   readonly publicKeyPem: string;
-  readonly certificates: readonly { readonly serialNo: string; readonly certificatePem: string; readonly publicKeyPem: string }[];
+  readonly certificates: readonly {
+    readonly serialNo: string;
+    readonly certificatePem: string;
+    readonly publicKeyPem: string;
+  }[];
   readonly signingMode: SigningMode;
 }
 
@@ -125,7 +190,16 @@ export interface StartedWechatPaySimulator {
 }
 
 /** Fault kinds per endpoint (anything else is refused when the rule is added). */
-const REQUEST_FAULTS: readonly FaultKindName[] = ['latency', 'timeoutAfterApply', 'timeoutBeforeApply', 'connectionReset', 'httpError', 'systemErrorThenSuccess', 'rateLimited', 'badResponseSignature'];
+const REQUEST_FAULTS: readonly FaultKindName[] = [
+  'latency',
+  'timeoutAfterApply',
+  'timeoutBeforeApply',
+  'connectionReset',
+  'httpError',
+  'systemErrorThenSuccess',
+  'rateLimited',
+  'badResponseSignature',
+];
 const SUPPORTED_FAULTS: Record<string, readonly FaultKindName[]> = {
   'refund.create': [...REQUEST_FAULTS, 'insufficientBalance', 'userAccountAbnormal', 'forceStatus'],
   'refund.query': REQUEST_FAULTS,
@@ -145,7 +219,7 @@ interface DownloadToken {
   readonly billDate: string;
 }
 
-interface Signer extends NotifySigner {}
+type Signer = NotifySigner;
 
 interface Route {
   readonly endpoint: string;
@@ -153,7 +227,9 @@ interface Route {
   readonly run: (faults: readonly FaultKind[]) => ApiResult;
 }
 
-export async function startWechatPaySimulator(options: WechatPaySimulatorOptions = {}): Promise<StartedWechatPaySimulator> {
+export async function startWechatPaySimulator(
+  options: WechatPaySimulatorOptions = {},
+): Promise<StartedWechatPaySimulator> {
   const dataDir = options.dataDir ?? `${DEFAULT_SIMULATOR_DATA_DIR}/wechatpay`;
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? createSimClock();
@@ -161,7 +237,14 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   const appid = options.appid ?? 'wxd678efh567hg6787';
   const signingMode = options.signingMode ?? 'public_key';
   const skewMs = options.requestSkewMs ?? 5 * 60_000;
-  const billOpts = { readyHour: 10, readyMinute: 0, downloadUrlTtlMs: 5 * 60_000, feeRateBps: 60, tartypeInDownloadUrl: false, ...options.bill };
+  const billOpts = {
+    readyHour: 10,
+    readyMinute: 0,
+    downloadUrlTtlMs: 5 * 60_000,
+    feeRateBps: 60,
+    tartypeInDownloadUrl: false,
+    ...options.bill,
+  };
   const rules: RefundRules = {
     maxPartialRefunds: options.maxPartialRefunds ?? 50,
     refundSpacingMs: options.refundSpacingMs ?? (options.profile === 'strict' ? 60_000 : 0),
@@ -172,14 +255,27 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
 
   // ---- identities (persisted under dataDir) ----
   const merchantCert = await loadOrCreateCertificate(dataDir, 'merchant-apiclient', {
-    subject: { commonName: `${mchid}`, organizationalUnit: 'Tenpay.com', organization: '微信商户系统', country: 'CN' },
+    subject: {
+      commonName: `${mchid}`,
+      organizationalUnit: 'Tenpay.com',
+      organization: '微信商户系统',
+      country: 'CN',
+    },
   });
   const platformCerts: StoredCertificate[] = [];
   for (let i = 1; i <= (options.platformCertificateCount ?? 1); i++) {
-    platformCerts.push(await loadOrCreateCertificate(dataDir, `platform-cert-${i}`, { subject: { commonName: 'Tenpay.com Root CA sim', organization: 'Tenpay.com', country: 'CN' } }));
+    platformCerts.push(
+      await loadOrCreateCertificate(dataDir, `platform-cert-${i}`, {
+        subject: { commonName: 'Tenpay.com Root CA sim', organization: 'Tenpay.com', country: 'CN' },
+      }),
+    );
   }
   const publicKeyPair = await loadOrCreateKeyPair(dataDir, 'platform-public-key');
-  const publicKeyId = await loadOrCreateSecret(dataDir, 'platform-public-key-id', () => `PUB_KEY_ID_01${digits(32)}`);
+  const publicKeyId = await loadOrCreateSecret(
+    dataDir,
+    'platform-public-key-id',
+    () => `PUB_KEY_ID_01${digits(32)}`,
+  );
   const apiV3Key = await loadOrCreateSecret(dataDir, 'apiv3-key', () => randomAlphanumeric(32));
   const newestCert = platformCerts[platformCerts.length - 1] as StoredCertificate;
   const pubKeySigner: Signer = { serial: publicKeyId, privateKeyPem: publicKeyPair.privateKeyPem };
@@ -189,7 +285,9 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   };
   let forger: string | undefined;
   const forgerKey = (): string =>
-    (forger ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    (forger ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString());
 
   // ---- state ----
   const payments = new Map<string, SimPayment>();
@@ -224,19 +322,35 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     if (!url || r.status === 'PROCESSING') return; // no notify for PROCESSING (A2.2)
     const summary = { SUCCESS: '退款成功', ABNORMAL: '退款异常', CLOSED: '退款关闭' }[r.status];
     notifier.enqueue({
-      eventType: `REFUND.${r.status}`, summary, originalType: 'refund', url, outTradeNo: r.outTradeNo, outRefundNo: r.outRefundNo,
+      eventType: `REFUND.${r.status}`,
+      summary,
+      originalType: 'refund',
+      url,
+      outTradeNo: r.outTradeNo,
+      outRefundNo: r.outRefundNo,
       resource: {
-        mchid, transaction_id: r.transactionId, out_trade_no: r.outTradeNo, refund_id: r.refundId, out_refund_no: r.outRefundNo,
-        refund_status: r.status, ...(r.status === 'SUCCESS' && r.successTime ? { success_time: rfc3339Shanghai(r.successTime) } : {}),
+        mchid,
+        transaction_id: r.transactionId,
+        out_trade_no: r.outTradeNo,
+        refund_id: r.refundId,
+        out_refund_no: r.outRefundNo,
+        refund_status: r.status,
+        ...(r.status === 'SUCCESS' && r.successTime ? { success_time: rfc3339Shanghai(r.successTime) } : {}),
         user_received_account: r.userReceivedAccount,
-        amount: { total: r.totalFen, refund: r.refundFen, payer_total: r.totalFen, payer_refund: r.refundFen },
+        amount: {
+          total: r.totalFen,
+          refund: r.refundFen,
+          payer_total: r.totalFen,
+          payer_refund: r.refundFen,
+        },
       },
     });
   };
 
   const transition = (r: SimRefund, to: RefundStatus, by: string): void => {
     if (r.status === to) return;
-    if (!canTransition(r.status, to)) throw new Error(`refund ${r.outRefundNo}: ${r.status} → ${to} is not allowed`);
+    if (!canTransition(r.status, to))
+      throw new Error(`refund ${r.outRefundNo}: ${r.status} → ${to} is not allowed`);
     cancelTimers.get(r.outRefundNo)?.();
     r.status = to;
     if (to === 'SUCCESS') r.successTime = clock.now();
@@ -245,7 +359,10 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     else notifyRefund(r);
   };
 
-  const scheduleLifecycle = (r: SimRefund, fallbackOutcome: 'SUCCESS' | 'ABNORMAL' | 'CLOSED' = 'SUCCESS'): void => {
+  const scheduleLifecycle = (
+    r: SimRefund,
+    fallbackOutcome: 'SUCCESS' | 'ABNORMAL' | 'CLOSED' = 'SUCCESS',
+  ): void => {
     if (lifecycle.mode === 'manual') return;
     const outcome = r.history.length > 1 ? 'SUCCESS' : (lifecycle.outcome ?? fallbackOutcome);
     if (lifecycle.mode === 'immediate') return transition(r, outcome, 'lifecycle');
@@ -273,17 +390,32 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
         ? { kind: 'json', status: 200, body: refundView(existing) }
         : apiError(400, 'INVALID_REQUEST', '请求内容和上次请求不一致，商户退款单号已经被其他请求使用');
     }
-    const payment = v.transactionId !== undefined
-      ? [...payments.values()].find((p) => p.transactionId === v.transactionId)
-      : v.outTradeNo !== undefined ? payments.get(v.outTradeNo) : undefined;
+    const payment =
+      v.transactionId !== undefined
+        ? [...payments.values()].find((p) => p.transactionId === v.transactionId)
+        : v.outTradeNo !== undefined
+          ? payments.get(v.outTradeNo)
+          : undefined;
     if (!payment) return apiError(404, 'RESOURCE_NOT_EXISTS', '订单不存在');
     const refused = checkRefundAllowed(payment, [...refunds.values()], v, rules, clock);
     if (refused) return refused;
     const now = clock.now();
     const r: SimRefund = {
-      refundId: `503${digits(26)}`, outRefundNo: v.outRefundNo, outTradeNo: payment.outTradeNo, transactionId: payment.transactionId,
-      refundFen: v.refund, totalFen: v.total, reason: v.reason, notifyUrl: v.notifyUrl, fundsAccount: v.fundsAccount ?? 'AVAILABLE',
-      fingerprint, createTime: now, status: 'PROCESSING', successTime: undefined, channel: 'ORIGINAL', userReceivedAccount: '支付用户零钱',
+      refundId: `503${digits(26)}`,
+      outRefundNo: v.outRefundNo,
+      outTradeNo: payment.outTradeNo,
+      transactionId: payment.transactionId,
+      refundFen: v.refund,
+      totalFen: v.total,
+      reason: v.reason,
+      notifyUrl: v.notifyUrl,
+      fundsAccount: v.fundsAccount ?? 'AVAILABLE',
+      fingerprint,
+      createTime: now,
+      status: 'PROCESSING',
+      successTime: undefined,
+      channel: 'ORIGINAL',
+      userReceivedAccount: '支付用户零钱',
       history: [{ status: 'PROCESSING', at: now, by: 'api' }],
     };
     refunds.set(r.outRefundNo, r);
@@ -297,10 +429,17 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
 
   const queryRefund = (outRefundNo: string): ApiResult => {
     const r = refunds.get(outRefundNo);
-    return r ? { kind: 'json', status: 200, body: refundView(r) } : apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+    return r
+      ? { kind: 'json', status: 200, body: refundView(r) }
+      : apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
   };
 
-  const applyAbnormal = (refundId: string, rawBody: Buffer, req: RawRequest, hits: readonly FaultKind[]): ApiResult => {
+  const applyAbnormal = (
+    refundId: string,
+    rawBody: Buffer,
+    req: RawRequest,
+    hits: readonly FaultKind[],
+  ): ApiResult => {
     let body: unknown;
     try {
       body = JSON.parse(rawBody.toString('utf8'));
@@ -309,14 +448,25 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     }
     if (!isObject(body)) return apiError(400, 'PARAM_ERROR', '参数错误');
     const r = [...refunds.values()].find((x) => x.refundId === refundId);
-    if (!r || r.outRefundNo !== body['out_refund_no']) return apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
+    if (!r || r.outRefundNo !== body['out_refund_no'])
+      return apiError(404, 'RESOURCE_NOT_EXISTS', '退款单不存在');
     const type = body['type'];
-    if (type !== 'USER_BANK_CARD' && type !== 'MERCHANT_BANK_CARD') return apiError(400, 'PARAM_ERROR', '参数错误', { field: '/type', value: type, issue: 'type取值错误', location: 'body' });
+    if (type !== 'USER_BANK_CARD' && type !== 'MERCHANT_BANK_CARD')
+      return apiError(400, 'PARAM_ERROR', '参数错误', {
+        field: '/type',
+        value: type,
+        issue: 'type取值错误',
+        location: 'body',
+      });
     // Encrypted fields need the Wechatpay-Serial header naming WeChat's key (A2.6).
-    if ((body['bank_account'] !== undefined || body['real_name'] !== undefined) && !header(req.headers, 'wechatpay-serial')) {
+    if (
+      (body['bank_account'] !== undefined || body['real_name'] !== undefined) &&
+      !header(req.headers, 'wechatpay-serial')
+    ) {
       return apiError(400, 'PARAM_ERROR', '请求头缺少Wechatpay-Serial');
     }
-    if (r.status !== 'ABNORMAL') return apiError(400, 'INVALID_REQUEST', '退款单状态不是异常状态，不能发起异常退款');
+    if (r.status !== 'ABNORMAL')
+      return apiError(400, 'INVALID_REQUEST', '退款单状态不是异常状态，不能发起异常退款');
     transition(r, 'PROCESSING', 'apply-abnormal-refund');
     const forced = findFault(hits, 'forceStatus');
     if (forced && forced.status !== 'PROCESSING') transition(r, forced.status, 'fault');
@@ -326,27 +476,47 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   const statementFor = (date: string): StatementState => {
     let state = statements.get(date);
     if (!state) {
-      state = { rows: generateRows(date, [...payments.values()], [...refunds.values()], billOpts.feeRateBps), summaryOverride: {}, generatedAt: clock.now() };
-      for (const e of pendingEdits.get(date) ?? []) applyEdit(state, e, { appid, mchid, feeRateBps: billOpts.feeRateBps });
+      state = {
+        rows: generateRows(date, [...payments.values()], [...refunds.values()], billOpts.feeRateBps),
+        summaryOverride: {},
+        generatedAt: clock.now(),
+      };
+      for (const e of pendingEdits.get(date) ?? [])
+        applyEdit(state, e, { appid, mchid, feeRateBps: billOpts.feeRateBps });
       pendingEdits.delete(date);
       statements.set(date, state);
     }
     return state;
   };
 
-  const readyAt = (date: string): Date => readyOverrides.get(date) ?? shanghaiInstant(date, billOpts.readyHour, billOpts.readyMinute, 1);
+  const readyAt = (date: string): Date =>
+    readyOverrides.get(date) ?? shanghaiInstant(date, billOpts.readyHour, billOpts.readyMinute, 1);
 
   const applyBill = (query: URLSearchParams, hits: readonly FaultKind[]): ApiResult => {
     const date = query.get('bill_date') ?? '';
     const type = (query.get('bill_type') ?? 'ALL') as BillType;
     const tar = query.get('tar_type');
-    const unknown = [...query.keys()].find((k) => !['bill_date', 'bill_type', 'tar_type', 'sub_mchid'].includes(k));
-    if (unknown) return apiError(400, 'PARAM_ERROR', '参数错误', { field: unknown, issue: '请求中含有未在API文档中定义的参数', location: 'query' });
-    if (!isBillDate(date)) return apiError(400, 'PARAM_ERROR', '账单日期格式不正确', { field: 'bill_date', value: date, location: 'query' });
-    if (!['ALL', 'SUCCESS', 'REFUND'].includes(type)) return apiError(400, 'PARAM_ERROR', 'bill_type取值错误');
+    const unknown = [...query.keys()].find(
+      (k) => !['bill_date', 'bill_type', 'tar_type', 'sub_mchid'].includes(k),
+    );
+    if (unknown)
+      return apiError(400, 'PARAM_ERROR', '参数错误', {
+        field: unknown,
+        issue: '请求中含有未在API文档中定义的参数',
+        location: 'query',
+      });
+    if (!isBillDate(date))
+      return apiError(400, 'PARAM_ERROR', '账单日期格式不正确', {
+        field: 'bill_date',
+        value: date,
+        location: 'query',
+      });
+    if (!['ALL', 'SUCCESS', 'REFUND'].includes(type))
+      return apiError(400, 'PARAM_ERROR', 'bill_type取值错误');
     if (tar !== null && tar !== 'GZIP') return apiError(400, 'PARAM_ERROR', 'tar_type取值错误');
     const now = clock.now();
-    if (now.getTime() - shanghaiInstant(date, 0, 0).getTime() > 93 * 86_400_000) return apiError(400, 'NO_STATEMENT_EXIST', '请求的账单文件不存在');
+    if (now.getTime() - shanghaiInstant(date, 0, 0).getTime() > 93 * 86_400_000)
+      return apiError(400, 'NO_STATEMENT_EXIST', '请求的账单文件不存在');
     if (now < readyAt(date)) return apiError(400, 'STATEMENT_CREATING', '账单生成中');
     const state = statementFor(date);
     const rendered = renderBill(state.rows, type, state.summaryOverride);
@@ -357,12 +527,21 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     const hash = createHash('sha1').update(plain).digest('hex');
     const wrongHash = hits.some((f) => f.kind === 'custom' && f.name === 'wrongHash');
     const token = randomBytes(36).toString('base64url');
-    tokens.set(token, { bytes: tar === 'GZIP' ? gzipSync(plain) : plain, gzip: tar === 'GZIP', expiresAtMs: Date.now() + billOpts.downloadUrlTtlMs, billDate: date });
+    tokens.set(token, {
+      bytes: tar === 'GZIP' ? gzipSync(plain) : plain,
+      gzip: tar === 'GZIP',
+      expiresAtMs: Date.now() + billOpts.downloadUrlTtlMs,
+      billDate: date,
+    });
     const extra = tar === 'GZIP' && billOpts.tartypeInDownloadUrl ? '&tartype=gzip' : '';
     return {
       kind: 'json',
       status: 200,
-      body: { hash_type: 'SHA1', hash_value: wrongHash ? createHash('sha1').update('x').digest('hex') : hash, download_url: `${WECHAT_PRODUCTION_BASE}/v3/billdownload/file?token=${token}${extra}` },
+      body: {
+        hash_type: 'SHA1',
+        hash_value: wrongHash ? createHash('sha1').update('x').digest('hex') : hash,
+        download_url: `${WECHAT_PRODUCTION_BASE}/v3/billdownload/file?token=${token}${extra}`,
+      },
     };
   };
 
@@ -372,7 +551,8 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     // Expiry is about the real URL lifetime, so it uses wall time like signatures do.
     if (Date.now() > t.expiresAtMs) return apiError(400, 'INVALID_REQUEST', '账单下载链接已过期');
     let bytes = t.bytes;
-    if (hits.some((f) => f.kind === 'custom' && f.name === 'truncate')) bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
+    if (hits.some((f) => f.kind === 'custom' && f.name === 'truncate'))
+      bytes = bytes.subarray(0, Math.floor(bytes.length / 2));
     const textCsv = hits.some((f) => f.kind === 'custom' && f.name === 'textCsv');
     const contentType = textCsv ? 'text/csv' : t.gzip ? 'application/x-gzip' : 'text/plain';
     return { kind: 'file', status: 200, contentType, bytes };
@@ -401,19 +581,29 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     const abnormal = /^\/v3\/refund\/domestic\/refunds\/([^/]+)\/apply-abnormal-refund$/.exec(path);
     if (method === 'POST' && abnormal?.[1]) {
       const refundId = decodeURIComponent(abnormal[1]);
-      return { endpoint: 'refund.applyAbnormal', id: peekString(req.rawBody, 'out_refund_no'), run: (h) => applyAbnormal(refundId, req.rawBody, req, h) };
+      return {
+        endpoint: 'refund.applyAbnormal',
+        id: peekString(req.rawBody, 'out_refund_no'),
+        run: (h) => applyAbnormal(refundId, req.rawBody, req, h),
+      };
     }
     const query = /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/.exec(path);
     if (method === 'GET' && query?.[1]) {
       const outRefundNo = decodeURIComponent(query[1]);
       return { endpoint: 'refund.query', id: outRefundNo, run: () => queryRefund(outRefundNo) };
     }
-    if (method === 'GET' && path === '/v3/bill/tradebill') return { endpoint: 'bill.apply', id: req.query.get('bill_date') ?? undefined, run: (h) => applyBill(req.query, h) };
+    if (method === 'GET' && path === '/v3/bill/tradebill')
+      return {
+        endpoint: 'bill.apply',
+        id: req.query.get('bill_date') ?? undefined,
+        run: (h) => applyBill(req.query, h),
+      };
     if (method === 'GET' && path === '/v3/billdownload/file') {
       const billDate = tokens.get(req.query.get('token') ?? '')?.billDate;
       return { endpoint: 'bill.download', id: billDate, run: (h) => downloadBill(req.query, h) };
     }
-    if (method === 'GET' && path === '/v3/certificates') return { endpoint: 'certificates', id: undefined, run: () => certificates() };
+    if (method === 'GET' && path === '/v3/certificates')
+      return { endpoint: 'certificates', id: undefined, run: () => certificates() };
     return undefined;
   };
 
@@ -427,7 +617,8 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     if (auth.mchid !== mchid) return signError('unknown mchid');
     if (auth.serialNo.toUpperCase() !== merchantCert.serialNo) return signError('unknown serial_no');
     const ts = Number(auth.timestamp);
-    if (!Number.isInteger(ts) || Math.abs(Date.now() - ts * 1000) > skewMs) return signError('timestamp outside window');
+    if (!Number.isInteger(ts) || Math.abs(Date.now() - ts * 1000) > skewMs)
+      return signError('timestamp outside window');
     const message = requestMessage(req.method, req.target, auth.timestamp, auth.nonceStr, req.rawBody);
     if (!rsaVerify(message, merchantCert.publicKeyPem, auth.signature)) return signError('bad signature');
     return undefined;
@@ -441,7 +632,12 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     return wanted === publicKeyId ? pubKeySigner : certSigner(wanted);
   };
 
-  const sendSigned = (res: ServerResponse, req: RawRequest, result: ApiResult & { kind: 'json' }, bad?: Extract<FaultKind, { kind: 'badResponseSignature' }>): void => {
+  const sendSigned = (
+    res: ServerResponse,
+    req: RawRequest,
+    result: ApiResult & { kind: 'json' },
+    bad?: Extract<FaultKind, { kind: 'badResponseSignature' }>,
+  ): void => {
     const text = JSON.stringify(result.body);
     const signer = responseSigner(req);
     const mode = bad?.mode ?? (bad ? 'forgedSignature' : undefined);
@@ -470,17 +666,31 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   const handleProtocol = async (req: RawRequest, res: ServerResponse): Promise<void> => {
     const r = route(req);
     const record: RequestRecord = {
-      seq: requestLog.length + 1, at: clock.now(), endpoint: r?.endpoint ?? 'unknown', method: req.method, target: req.target,
-      body: req.rawBody.toString('utf8'), id: r?.id, outcome: 0, code: undefined, faults: [],
+      seq: requestLog.length + 1,
+      at: clock.now(),
+      endpoint: r?.endpoint ?? 'unknown',
+      method: req.method,
+      target: req.target,
+      body: req.rawBody.toString('utf8'),
+      id: r?.id,
+      outcome: 0,
+      code: undefined,
+      faults: [],
     };
     requestLog.push(record);
     const finish = (result: ApiResult, bad?: Extract<FaultKind, { kind: 'badResponseSignature' }>): void => {
       record.outcome = result.status;
       if (result.kind === 'json') {
-        record.code = isObject(result.body) && typeof result.body['code'] === 'string' ? result.body['code'] : undefined;
+        record.code =
+          isObject(result.body) && typeof result.body['code'] === 'string' ? result.body['code'] : undefined;
         sendSigned(res, req, result, bad);
       } else {
-        res.writeHead(result.status, { 'content-type': result.contentType, 'content-length': String(result.bytes.length) }).end(result.bytes);
+        res
+          .writeHead(result.status, {
+            'content-type': result.contentType,
+            'content-length': String(result.bytes.length),
+          })
+          .end(result.bytes);
       }
     };
     if (!r) return finish(apiError(404, 'NOT_FOUND', `无此接口 ${req.method} ${req.path}`));
@@ -518,11 +728,21 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
     clock,
     createPayment(input) {
       if (payments.has(input.outTradeNo)) throw new Error(`payment ${input.outTradeNo} exists`);
-      if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0) throw new Error('amountFen must be a positive integer');
+      if (!Number.isSafeInteger(input.amountFen) || input.amountFen <= 0)
+        throw new Error('amountFen must be a positive integer');
       const p: SimPayment = {
-        outTradeNo: input.outTradeNo, transactionId: input.transactionId ?? `4200${digits(24)}`, appid, mchid, totalFen: input.amountFen,
-        currency: 'CNY', successTime: input.successTime ? new Date(input.successTime) : clock.now(), notifyUrl: input.notifyUrl,
-        tradeType: 'JSAPI', bankType: 'OTHERS', openid: `oSim${randomAlphanumeric(24)}`, description: input.description ?? '外卖订单',
+        outTradeNo: input.outTradeNo,
+        transactionId: input.transactionId ?? `4200${digits(24)}`,
+        appid,
+        mchid,
+        totalFen: input.amountFen,
+        currency: 'CNY',
+        successTime: input.successTime ? new Date(input.successTime) : clock.now(),
+        notifyUrl: input.notifyUrl,
+        tradeType: 'JSAPI',
+        bankType: 'OTHERS',
+        openid: `oSim${randomAlphanumeric(24)}`,
+        description: input.description ?? '外卖订单',
       };
       payments.set(p.outTradeNo, p);
       if (input.sendNotify) sim.sendPaymentNotify(p.outTradeNo);
@@ -534,11 +754,24 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
       const url = notifyUrl ?? p?.notifyUrl;
       if (!p || !url) throw new Error(`payment ${outTradeNo} unknown or without notify URL`);
       return notifier.enqueue({
-        eventType: 'TRANSACTION.SUCCESS', summary: '支付成功', originalType: 'transaction', url, outTradeNo,
+        eventType: 'TRANSACTION.SUCCESS',
+        summary: '支付成功',
+        originalType: 'transaction',
+        url,
+        outTradeNo,
         resource: {
-          mchid, appid, out_trade_no: p.outTradeNo, transaction_id: p.transactionId, trade_type: p.tradeType, trade_state: 'SUCCESS',
-          trade_state_desc: '支付成功', bank_type: p.bankType, attach: '', success_time: rfc3339Shanghai(p.successTime),
-          payer: { openid: p.openid }, amount: { total: p.totalFen, payer_total: p.totalFen, currency: 'CNY', payer_currency: 'CNY' },
+          mchid,
+          appid,
+          out_trade_no: p.outTradeNo,
+          transaction_id: p.transactionId,
+          trade_type: p.tradeType,
+          trade_state: 'SUCCESS',
+          trade_state_desc: '支付成功',
+          bank_type: p.bankType,
+          attach: '',
+          success_time: rfc3339Shanghai(p.successTime),
+          payer: { openid: p.openid },
+          amount: { total: p.totalFen, payer_total: p.totalFen, currency: 'CNY', payer_currency: 'CNY' },
         },
       });
     },
@@ -580,18 +813,33 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
       if (await control.handle(req, res)) return;
       await handleProtocol(req, res);
     },
-    { port: options.port ?? 0, host: options.host ?? '127.0.0.1', onError: (err) => logger.error({ err }, 'wechatpay simulator error') },
+    {
+      port: options.port ?? 0,
+      host: options.host ?? '127.0.0.1',
+      onError: (err) => logger.error({ err }, 'wechatpay simulator error'),
+    },
   );
   logger.info({ url: server.url, mchid, signingMode }, 'wechatpay simulator listening');
 
   return {
     url: server.url,
     port: server.port,
-    merchant: { mchid, appid, privateKeyPem: merchantCert.privateKeyPem, certificatePem: merchantCert.certificatePem, serialNo: merchantCert.serialNo, apiV3Key },
+    merchant: {
+      mchid,
+      appid,
+      privateKeyPem: merchantCert.privateKeyPem,
+      certificatePem: merchantCert.certificatePem,
+      serialNo: merchantCert.serialNo,
+      apiV3Key,
+    },
     platform: {
       publicKeyId,
       publicKeyPem: publicKeyPair.publicKeyPem,
-      certificates: platformCerts.map((c) => ({ serialNo: c.serialNo, certificatePem: c.certificatePem, publicKeyPem: c.publicKeyPem })),
+      certificates: platformCerts.map((c) => ({
+        serialNo: c.serialNo,
+        certificatePem: c.certificatePem,
+        publicKeyPem: c.publicKeyPem,
+      })),
       signingMode,
     },
     sim,
@@ -604,26 +852,17 @@ export async function startWechatPaySimulator(options: WechatPaySimulatorOptions
   };
 }
 
-/** Faults that answer (or cut the line) before the business logic runs. */
+/** Faults that answer (or cut the line) before the business logic runs; the others act later. */
 function beforeApply(hits: readonly FaultKind[]): ApiResult | 'hang' | 'reset' | undefined {
   for (const h of hits) {
-    switch (h.kind) {
-      case 'timeoutBeforeApply':
-        return 'hang';
-      case 'connectionReset':
-        if (!h.afterApply) return 'reset';
-        break;
-      case 'httpError':
-        return apiError(h.status, h.code, h.message);
-      case 'rateLimited':
-        return apiError(429, 'FREQUENCY_LIMITED', '频率超限');
-      case 'insufficientBalance':
-        return apiError(403, 'NOT_ENOUGH', '基本账户余额不足，请充值后重新发起');
-      case 'userAccountAbnormal':
-        return apiError(403, 'USER_ACCOUNT_ABNORMAL', '退款请求失败，用户帐号注销');
-      default:
-        break;
-    }
+    if (h.kind === 'timeoutBeforeApply') return 'hang';
+    if (h.kind === 'connectionReset' && !h.afterApply) return 'reset';
+    if (h.kind === 'httpError') return apiError(h.status, h.code, h.message);
+    if (h.kind === 'rateLimited') return apiError(429, 'FREQUENCY_LIMITED', '频率超限');
+    if (h.kind === 'insufficientBalance')
+      return apiError(403, 'NOT_ENOUGH', '基本账户余额不足，请充值后重新发起');
+    if (h.kind === 'userAccountAbnormal')
+      return apiError(403, 'USER_ACCOUNT_ABNORMAL', '退款请求失败，用户帐号注销');
   }
   return undefined;
 }
@@ -644,7 +883,9 @@ function encryptCertificate(apiV3Key: string, certificatePem: string): Record<st
 
 /** A change a client can only notice through the signature: upgrade a status, or add a space. */
 function tamper(text: string): string {
-  return text.includes('"status":"PROCESSING"') ? text.replace('"status":"PROCESSING"', '"status":"SUCCESS"') : `${text} `;
+  return text.includes('"status":"PROCESSING"')
+    ? text.replace('"status":"PROCESSING"', '"status":"SUCCESS"')
+    : `${text} `;
 }
 
 /** A scratch data dir for tests that do not care about key reuse. */

@@ -1,4 +1,4 @@
-import type { ForcedRefundStatus } from '../shared/faults.js';
+import type { ForcedRefundStatus } from '../shared/index.js';
 
 export type RefundStatus = ForcedRefundStatus;
 export type SigningMode = 'public_key' | 'certificate' | 'mixed';
