@@ -14,6 +14,7 @@ import {
   listenLoopback,
   loadOrCreateKeyPair,
   type FaultEngine,
+  type FaultKind,
   type FaultKindName,
   type RawRequest,
   type SimClock,
@@ -59,6 +60,7 @@ import {
   yuanToFen,
 } from './alipay-wire.js';
 import { mountAlipayControl } from './alipay-control.js';
+import { handleV3 } from './alipay-v3.js';
 
 export interface AlipaySimulatorOptions {
   readonly port?: number;
@@ -172,7 +174,7 @@ export class AlipaySimulator {
   constructor(
     readonly clock: SimClock,
     readonly options: AlipaySimulatorOptions & { readonly appId: string; readonly pid: string },
-    private readonly security: GatewaySecurity,
+    readonly security: GatewaySecurity,
     readonly log: Logger,
   ) {
     this.faults = createFaultEngine({ supported: ALIPAY_FAULT_SUPPORT, now: () => clock.now() });
@@ -484,9 +486,9 @@ export class AlipaySimulator {
       };
       return sendGatewayResponse(res, 'error_response', node, this.security, false);
     }
-    const faults = this.faults.take(call.method, faultId(call));
+    const faults = this.takeFaults(call.method, call.biz);
     if (await applyTransportFaults(faults, 'before', res, incoming)) return;
-    const node = this.dispatch(call, faults);
+    const node = this.runMethod(call.method, call.biz, faults);
     if (await applyTransportFaults(faults, 'after', res, incoming)) return;
     sendGatewayResponse(
       res,
@@ -497,10 +499,13 @@ export class AlipaySimulator {
     );
   }
 
-  private dispatch(
-    call: { method: string; biz: Record<string, unknown> },
-    faults: MethodContext['faults'],
-  ): ResponseNode {
+  /** Counts the call for fault matching (by out_request_no, else out_trade_no, else bill_date). */
+  takeFaults(method: string, biz: Readonly<Record<string, unknown>>): FaultKind[] {
+    return this.faults.take(method, faultId({ biz }));
+  }
+
+  runMethod(method: string, biz: Record<string, unknown>, faults: MethodContext['faults']): ResponseNode {
+    const call = { method, biz };
     const ctx = this.methodContext(faults);
     switch (call.method) {
       case 'alipay.trade.refund':
@@ -572,7 +577,7 @@ function genericFault(faults: MethodContext['faults']): ResponseNode | null {
 }
 
 /** Faults are matched per id: out_request_no (refunds, queries), else out_trade_no, else bill_date. */
-function faultId(call: { biz: Record<string, unknown> }): string | undefined {
+function faultId(call: { biz: Readonly<Record<string, unknown>> }): string | undefined {
   for (const k of ['out_request_no', 'out_trade_no', 'bill_date']) {
     const v = call.biz[k];
     if (typeof v === 'string' && v) return v;
@@ -630,6 +635,7 @@ export async function startAlipaySimulator(
   const server = await listenLoopback(
     async (req, res, incoming) => {
       if (await control.handle(req, res)) return;
+      if (req.path.startsWith('/v3/') && (await handleV3(sim, req, res, incoming))) return;
       if (req.method === 'POST' && req.path === '/gateway.do') return sim.handleGateway(req, res, incoming);
       if (req.method === 'GET' && req.path === '/downloadBillFile.resource')
         return sim.handleBillDownload(req, res, incoming);
