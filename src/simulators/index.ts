@@ -1,0 +1,76 @@
+/**
+ * Starts the provider simulators together (dev stack, e2e tests). Each simulator keeps its own
+ * folder and handle; this file only wires them up.
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { DEFAULT_SIMULATOR_DATA_DIR } from './shared/index.js';
+import {
+  startWechatPaySimulator,
+  type StartedWechatPaySimulator,
+  type WechatPaySimulatorOptions,
+} from './wechatpay/index.js';
+
+export * from './shared/index.js';
+
+export interface StartSimulatorsOptions {
+  /** Root data dir; each simulator keeps its keys in a subfolder. Default `.data/simulators`. */
+  readonly dataDir?: string;
+  readonly logger?: Logger;
+  /** `false` skips the WeChat simulator. */
+  readonly wechatpay?: WechatPaySimulatorOptions | false;
+  /** Options for the other simulators by name (e.g. `alipay`), passed through untouched. */
+  readonly others?: Readonly<Record<string, Record<string, unknown> | false>>;
+}
+
+export interface RunningSimulator {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export interface StartedSimulators {
+  readonly wechatpay: StartedWechatPaySimulator | undefined;
+  /** Every started simulator by name, including `wechatpay`. */
+  readonly all: Readonly<Record<string, RunningSimulator>>;
+  close(): Promise<void>;
+}
+
+type Starter = (
+  dataDir: string,
+  options: Record<string, unknown>,
+  logger: Logger | undefined,
+) => Promise<RunningSimulator>;
+
+/** Simulators other than WeChat register here, one line each. */
+const OTHER_STARTERS: Readonly<Record<string, Starter>> = {
+  // ALIPAY (owned by the Alipay engineer): alipay: (dataDir, o, logger) => startAlipaySimulator({ dataDir, ...(logger ? { logger } : {}), ...o }),
+};
+
+export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<StartedSimulators> {
+  const dataDir = options.dataDir ?? DEFAULT_SIMULATOR_DATA_DIR;
+  const all: Record<string, RunningSimulator> = {};
+  const closeAll = async (): Promise<void> => {
+    await Promise.all(Object.values(all).map((s) => s.close()));
+  };
+  try {
+    const wechatpay =
+      options.wechatpay === false
+        ? undefined
+        : await startWechatPaySimulator({
+            dataDir: join(dataDir, 'wechatpay'),
+            ...(options.logger ? { logger: options.logger.child({ simulator: 'wechatpay' }) } : {}),
+            ...options.wechatpay,
+          });
+    if (wechatpay) all['wechatpay'] = wechatpay;
+    for (const [name, start] of Object.entries(OTHER_STARTERS)) {
+      const o = options.others?.[name];
+      if (o === false) continue;
+      all[name] = await start(dataDir, o ?? {}, options.logger?.child({ simulator: name }));
+    }
+    return { wechatpay, all, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
