@@ -375,6 +375,29 @@ describe('wechatpay notifies', () => {
     expect(replayed.acknowledged).toBe(true);
   });
 
+  it('delay reorders notifies: a delayed earlier event arrives after a later one', async () => {
+    const first = newPaidRefund('delay1');
+    const second = newPaidRefund('delay2');
+    h.started.sim.addFault({
+      endpoint: 'notify.deliver',
+      id: first.refundId,
+      fault: { kind: 'delay', ms: 150 },
+    });
+    for (const r of [first, second]) {
+      h.started.sim.addFault({
+        endpoint: 'refund.create',
+        id: r.refundId,
+        fault: { kind: 'forceStatus', status: 'SUCCESS' },
+      });
+      await h.provider.refund(r);
+    }
+    await h.started.sim.notifiesIdle();
+    const order = h.received
+      .map((n) => (n.notification?.event.type === 'REFUND_STATUS' ? n.notification.event.refundId : ''))
+      .filter((id) => id === first.refundId || id === second.refundId);
+    expect(order).toEqual([second.refundId, first.refundId]);
+  });
+
   it('rejects stale timestamps, wrong AAD, foreign mchid and unknown serials in verifyNotification', () => {
     const { merchant, platform } = h.started;
     const build = (opts: { aad?: string; envAad?: string; mchid?: string; ts?: number; serial?: string }) => {

@@ -594,6 +594,37 @@ describe('trade bills', () => {
     expect((await provider.downloadStatement('2024-06-01')).status).toBe('READY');
   });
 
+  it('statement edits: remove, alter, duplicate rows; custom ready time; text/csv bodies still reach the adapter', async () => {
+    const provider = createWechatPayProvider(providerConfig(b));
+    b.sim.resetStatement('2024-06-01');
+    b.sim.editStatement('2024-06-01', { op: 'removeRows', outTradeNo: 'TB2' });
+    b.sim.editStatement('2024-06-01', {
+      op: 'alterRows',
+      outRefundNo: 'RB1',
+      amountFen: 299,
+      refundStatus: 'PROCESSING',
+    });
+    b.sim.editStatement('2024-06-01', { op: 'duplicateRows', outRefundNo: 'RB2' });
+    b.sim.addFault({ endpoint: 'bill.download', fault: { kind: 'custom', name: 'textCsv' } });
+    const res = await provider.downloadStatement('2024-06-01');
+    if (res.status !== 'READY') throw new Error('expected READY');
+    const keys = res.lines
+      .map((l) => `${l.kind}:${l.outTradeNo}:${l.refundId ?? '-'}:${l.amountMinor}:${l.providerStatus}`)
+      .sort();
+    expect(keys).toEqual([
+      'PAYMENT:TB1:-:888:SUCCESS',
+      'REFUND:TB1:RB1:299:PROCESSING',
+      'REFUND:TBOLD:RB2:5000:SUCCESS',
+      'REFUND:TBOLD:RB2:5000:SUCCESS',
+    ]);
+    expect(res.summary).toEqual({ count: 4, paymentTotalMinor: 888n, refundTotalMinor: 10_299n });
+    b.sim.setBillReadyTime('2024-06-04', new Date('2024-06-05T12:00:00+08:00'));
+    billClock.set(new Date('2024-06-05T11:00:00+08:00'));
+    expect(await provider.downloadStatement('2024-06-04')).toEqual({ status: 'NOT_READY' });
+    billClock.set(new Date('2024-06-05T12:00:00+08:00'));
+    expect(await provider.downloadStatement('2024-06-04')).toEqual({ status: 'NO_STATEMENT' });
+  });
+
   it('download URLs expire', async () => {
     const short = await startWechatPaySimulator({
       dataDir: sharedDataDir,
