@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { startAlipaySimulator } from './alipay/index.js';
 import { DEFAULT_SIMULATOR_DATA_DIR } from './shared/index.js';
 import {
   startWechatPaySimulator,
@@ -44,7 +45,7 @@ type Starter = (
 
 /** Simulators other than WeChat register here, one line each. */
 const OTHER_STARTERS: Readonly<Record<string, Starter>> = {
-  // ALIPAY (owned by the Alipay engineer): alipay: (dataDir, o, logger) => startAlipaySimulator({ dataDir, ...(logger ? { logger } : {}), ...o }),
+  alipay: (dataDir, o, logger) => startAlipaySimulator({ dataDir, ...(logger ? { logger } : {}), ...o }),
 };
 
 export async function startSimulators(options: StartSimulatorsOptions = {}): Promise<StartedSimulators> {

@@ -26,7 +26,12 @@ async function main(): Promise<void> {
       port: Number(values['wechatpay-port']),
       notify: { timeCompression: Number(values['notify-compression']) },
     },
-    others: { alipay: { port: Number(values['alipay-port']) } },
+    others: {
+      alipay: {
+        port: Number(values['alipay-port']),
+        notifyTimeCompression: Number(values['notify-compression']),
+      },
+    },
   });
   for (const [name, sim] of Object.entries(sims.all))
     logger.info({ simulator: name, url: sim.url, port: sim.port }, 'simulator ready');
