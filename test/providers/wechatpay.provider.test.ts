@@ -491,3 +491,28 @@ beforeAll(async () => {
   const { sharedDataDir } = await import('./wechatpay.harness.js');
   platformKey = await readFile(`${sharedDataDir}/platform-public-key.key.pem`, 'utf8');
 });
+
+describe('wechatpay mixed signing mode', () => {
+  it('notifies arrive under both the public key and certificate serials and all verify', async () => {
+    const mixed = await startHarness({ signingMode: 'mixed', mixedNotifyPublicKeyShare: 0.5 });
+    try {
+      for (let i = 0; i < 12; i++) {
+        mixed.started.sim.createPayment({
+          outTradeNo: `TMIX${i}`,
+          amountFen: 100 + i,
+          notifyUrl: mixed.notifyUrl,
+          sendNotify: true,
+        });
+      }
+      await mixed.started.sim.notifiesIdle();
+      expect(mixed.received.filter((r) => r.ok)).toHaveLength(12);
+      const serials = new Set(
+        mixed.started.sim.notifyDeliveries().map((d) => d.attempts[0]?.serial.startsWith('PUB_KEY_ID_')),
+      );
+      // 12 fair coin flips are all one side with probability 2/4096.
+      expect(serials).toEqual(new Set([true, false]));
+    } finally {
+      await mixed.close();
+    }
+  });
+});

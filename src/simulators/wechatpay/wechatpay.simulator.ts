@@ -88,7 +88,7 @@ export interface WechatPaySimulatorOptions {
   readonly signingMode?: SigningMode;
   /** 2 simulates a rotation overlap: both certificates are served, the newer one signs. */
   readonly platformCertificateCount?: 1 | 2;
-  /** In `mixed` mode, the share of notifies signed with the public key (rest: certificate). */
+  /** In `mixed` mode, the share of notifies signed with the public key (rest: certificate), spread evenly. */
   readonly mixedNotifyPublicKeyShare?: number;
   readonly clock?: SimClock;
   /** 'strict' = real limits (60 s spacing); 'lenient' (default) = no spacing so tests run fast. */
@@ -301,6 +301,7 @@ export async function startWechatPaySimulator(
   const cancelTimers = new Map<string, () => void>();
   const faults = createFaultEngine({ supported: SUPPORTED_FAULTS, now: () => clock.now() });
 
+  let mixedCount = 0;
   const notifier: Notifier = createNotifier({
     apiV3Key,
     faults,
@@ -312,7 +313,12 @@ export async function startWechatPaySimulator(
     pickSigner: () => {
       if (signingMode === 'public_key') return pubKeySigner;
       if (signingMode === 'certificate') return certSigner();
-      return Math.random() < (options.mixedNotifyPublicKeyShare ?? 0.5) ? pubKeySigner : certSigner();
+      // Deterministic spread (not random) so tests are repeatable: exactly `share` of notifies use the public key.
+      const share = options.mixedNotifyPublicKeyShare ?? 0.5;
+      mixedCount += 1;
+      return Math.floor(mixedCount * share) > Math.floor((mixedCount - 1) * share)
+        ? pubKeySigner
+        : certSigner();
     },
   });
 
