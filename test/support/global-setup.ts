@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
