@@ -8,6 +8,7 @@ import type { AppServices } from './graphql/index.js';
 import { createHttpServer, type ReadinessReport } from './http/index.js';
 import { startJobQueue, type JobDefinition, type JobQueue } from './jobs/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
+import { LedgerService } from './ledger/index.js';
 import { SystemService } from './system/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -66,6 +67,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     cleanups.push({ name: 'jobs', run: jobs.stop });
     const services: AppServices = {
       system: new SystemService(orm, jobs),
+      ledger: new LedgerService(orm),
     };
 
     let url: string | undefined;

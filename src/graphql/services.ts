@@ -1,3 +1,4 @@
+import type { LedgerService } from '../ledger/index.js';
 import type { SystemService } from '../system/index.js';
 
 /**
@@ -6,4 +7,5 @@ import type { SystemService } from '../system/index.js';
  */
 export interface AppServices {
   readonly system: SystemService;
+  readonly ledger: LedgerService;
 }

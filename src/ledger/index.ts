@@ -45,3 +45,4 @@ export {
 export type { AccountFilter, CachedBalanceMismatch, EntryFilter, PageRequest, Slice } from './ledger.queries.js';
 export { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
 export { LedgerService, type LedgerWriter, type PostOptions, type ReverseOptions } from './ledger.service.js';
+export { LedgerResolver } from './ledger.resolver.js';

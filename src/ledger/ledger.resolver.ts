@@ -1,0 +1,89 @@
+import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Role } from '../auth/index.js';
+import { InputError } from '../errors/index.js';
+// Not '../graphql/index.js': that barrel re-exports the schema, which lists this resolver (an import cycle).
+import { decodeCursor, pageSize, type Page } from '../graphql/connection.js';
+import { requireViewer, type GraphQLContext } from '../graphql/context.js';
+import { ledgerScopeFor } from './ledger.access.js';
+import type { PageRequest } from './ledger.queries.js';
+import {
+  AccountsArgs,
+  AccountStatementArgs,
+  JournalEntriesArgs,
+  JournalEntryConnection,
+  LedgerAccountConnection,
+  LedgerAccountType,
+  StatementLineConnection,
+  TrialBalanceLineType,
+  toAccountType,
+  toConnection,
+  toEntryType,
+  toStatementLineType,
+  toTrialBalanceLineType,
+  type JournalEntryType,
+  type StatementLineType,
+} from './ledger.types.js';
+
+/** Finance and admins read every account; merchants, riders and customers only their own. */
+const LEDGER_READERS = [Role.FINANCE, Role.ADMIN, Role.MERCHANT, Role.RIDER, Role.CUSTOMER];
+
+@Resolver()
+export class LedgerResolver {
+  @Authorized(...LEDGER_READERS)
+  @Query(() => LedgerAccountType, { nullable: true, description: 'One account by code and currency.' })
+  async account(
+    @Arg('code', () => String) code: string,
+    @Arg('currency', () => String) currency: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<LedgerAccountType | null> {
+    const view = await ctx.services.ledger.findAccount(code, currency, ledgerScopeFor(requireViewer(ctx)));
+    return view === null ? null : toAccountType(view);
+  }
+
+  @Authorized(...LEDGER_READERS)
+  @Query(() => LedgerAccountConnection, { description: 'Accounts, oldest first; owners see only their own.' })
+  async accounts(@Args(() => AccountsArgs) args: AccountsArgs, @Ctx() ctx: GraphQLContext): Promise<Page<LedgerAccountType>> {
+    const slice = await ctx.services.ledger.listAccounts(ledgerScopeFor(requireViewer(ctx)), args, pageOf(args));
+    return toConnection(slice, (a) => a.id, toAccountType);
+  }
+
+  @Authorized(...LEDGER_READERS)
+  @Query(() => JournalEntryConnection, { description: 'Journal entries, newest first.' })
+  async journalEntries(
+    @Args(() => JournalEntriesArgs) args: JournalEntriesArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<JournalEntryType>> {
+    if ((args.accountCode == null) !== (args.currency == null)) {
+      throw new InputError('accountCode and currency go together', 'accountCode');
+    }
+    const account = args.accountCode && args.currency ? { code: args.accountCode, currency: args.currency } : null;
+    const slice = await ctx.services.ledger.listEntries(
+      ledgerScopeFor(requireViewer(ctx)),
+      { referenceType: args.referenceType, referenceId: args.referenceId, account, from: args.from, to: args.to },
+      pageOf(args),
+    );
+    return toConnection(slice, (e) => e.id, toEntryType);
+  }
+
+  @Authorized(...LEDGER_READERS)
+  @Query(() => StatementLineConnection, { description: 'Postings of one account with the running balance.' })
+  async accountStatement(
+    @Args(() => AccountStatementArgs) args: AccountStatementArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<StatementLineType>> {
+    const scope = ledgerScopeFor(requireViewer(ctx));
+    const slice = await ctx.services.ledger.statement(scope, args.code, args.currency, pageOf(args));
+    return toConnection(slice, (line) => line.postingId, toStatementLineType);
+  }
+
+  @Authorized(Role.FINANCE, Role.ADMIN)
+  @Query(() => [TrialBalanceLineType], { description: 'Per currency: total debits, total credits, equal or not.' })
+  async trialBalance(@Ctx() ctx: GraphQLContext): Promise<TrialBalanceLineType[]> {
+    return (await ctx.services.ledger.trialBalance()).map(toTrialBalanceLineType);
+  }
+}
+
+function pageOf(args: { first?: number | null; after?: string | null }): PageRequest {
+  const after = decodeCursor(args.after, 1);
+  return { first: pageSize(args.first), afterId: after === null ? null : String(after[0]) };
+}
