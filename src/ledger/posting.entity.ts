@@ -1,5 +1,4 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { LedgerAccountSchema } from './account.entity.js';
 import { JournalEntrySchema } from './journal-entry.entity.js';
 
 /**
@@ -12,13 +11,14 @@ export const PostingSchema = defineEntity({
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
     entry: () => p.manyToOne(JournalEntrySchema).ref().deleteRule('restrict').updateRule('restrict'),
-    account: () => p.manyToOne(LedgerAccountSchema).ref().deleteRule('restrict').updateRule('restrict'),
+    /** No foreign key (see Migration20261122011000): the posting trigger checks the account exists. */
+    accountId: p.bigint('bigint'),
     /** 'D' (debit) or 'C' (credit). */
     direction: p.string().columnType('char(1)'),
     amountMinor: p.bigint('bigint'),
     currency: p.string().length(3),
   },
-  indexes: [{ properties: ['entry'] }, { properties: ['account', 'id'] }],
+  indexes: [{ properties: ['entry'] }, { properties: ['accountId', 'id'] }],
   checks: [
     { name: 'posting_amount_positive', expression: 'amount_minor > 0' },
     { name: 'posting_direction_check', expression: `direction in ('D', 'C')` },

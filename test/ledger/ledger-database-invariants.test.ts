@@ -92,6 +92,11 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     expect(refusal).toMatchObject({ code: '23514', constraint: 'posting_currency_matches_account' });
   });
 
+  it('refuses a posting to an account that does not exist', async () => {
+    const refusal = await sqlState(transaction([newEntry('ghost'), leg('987654321', 'D', 100), leg(merchantId, 'C', 100)]));
+    expect(refusal).toMatchObject({ code: '23503', constraint: 'posting_account_exists' });
+  });
+
   it('refuses postings added later to an entry that was already checked', async () => {
     const refusal = await sqlState(
       transaction([
