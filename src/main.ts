@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier } from './auth/index.js';
@@ -6,9 +7,17 @@ import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
 import { createHttpServer, type ReadinessReport } from './http/index.js';
-import { startJobQueue, type JobDefinition, type JobQueue } from './jobs/index.js';
+import { startJobQueue, type JobQueue } from './jobs/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
 import { LedgerService } from './ledger/index.js';
+import { NotificationsService } from './notifications/index.js';
+import { PaymentsService } from './payments/index.js';
+import { createAlipayProvider } from './providers/alipay/index.js';
+import { ProviderRegistry, type PaymentProvider } from './providers/index.js';
+import { createWechatPayProvider } from './providers/wechatpay/index.js';
+import { RefundService, RefundWorker } from './refunds/index.js';
+import type { StartedAlipaySimulator } from './simulators/alipay/index.js';
+import { startSimulators, type StartedSimulators } from './simulators/index.js';
 import { SystemService } from './system/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -19,12 +28,16 @@ export interface RunningApp {
   readonly orm: Orm;
   readonly jobs: JobQueue;
   readonly services: AppServices;
+  readonly providers: ProviderRegistry;
+  readonly refundWorker: RefundWorker;
+  /** In-process simulators (`all` role with SIMULATORS=true). */
+  readonly simulators: StartedSimulators | undefined;
   /** Stops everything in order; idempotent. */
   stop(reason?: string): Promise<void>;
 }
 
 /**
- * The composition root: config → database → ORM → services → HTTP/GraphQL → jobs.
+ * The composition root: config → database → ORM → providers → services → HTTP/GraphQL → jobs.
  * `all` runs api + worker (+ embedded PostgreSQL and simulators when configured) for a newcomer;
  * production runs `api` and `worker` as separate, horizontally scaled processes.
  */
@@ -57,18 +70,48 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
 
-    const definitions: JobDefinition[] = [];
-    const jobs = await startJobQueue({
-      url: databaseUrl,
-      role: role === 'api' ? 'api' : 'worker',
-      definitions,
-      logger,
-    });
+    const worker = role !== 'api';
+    const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
     cleanups.push({ name: 'jobs', run: jobs.stop });
+
+    const simulators = role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
+    if (simulators) cleanups.push({ name: 'simulators', run: simulators.close });
+
+    // Provider callbacks must reach this process; the URL is known once the server listens.
+    const publicUrl = { value: config.http.publicBaseUrl };
+    const providers = new ProviderRegistry(createProviders(config, simulators, logger));
+
+    const ledger = new LedgerService(orm);
+    const payments = new PaymentsService(orm, ledger);
+    const notifications = new NotificationsService(orm, jobs, config.webhook, logger);
+    const refunds = new RefundService(orm, ledger, jobs, notifications);
+    const refundWorker = new RefundWorker(
+      orm,
+      refunds,
+      providers,
+      jobs,
+      {
+        leaseMs: config.refunds.leaseMs,
+        firstPollDelayMs: config.refunds.firstPollDelayMs,
+        maxPollDelayMs: config.refunds.maxPollDelayMs,
+        staleAfterMs: config.refunds.staleAfterMs,
+        sweepIntervalMs: config.refunds.sweepIntervalMs,
+        notifyUrl: {
+          get WECHAT_PAY() {
+            return publicUrl.value ? `${publicUrl.value}/notify/wechatpay` : undefined;
+          },
+        },
+      },
+      logger,
+    );
     const services: AppServices = {
       system: new SystemService(orm, jobs),
-      ledger: new LedgerService(orm),
+      ledger,
+      payments,
+      refunds,
+      notifications,
     };
+    await jobs.register([...refundWorker.jobDefinitions(), ...notifications.jobDefinitions()]);
 
     let url: string | undefined;
     if (role !== 'worker') {
@@ -80,13 +123,104 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         graphql: config.graphql,
       });
       url = await listen(http.app, config);
+      publicUrl.value ??= url;
       cleanups.push({ name: 'http', run: http.close });
     }
-    return { url, orm, jobs, services, stop: stopAll };
+    if (worker) {
+      refundWorker.startSweeper();
+      cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });
+    }
+    return { url, orm, jobs, services, providers, refundWorker, simulators, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+async function startLocalSimulators(config: AppConfig, logger: Logger): Promise<StartedSimulators> {
+  const simulators = await startSimulators({
+    dataDir: path.join(config.database.dataDir, 'simulators'),
+    logger: logger.child({ component: 'simulators' }),
+    wechatpay: { port: config.simulators.wechatpayPort, refundLifecycle: { mode: 'auto', afterMs: 2_000 } },
+    others: { alipay: { port: config.simulators.alipayPort } },
+  });
+  logger.info(
+    Object.fromEntries(Object.entries(simulators.all).map(([name, s]) => [name, s.url])),
+    'provider simulators running (never used in production)',
+  );
+  return simulators;
+}
+
+/** Real credentials when configured; otherwise the in-process simulators' own. */
+function createProviders(config: AppConfig, simulators: StartedSimulators | undefined, logger: Logger): PaymentProvider[] {
+  const providers: PaymentProvider[] = [];
+  const timeoutMs = config.providers.timeoutMs;
+  const wechat = config.providers.wechatpay;
+  const wechatSim = simulators?.wechatpay;
+  if (wechat) {
+    providers.push(
+      createWechatPayProvider(
+        {
+          mchid: wechat.mchid,
+          appid: wechat.appid,
+          merchantPrivateKeyPem: wechat.privateKeyPem,
+          merchantSerialNo: wechat.serialNo,
+          apiV3Key: wechat.apiV3Key,
+          platformPublicKey: { id: wechat.platformPublicKeyId, pem: wechat.platformPublicKeyPem },
+          baseUrl: config.providers.wechatpayBaseUrl,
+          timeoutMs,
+        },
+        { logger },
+      ),
+    );
+  } else if (wechatSim) {
+    providers.push(
+      createWechatPayProvider(
+        {
+          mchid: wechatSim.merchant.mchid,
+          appid: wechatSim.merchant.appid,
+          merchantPrivateKeyPem: wechatSim.merchant.privateKeyPem,
+          merchantSerialNo: wechatSim.merchant.serialNo,
+          merchantCertificatePem: wechatSim.merchant.certificatePem,
+          apiV3Key: wechatSim.merchant.apiV3Key,
+          platformPublicKey: { id: wechatSim.platform.publicKeyId, pem: wechatSim.platform.publicKeyPem },
+          platformCertificates: wechatSim.platform.certificates.map((c) => ({ serialNo: c.serialNo, pem: c.certificatePem })),
+          baseUrl: wechatSim.url,
+          timeoutMs,
+        },
+        { logger },
+      ),
+    );
+  }
+  const alipay = config.providers.alipay;
+  const alipaySim = simulators?.all['alipay'] as StartedAlipaySimulator | undefined;
+  if (alipay) {
+    providers.push(
+      createAlipayProvider({
+        appId: alipay.appId,
+        appPrivateKeyPem: alipay.privateKeyPem,
+        alipayPublicKeyPem: alipay.alipayPublicKeyPem,
+        gatewayUrl: config.providers.alipayGatewayUrl ?? 'https://openapi.alipay.com/gateway.do',
+        timeoutMs,
+        logger,
+      }),
+    );
+  } else if (alipaySim) {
+    providers.push(
+      createAlipayProvider({
+        appId: alipaySim.app.appId,
+        appPrivateKeyPem: alipaySim.app.privateKeyPem,
+        alipayPublicKeyPem: alipaySim.alipayPublicKeyPem,
+        gatewayUrl: alipaySim.gatewayUrl,
+        timeoutMs,
+        logger,
+      }),
+    );
+  }
+  if (providers.length < 2) {
+    logger.warn({ configured: providers.map((p) => p.channel) }, 'not every payment channel has a provider adapter');
+  }
+  return providers;
 }
 
 async function readiness(orm: Orm): Promise<ReadinessReport> {

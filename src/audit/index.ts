@@ -1,1 +1,2 @@
+export { jsonSafe, recordAudit, SYSTEM_WORKER, type Actor, type AuditRecord } from './audit.js';
 export { AuditEventSchema, type AuditEvent } from './audit-event.entity.js';

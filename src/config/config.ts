@@ -47,8 +47,34 @@ const envSchema = z
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 
     SIMULATORS: bool.default(true),
+    SIMULATOR_WECHATPAY_PORT: port.default(4010),
+    SIMULATOR_ALIPAY_PORT: port.default(4020),
+
+    PROVIDER_TIMEOUT_MS: positiveInt.default(10_000),
     WECHATPAY_BASE_URL: optionalString,
+    WECHATPAY_MCHID: optionalString,
+    WECHATPAY_APPID: optionalString,
+    WECHATPAY_PRIVATE_KEY: pem.optional(),
+    WECHATPAY_SERIAL_NO: optionalString,
+    WECHATPAY_APIV3_KEY: z.string().length(32, 'exactly 32 characters').optional(),
+    WECHATPAY_PLATFORM_PUBLIC_KEY: pem.optional(),
+    WECHATPAY_PLATFORM_PUBLIC_KEY_ID: optionalString,
     ALIPAY_GATEWAY_URL: optionalString,
+    ALIPAY_APP_ID: optionalString,
+    ALIPAY_PRIVATE_KEY: pem.optional(),
+    ALIPAY_PUBLIC_KEY: pem.optional(),
+
+    REFUND_LEASE_MS: positiveInt.default(30_000),
+    REFUND_FIRST_POLL_WECHATPAY_MS: positiveInt.default(60_000),
+    REFUND_FIRST_POLL_ALIPAY_MS: positiveInt.default(10_000),
+    REFUND_MAX_POLL_DELAY_MS: positiveInt.default(3_600_000),
+    REFUND_STALE_AFTER_MS: positiveInt.default(60_000),
+    REFUND_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
+
+    NOTIFY_WEBHOOK_URL: z.url().optional(),
+    NOTIFY_WEBHOOK_SECRET: optionalString,
+    NOTIFY_WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
+    NOTIFY_WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_HS256_SECRET === undefined && env.JWT_RS256_PUBLIC_KEY === undefined) {
@@ -103,11 +129,46 @@ export interface AppConfig {
   };
   readonly simulators: {
     readonly enabled: boolean;
+    readonly wechatpayPort: number;
+    readonly alipayPort: number;
   };
   readonly providers: {
+    readonly timeoutMs: number;
+    /** Complete credentials, or undefined (then the simulator's are used when simulators run). */
+    readonly wechatpay: WechatPayCredentials | undefined;
     readonly wechatpayBaseUrl: string | undefined;
+    readonly alipay: AlipayCredentials | undefined;
     readonly alipayGatewayUrl: string | undefined;
   };
+  readonly refunds: {
+    readonly leaseMs: number;
+    readonly firstPollDelayMs: { readonly WECHAT_PAY: number; readonly ALIPAY: number };
+    readonly maxPollDelayMs: number;
+    readonly staleAfterMs: number;
+    readonly sweepIntervalMs: number;
+  };
+  readonly webhook: {
+    readonly url: string | undefined;
+    readonly secret: string | undefined;
+    readonly timeoutMs: number;
+    readonly maxAttempts: number;
+  };
+}
+
+export interface WechatPayCredentials {
+  readonly mchid: string;
+  readonly appid: string;
+  readonly privateKeyPem: string;
+  readonly serialNo: string;
+  readonly apiV3Key: string;
+  readonly platformPublicKeyPem: string;
+  readonly platformPublicKeyId: string;
+}
+
+export interface AlipayCredentials {
+  readonly appId: string;
+  readonly privateKeyPem: string;
+  readonly alipayPublicKeyPem: string;
 }
 
 /** A bad or missing setting; `message` is the one line printed before the process stops. */
@@ -160,12 +221,71 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       sandbox: !production,
       introspection: !production,
     },
-    simulators: { enabled: env.SIMULATORS && !production },
+    simulators: {
+      enabled: env.SIMULATORS && !production,
+      wechatpayPort: env.SIMULATOR_WECHATPAY_PORT,
+      alipayPort: env.SIMULATOR_ALIPAY_PORT,
+    },
     providers: {
+      timeoutMs: env.PROVIDER_TIMEOUT_MS,
+      wechatpay: wechatpayCredentials(env),
       wechatpayBaseUrl: env.WECHATPAY_BASE_URL,
+      alipay: alipayCredentials(env),
       alipayGatewayUrl: env.ALIPAY_GATEWAY_URL,
     },
+    refunds: {
+      leaseMs: env.REFUND_LEASE_MS,
+      firstPollDelayMs: { WECHAT_PAY: env.REFUND_FIRST_POLL_WECHATPAY_MS, ALIPAY: env.REFUND_FIRST_POLL_ALIPAY_MS },
+      maxPollDelayMs: env.REFUND_MAX_POLL_DELAY_MS,
+      staleAfterMs: env.REFUND_STALE_AFTER_MS,
+      sweepIntervalMs: env.REFUND_SWEEP_INTERVAL_MS,
+    },
+    webhook: {
+      url: env.NOTIFY_WEBHOOK_URL,
+      secret: env.NOTIFY_WEBHOOK_SECRET,
+      timeoutMs: env.NOTIFY_WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.NOTIFY_WEBHOOK_MAX_ATTEMPTS,
+    },
   });
+}
+
+const WECHATPAY_KEYS = [
+  'WECHATPAY_MCHID',
+  'WECHATPAY_APPID',
+  'WECHATPAY_PRIVATE_KEY',
+  'WECHATPAY_SERIAL_NO',
+  'WECHATPAY_APIV3_KEY',
+  'WECHATPAY_PLATFORM_PUBLIC_KEY',
+  'WECHATPAY_PLATFORM_PUBLIC_KEY_ID',
+] as const;
+const ALIPAY_KEYS = ['ALIPAY_APP_ID', 'ALIPAY_PRIVATE_KEY', 'ALIPAY_PUBLIC_KEY'] as const;
+
+/** All or nothing: half a set of credentials is a mistake worth stopping for. */
+function complete<K extends keyof Env>(env: Env, keys: readonly K[]): boolean {
+  const present = keys.filter((k) => env[k] !== undefined);
+  if (present.length > 0 && present.length < keys.length) {
+    const missing = keys.find((k) => env[k] === undefined)!;
+    throw new ConfigError(`Invalid configuration: ${String(missing)} (unset): expected it with ${String(present[0])}`);
+  }
+  return present.length === keys.length;
+}
+
+function wechatpayCredentials(env: Env): WechatPayCredentials | undefined {
+  if (!complete(env, WECHATPAY_KEYS)) return undefined;
+  return {
+    mchid: env.WECHATPAY_MCHID!,
+    appid: env.WECHATPAY_APPID!,
+    privateKeyPem: env.WECHATPAY_PRIVATE_KEY!,
+    serialNo: env.WECHATPAY_SERIAL_NO!,
+    apiV3Key: env.WECHATPAY_APIV3_KEY!,
+    platformPublicKeyPem: env.WECHATPAY_PLATFORM_PUBLIC_KEY!,
+    platformPublicKeyId: env.WECHATPAY_PLATFORM_PUBLIC_KEY_ID!,
+  };
+}
+
+function alipayCredentials(env: Env): AlipayCredentials | undefined {
+  if (!complete(env, ALIPAY_KEYS)) return undefined;
+  return { appId: env.ALIPAY_APP_ID!, privateKeyPem: env.ALIPAY_PRIVATE_KEY!, alipayPublicKeyPem: env.ALIPAY_PUBLIC_KEY! };
 }
 
 function isSecretName(name: string): boolean {

@@ -1,1 +1,8 @@
-export { ConfigError, DEV_JWT_SECRET, loadConfig, type AppConfig } from './config.js';
+export {
+  ConfigError,
+  DEV_JWT_SECRET,
+  loadConfig,
+  type AlipayCredentials,
+  type AppConfig,
+  type WechatPayCredentials,
+} from './config.js';

@@ -9,3 +9,14 @@ export {
   type EntityManager,
   type Orm,
 } from './orm.js';
+export {
+  inTransaction,
+  isRetryableTransactionError,
+  jobExecutorOn,
+  pgErrorOf,
+  sqlOn,
+  toBigint,
+  toDate,
+  type PgError,
+  type Sql,
+} from './sql.js';

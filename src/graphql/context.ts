@@ -1,3 +1,4 @@
+import type { Actor } from '../audit/index.js';
 import type { Viewer } from '../auth/index.js';
 import { AccessError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
@@ -16,4 +17,10 @@ export interface GraphQLContext {
 export function requireViewer(ctx: GraphQLContext): Viewer {
   if (ctx.viewer === null) throw AccessError.unauthenticated();
   return ctx.viewer;
+}
+
+/** The audited actor behind this request. */
+export function actorOf(ctx: GraphQLContext): Actor {
+  const viewer = requireViewer(ctx);
+  return { id: viewer.subject, role: viewer.role, requestId: ctx.requestId };
 }

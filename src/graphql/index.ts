@@ -9,7 +9,7 @@ export {
   toPage,
   type Page,
 } from './connection.js';
-export { requireViewer, type GraphQLContext } from './context.js';
+export { actorOf, requireViewer, type GraphQLContext } from './context.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
 export { aliasLimit, depthLimit } from './limits.js';
 export { buildGraphQLSchema, printSchemaSdl } from './schema.js';

@@ -1,14 +1,14 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { authChecker } from './auth-checker.js';
-import { RESOLVERS } from './resolvers.js';
+import { resolverClasses } from './resolvers.js';
 
 let cached: Promise<GraphQLSchema> | undefined;
 
 /** The schema, built once per process from explicit decorator types. */
 export function buildGraphQLSchema(): Promise<GraphQLSchema> {
   cached ??= buildSchema({
-    resolvers: [...RESOLVERS],
+    resolvers: resolverClasses(),
     authChecker,
     authMode: 'error',
     validate: false,

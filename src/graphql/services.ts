@@ -1,4 +1,7 @@
 import type { LedgerService } from '../ledger/index.js';
+import type { NotificationsService } from '../notifications/index.js';
+import type { PaymentsService } from '../payments/index.js';
+import type { RefundService } from '../refunds/index.js';
 import type { SystemService } from '../system/index.js';
 
 /**
@@ -8,4 +11,7 @@ import type { SystemService } from '../system/index.js';
 export interface AppServices {
   readonly system: SystemService;
   readonly ledger: LedgerService;
+  readonly payments: PaymentsService;
+  readonly refunds: RefundService;
+  readonly notifications: NotificationsService;
 }

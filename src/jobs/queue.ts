@@ -15,6 +15,8 @@ export interface JobDefinition<T extends object = object> {
 
 export interface JobQueue {
   readonly boss: PgBoss;
+  /** Creates the queues; on the worker role also starts working them and schedules their crons. */
+  register(definitions: readonly JobDefinition[]): Promise<void>;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
   readonly stop: () => Promise<void>;
 }
@@ -27,7 +29,7 @@ export interface JobQueue {
 export async function startJobQueue(options: {
   url: string;
   role: 'api' | 'worker';
-  definitions: readonly JobDefinition[];
+  definitions?: readonly JobDefinition[];
   logger: Logger;
   poolMax?: number;
 }): Promise<JobQueue> {
@@ -44,11 +46,12 @@ export async function startJobQueue(options: {
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();
-  for (const definition of options.definitions) {
-    await boss.createQueue(definition.name, definition.queue ?? {});
-  }
-  if (worker) {
-    for (const definition of options.definitions) {
+  const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
+    for (const definition of definitions) {
+      await boss.createQueue(definition.name, definition.queue ?? {});
+    }
+    if (!worker) return;
+    for (const definition of definitions) {
       await boss.work<object>(definition.name, definition.work ?? {}, async (jobs) => {
         for (const job of jobs) {
           await definition.handle(job);
@@ -56,10 +59,12 @@ export async function startJobQueue(options: {
       });
       if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Asia/Shanghai' });
     }
-  }
-  log.info({ role: options.role, queues: options.definitions.map((d) => d.name) }, 'job queue started');
+    log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');
+  };
+  await register(options.definitions ?? []);
   return {
     boss,
+    register,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
     stop: async () => {
       await boss.stop({ graceful: true, close: true, timeout: 10_000 });

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { signDevelopmentToken, type Role } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -34,9 +36,15 @@ export function tokenFor(role: Role | `${Role}`, sub: string, expiresIn: string 
   return signDevelopmentToken({ ...TEST_JWT, role: role as Role, subject: sub, expiresIn });
 }
 
-/** The whole app (api + worker roles) on a fresh database, listening on a free loopback port. */
+/** Simulator keys are generated once per test process and reused (RSA key generation is slow). */
+const SIMULATOR_DATA_DIR = path.join(tmpdir(), `refunds-test-data-${process.pid}`);
+
+/**
+ * The whole app (api + worker roles) on a fresh database, listening on a free loopback port. With
+ * `simulators: true` it also runs both provider simulators on free ports and uses their credentials.
+ */
 export async function startTestApp(
-  options: { role?: 'all' | 'api' | 'worker'; env?: Record<string, string> } = {},
+  options: { role?: 'all' | 'api' | 'worker'; env?: Record<string, string>; simulators?: boolean } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
@@ -46,7 +54,17 @@ export async function startTestApp(
     PORT: '0',
     DATABASE_URL: db.url,
     MIGRATE_ON_START: 'false',
-    SIMULATORS: 'false',
+    SIMULATORS: options.simulators ? 'true' : 'false',
+    SIMULATOR_WECHATPAY_PORT: '0',
+    SIMULATOR_ALIPAY_PORT: '0',
+    DATA_DIR: SIMULATOR_DATA_DIR,
+    REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
+    REFUND_FIRST_POLL_ALIPAY_MS: '1000',
+    REFUND_MAX_POLL_DELAY_MS: '2000',
+    REFUND_SWEEP_INTERVAL_MS: '500',
+    REFUND_STALE_AFTER_MS: '1500',
+    REFUND_LEASE_MS: '4000',
+    PROVIDER_TIMEOUT_MS: '1500',
     JWT_HS256_SECRET: TEST_JWT.secret,
     JWT_ISSUER: TEST_JWT.issuer,
     JWT_AUDIENCE: TEST_JWT.audience,

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from '@mikro-orm/sql';
+import type { EntityManager, Orm } from './orm.js';
+
+/**
+ * Raw SQL with real bind parameters ($1, $2, …) on an entity manager's connection — inside its
+ * transaction when it has one. Hand-written SQL keeps hot paths to one round trip and locking explicit.
+ */
+export interface Sql {
+  rows<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
+}
+
+type CompiledQuery = Parameters<Kysely<unknown>['executeQuery']>[0];
+
+export function sqlOn(em: EntityManager): Sql {
+  const kysely = em.getKysely<unknown>();
+  return {
+    async rows<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
+      const query = {
+        sql: text,
+        parameters: params,
+        query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
+        queryId: { queryId: randomUUID() },
+      } as unknown as CompiledQuery;
+      const result = await kysely.executeQuery(query);
+      return result.rows as R[];
+    },
+  };
+}
+
+/** pg-boss's executor interface over the same connection, so a job is queued in the caller's transaction. */
+export function jobExecutorOn(em: EntityManager): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } {
+  const sql = sqlOn(em);
+  return { executeSql: async (text, values) => ({ rows: await sql.rows(text, values ?? []) }) };
+}
+
+/** Runs `work` in a READ COMMITTED transaction on a fresh entity manager. */
+export function inTransaction<T>(orm: Orm, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return orm.em.fork().transactional((em) => work(em as EntityManager));
+}
+
+export interface PgError {
+  readonly code: string;
+  readonly constraint?: string;
+  readonly message: string;
+}
+
+/** The driver error behind whatever wrapped it (MikroORM exceptions keep it as `cause`/`previous`). */
+export function pgErrorOf(error: unknown): PgError | null {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const candidate = e as { code?: unknown; cause?: unknown; previous?: unknown };
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate as PgError;
+    e = candidate.cause ?? candidate.previous;
+  }
+  return null;
+}
+
+/** Serialization failure or deadlock: the whole transaction may be retried. */
+export function isRetryableTransactionError(error: unknown): boolean {
+  const code = pgErrorOf(error)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+export const toBigint = (value: unknown): bigint => BigInt(String(value));
+export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));

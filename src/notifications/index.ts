@@ -1,0 +1,10 @@
+export { NotificationSchema, type Notification } from './notification.entity.js';
+export {
+  DELIVER_NOTIFICATION,
+  NotificationsService,
+  type NotificationInput,
+  type NotificationView,
+  type RecipientKind,
+  type WebhookSettings,
+} from './notifications.service.js';
+export { NotificationsResolver } from './notifications.resolver.js';

@@ -1,0 +1,176 @@
+import { createHmac } from 'node:crypto';
+import type { Job } from 'pg-boss';
+import { inTransaction, jobExecutorOn, newId, sqlOn, toDate, type EntityManager, type Orm } from '../db/index.js';
+import type { JobDefinition, JobQueue } from '../jobs/index.js';
+import type { Logger } from '../logging/index.js';
+
+export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER';
+
+export interface NotificationInput {
+  readonly recipientKind: RecipientKind;
+  readonly recipientId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly body: string;
+  readonly data: Record<string, string | number | boolean | null>;
+  /** One notification per business event, however often the event is applied. */
+  readonly dedupeKey: string;
+}
+
+export interface NotificationView {
+  readonly id: string;
+  readonly recipientKind: RecipientKind;
+  readonly recipientId: string;
+  readonly kind: string;
+  readonly title: string;
+  readonly body: string;
+  readonly data: Record<string, unknown>;
+  readonly createdAt: Date;
+  readonly readAt: Date | null;
+  readonly deliveryStatus: 'PENDING' | 'DELIVERED' | 'FAILED' | 'SKIPPED';
+}
+
+export interface WebhookSettings {
+  /** Where notifications are pushed (the messaging service); unset: stored only. */
+  readonly url: string | undefined;
+  /** HMAC-SHA256 key for the `x-signature` header. */
+  readonly secret: string | undefined;
+  readonly timeoutMs: number;
+  readonly maxAttempts: number;
+}
+
+interface NotificationRow {
+  id: string;
+  recipient_kind: RecipientKind;
+  recipient_id: string;
+  kind: string;
+  title: string;
+  body: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+  read_at: Date | null;
+  delivery_status: NotificationView['deliveryStatus'];
+  delivery_attempts: number;
+}
+
+export const DELIVER_NOTIFICATION = 'notifications.deliver';
+
+/** Customer notifications: stored for `myNotifications`, pushed to a webhook with retries. */
+export class NotificationsService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly jobs: JobQueue,
+    private readonly webhook: WebhookSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  /** In the caller's transaction: the notification and its delivery job commit with the event. */
+  async enqueueIn(em: EntityManager, input: NotificationInput): Promise<void> {
+    const sql = sqlOn(em);
+    const [row] = await sql.rows<{ id: string }>(
+      `insert into notification (id, recipient_kind, recipient_id, kind, title, body, data, dedupe_key, delivery_status)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       on conflict (dedupe_key) do nothing
+       returning id`,
+      [
+        newId('nt'),
+        input.recipientKind,
+        input.recipientId,
+        input.kind,
+        input.title,
+        input.body,
+        JSON.stringify(input.data),
+        input.dedupeKey,
+        this.webhook.url ? 'PENDING' : 'SKIPPED',
+      ],
+    );
+    if (row && this.webhook.url) {
+      await this.jobs.send(DELIVER_NOTIFICATION, { id: row.id }, { db: jobExecutorOn(em) });
+    }
+  }
+
+  async listFor(
+    recipientKind: RecipientKind,
+    recipientId: string,
+    limit: number,
+    after: { createdAt: string; id: string } | null,
+  ): Promise<NotificationView[]> {
+    const rows = await sqlOn(this.orm.em.fork()).rows<NotificationRow>(
+      `select * from notification
+        where recipient_kind = $1 and recipient_id = $2
+          and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4))
+        order by created_at desc, id desc
+        limit $5`,
+      [recipientKind, recipientId, after?.createdAt ?? null, after?.id ?? '', limit],
+    );
+    return rows.map(toView);
+  }
+
+  /** Marks the caller's own notification read; someone else's id is reported as not found. */
+  async markRead(id: string, recipientKind: RecipientKind, recipientId: string): Promise<NotificationView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<NotificationRow>(
+      `update notification set read_at = coalesce(read_at, now())
+        where id = $1 and recipient_kind = $2 and recipient_id = $3 returning *`,
+      [id, recipientKind, recipientId],
+    );
+    return row ? toView(row) : null;
+  }
+
+  jobDefinitions(): JobDefinition[] {
+    return [
+      {
+        name: DELIVER_NOTIFICATION,
+        queue: { retryLimit: this.webhook.maxAttempts - 1, retryDelay: 2, retryBackoff: true },
+        handle: (job) => this.deliver(job as Job<{ id: string }>),
+      },
+    ];
+  }
+
+  private async deliver(job: Job<{ id: string }>): Promise<void> {
+    const url = this.webhook.url;
+    if (!url) return;
+    const payload = await inTransaction(this.orm, async (em) => {
+      const [row] = await sqlOn(em).rows<NotificationRow>(
+        `update notification set delivery_attempts = delivery_attempts + 1
+          where id = $1 and delivery_status = 'PENDING' returning *`,
+        [job.data.id],
+      );
+      return row;
+    });
+    if (!payload) return; // delivered already, or unknown
+    const body = JSON.stringify({ ...toView(payload), createdAt: toDate(payload.created_at).toISOString() });
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-notification-id': payload.id };
+    if (this.webhook.secret) headers['x-signature'] = createHmac('sha256', this.webhook.secret).update(body).digest('hex');
+    let failure: string | null = null;
+    try {
+      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.webhook.timeoutMs) });
+      if (!response.ok) failure = `HTTP ${response.status}`;
+    } catch (error) {
+      failure = error instanceof Error ? error.name : 'network error';
+    }
+    const exhausted = failure !== null && payload.delivery_attempts >= this.webhook.maxAttempts;
+    await sqlOn(this.orm.em.fork()).rows(
+      `update notification set delivery_status = $2::varchar, delivered_at = case when $2::varchar = 'DELIVERED' then now() end where id = $1`,
+      [payload.id, failure === null ? 'DELIVERED' : exhausted ? 'FAILED' : 'PENDING'],
+    );
+    if (failure !== null) {
+      this.logger.warn({ notificationId: payload.id, attempt: payload.delivery_attempts, failure }, 'notification webhook failed');
+      if (!exhausted) throw new Error(`webhook delivery failed: ${failure}`); // pg-boss retries with backoff
+    }
+  }
+}
+
+function toView(row: NotificationRow): NotificationView {
+  return {
+    id: row.id,
+    recipientKind: row.recipient_kind,
+    recipientId: row.recipient_id,
+    kind: row.kind,
+    title: row.title,
+    body: row.body,
+    data: row.data,
+    createdAt: toDate(row.created_at),
+    readAt: row.read_at ? toDate(row.read_at) : null,
+    deliveryStatus: row.delivery_status,
+  };
+}

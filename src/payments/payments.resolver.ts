@@ -1,0 +1,102 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { mayView, Role } from '../auth/index.js';
+import { actorOf, requireViewer, type GraphQLContext } from '../graphql/index.js';
+import { fromMoneyInput } from '../money/index.js';
+import type { Channel } from '../providers/index.js';
+import {
+  OrderType,
+  PaymentType,
+  RecordPaymentInput,
+  RecordPaymentPayload,
+  ReportOrderInput,
+  toOrderType,
+  toPaymentType,
+  UpdateDeliveryStatusInput,
+} from './payments.types.js';
+
+@Resolver(() => OrderType)
+export class OrderResolver {
+  @Authorized()
+  @Query(() => OrderType, { nullable: true, description: 'An order the caller may see (null otherwise).' })
+  async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderType | null> {
+    const order = await ctx.services.payments.getOrder(id);
+    return order && mayView(requireViewer(ctx), order) ? toOrderType(order) : null;
+  }
+
+  @FieldResolver(() => [PaymentType])
+  async payments(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<PaymentType[]> {
+    return (await ctx.services.payments.paymentsOfOrder(order.id)).map(toPaymentType);
+  }
+
+  @Authorized(Role.SERVICE, Role.ADMIN)
+  @Mutation(() => OrderType, { description: 'The order system reports an order (idempotent).' })
+  async reportOrder(@Arg('input', () => ReportOrderInput) input: ReportOrderInput, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
+    const order = await ctx.services.payments.reportOrder(
+      {
+        id: input.id,
+        customerId: input.customerId,
+        merchantId: input.merchantId,
+        riderId: input.riderId,
+        total: fromMoneyInput(input.total),
+        promisedAt: input.promisedAt,
+        deliveryStatus: input.deliveryStatus,
+        statusChangedAt: input.statusChangedAt,
+        paymentChannel: input.paymentChannel as Channel | null | undefined,
+        outTradeNo: input.outTradeNo,
+      },
+      actorOf(ctx),
+    );
+    return toOrderType(order);
+  }
+
+  @Authorized(Role.SERVICE, Role.ADMIN)
+  @Mutation(() => OrderType, { description: 'The order system reports a delivery status change (older reports are ignored).' })
+  async updateDeliveryStatus(
+    @Arg('input', () => UpdateDeliveryStatusInput) input: UpdateDeliveryStatusInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderType> {
+    const order = await ctx.services.payments.updateDeliveryStatus(
+      input.orderId,
+      input.deliveryStatus,
+      input.changedAt,
+      actorOf(ctx),
+      input.riderId,
+    );
+    return toOrderType(order);
+  }
+}
+
+@Resolver(() => PaymentType)
+export class PaymentResolver {
+  @Authorized()
+  @Query(() => PaymentType, { nullable: true, description: 'A payment the caller may see (null otherwise).' })
+  async payment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PaymentType | null> {
+    const payment = await ctx.services.payments.getPayment(id);
+    return payment && mayView(requireViewer(ctx), payment) ? toPaymentType(payment) : null;
+  }
+
+  @Authorized(Role.SERVICE, Role.ADMIN)
+  @Mutation(() => RecordPaymentPayload, { description: 'A captured payment (idempotent on channel + outTradeNo).' })
+  async recordPayment(
+    @Arg('input', () => RecordPaymentInput) input: RecordPaymentInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RecordPaymentPayload> {
+    const result = await ctx.services.payments.recordPayment(
+      {
+        orderId: input.orderId,
+        channel: input.channel as Channel,
+        outTradeNo: input.outTradeNo,
+        providerTransactionId: input.providerTransactionId,
+        amount: fromMoneyInput(input.amount),
+        capturedAt: input.capturedAt,
+        commission: input.commission ? fromMoneyInput(input.commission, 'nonNegative') : undefined,
+        rider: input.riderShare
+          ? { riderId: input.riderShare.riderId, amount: fromMoneyInput(input.riderShare.amount, 'nonNegative') }
+          : undefined,
+      },
+      actorOf(ctx),
+      'SERVICE',
+    );
+    return Object.assign(new RecordPaymentPayload(), { payment: toPaymentType(result.payment), replayed: result.replayed });
+  }
+}

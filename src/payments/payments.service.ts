@@ -1,0 +1,364 @@
+import { recordAudit, type Actor } from '../audit/index.js';
+import { inTransaction, newId, sqlOn, toBigint, toDate, type EntityManager, type Orm, type Sql } from '../db/index.js';
+import { paymentCaptured, type LedgerService } from '../ledger/index.js';
+import { money, type Money } from '../money/index.js';
+import type { Channel } from '../providers/index.js';
+import { PaymentsError } from './payments.errors.js';
+import type {
+  DeliveryStatus,
+  OrderRefundStatus,
+  OrderView,
+  PaymentView,
+  RecordPaymentInput,
+  ReportOrderInput,
+} from './payments.model.js';
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  merchant_id: string;
+  rider_id: string | null;
+  total_minor: string;
+  currency: string;
+  promised_at: Date | null;
+  delivered_at: Date | null;
+  delivery_status: string;
+  status_changed_at: Date;
+  refund_status: string;
+  payment_channel: string | null;
+  out_trade_no: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PaymentRow {
+  id: string;
+  order_id: string;
+  customer_id: string;
+  merchant_id: string;
+  channel: string;
+  out_trade_no: string;
+  provider_transaction_id: string | null;
+  amount_minor: string;
+  currency: string;
+  commission_minor: string;
+  rider_id: string | null;
+  rider_minor: string;
+  reserved_minor: string;
+  refunded_minor: string;
+  refund_count: number;
+  source: string;
+  captured_at: Date;
+  created_at: Date;
+}
+
+export interface RecordPaymentResult {
+  readonly payment: PaymentView;
+  readonly replayed: boolean;
+}
+
+/** Orders and captured payments, as reported by the order system or a provider's payment notify. */
+export class PaymentsService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly ledger: LedgerService,
+  ) {}
+
+  /**
+   * Idempotent upsert from the order system. Identity fields (customer, merchant, total) never change;
+   * delivery status follows the newest report (older ones, delivered late, are ignored).
+   */
+  async reportOrder(input: ReportOrderInput, actor: Actor): Promise<OrderView> {
+    return inTransaction(this.orm, async (em) => {
+      const sql = sqlOn(em);
+      const [inserted] = await sql.rows<OrderRow>(
+        `insert into food_order (id, customer_id, merchant_id, rider_id, total_minor, currency, promised_at,
+                                 delivery_status, status_changed_at, delivered_at, payment_channel, out_trade_no)
+         values ($1, $2, $3, $4, $5, $6, $7, $8::varchar, $9::timestamptz, case when $8::varchar = 'DELIVERED' then $9::timestamptz end, $10, $11)
+         on conflict (id) do nothing
+         returning *`,
+        [
+          input.id,
+          input.customerId,
+          input.merchantId,
+          input.riderId ?? null,
+          input.total.amountMinor.toString(),
+          input.total.currency,
+          input.promisedAt ?? null,
+          input.deliveryStatus,
+          input.statusChangedAt,
+          input.paymentChannel ?? null,
+          input.outTradeNo ?? null,
+        ],
+      );
+      if (inserted) {
+        await recordAudit(sql, { actor, action: 'order.reported', subjectType: 'order', subjectId: input.id, after: { ...input } });
+        return toOrderView(inserted);
+      }
+      const existing = await this.lockOrder(sql, input.id);
+      assertSameOrder(existing, input);
+      const updated = await this.applyDeliveryStatus(sql, existing, input.deliveryStatus, input.statusChangedAt, actor, {
+        riderId: input.riderId ?? null,
+        promisedAt: input.promisedAt ?? null,
+      });
+      return toOrderView(updated);
+    });
+  }
+
+  async updateDeliveryStatus(
+    orderId: string,
+    status: DeliveryStatus,
+    changedAt: Date,
+    actor: Actor,
+    riderId?: string | null,
+  ): Promise<OrderView> {
+    return inTransaction(this.orm, async (em) => {
+      const sql = sqlOn(em);
+      const existing = await this.lockOrder(sql, orderId);
+      return toOrderView(await this.applyDeliveryStatus(sql, existing, status, changedAt, actor, { riderId: riderId ?? null }));
+    });
+  }
+
+  /**
+   * Records a captured payment and posts "payment captured" to the ledger, once per (channel,
+   * out_trade_no) whichever path reports it first; the other path replays. A conflicting report (other
+   * amount or order) is refused.
+   */
+  async recordPayment(input: RecordPaymentInput, actor: Actor, source: 'SERVICE' | 'NOTIFY'): Promise<RecordPaymentResult> {
+    return inTransaction(this.orm, (em) => this.recordPaymentIn(em, input, actor, source));
+  }
+
+  async recordPaymentIn(
+    em: EntityManager,
+    input: RecordPaymentInput,
+    actor: Actor,
+    source: 'SERVICE' | 'NOTIFY',
+  ): Promise<RecordPaymentResult> {
+    const sql = sqlOn(em);
+    const order = await this.findOrder(sql, input.orderId);
+    if (!order) throw new PaymentsError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);
+    if (order.currency !== input.amount.currency) {
+      throw new PaymentsError('CURRENCY_MISMATCH', `the order is in ${order.currency}`);
+    }
+    const commission = input.commission?.amountMinor ?? 0n;
+    const riderShare = input.rider?.amount.amountMinor ?? 0n;
+    if (commission < 0n || riderShare < 0n || commission + riderShare > input.amount.amountMinor) {
+      throw new PaymentsError('INVALID_SPLIT', 'commission and rider share must not exceed the payment');
+    }
+    const [row] = await sql.rows<PaymentRow>(
+      `insert into payment (id, order_id, customer_id, merchant_id, channel, out_trade_no, provider_transaction_id,
+                            amount_minor, currency, commission_minor, rider_id, rider_minor, source, captured_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       on conflict (channel, out_trade_no) do nothing
+       returning *`,
+      [
+        newId('pm'),
+        order.id,
+        order.customer_id,
+        order.merchant_id,
+        input.channel,
+        input.outTradeNo,
+        input.providerTransactionId ?? null,
+        input.amount.amountMinor.toString(),
+        input.amount.currency,
+        commission.toString(),
+        input.rider?.riderId ?? null,
+        riderShare.toString(),
+        source,
+        input.capturedAt,
+      ],
+    );
+    if (!row) return { payment: await this.replayPayment(sql, input), replayed: true };
+    await this.ledger.post(
+      paymentCaptured({
+        paymentId: row.id,
+        provider: providerName(input.channel),
+        merchantId: order.merchant_id,
+        amount: input.amount,
+        ...(input.commission ? { commission: input.commission } : {}),
+        ...(input.rider ? { rider: input.rider } : {}),
+      }),
+      { em },
+    );
+    await recordAudit(sql, { actor, action: 'payment.recorded', subjectType: 'payment', subjectId: row.id, after: { ...input, source } });
+    return { payment: toPaymentView(row), replayed: false };
+  }
+
+  async getOrder(orderId: string): Promise<OrderView | null> {
+    const row = await this.findOrder(sqlOn(this.orm.em.fork()), orderId);
+    return row ? toOrderView(row) : null;
+  }
+
+  async findOrderByOutTradeNo(channel: Channel, outTradeNo: string): Promise<OrderView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<OrderRow>(
+      `select * from food_order where payment_channel = $1 and out_trade_no = $2`,
+      [channel, outTradeNo],
+    );
+    return row ? toOrderView(row) : null;
+  }
+
+  async getPayment(paymentId: string): Promise<PaymentView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [paymentId]);
+    return row ? toPaymentView(row) : null;
+  }
+
+  async findPaymentByOutTradeNo(channel: Channel, outTradeNo: string): Promise<PaymentView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+      `select * from payment where channel = $1 and out_trade_no = $2`,
+      [channel, outTradeNo],
+    );
+    return row ? toPaymentView(row) : null;
+  }
+
+  async paymentsOfOrder(orderId: string): Promise<PaymentView[]> {
+    const rows = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+      `select * from payment where order_id = $1 order by created_at, id`,
+      [orderId],
+    );
+    return rows.map(toPaymentView);
+  }
+
+  /** Recomputes an order's refund status from its payments, in the caller's transaction. */
+  static async refreshOrderRefundStatus(sql: Sql, orderId: string): Promise<OrderRefundStatus> {
+    const [row] = await sql.rows<{ status: OrderRefundStatus }>(
+      `with totals as (
+         select coalesce(sum(refunded_minor), 0) as refunded, coalesce(sum(amount_minor), 0) as paid
+           from payment where order_id = $1
+       )
+       update food_order o
+          set refund_status = case when t.refunded = 0 then 'NONE'
+                                   when t.refunded < t.paid then 'PARTIALLY_REFUNDED'
+                                   else 'REFUNDED' end,
+              updated_at = now()
+         from totals t
+        where o.id = $1
+       returning o.refund_status as status`,
+      [orderId],
+    );
+    return row?.status ?? 'NONE';
+  }
+
+  private async replayPayment(sql: Sql, input: RecordPaymentInput): Promise<PaymentView> {
+    const [existing] = await sql.rows<PaymentRow>(`select * from payment where channel = $1 and out_trade_no = $2`, [
+      input.channel,
+      input.outTradeNo,
+    ]);
+    if (!existing) throw new Error('payment vanished after a conflicting insert');
+    if (
+      existing.order_id !== input.orderId ||
+      toBigint(existing.amount_minor) !== input.amount.amountMinor ||
+      existing.currency !== input.amount.currency
+    ) {
+      throw new PaymentsError('PAYMENT_CONFLICT', `out_trade_no ${input.outTradeNo} was already recorded with other details`, {
+        paymentId: existing.id,
+      });
+    }
+    if (existing.provider_transaction_id === null && input.providerTransactionId) {
+      await sql.rows(`update payment set provider_transaction_id = $2 where id = $1`, [existing.id, input.providerTransactionId]);
+      existing.provider_transaction_id = input.providerTransactionId;
+    }
+    return toPaymentView(existing);
+  }
+
+  private async findOrder(sql: Sql, orderId: string): Promise<OrderRow | undefined> {
+    const [row] = await sql.rows<OrderRow>(`select * from food_order where id = $1`, [orderId]);
+    return row;
+  }
+
+  private async lockOrder(sql: Sql, orderId: string): Promise<OrderRow> {
+    const [row] = await sql.rows<OrderRow>(`select * from food_order where id = $1 for update`, [orderId]);
+    if (!row) throw new PaymentsError('ORDER_NOT_FOUND', `order ${orderId} is unknown`);
+    return row;
+  }
+
+  private async applyDeliveryStatus(
+    sql: Sql,
+    existing: OrderRow,
+    status: DeliveryStatus,
+    changedAt: Date,
+    actor: Actor,
+    extra: { riderId: string | null; promisedAt?: Date | null },
+  ): Promise<OrderRow> {
+    if (toDate(existing.status_changed_at).getTime() > changedAt.getTime()) return existing; // a late, older report
+    const [updated] = await sql.rows<OrderRow>(
+      `update food_order
+          set delivery_status = $2::varchar, status_changed_at = $3::timestamptz,
+              delivered_at = case when $2::varchar = 'DELIVERED' then coalesce(delivered_at, $3::timestamptz) else delivered_at end,
+              rider_id = coalesce($4, rider_id), promised_at = coalesce($5, promised_at), updated_at = now()
+        where id = $1
+        returning *`,
+      [existing.id, status, changedAt, extra.riderId, extra.promisedAt ?? null],
+    );
+    if (existing.delivery_status !== status) {
+      await recordAudit(sql, {
+        actor,
+        action: 'order.delivery_status_changed',
+        subjectType: 'order',
+        subjectId: existing.id,
+        before: { deliveryStatus: existing.delivery_status },
+        after: { deliveryStatus: status, changedAt },
+      });
+    }
+    return updated!;
+  }
+}
+
+export function providerName(channel: Channel): 'wechatpay' | 'alipay' {
+  return channel === 'WECHAT_PAY' ? 'wechatpay' : 'alipay';
+}
+
+function assertSameOrder(existing: OrderRow, input: ReportOrderInput): void {
+  const same =
+    existing.customer_id === input.customerId &&
+    existing.merchant_id === input.merchantId &&
+    toBigint(existing.total_minor) === input.total.amountMinor &&
+    existing.currency === input.total.currency &&
+    (input.outTradeNo === undefined || input.outTradeNo === null || existing.out_trade_no === input.outTradeNo);
+  if (!same) {
+    throw new PaymentsError('ORDER_CONFLICT', `order ${input.id} was already reported with other customer, merchant, total or payment`);
+  }
+}
+
+export function toOrderView(row: OrderRow): OrderView {
+  return {
+    id: row.id,
+    customerId: row.customer_id,
+    merchantId: row.merchant_id,
+    riderId: row.rider_id,
+    total: money(toBigint(row.total_minor), row.currency),
+    promisedAt: row.promised_at ? toDate(row.promised_at) : null,
+    deliveredAt: row.delivered_at ? toDate(row.delivered_at) : null,
+    deliveryStatus: row.delivery_status as DeliveryStatus,
+    refundStatus: row.refund_status as OrderRefundStatus,
+    paymentChannel: row.payment_channel as Channel | null,
+    outTradeNo: row.out_trade_no,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export function toPaymentView(row: PaymentRow): PaymentView {
+  const m = (v: string): Money => money(toBigint(v), row.currency);
+  const amount = toBigint(row.amount_minor);
+  const reserved = toBigint(row.reserved_minor);
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    merchantId: row.merchant_id,
+    channel: row.channel as Channel,
+    outTradeNo: row.out_trade_no,
+    providerTransactionId: row.provider_transaction_id,
+    amount: m(row.amount_minor),
+    commission: m(row.commission_minor),
+    riderId: row.rider_id,
+    riderShare: m(row.rider_minor),
+    reserved: m(row.reserved_minor),
+    refunded: m(row.refunded_minor),
+    refundable: money(amount - reserved, row.currency),
+    refundCount: Number(row.refund_count),
+    source: row.source as 'SERVICE' | 'NOTIFY',
+    capturedAt: toDate(row.captured_at),
+    createdAt: toDate(row.created_at),
+  };
+}

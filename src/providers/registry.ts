@@ -1,0 +1,20 @@
+import type { Channel, PaymentProvider } from './payment-provider.js';
+
+/** Routes to the adapter of the channel a payment was made with. */
+export class ProviderRegistry {
+  private readonly byChannel: ReadonlyMap<Channel, PaymentProvider>;
+
+  constructor(providers: readonly PaymentProvider[]) {
+    this.byChannel = new Map(providers.map((p) => [p.channel, p]));
+  }
+
+  get(channel: Channel): PaymentProvider {
+    const provider = this.byChannel.get(channel);
+    if (!provider) throw new Error(`No provider adapter configured for ${channel}`);
+    return provider;
+  }
+
+  has(channel: Channel): boolean {
+    return this.byChannel.has(channel);
+  }
+}

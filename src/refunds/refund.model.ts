@@ -1,0 +1,88 @@
+import type { LiableParty } from '../ledger/index.js';
+import type { Money } from '../money/index.js';
+import type { Channel } from '../providers/index.js';
+import type { RefundStatus, TransitionSource } from './refund.state.js';
+
+export type LiablePartyKind = 'MERCHANT' | 'RIDER' | 'PLATFORM';
+
+export interface RequestRefundInput {
+  /** Scoped to the caller: the same key from another caller is another command. */
+  readonly idempotencyKey: string;
+  readonly paymentId?: string | null | undefined;
+  readonly orderId?: string | null | undefined;
+  readonly amount: Money;
+  readonly reason: string;
+  readonly liableParty: LiablePartyKind;
+  readonly caseId?: string | null | undefined;
+}
+
+export interface RefundView {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly merchantId: string;
+  readonly channel: Channel;
+  readonly amount: Money;
+  readonly reason: string;
+  readonly liable: LiableParty;
+  readonly caseId: string | null;
+  readonly status: RefundStatus;
+  readonly settledBy: 'PROVIDER' | 'MANUAL' | null;
+  readonly providerRefundId: string | null;
+  readonly requestedBy: string;
+  readonly requestedRole: string;
+  readonly attempts: number;
+  readonly lastErrorCode: string | null;
+  readonly lastErrorMessage: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly submittedAt: Date | null;
+  readonly finalizedAt: Date | null;
+}
+
+export interface RequestRefundResult {
+  readonly refund: RefundView;
+  /** True when this key had already created the refund: nothing new happened. */
+  readonly replayed: boolean;
+}
+
+export interface RefundEventView {
+  readonly id: string;
+  readonly refundId: string;
+  readonly fromStatus: RefundStatus | null;
+  readonly toStatus: RefundStatus;
+  readonly source: TransitionSource;
+  readonly actorId: string;
+  readonly actorRole: string;
+  readonly detail: Record<string, unknown> | null;
+  readonly occurredAt: Date;
+}
+
+export interface RefundChange {
+  readonly to: RefundStatus;
+  readonly source: TransitionSource;
+  readonly providerRefundId?: string | null | undefined;
+  readonly settledBy?: 'PROVIDER' | 'MANUAL' | undefined;
+  readonly detail?: Record<string, unknown> | undefined;
+}
+
+export interface TransitionResult {
+  readonly refund: RefundView;
+  /** False for duplicates and late, out-of-order changes: nothing was written. */
+  readonly changed: boolean;
+}
+
+export interface RefundFilter {
+  readonly status?: RefundStatus | undefined;
+  readonly channel?: Channel | undefined;
+  readonly paymentId?: string | undefined;
+  readonly orderId?: string | undefined;
+  readonly customerId?: string | undefined;
+  readonly merchantId?: string | undefined;
+  readonly createdFrom?: Date | undefined;
+  readonly createdTo?: Date | undefined;
+}
+
+/** What the caller may see: everything (back office) or one customer's / merchant's refunds. */
+export type RefundScope = { readonly kind: 'ALL' } | { readonly kind: 'CUSTOMER' | 'MERCHANT'; readonly id: string };

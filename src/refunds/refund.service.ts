@@ -1,0 +1,497 @@
+import { createHash } from 'node:crypto';
+import { recordAudit, type Actor } from '../audit/index.js';
+import {
+  inTransaction,
+  jobExecutorOn,
+  newId,
+  sqlOn,
+  toBigint,
+  toDate,
+  type EntityManager,
+  type Orm,
+  type Sql,
+} from '../db/index.js';
+import { refundApproved, refundReleased, refundSucceeded, type LedgerService, type LiableParty } from '../ledger/index.js';
+import { formatMoney, money } from '../money/index.js';
+import type { NotificationsService } from '../notifications/index.js';
+import { PaymentsService, providerName, type PaymentRow } from '../payments/index.js';
+import type { Channel } from '../providers/index.js';
+import { RefundError } from './refund.errors.js';
+import type {
+  RefundChange,
+  RefundEventView,
+  RefundFilter,
+  RefundScope,
+  RefundView,
+  RequestRefundInput,
+  RequestRefundResult,
+  TransitionResult,
+} from './refund.model.js';
+import { canTransition, isFinal, releasesReservation, type RefundStatus, type TransitionSource } from './refund.state.js';
+
+export const SUBMIT_REFUND = 'refunds.submit';
+export const POLL_REFUND = 'refunds.poll';
+
+export interface RefundRules {
+  /** WeChat: at most 50 partial refunds per payment. */
+  readonly maxRefundsPerPayment: Readonly<Record<Channel, number>>;
+  /** WeChat: one year; Alipay: by contract (3 or 12 months). */
+  readonly refundWindowDays: Readonly<Record<Channel, number>>;
+}
+
+export const DEFAULT_REFUND_RULES: RefundRules = {
+  maxRefundsPerPayment: { WECHAT_PAY: 50, ALIPAY: 1_000 },
+  refundWindowDays: { WECHAT_PAY: 365, ALIPAY: 365 },
+};
+
+/** Sends jobs (inside a transaction when `em` is given). */
+export interface JobSender {
+  send(name: string, data: object, options?: { db?: ReturnType<typeof jobExecutorOn>; startAfter?: number }): Promise<string | null>;
+}
+
+export interface RefundRow {
+  id: string;
+  payment_id: string;
+  order_id: string;
+  customer_id: string;
+  merchant_id: string;
+  channel: string;
+  amount_minor: string;
+  currency: string;
+  reason: string;
+  liable: LiableParty;
+  case_id: string | null;
+  status: RefundStatus;
+  settled_by: 'PROVIDER' | 'MANUAL' | null;
+  provider_refund_id: string | null;
+  idempotency_scope: string;
+  idempotency_key: string;
+  request_hash: string;
+  requested_by: string;
+  requested_role: string;
+  attempts: number;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  lease_until: Date | null;
+  submitted_at: Date | null;
+  finalized_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/**
+ * The refund command and the one place refund state changes (DESIGN.md §4). A request commits the
+ * refund row, the cap reservation on the payment, the ledger's "refund approved" entry, the audit
+ * events and the submit job in one transaction; every later change goes through `transition`, which
+ * is monotonic and idempotent whether it comes from the submit response, a notify, a poll or support.
+ */
+export class RefundService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly ledger: LedgerService,
+    private readonly jobs: JobSender,
+    private readonly notifications: NotificationsService,
+    private readonly rules: RefundRules = DEFAULT_REFUND_RULES,
+  ) {}
+
+  async requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
+    validateRequest(input);
+    const scope = `${actor.role}:${actor.id}`;
+    const hash = requestHash(input);
+    const existing = await this.findByKey(sqlOn(this.orm.em.fork()), scope, input.idempotencyKey);
+    if (existing) return replay(existing, hash);
+    return inTransaction(this.orm, async (em) => {
+      const sql = sqlOn(em);
+      const payment = await this.resolvePayment(sql, input);
+      this.checkProviderRules(payment, input);
+      const refundId = newId('rf');
+      const liable = liablePartyOf(input.liableParty, payment);
+      // Waits for a concurrent request with the same key to finish; then exactly one of us has the row.
+      const [created] = await sql.rows<RefundRow>(
+        `insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency, reason,
+                             liable, case_id, status, idempotency_scope, idempotency_key, request_hash, requested_by,
+                             requested_role)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'PENDING', $12, $13, $14, $15, $16)
+         on conflict (idempotency_scope, idempotency_key) do nothing
+         returning *`,
+        [
+          refundId,
+          payment.id,
+          payment.order_id,
+          payment.customer_id,
+          payment.merchant_id,
+          payment.channel,
+          input.amount.amountMinor.toString(),
+          input.amount.currency,
+          input.reason,
+          JSON.stringify(liable),
+          input.caseId ?? null,
+          scope,
+          input.idempotencyKey,
+          hash,
+          actor.id,
+          actor.role,
+        ],
+      );
+      if (!created) {
+        const winner = await this.findByKey(sql, scope, input.idempotencyKey);
+        if (!winner) throw new Error('idempotency conflict without a committed refund');
+        return replay(winner, hash);
+      }
+      await this.reserve(sql, payment, input);
+      await this.ledger.post(
+        refundApproved({
+          refundId,
+          provider: providerName(payment.channel as Channel),
+          amount: input.amount,
+          liable,
+          memo: input.reason.slice(0, 200),
+        }),
+        { em },
+      );
+      await this.recordEvent(sql, created, null, 'PENDING', 'REQUEST', actor, { caseId: input.caseId ?? null });
+      await recordAudit(sql, {
+        actor,
+        action: 'refund.requested',
+        subjectType: 'refund',
+        subjectId: refundId,
+        after: { paymentId: payment.id, amount: formatMoney(input.amount), currency: input.amount.currency, liable, reason: input.reason },
+      });
+      await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
+      return { refund: toRefundView(created), replayed: false };
+    });
+  }
+
+  /**
+   * Applies one state change, idempotently: the same change twice, or a late change that would move the
+   * refund backwards, returns `changed: false` and writes nothing.
+   */
+  async transition(refundId: string, change: RefundChange, actor: Actor): Promise<TransitionResult> {
+    return inTransaction(this.orm, (em) => this.transitionIn(em, refundId, change, actor));
+  }
+
+  async transitionIn(em: EntityManager, refundId: string, change: RefundChange, actor: Actor): Promise<TransitionResult> {
+    const sql = sqlOn(em);
+    const [current] = await sql.rows<RefundRow>(`select * from refund where id = $1 for update`, [refundId]);
+    if (!current) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
+    if (current.status === change.to || !canTransition(current.status, change.to)) {
+      if (change.providerRefundId && current.provider_refund_id === null) {
+        await sql.rows(`update refund set provider_refund_id = $2 where id = $1`, [refundId, change.providerRefundId]);
+      }
+      return { refund: toRefundView(current), changed: false };
+    }
+    const final = isFinal(change.to);
+    const [updated] = await sql.rows<RefundRow>(
+      `update refund
+          set status = $2, provider_refund_id = coalesce($3, provider_refund_id), settled_by = coalesce($4, settled_by),
+              finalized_at = case when $5::boolean then now() else finalized_at end,
+              lease_until = null, updated_at = now()
+        where id = $1
+        returning *`,
+      [refundId, change.to, change.providerRefundId ?? null, change.settledBy ?? null, final],
+    );
+    const refund = updated!;
+    await this.applyMoneyEffects(em, sql, refund);
+    await this.recordEvent(sql, refund, current.status, change.to, change.source, actor, change.detail ?? null);
+    await recordAudit(sql, {
+      actor,
+      action: `refund.${change.to.toLowerCase()}`,
+      subjectType: 'refund',
+      subjectId: refundId,
+      before: { status: current.status },
+      after: { status: change.to, source: change.source, ...(change.detail ?? {}) },
+    });
+    if (final || change.to === 'ABNORMAL') await this.notifyCustomer(em, refund);
+    return { refund: toRefundView(refund), changed: true };
+  }
+
+  /** Support settles an ABNORMAL refund that was paid out by other means (SUCCEEDED, method MANUAL). */
+  async settleManually(refundId: string, note: string, actor: Actor): Promise<RefundView> {
+    return this.supportAction(refundId, 'SUCCEEDED', note, actor);
+  }
+
+  /** Support closes an ABNORMAL refund: the reservation is released and the customer told. */
+  async closeRefund(refundId: string, reason: string, actor: Actor): Promise<RefundView> {
+    return this.supportAction(refundId, 'CLOSED', reason, actor);
+  }
+
+  async get(refundId: string): Promise<RefundView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    return row ? toRefundView(row) : null;
+  }
+
+  async row(refundId: string): Promise<RefundRow | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    return row ?? null;
+  }
+
+  /** Newest first; keyset pagination on (created_at, id). */
+  async list(
+    filter: RefundFilter,
+    scope: RefundScope,
+    limit: number,
+    after: { createdAt: string; id: string } | null,
+  ): Promise<RefundView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (scope.kind === 'CUSTOMER') add('customer_id = ?', scope.id);
+    if (scope.kind === 'MERCHANT') add('merchant_id = ?', scope.id);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.channel) add('channel = ?', filter.channel);
+    if (filter.paymentId) add('payment_id = ?', filter.paymentId);
+    if (filter.orderId) add('order_id = ?', filter.orderId);
+    if (filter.customerId) add('customer_id = ?', filter.customerId);
+    if (filter.merchantId) add('merchant_id = ?', filter.merchantId);
+    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
+    if (filter.createdTo) add('created_at < ?', filter.createdTo);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit);
+    const rows = await sqlOn(this.orm.em.fork()).rows<RefundRow>(
+      `select * from refund ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by created_at desc, id desc limit $${params.length}`,
+      params,
+    );
+    return rows.map(toRefundView);
+  }
+
+  async events(refundId: string): Promise<RefundEventView[]> {
+    const rows = await sqlOn(this.orm.em.fork()).rows<{
+      id: string;
+      refund_id: string;
+      from_status: RefundStatus | null;
+      to_status: RefundStatus;
+      source: TransitionSource;
+      actor_id: string;
+      actor_role: string;
+      detail: Record<string, unknown> | null;
+      occurred_at: Date;
+    }>(`select * from refund_event where refund_id = $1 order by id`, [refundId]);
+    return rows.map((r) => ({
+      id: String(r.id),
+      refundId: r.refund_id,
+      fromStatus: r.from_status,
+      toStatus: r.to_status,
+      source: r.source,
+      actorId: r.actor_id,
+      actorRole: r.actor_role,
+      detail: r.detail,
+      occurredAt: toDate(r.occurred_at),
+    }));
+  }
+
+  private async supportAction(refundId: string, to: 'SUCCEEDED' | 'CLOSED', note: string, actor: Actor): Promise<RefundView> {
+    if (note.trim().length === 0) throw new RefundError('INVALID_REFUND_REQUEST', 'a note is required', { field: 'note' });
+    const current = await this.get(refundId);
+    if (!current) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
+    if (current.status !== 'ABNORMAL') {
+      throw new RefundError('INVALID_TRANSITION', `only ABNORMAL refunds can be handled manually (this one is ${current.status})`);
+    }
+    const result = await this.transition(
+      refundId,
+      { to, source: 'SUPPORT', settledBy: to === 'SUCCEEDED' ? 'MANUAL' : undefined, detail: { note } },
+      actor,
+    );
+    if (!result.changed) {
+      throw new RefundError('INVALID_TRANSITION', `refund ${refundId} changed meanwhile (now ${result.refund.status})`);
+    }
+    return result.refund;
+  }
+
+  /** Ledger and payment counters follow the refund's new state, in the same transaction. */
+  private async applyMoneyEffects(em: EntityManager, sql: Sql, refund: RefundRow): Promise<void> {
+    const amount = money(toBigint(refund.amount_minor), refund.currency);
+    const provider = providerName(refund.channel as Channel);
+    if (refund.status === 'SUCCEEDED') {
+      await this.ledger.post(refundSucceeded({ refundId: refund.id, provider, amount }), { em });
+      await sql.rows(`update payment set refunded_minor = refunded_minor + $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
+      await PaymentsService.refreshOrderRefundStatus(sql, refund.order_id);
+    } else if (releasesReservation(refund.status)) {
+      await this.ledger.post(refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }), { em });
+      await sql.rows(`update payment set reserved_minor = reserved_minor - $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
+    }
+  }
+
+  private async notifyCustomer(em: EntityManager, refund: RefundRow): Promise<void> {
+    const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
+    const text: Record<string, [string, string]> = {
+      SUCCEEDED: ['Refund completed', `${amount} ${refund.currency} has been refunded to your original payment method.`],
+      FAILED: ['Refund could not be completed', `Your refund of ${amount} ${refund.currency} failed; support will contact you.`],
+      CLOSED: ['Refund closed', `Your refund of ${amount} ${refund.currency} was closed; support will contact you.`],
+      ABNORMAL: ['Refund needs attention', `Your refund of ${amount} ${refund.currency} could not reach your account; support is on it.`],
+    };
+    const [title, body] = text[refund.status] ?? ['Refund update', `Refund status: ${refund.status}`];
+    await this.notifications.enqueueIn(em, {
+      recipientKind: 'CUSTOMER',
+      recipientId: refund.customer_id,
+      kind: `REFUND_${refund.status}`,
+      title,
+      body,
+      data: { refundId: refund.id, orderId: refund.order_id, amount, currency: refund.currency, status: refund.status },
+      dedupeKey: `refund:${refund.id}:${refund.status}`,
+    });
+  }
+
+  private async resolvePayment(sql: Sql, input: RequestRefundInput): Promise<PaymentRow> {
+    if (input.paymentId) {
+      const [row] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [input.paymentId]);
+      if (!row || (input.orderId && row.order_id !== input.orderId)) {
+        throw new RefundError('PAYMENT_NOT_FOUND', `payment ${input.paymentId} is unknown`);
+      }
+      return row;
+    }
+    const rows = await sql.rows<PaymentRow>(`select * from payment where order_id = $1 order by created_at`, [input.orderId]);
+    if (rows.length === 0) throw new RefundError('PAYMENT_NOT_FOUND', `order ${input.orderId} has no captured payment`);
+    if (rows.length > 1) throw new RefundError('PAYMENT_AMBIGUOUS', `order ${input.orderId} has several payments: give paymentId`);
+    return rows[0]!;
+  }
+
+  /** Provider rules checked before calling out (the providers enforce them too). */
+  private checkProviderRules(payment: PaymentRow, input: RequestRefundInput): void {
+    const channel = payment.channel as Channel;
+    if (payment.currency !== input.amount.currency) {
+      throw new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, { field: 'amount' });
+    }
+    const windowMs = this.rules.refundWindowDays[channel] * 86_400_000;
+    if (Date.now() - toDate(payment.captured_at).getTime() > windowMs) {
+      throw new RefundError('REFUND_WINDOW_EXPIRED', `${channel} refunds are allowed within ${this.rules.refundWindowDays[channel]} days of payment`);
+    }
+  }
+
+  /** The refund cap, atomically: one conditional UPDATE; zero rows means a rule would be broken. */
+  private async reserve(sql: Sql, payment: PaymentRow, input: RequestRefundInput): Promise<void> {
+    const max = this.rules.maxRefundsPerPayment[payment.channel as Channel];
+    const [reserved] = await sql.rows<{ id: string }>(
+      `update payment set reserved_minor = reserved_minor + $2, refund_count = refund_count + 1
+        where id = $1 and reserved_minor + $2 <= amount_minor and refund_count < $3
+        returning id`,
+      [payment.id, input.amount.amountMinor.toString(), max],
+    );
+    if (reserved) return;
+    const [now] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [payment.id]);
+    if (now && now.refund_count >= max) {
+      throw new RefundError('TOO_MANY_PARTIAL_REFUNDS', `${payment.channel} allows at most ${max} refunds per payment`);
+    }
+    const remaining = now ? toBigint(now.amount_minor) - toBigint(now.reserved_minor) : 0n;
+    throw new RefundError('REFUND_EXCEEDS_REMAINING', 'the refund exceeds what remains refundable on the payment', {
+      remaining: formatMoney(money(remaining, payment.currency)),
+      currency: payment.currency,
+    });
+  }
+
+  private async findByKey(sql: Sql, scope: string, key: string): Promise<RefundRow | undefined> {
+    const [row] = await sql.rows<RefundRow>(`select * from refund where idempotency_scope = $1 and idempotency_key = $2`, [
+      scope,
+      key,
+    ]);
+    return row;
+  }
+
+  private async recordEvent(
+    sql: Sql,
+    refund: RefundRow,
+    from: RefundStatus | null,
+    to: RefundStatus,
+    source: TransitionSource,
+    actor: Actor,
+    detail: Record<string, unknown> | null,
+  ): Promise<void> {
+    await sql.rows(
+      `insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [refund.id, from, to, source, actor.id, actor.role, detail === null ? null : JSON.stringify(detail)],
+    );
+  }
+}
+
+function validateRequest(input: RequestRefundInput): void {
+  const key = input.idempotencyKey;
+  if (key.length < 8 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'idempotencyKey must be 8–200 printable ASCII characters', {
+      field: 'idempotencyKey',
+    });
+  }
+  if (!input.paymentId && !input.orderId) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'give paymentId or orderId', { field: 'paymentId' });
+  }
+  if (input.reason.trim().length === 0 || input.reason.length > 500) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'reason must be 1–500 characters', { field: 'reason' });
+  }
+  if (input.amount.amountMinor <= 0n) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'amount must be positive', { field: 'amount' });
+  }
+}
+
+/** Canonical hash of what the command asks for, to tell a replay from a different request under the same key. */
+export function requestHash(input: RequestRefundInput): string {
+  const canonical = JSON.stringify([
+    input.paymentId ?? null,
+    input.orderId ?? null,
+    input.amount.amountMinor.toString(),
+    input.amount.currency,
+    input.reason,
+    input.liableParty,
+    input.caseId ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+function replay(existing: RefundRow, hash: string): RequestRefundResult {
+  if (existing.request_hash !== hash) {
+    throw new RefundError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for a different refund request', {
+      refundId: existing.id,
+    });
+  }
+  return { refund: toRefundView(existing), replayed: true };
+}
+
+function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: PaymentRow): LiableParty {
+  switch (kind) {
+    case 'MERCHANT':
+      return { kind: 'MERCHANT', id: payment.merchant_id };
+    case 'RIDER':
+      if (!payment.rider_id) {
+        throw new RefundError('INVALID_REFUND_REQUEST', 'the payment has no rider to hold liable', { field: 'liableParty' });
+      }
+      return { kind: 'RIDER', id: payment.rider_id };
+    case 'PLATFORM':
+      return { kind: 'PLATFORM' };
+    default: {
+      const unreachable: never = kind;
+      throw new RefundError('INVALID_REFUND_REQUEST', `unknown liable party ${String(unreachable)}`);
+    }
+  }
+}
+
+export function toRefundView(row: RefundRow): RefundView {
+  return {
+    id: row.id,
+    paymentId: row.payment_id,
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    merchantId: row.merchant_id,
+    channel: row.channel as Channel,
+    amount: money(toBigint(row.amount_minor), row.currency),
+    reason: row.reason,
+    liable: row.liable,
+    caseId: row.case_id,
+    status: row.status,
+    settledBy: row.settled_by,
+    providerRefundId: row.provider_refund_id,
+    requestedBy: row.requested_by,
+    requestedRole: row.requested_role,
+    attempts: Number(row.attempts),
+    lastErrorCode: row.last_error_code,
+    lastErrorMessage: row.last_error_message,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    submittedAt: row.submitted_at ? toDate(row.submitted_at) : null,
+    finalizedAt: row.finalized_at ? toDate(row.finalized_at) : null,
+  };
+}

@@ -1,0 +1,242 @@
+import type { Job } from 'pg-boss';
+import { SYSTEM_WORKER } from '../audit/index.js';
+import { sqlOn, toBigint, type Orm } from '../db/index.js';
+import type { JobDefinition } from '../jobs/index.js';
+import type { Logger } from '../logging/index.js';
+import type { PaymentRow } from '../payments/index.js';
+import {
+  ProviderError,
+  type Channel,
+  type ProviderRefundResult,
+  type ProviderRegistry,
+} from '../providers/index.js';
+import type { TransitionSource } from './refund.state.js';
+import { POLL_REFUND, SUBMIT_REFUND, type JobSender, type RefundRow, type RefundService } from './refund.service.js';
+
+export const SWEEP_REFUNDS = 'refunds.sweep';
+
+export interface RefundWorkerSettings {
+  /** How long a worker owns a submission; must exceed the provider timeout. */
+  readonly leaseMs: number;
+  /** First poll of a PROCESSING refund (WeChat ~60 s; Alipay not sooner than 10 s). */
+  readonly firstPollDelayMs: Readonly<Record<Channel, number>>;
+  readonly maxPollDelayMs: number;
+  /** PENDING refunds untouched this long are re-submitted by the sweeper. */
+  readonly staleAfterMs: number;
+  readonly sweepIntervalMs: number;
+  /** Our notify endpoint per channel, sent with WeChat refunds. */
+  readonly notifyUrl: Readonly<Partial<Record<Channel, string>>>;
+}
+
+type Claimed = RefundRow & Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id'> & { payment_amount_minor: string };
+
+/**
+ * Moves refunds through the providers. Never holds a database transaction across a provider call:
+ * claim (short transaction) → call → apply the outcome (short transaction). A crash in between is
+ * recovered by the lease expiring and the same refund number being sent again, which the provider
+ * treats as the same refund.
+ */
+export class RefundWorker {
+  private sweeper: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly refunds: RefundService,
+    private readonly providers: ProviderRegistry,
+    private readonly jobs: JobSender,
+    private readonly settings: RefundWorkerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  jobDefinitions(): JobDefinition[] {
+    return [
+      {
+        name: SUBMIT_REFUND,
+        // Unknown outcomes are retried with backoff and the same refund number; the sweeper takes over
+        // after the retries run out.
+        queue: { retryLimit: 12, retryDelay: 1, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120 },
+        work: { pollingIntervalSeconds: 0.5, batchSize: 4 },
+        handle: (job) => this.submit((job as Job<{ refundId: string }>).data.refundId),
+      },
+      {
+        name: POLL_REFUND,
+        queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true },
+        work: { pollingIntervalSeconds: 0.5, batchSize: 4 },
+        handle: (job) => {
+          const data = (job as Job<{ refundId: string; attempt?: number }>).data;
+          return this.poll(data.refundId, data.attempt ?? 0);
+        },
+      },
+      { name: SWEEP_REFUNDS, cron: '* * * * *', handle: async () => void (await this.sweep()) },
+    ];
+  }
+
+  /** A timer sweep as well as the cron one, so a killed worker's refunds resume within seconds. */
+  startSweeper(): void {
+    this.sweeper ??= setInterval(() => {
+      this.sweep().catch((error: unknown) => this.logger.error({ err: error }, 'refund sweep failed'));
+    }, this.settings.sweepIntervalMs);
+    this.sweeper.unref();
+  }
+
+  stopSweeper(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
+  async submit(refundId: string): Promise<void> {
+    const claimed = await this.claim(refundId);
+    if (!claimed) return; // not PENDING any more, or another worker holds it
+    const provider = this.providers.get(claimed.channel as Channel);
+    let result: ProviderRefundResult;
+    try {
+      result = await provider.refund({
+        refundId: claimed.id,
+        outTradeNo: claimed.out_trade_no,
+        providerTransactionId: claimed.provider_transaction_id ?? undefined,
+        amountMinor: toBigint(claimed.amount_minor),
+        paymentTotalMinor: toBigint(claimed.payment_amount_minor),
+        currency: claimed.currency,
+        reason: claimed.reason,
+        notifyUrl: this.settings.notifyUrl[claimed.channel as Channel],
+      });
+    } catch (error) {
+      await this.submitFailed(claimed, error);
+      return;
+    }
+    await this.apply(claimed.id, result, 'SUBMIT_RESPONSE');
+  }
+
+  async poll(refundId: string, attempt: number): Promise<void> {
+    const refund = await this.refunds.row(refundId);
+    if (!refund || (refund.status !== 'PROCESSING' && refund.status !== 'PENDING')) return;
+    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [refund.payment_id]);
+    const provider = this.providers.get(refund.channel as Channel);
+    const lookup = {
+      refundId,
+      outTradeNo: payment!.out_trade_no,
+      providerTransactionId: payment!.provider_transaction_id ?? undefined,
+    };
+    let result: ProviderRefundResult | null;
+    try {
+      result = await provider.queryRefund(lookup);
+    } catch (error) {
+      if (error instanceof ProviderError && error.retryable) return this.schedulePoll(refund, attempt + 1);
+      throw error;
+    }
+    if (result === null) {
+      // The provider has no such refund: the submission never arrived. Send it again, same number.
+      await sqlOn(this.orm.em.fork()).rows(`update refund set lease_until = null where id = $1 and status = 'PENDING'`, [refundId]);
+      if (refund.status === 'PENDING') await this.jobs.send(SUBMIT_REFUND, { refundId });
+      else await this.submitAgain(refund);
+      return;
+    }
+    await this.apply(refundId, result, 'POLL');
+    if (result.status === 'PROCESSING') await this.schedulePoll(refund, attempt + 1);
+  }
+
+  /** Re-enqueues what fell through the cracks: crashed submissions, polls that stopped. */
+  async sweep(): Promise<number> {
+    const sql = sqlOn(this.orm.em.fork());
+    const stale = await sql.rows<{ id: string; status: string }>(
+      `select id, status from refund
+        where (status = 'PENDING' and (lease_until is null or lease_until < now())
+               and updated_at < now() - make_interval(secs => $1 / 1000.0))
+           or (status = 'PROCESSING' and updated_at < now() - make_interval(secs => $2 / 1000.0))
+        order by updated_at limit 500`,
+      [this.settings.staleAfterMs, this.settings.maxPollDelayMs * 2],
+    );
+    for (const row of stale) {
+      await sql.rows(`update refund set updated_at = now() where id = $1`, [row.id]);
+      await this.jobs.send(row.status === 'PENDING' ? SUBMIT_REFUND : POLL_REFUND, { refundId: row.id });
+    }
+    if (stale.length > 0) this.logger.info({ count: stale.length }, 'sweeper re-enqueued refunds');
+    return stale.length;
+  }
+
+  /** Short transaction: take the lease on a PENDING refund (or find that someone else has it). */
+  private async claim(refundId: string): Promise<Claimed | undefined> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<Claimed>(
+      `update refund r
+          set lease_until = now() + make_interval(secs => $2 / 1000.0), attempts = r.attempts + 1,
+              submitted_at = coalesce(r.submitted_at, now()), updated_at = now()
+         from payment p
+        where r.id = $1 and p.id = r.payment_id and r.status = 'PENDING'
+          and (r.lease_until is null or r.lease_until < now())
+        returning r.*, p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor`,
+      [refundId, this.settings.leaseMs],
+    );
+    return row;
+  }
+
+  private async submitFailed(claimed: Claimed, error: unknown): Promise<void> {
+    const code = error instanceof ProviderError ? error.code : 'UNEXPECTED';
+    const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
+    if (error instanceof ProviderError && !error.retryable) {
+      await this.refunds.transition(
+        claimed.id,
+        { to: 'FAILED', source: 'SUBMIT_RESPONSE', detail: { code, providerCode: error.providerCode ?? null, message } },
+        SYSTEM_WORKER,
+      );
+      await this.recordError(claimed.id, code, message, false);
+      return;
+    }
+    // Unknown outcome: stay PENDING, release the lease, let the job retry with the same number.
+    await this.recordError(claimed.id, code, message, true);
+    this.logger.warn({ refundId: claimed.id, code, attempt: claimed.attempts }, 'refund submission outcome unknown; will retry');
+    throw error instanceof Error ? error : new Error(message);
+  }
+
+  private async recordError(refundId: string, code: string, message: string, releaseLease: boolean): Promise<void> {
+    await sqlOn(this.orm.em.fork()).rows(
+      `update refund set last_error_code = $2, last_error_message = $3,
+              lease_until = case when $4::boolean then null else lease_until end
+        where id = $1`,
+      [refundId, code, message, releaseLease],
+    );
+  }
+
+  /** PROCESSING at our side but unknown at the provider (Alipay: not refunded yet): same number again. */
+  private async submitAgain(refund: RefundRow): Promise<void> {
+    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [refund.payment_id]);
+    const result = await this.providers.get(refund.channel as Channel).refund({
+      refundId: refund.id,
+      outTradeNo: payment!.out_trade_no,
+      providerTransactionId: payment!.provider_transaction_id ?? undefined,
+      amountMinor: toBigint(refund.amount_minor),
+      paymentTotalMinor: toBigint(payment!.amount_minor),
+      currency: refund.currency,
+      reason: refund.reason,
+      notifyUrl: this.settings.notifyUrl[refund.channel as Channel],
+    });
+    await this.apply(refund.id, result, 'POLL');
+    if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
+  }
+
+  private async apply(refundId: string, result: ProviderRefundResult, source: TransitionSource): Promise<void> {
+    const { changed, refund } = await this.refunds.transition(
+      refundId,
+      {
+        to: result.status,
+        source,
+        providerRefundId: result.providerRefundId,
+        settledBy: result.status === 'SUCCEEDED' ? 'PROVIDER' : undefined,
+        detail: { providerStatus: result.status, providerRefundId: result.providerRefundId },
+      },
+      SYSTEM_WORKER,
+    );
+    if (changed && refund.status === 'PROCESSING' && source === 'SUBMIT_RESPONSE') {
+      await this.jobs.send(POLL_REFUND, { refundId, attempt: 0 }, { startAfter: this.firstPollDelaySeconds(refund.channel) });
+    }
+  }
+
+  private async schedulePoll(refund: RefundRow, attempt: number): Promise<void> {
+    const first = this.settings.firstPollDelayMs[refund.channel as Channel];
+    const delayMs = Math.min(first * 2 ** attempt, this.settings.maxPollDelayMs);
+    await this.jobs.send(POLL_REFUND, { refundId: refund.id, attempt }, { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) });
+  }
+
+  private firstPollDelaySeconds(channel: Channel): number {
+    return Math.max(1, Math.ceil(this.settings.firstPollDelayMs[channel] / 1000));
+  }
+}
