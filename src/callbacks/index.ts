@@ -1,0 +1,1 @@
+export { OpsExceptionSchema, ProviderNotificationSchema } from './callback.entity.js';
