@@ -118,6 +118,11 @@ export type ProviderNotificationEvent =
       /** Alipay: cumulative refunded amount on the trade (`refund_fee`), monotonic. */
       readonly cumulativeRefundedMinor: bigint | null;
       readonly occurredAt: Date;
+    }
+  | {
+      /** Signed and ours, but nothing to apply (Alipay TRADE_FINISHED, TRADE_CLOSED of an unpaid trade): store and acknowledge. */
+      readonly type: 'INFORMATIONAL';
+      readonly description: string;
     };
 
 export interface VerifiedNotification {

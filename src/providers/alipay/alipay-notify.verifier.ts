@@ -106,5 +106,13 @@ function toNotification(form: Readonly<Record<string, string>>): VerifiedNotific
       },
     };
   }
+  // Nothing for us to apply, but Alipay resends until it reads `success`: acknowledge and keep a record.
+  if (status === 'TRADE_FINISHED' || (status === 'TRADE_CLOSED' && form['refund_fee'] === undefined)) {
+    return {
+      notifyId,
+      dedupeKey: `alipay:${status.toLowerCase()}:${tradeNo}`,
+      event: { type: 'INFORMATIONAL', description: `${status} for trade ${tradeNo} (${outTradeNo})` },
+    };
+  }
   throw malformed(`unsupported trade_status ${status}${isRefund ? ' with refund fields' : ''}`);
 }
