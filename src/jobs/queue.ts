@@ -13,6 +13,15 @@ export interface JobDefinition<T extends object = object> {
   readonly handle: (job: Job<T>) => Promise<void>;
 }
 
+function updatable(queue: JobDefinition['queue']): Record<string, unknown> {
+  const { retryLimit, retryDelay, retryBackoff, expireInSeconds, retentionSeconds, deleteAfterSeconds } = queue ?? {};
+  return Object.fromEntries(
+    Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds, retentionSeconds, deleteAfterSeconds }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
+}
+
 export interface JobQueue {
   readonly boss: PgBoss;
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
@@ -38,17 +47,21 @@ export async function startJobQueue(options: {
   const boss = new PgBoss({
     connectionString: options.url,
     schema: JOB_SCHEMA,
-    max: options.poolMax ?? 4,
+    max: options.poolMax ?? (worker ? 12 : 4),
     application_name: `takeout-refunds-${options.role}`,
     supervise: worker,
     schedule: worker,
     migrate: true,
+    // Workers are woken by NOTIFY when a job commits, instead of waiting for their next poll.
+    useListenNotify: worker,
   });
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   await boss.start();
   const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
     for (const definition of definitions) {
-      await boss.createQueue(definition.name, definition.queue ?? {});
+      await boss.createQueue(definition.name, { notify: true, ...definition.queue });
+      // createQueue leaves an existing queue as it was; bring its settings up to date.
+      await boss.updateQueue(definition.name, { notify: true, ...updatable(definition.queue) });
     }
     if (!worker) return;
     for (const definition of definitions) {

@@ -1,0 +1,86 @@
+/**
+ * The HTTP load generator of bench/refunds.ts, run in a worker thread so that building requests and
+ * parsing responses does not compete with the server's own event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pg from 'pg';
+
+export interface LoadInput {
+  readonly url: string;
+  readonly token: string;
+  readonly databaseUrl: string;
+  readonly paymentIds: readonly string[];
+  readonly label: string;
+  readonly clients: number;
+  readonly seconds: number;
+  /** Also wait, per request, until the refund is SUCCEEDED (closed loop). */
+  readonly settle: boolean;
+}
+
+export interface LoadOutput {
+  readonly latenciesMs: number[];
+  readonly failed: number;
+  readonly seconds: number;
+}
+
+async function run(input: LoadInput): Promise<LoadOutput> {
+  const pool = new pg.Pool({ connectionString: input.databaseUrl, max: 4 });
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + input.seconds * 1000;
+  const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
+  const client = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const n = next++;
+      const t0 = performance.now();
+      const response = await fetch(`${input.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${input.token}` },
+        body: JSON.stringify({
+          query: 'mutation($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }',
+          variables: {
+            input: {
+              idempotencyKey: `bench-${process.pid}-${input.label}-${n}`,
+              paymentId: input.paymentIds[n % input.paymentIds.length],
+              amount: { amount: '0.01', currency: 'CNY' },
+              reason: 'benchmark',
+              liableParty: 'PLATFORM',
+            },
+          },
+        }),
+      });
+      const body = (await response.json()) as { data?: { requestRefund: { refund: { id: string } } } };
+      const id = body.data?.requestRefund.refund.id;
+      if (!id || (input.settle && !(await settled(pool, id, deadline + 30_000)))) {
+        failed++;
+        continue;
+      }
+      latenciesMs.push(performance.now() - t0);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: input.clients }, client));
+  } finally {
+    clearInterval(progress);
+    await pool.end();
+  }
+  return { latenciesMs, failed, seconds: (performance.now() - started) / 1000 };
+}
+
+async function settled(pool: pg.Pool, refundId: string, deadline: number): Promise<boolean> {
+  while (performance.now() < deadline) {
+    const { rows } = await pool.query<{ status: string }>('select status from refund where id = $1', [refundId]);
+    const status = rows[0]?.status;
+    if (status === 'SUCCEEDED') return true;
+    if (status !== undefined && status !== 'PENDING' && status !== 'PROCESSING') return false;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
+
+if (parentPort) {
+  const output = await run(workerData as LoadInput);
+  parentPort.postMessage({ done: output });
+}

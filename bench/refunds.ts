@@ -1,0 +1,224 @@
+/**
+ * Refund throughput beside PostgreSQL's TPC-B-like baseline, on the same server in the same run.
+ *
+ *   npm run bench:refunds                              # embedded PostgreSQL under .data/bench-postgres
+ *   DATABASE_URL=postgres://… npm run bench:refunds    # that server; dedicated databases are created
+ *
+ * (1) `requestRefund` mutations per second over HTTP at 16 concurrent clients (api role; the refunds
+ *     are committed with their ledger entry, audit events and submit job);
+ * (2) full lifecycles settled per second: request → worker → simulator → notify (or poll) → SUCCEEDED,
+ *     16 closed-loop clients, api + worker in this process, simulators beside them on loopback.
+ * Each with p50/p99 latency, and as a ratio of pgbench TPS. Every loop is bounded by a deadline.
+ */
+import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { signDevelopmentToken, Role } from '../src/auth/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { createOrm, migrateUp } from '../src/db/index.js';
+import { createLogger } from '../src/logging/index.js';
+import { startApp, type RunningApp } from '../src/main.js';
+import { money } from '../src/money/index.js';
+import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
+import { startSimulators, type StartedSimulators } from '../src/simulators/index.js';
+import type { LoadInput, LoadOutput } from './refunds-load.js';
+import { createDatabase, dropDatabase, line, percentile, pgbenchTps, startBenchServer, withDatabase } from './support.js';
+
+const CLIENTS = 16;
+const SECONDS = 10;
+const PAYMENTS = 400;
+const TARGET_COMMAND_RATIO = 0.5;
+const TARGET_LIFECYCLE_RATIO = 0.25;
+const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+
+const logger = createLogger({ level: 'warn' });
+
+interface Payment {
+  readonly id: string;
+  readonly channel: 'WECHAT_PAY' | 'ALIPAY';
+}
+
+async function main(): Promise<void> {
+  const server = await startBenchServer(logger);
+  const database = `bench_refunds_${process.pid}`;
+  const sims = await startSimulators({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'bench-sims-')),
+    logger,
+    wechatpay: { port: 0, refundLifecycle: { mode: 'auto', afterMs: 0 }, notify: { timeCompression: 1_000 } },
+    others: { alipay: { port: 0, notifyTimeCompression: 1_000 } },
+  });
+  const apps: RunningApp[] = [];
+  try {
+    await createDatabase(server.adminUrl, database);
+    const url = withDatabase(server.adminUrl, database);
+    const orm = await createOrm({ url, poolMax: 2, logger });
+    await migrateUp(orm);
+    await orm.close(true);
+
+    const env = appEnv(url, sims);
+    const api = await startApp(loadConfig(env), 'api', logger);
+    apps.push(api);
+    const payments = await seed(api, sims);
+    const token = await signDevelopmentToken({
+      secret: JWT_SECRET,
+      issuer: 'takeout-refunds',
+      audience: 'takeout-refunds-api',
+      subject: 'bench-agent',
+      role: Role.SUPPORT,
+    });
+
+    line(`lifecycle: ${CLIENTS} closed-loop clients for ${SECONDS} s (request → provider → SUCCEEDED)`);
+    const worker = await startApp(loadConfig(env), 'worker', logger);
+    apps.push(worker);
+    const lifecycle = await drive(api, url, payments, token, 'lifecycle', true);
+    await worker.stop();
+    apps.pop();
+
+    line(`requestRefund: ${CLIENTS} clients for ${SECONDS} s over HTTP (api role)`);
+    const commands = await drive(api, url, payments, token, 'requestRefund', false);
+
+    const tps = await pgbenchTps(server, CLIENTS, SECONDS);
+    const r1 = commands.perSecond / tps;
+    const r2 = lifecycle.perSecond / tps;
+    line('');
+    line(`pgbench TPS (TPC-B-like, ${CLIENTS} clients):       ${tps.toFixed(0)}`);
+    line(
+      `(1) requestRefund/s over HTTP:                 ${commands.perSecond.toFixed(0)}  ratio ${r1.toFixed(2)} (target ≥ ${TARGET_COMMAND_RATIO}) ${r1 >= TARGET_COMMAND_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${commands.p50.toFixed(1)} ms  p99 ${commands.p99.toFixed(1)} ms  (${commands.count} ok, ${commands.failed} failed)`,
+    );
+    line(
+      `(2) lifecycles settled/s:                      ${lifecycle.perSecond.toFixed(0)}  ratio ${r2.toFixed(2)} (target ≥ ${TARGET_LIFECYCLE_RATIO}) ${r2 >= TARGET_LIFECYCLE_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${lifecycle.p50.toFixed(1)} ms  p99 ${lifecycle.p99.toFixed(1)} ms  (${lifecycle.count} settled, ${lifecycle.failed} failed)`,
+    );
+  } finally {
+    for (const app of apps.reverse()) await app.stop().catch(() => undefined);
+    await sims.close();
+    await dropDatabase(server.adminUrl, database).catch(() => undefined);
+    await server.stop();
+  }
+}
+
+function appEnv(databaseUrl: string, sims: StartedSimulators): Record<string, string> {
+  const w = sims.wechatpay!;
+  const a = sims.all['alipay'] as StartedAlipaySimulator;
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '20',
+    MIGRATE_ON_START: 'false',
+    SIMULATORS: 'false',
+    JWT_HS256_SECRET: JWT_SECRET,
+    REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
+    REFUND_FIRST_POLL_ALIPAY_MS: '1000',
+    WECHATPAY_BASE_URL: w.url,
+    WECHATPAY_MCHID: w.merchant.mchid,
+    WECHATPAY_APPID: w.merchant.appid,
+    WECHATPAY_PRIVATE_KEY: w.merchant.privateKeyPem,
+    WECHATPAY_SERIAL_NO: w.merchant.serialNo,
+    WECHATPAY_APIV3_KEY: w.merchant.apiV3Key,
+    WECHATPAY_PLATFORM_PUBLIC_KEY: w.platform.publicKeyPem,
+    WECHATPAY_PLATFORM_PUBLIC_KEY_ID: w.platform.publicKeyId,
+    ALIPAY_GATEWAY_URL: a.gatewayUrl,
+    ALIPAY_APP_ID: a.app.appId,
+    ALIPAY_PRIVATE_KEY: a.app.privateKeyPem,
+    ALIPAY_PUBLIC_KEY: a.alipayPublicKeyPem,
+  };
+}
+
+/** Orders paid at the simulators and recorded: enough payments that no refund rule is the bottleneck. */
+async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]> {
+  const actor = { id: 'bench', role: 'SERVICE' };
+  const out: Payment[] = [];
+  const alipay = (sims.all['alipay'] as StartedAlipaySimulator).sim;
+  for (let i = 0; i < PAYMENTS; i++) {
+    const channel = i % 2 === 0 ? 'WECHAT_PAY' : 'ALIPAY';
+    const outTradeNo = `B${process.pid}x${i}`;
+    const amountFen = 1_000_000;
+    await app.services.payments.reportOrder(
+      {
+        id: `bo_${process.pid}_${i}`,
+        customerId: `bc_${i % 50}`,
+        merchantId: `bm_${i % 20}`,
+        total: money(BigInt(amountFen), 'CNY'),
+        deliveryStatus: 'DELIVERED',
+        statusChangedAt: new Date(),
+        paymentChannel: channel,
+        outTradeNo,
+      },
+      actor,
+    );
+    const transactionId =
+      channel === 'WECHAT_PAY'
+        ? sims.wechatpay!.sim.createPayment({ outTradeNo, amountFen }).transactionId
+        : alipay.createPayment({ outTradeNo, amountFen }).tradeNo;
+    const { payment } = await app.services.payments.recordPayment(
+      {
+        orderId: `bo_${process.pid}_${i}`,
+        channel,
+        outTradeNo,
+        providerTransactionId: transactionId,
+        amount: money(BigInt(amountFen), 'CNY'),
+        capturedAt: new Date(),
+      },
+      actor,
+      'SERVICE',
+    );
+    out.push({ id: payment.id, channel });
+    if (i % 100 === 99) process.stdout.write(`\r  seeded ${i + 1}/${PAYMENTS} payments`);
+  }
+  process.stdout.write('\n');
+  return out;
+}
+
+interface Result {
+  readonly count: number;
+  readonly failed: number;
+  readonly perSecond: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** CLIENTS concurrent loops for SECONDS in a worker thread; with `settle`, each also waits for SUCCEEDED. */
+async function drive(
+  app: RunningApp,
+  databaseUrl: string,
+  payments: readonly Payment[],
+  token: string,
+  label: string,
+  settle: boolean,
+): Promise<Result> {
+  const input: LoadInput = {
+    url: app.url!,
+    token,
+    databaseUrl,
+    paymentIds: payments.map((p) => p.id),
+    label,
+    clients: CLIENTS,
+    seconds: SECONDS,
+    settle,
+  };
+  const worker = new Worker(new URL('./refunds-load.js', import.meta.url), { workerData: input });
+  const started = performance.now();
+  const output = await new Promise<LoadOutput>((resolve, reject) => {
+    worker.on('message', (message: { progress?: number; done?: LoadOutput }) => {
+      if (message.done) return resolve(message.done);
+      const s = (performance.now() - started) / 1000;
+      process.stdout.write(`\r  ${label}: ${message.progress} in ${s.toFixed(0)} s, ${((message.progress ?? 0) / s).toFixed(0)}/s   `);
+    });
+    worker.on('error', reject);
+  });
+  await worker.terminate();
+  process.stdout.write(`\r  ${label}: ${output.latenciesMs.length} in ${output.seconds.toFixed(1)} s\n`);
+  const sorted = [...output.latenciesMs].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    failed: output.failed,
+    perSecond: sorted.length / output.seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+  };
+}
+
+await main();
