@@ -2,7 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Foundation } from './Migration20261122000000_foundation.js';
 import { Migration20261122010000Ledger } from './Migration20261122010000_ledger.js';
 import { Migration20261122011000LedgerLeanPostings } from './Migration20261122011000_ledger_lean_postings.js';
-import { Migration20261122020000PaymentsRefunds } from './Migration20261122020000_payments_refunds.js';
+import { Migration20261122012000LedgerRowTrigger } from './Migration20261122012000_ledger_row_trigger.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -13,5 +13,5 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122000000_foundation', class: Migration20261122000000Foundation },
   { name: 'Migration20261122010000_ledger', class: Migration20261122010000Ledger },
   { name: 'Migration20261122011000_ledger_lean_postings', class: Migration20261122011000LedgerLeanPostings },
-  { name: 'Migration20261122020000_payments_refunds', class: Migration20261122020000PaymentsRefunds },
+  { name: 'Migration20261122012000_ledger_row_trigger', class: Migration20261122012000LedgerRowTrigger },
 ];

@@ -76,6 +76,7 @@ export interface EntryView {
   readonly createdAt: Date;
   readonly reversesEntryId: string | null;
   readonly idempotencyKey: string;
+  /** In posting-id order, which is account-id order (the order the accounts were locked). */
   readonly postings: readonly PostingView[];
 }
 

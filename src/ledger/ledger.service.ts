@@ -114,7 +114,11 @@ export class LedgerService extends LedgerQueries {
       sql,
       entry.postings.map((p) => ({ code: p.account, currency: p.amount.currency })),
     );
-    const accountIds = entry.postings.map((p) => ids.get(accountKey(p.account, p.amount.currency))!);
+    // Legs go in by account id: the posting trigger locks each account as its leg is inserted, so every
+    // poster locks in the same order and concurrent posts cannot deadlock on accounts.
+    const legs = entry.postings
+      .map((posting) => ({ posting, accountId: ids.get(accountKey(posting.account, posting.amount.currency))! }))
+      .sort((a, b) => compareIds(a.accountId, b.accountId));
     const rows = await sql.rows<EntryRow & { p_id: unknown; p_account_id: unknown; p_direction: string; p_amount: unknown; p_currency: string }>(
       `with e as (
          insert into journal_entry (kind, reference_type, reference_id, memo, reverses_entry_id, idempotency_key, body_hash)
@@ -140,15 +144,15 @@ export class LedgerService extends LedgerQueries {
         reversesEntryId,
         key,
         hash,
-        accountIds,
-        entry.postings.map((p) => dbDirection(p.direction)),
-        entry.postings.map((p) => p.amount.amountMinor.toString()),
-        entry.postings.map((p) => p.amount.currency),
+        legs.map((l) => l.accountId),
+        legs.map((l) => dbDirection(l.posting.direction)),
+        legs.map((l) => l.posting.amount.amountMinor.toString()),
+        legs.map((l) => l.posting.amount.currency),
       ],
     );
     const first = rows[0];
     if (first === undefined) return this.replay(sql, key, hash);
-    const codes = new Map(entry.postings.map((p, i) => [String(accountIds[i]), p.account]));
+    const codes = new Map(legs.map((l) => [l.accountId, l.posting.account]));
     const postings = rows.map((r) =>
       toPostingView({
         id: r.p_id,
@@ -261,6 +265,12 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
 
 function accountKey(code: string, currency: string): string {
   return `${code}\u0000${currency}`;
+}
+
+function compareIds(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function compare(a: string, b: string): number {

@@ -1,5 +1,4 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { JournalEntrySchema } from './journal-entry.entity.js';
 
 /**
  * One leg of a journal entry. Kept narrow (bigint ids, char(1) direction) because it is the table that
@@ -10,15 +9,18 @@ export const PostingSchema = defineEntity({
   tableName: 'posting',
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
-    entry: () => p.manyToOne(JournalEntrySchema).ref().deleteRule('restrict').updateRule('restrict'),
-    /** No foreign key (see Migration20261122011000): the posting trigger checks the account exists. */
+    /**
+     * No foreign keys (Migration20261122011000, …012000): the posting trigger proves both the entry
+     * (created by the same transaction) and the account (same currency) exist, more cheaply.
+     */
+    entryId: p.bigint('bigint'),
     accountId: p.bigint('bigint'),
     /** 'D' (debit) or 'C' (credit). */
     direction: p.string().columnType('char(1)'),
     amountMinor: p.bigint('bigint'),
     currency: p.string().length(3),
   },
-  indexes: [{ properties: ['entry'] }, { properties: ['accountId', 'id'] }],
+  indexes: [{ properties: ['entryId'] }, { properties: ['accountId', 'id'] }],
   checks: [
     { name: 'posting_amount_positive', expression: 'amount_minor > 0' },
     { name: 'posting_direction_check', expression: `direction in ('D', 'C')` },

@@ -24,8 +24,8 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     await db.connect();
     const { entry } = await ledger.post(newCapturedPayment({ amountMinor: 1_000n, merchantId: 'm_sql' }));
     entryId = entry.id;
-    clearingId = entry.postings[0]!.accountId;
-    merchantId = entry.postings[1]!.accountId;
+    clearingId = entry.postings.find((p) => p.accountCode === 'provider:wechatpay:clearing')!.accountId;
+    merchantId = entry.postings.find((p) => p.accountCode === 'merchant:m_sql:payable')!.accountId;
     usdAccountId = (await ledger.ensureAccount('merchant:m_usd:payable', 'USD')).id;
     inFlightId = (await ledger.ensureAccount('refunds:wechatpay:in_flight', 'CNY')).id;
   });

@@ -42,12 +42,15 @@ describe('ledger posting', () => {
     expect(result.replayed).toBe(false);
     expect(result.entry.kind).toBe('PAYMENT_CAPTURED');
     expect(result.entry.idempotencyKey).toBe('PAYMENT_CAPTURED:payment:pay_split');
-    expect(result.entry.postings.map((p) => [p.accountCode, p.direction, p.amount.amountMinor])).toEqual([
-      ['provider:alipay:clearing', 'DEBIT', 10_000n],
-      ['platform:commission', 'CREDIT', 1_500n],
-      ['rider:r_split:payable', 'CREDIT', 800n],
-      ['merchant:m_split:payable', 'CREDIT', 7_700n],
+    const legs = result.entry.postings.map((p) => [p.accountCode, p.direction, p.amount.amountMinor.toString()]);
+    expect(legs.sort()).toEqual([
+      ['merchant:m_split:payable', 'CREDIT', '7700'],
+      ['platform:commission', 'CREDIT', '1500'],
+      ['provider:alipay:clearing', 'DEBIT', '10000'],
+      ['rider:r_split:payable', 'CREDIT', '800'],
     ]);
+    const ids = result.entry.postings.map((p) => BigInt(p.accountId));
+    expect([...ids].sort((a, b) => (a < b ? -1 : 1))).toEqual(ids);
     expect(await balance('provider:alipay:clearing')).toBe(10_000n);
     expect(await balance('merchant:m_split:payable')).toBe(7_700n);
     expect(await balance('platform:commission')).toBe(1_500n);
@@ -138,7 +141,10 @@ describe('ledger posting', () => {
     const { entry } = await ledger.post(newCapturedPayment({ amountMinor: 400n, merchantId: 'm_rev' }));
     const reversal = await ledger.reverse(entry.id, 'captured twice by the order service');
     expect(reversal.entry).toMatchObject({ kind: 'REVERSAL', reversesEntryId: entry.id });
-    expect(reversal.entry.postings.map((p) => p.direction)).toEqual(['CREDIT', 'DEBIT']);
+    expect(reversal.entry.postings.map((p) => `${p.accountCode} ${p.direction}`).sort()).toEqual([
+      'merchant:m_rev:payable DEBIT',
+      'provider:wechatpay:clearing CREDIT',
+    ]);
     expect(await balance('merchant:m_rev:payable')).toBe(0n);
     expect((await ledger.reverse(entry.id, 'again')).replayed).toBe(true);
     await expect(ledger.reverse(entry.id, 'other key', { idempotencyKey: uniqueId('k') })).rejects.toMatchObject({
