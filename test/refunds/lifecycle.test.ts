@@ -106,6 +106,8 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
 
   it('timeout after the provider applied the refund: retried with the same number, one provider refund', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
+    // No notify: only the retry with the same number can tell us what happened.
+    wechat().addFault({ endpoint: 'notify.deliver', calls: 'every', times: 'unlimited', fault: { kind: 'drop' } });
     wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'timeoutAfterApply', hangMs: 3_000 } });
     const res = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 });
     const refundId = res.data!.requestRefund.refund.id;
@@ -117,6 +119,7 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
 
   it('SYSTEM_ERROR then success: stays PENDING, retried, succeeds once', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
+    wechat().addFault({ endpoint: 'notify.deliver', calls: 'every', times: 'unlimited', fault: { kind: 'drop' } });
     wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'systemErrorThenSuccess' } });
     const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 700 })).data!.requestRefund.refund.id;
     const done = await waitForRefund(t, refundId, (r) => r.status === 'SUCCEEDED');
