@@ -23,7 +23,10 @@ export const LedgerAccountSchema = defineEntity({
   uniques: [{ properties: ['code', 'currency'] }],
   indexes: [{ properties: ['ownerKind', 'ownerId'] }],
   checks: [
-    { name: 'ledger_account_type_check', expression: `type in ('ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE')` },
+    {
+      name: 'ledger_account_type_check',
+      expression: `type in ('ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE')`,
+    },
     { name: 'ledger_account_currency_check', expression: `currency ~ '^[A-Z]{3}$'` },
     { name: 'ledger_account_totals_check', expression: 'debits_minor >= 0 and credits_minor >= 0' },
     {

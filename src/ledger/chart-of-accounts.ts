@@ -44,14 +44,44 @@ const OWNER = '([A-Za-z0-9_-]{1,64})';
  * cannot settle before it is approved; a coupon cannot be spent twice); clearing and payables can,
  * because payouts and provider fees are outside this ledger for now.
  */
-const CHART: readonly { pattern: RegExp; type: AccountType; ownerKind: OwnerKind | null; nonNegative: boolean }[] = [
-  { pattern: new RegExp(`^provider:${PROVIDER}:clearing$`), type: 'ASSET', ownerKind: null, nonNegative: false },
-  { pattern: new RegExp(`^merchant:${OWNER}:payable$`), type: 'LIABILITY', ownerKind: 'MERCHANT', nonNegative: false },
-  { pattern: new RegExp(`^rider:${OWNER}:payable$`), type: 'LIABILITY', ownerKind: 'RIDER', nonNegative: false },
+const CHART: readonly {
+  pattern: RegExp;
+  type: AccountType;
+  ownerKind: OwnerKind | null;
+  nonNegative: boolean;
+}[] = [
+  {
+    pattern: new RegExp(`^provider:${PROVIDER}:clearing$`),
+    type: 'ASSET',
+    ownerKind: null,
+    nonNegative: false,
+  },
+  {
+    pattern: new RegExp(`^merchant:${OWNER}:payable$`),
+    type: 'LIABILITY',
+    ownerKind: 'MERCHANT',
+    nonNegative: false,
+  },
+  {
+    pattern: new RegExp(`^rider:${OWNER}:payable$`),
+    type: 'LIABILITY',
+    ownerKind: 'RIDER',
+    nonNegative: false,
+  },
   { pattern: /^platform:commission$/, type: 'REVENUE', ownerKind: null, nonNegative: false },
-  { pattern: new RegExp(`^refunds:${PROVIDER}:in_flight$`), type: 'LIABILITY', ownerKind: null, nonNegative: true },
+  {
+    pattern: new RegExp(`^refunds:${PROVIDER}:in_flight$`),
+    type: 'LIABILITY',
+    ownerKind: null,
+    nonNegative: true,
+  },
   { pattern: /^platform:compensation$/, type: 'EXPENSE', ownerKind: null, nonNegative: false },
-  { pattern: new RegExp(`^customer:${OWNER}:coupons$`), type: 'LIABILITY', ownerKind: 'CUSTOMER', nonNegative: true },
+  {
+    pattern: new RegExp(`^customer:${OWNER}:coupons$`),
+    type: 'LIABILITY',
+    ownerKind: 'CUSTOMER',
+    nonNegative: true,
+  },
   { pattern: new RegExp(`^recon:${PROVIDER}:suspense$`), type: 'ASSET', ownerKind: null, nonNegative: false },
 ];
 
@@ -61,9 +91,18 @@ export function accountSpec(code: string): AccountSpec {
     const match = rule.pattern.exec(code);
     if (match === null) continue;
     const owner = rule.ownerKind === null ? null : (match[1] ?? null);
-    return { code, type: rule.type, ownerKind: rule.ownerKind, ownerId: owner, nonNegative: rule.nonNegative };
+    return {
+      code,
+      type: rule.type,
+      ownerKind: rule.ownerKind,
+      ownerId: owner,
+      nonNegative: rule.nonNegative,
+    };
   }
-  throw new LedgerError('UNKNOWN_ACCOUNT_CODE', `${JSON.stringify(code.slice(0, 140))} is not in the chart of accounts`);
+  throw new LedgerError(
+    'UNKNOWN_ACCOUNT_CODE',
+    `${JSON.stringify(code.slice(0, 140))} is not in the chart of accounts`,
+  );
 }
 
 /** The side that increases the account: debit for assets and expenses, credit otherwise. */

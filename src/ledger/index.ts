@@ -42,7 +42,13 @@ export {
   type StatementLine,
   type TrialBalanceLine,
 } from './ledger.model.js';
-export type { AccountFilter, CachedBalanceMismatch, EntryFilter, PageRequest, Slice } from './ledger.queries.js';
+export type {
+  AccountFilter,
+  CachedBalanceMismatch,
+  EntryFilter,
+  PageRequest,
+  Slice,
+} from './ledger.queries.js';
 export { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
 export { LedgerService, type LedgerWriter, type PostOptions, type ReverseOptions } from './ledger.service.js';
 export { LedgerResolver } from './ledger.resolver.js';

@@ -14,7 +14,8 @@ export const JournalEntrySchema = defineEntity({
     referenceId: p.string().length(64),
     memo: p.string().length(500).nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
-    reversesEntry: () => p.manyToOne(JournalEntrySchema).ref().nullable().unique().deleteRule('restrict').updateRule('restrict'),
+    reversesEntry: () =>
+      p.manyToOne(JournalEntrySchema).ref().nullable().unique().deleteRule('restrict').updateRule('restrict'),
     idempotencyKey: p.string().length(200).unique(),
     /** SHA-256 (hex) of the canonical body, to tell a replay from a different body under the same key. */
     bodyHash: p.string().length(64),

@@ -26,5 +26,6 @@ export function ledgerScopeFor(viewer: Viewer): LedgerScope {
 export function assertMayRead(scope: LedgerScope, code: string): void {
   if (scope.kind === 'ALL') return;
   const spec = accountSpec(code);
-  if (spec.ownerKind !== scope.ownerKind || spec.ownerId !== scope.ownerId) throw AccessError.forbidden('this account');
+  if (spec.ownerKind !== scope.ownerKind || spec.ownerId !== scope.ownerId)
+    throw AccessError.forbidden('this account');
 }

@@ -29,7 +29,11 @@ const CATEGORY: Record<LedgerErrorCode, ErrorCategory> = {
 
 export class LedgerError extends DomainError<LedgerErrorCode> {
   override name = 'LedgerError';
-  constructor(code: LedgerErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean | null>>) {
+  constructor(
+    code: LedgerErrorCode,
+    message: string,
+    details?: Readonly<Record<string, string | number | boolean | null>>,
+  ) {
     super(code, CATEGORY[code], message, details);
   }
 }

@@ -9,7 +9,8 @@ import type { EntryInput, PostingInput } from './ledger.model.js';
  */
 
 /** Who bears a cost. */
-export type LiableParty = { kind: 'MERCHANT'; id: string } | { kind: 'RIDER'; id: string } | { kind: 'PLATFORM' };
+export type LiableParty =
+  { kind: 'MERCHANT'; id: string } | { kind: 'RIDER'; id: string } | { kind: 'PLATFORM' };
 
 /** A cost split between parties (e.g. 70 % merchant, 30 % platform — use `allocateMoney` for the parts). */
 export interface LiableShare {
@@ -48,11 +49,18 @@ export function paymentCaptured(event: PaymentCaptured): EntryInput {
   if (event.rider && event.rider.amount.amountMinor > 0n) {
     shares.push(leg(accountCodes.riderPayable(event.rider.riderId), 'CREDIT', event.rider.amount));
   }
-  const merchant = subtractMoney(event.amount, sumMoney(shares.map((s) => s.amount), event.amount.currency));
+  const merchant = subtractMoney(
+    event.amount,
+    sumMoney(
+      shares.map((s) => s.amount),
+      event.amount.currency,
+    ),
+  );
   if (merchant.amountMinor < 0n) {
     throw new LedgerError('INVALID_ENTRY', 'commission and rider share exceed the payment');
   }
-  if (merchant.amountMinor > 0n) shares.push(leg(accountCodes.merchantPayable(event.merchantId), 'CREDIT', merchant));
+  if (merchant.amountMinor > 0n)
+    shares.push(leg(accountCodes.merchantPayable(event.merchantId), 'CREDIT', merchant));
   return {
     kind: 'PAYMENT_CAPTURED',
     reference: { type: 'payment', id: event.paymentId },
@@ -147,7 +155,10 @@ export function appealCostMove(event: AppealCostMove): EntryInput {
     kind: 'APPEAL_COST_MOVE',
     reference: { type: 'appeal', id: event.appealId },
     memo: event.memo,
-    postings: [leg(liableAccount(event.to), 'DEBIT', event.amount), leg(liableAccount(event.from), 'CREDIT', event.amount)],
+    postings: [
+      leg(liableAccount(event.to), 'DEBIT', event.amount),
+      leg(liableAccount(event.from), 'CREDIT', event.amount),
+    ],
   };
 }
 
@@ -166,7 +177,8 @@ export interface ReconciliationAdjustment {
 
 /** Against `recon:{provider}:suspense`, always with a note and the discrepancy it resolves. */
 export function reconciliationAdjustment(event: ReconciliationAdjustment): EntryInput {
-  if (event.note.trim().length === 0) throw new LedgerError('INVALID_ENTRY', 'a reconciliation adjustment needs a note');
+  if (event.note.trim().length === 0)
+    throw new LedgerError('INVALID_ENTRY', 'a reconciliation adjustment needs a note');
   const other: Direction = event.suspenseSide === 'DEBIT' ? 'CREDIT' : 'DEBIT';
   return {
     kind: 'RECONCILIATION_ADJUSTMENT',
@@ -179,13 +191,22 @@ export function reconciliationAdjustment(event: ReconciliationAdjustment): Entry
   };
 }
 
-function liableLegs(liable: LiableParty | readonly LiableShare[], total: Money, direction: Direction): PostingInput[] {
+function liableLegs(
+  liable: LiableParty | readonly LiableShare[],
+  total: Money,
+  direction: Direction,
+): PostingInput[] {
   const shares: readonly LiableShare[] = isShares(liable) ? liable : [{ party: liable, amount: total }];
-  const sum = sumMoney(shares.map((s) => s.amount), total.currency);
+  const sum = sumMoney(
+    shares.map((s) => s.amount),
+    total.currency,
+  );
   if (sum.amountMinor !== total.amountMinor) {
     throw new LedgerError('UNBALANCED_ENTRY', 'liable shares must sum to the refund amount');
   }
-  return shares.filter((s) => s.amount.amountMinor > 0n).map((s) => leg(liableAccount(s.party), direction, s.amount));
+  return shares
+    .filter((s) => s.amount.amountMinor > 0n)
+    .map((s) => leg(liableAccount(s.party), direction, s.amount));
 }
 
 function isShares(liable: LiableParty | readonly LiableShare[]): liable is readonly LiableShare[] {

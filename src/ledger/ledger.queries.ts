@@ -58,7 +58,11 @@ const ID = /^[1-9][0-9]{0,18}$/;
 export class LedgerQueries {
   constructor(private readonly reader: Sql) {}
 
-  async findAccount(code: string, currency: string, scope: LedgerScope = { kind: 'ALL' }): Promise<AccountView | null> {
+  async findAccount(
+    code: string,
+    currency: string,
+    scope: LedgerScope = { kind: 'ALL' },
+  ): Promise<AccountView | null> {
     assertMayRead(scope, code);
     const rows = await this.reader.rows<AccountRow>(
       `select ${ACCOUNT_COLUMNS} from ledger_account a where a.code = $1 and a.currency = $2`,
@@ -72,7 +76,11 @@ export class LedgerQueries {
     return (await this.findAccount(code, currency))?.balance ?? { amountMinor: 0n, currency };
   }
 
-  async listAccounts(scope: LedgerScope, filter: AccountFilter, page: PageRequest): Promise<Slice<AccountView>> {
+  async listAccounts(
+    scope: LedgerScope,
+    filter: AccountFilter,
+    page: PageRequest,
+  ): Promise<Slice<AccountView>> {
     const params: unknown[] = [];
     const $ = (value: unknown) => `$${params.push(value)}`;
     const where: string[] = [];
@@ -103,7 +111,9 @@ export class LedgerQueries {
     if (page.afterId !== null) where.push(`e.id < ${$(cursorId(page.afterId))}`);
     if (filter.account) {
       assertMayRead(scope, filter.account.code);
-      where.push(touches(`a.code = ${$(filter.account.code)} and a.currency = ${$(filter.account.currency)}`));
+      where.push(
+        touches(`a.code = ${$(filter.account.code)} and a.currency = ${$(filter.account.currency)}`),
+      );
     }
     if (scope.kind === 'OWNER') {
       where.push(touches(`a.owner_kind = ${$(scope.ownerKind)} and a.owner_id = ${$(scope.ownerId)}`));
@@ -113,7 +123,11 @@ export class LedgerQueries {
       params,
     );
     const visible = rows.slice(0, page.first);
-    const postings = await this.postingsOf(this.reader, visible.map((r) => String(r.id)), scope);
+    const postings = await this.postingsOf(
+      this.reader,
+      visible.map((r) => String(r.id)),
+      scope,
+    );
     const byEntry = new Map<string, PostingView[]>();
     for (const p of postings) byEntry.set(p.entryId, [...(byEntry.get(p.entryId) ?? []), p]);
     return {
@@ -124,12 +138,20 @@ export class LedgerQueries {
 
   async getEntry(entryId: string): Promise<EntryView | null> {
     if (!ID.test(entryId)) return null;
-    const rows = await this.reader.rows<EntryRow>(`select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`, [entryId]);
+    const rows = await this.reader.rows<EntryRow>(
+      `select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`,
+      [entryId],
+    );
     return rows[0] === undefined ? null : toEntryView(rows[0], await this.postingsOf(this.reader, [entryId]));
   }
 
   /** Postings of one account in order, each with the normal-side balance right after it. */
-  async statement(scope: LedgerScope, code: string, currency: string, page: PageRequest): Promise<Slice<StatementLine>> {
+  async statement(
+    scope: LedgerScope,
+    code: string,
+    currency: string,
+    page: PageRequest,
+  ): Promise<Slice<StatementLine>> {
     const account = await this.findAccount(code, currency, scope);
     if (account === null) throw new LedgerError('ACCOUNT_NOT_FOUND', `no ${currency} account ${code}`);
     const sign = normalSide(account.type) === 'DEBIT' ? 'D' : 'C';

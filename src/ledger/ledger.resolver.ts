@@ -1,8 +1,11 @@
 import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/index.js';
 import { InputError } from '../errors/index.js';
-// Not '../graphql/index.js': that barrel re-exports the schema, which lists this resolver (an import cycle).
+// Not '../graphql/index.js': that barrel re-exports the schema, which lists this resolver, and the cycle
+// leaves these bindings uninitialised at load time (TDZ) depending on which module loads first.
+// eslint-disable-next-line no-restricted-imports
 import { decodeCursor, pageSize, type Page } from '../graphql/connection.js';
+// eslint-disable-next-line no-restricted-imports
 import { requireViewer, type GraphQLContext } from '../graphql/context.js';
 import { ledgerScopeFor } from './ledger.access.js';
 import type { PageRequest } from './ledger.queries.js';
@@ -42,8 +45,15 @@ export class LedgerResolver {
 
   @Authorized(...LEDGER_READERS)
   @Query(() => LedgerAccountConnection, { description: 'Accounts, oldest first; owners see only their own.' })
-  async accounts(@Args(() => AccountsArgs) args: AccountsArgs, @Ctx() ctx: GraphQLContext): Promise<Page<LedgerAccountType>> {
-    const slice = await ctx.services.ledger.listAccounts(ledgerScopeFor(requireViewer(ctx)), args, pageOf(args));
+  async accounts(
+    @Args(() => AccountsArgs) args: AccountsArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<LedgerAccountType>> {
+    const slice = await ctx.services.ledger.listAccounts(
+      ledgerScopeFor(requireViewer(ctx)),
+      args,
+      pageOf(args),
+    );
     return toConnection(slice, (a) => a.id, toAccountType);
   }
 
@@ -56,10 +66,17 @@ export class LedgerResolver {
     if ((args.accountCode == null) !== (args.currency == null)) {
       throw new InputError('accountCode and currency go together', 'accountCode');
     }
-    const account = args.accountCode && args.currency ? { code: args.accountCode, currency: args.currency } : null;
+    const account =
+      args.accountCode && args.currency ? { code: args.accountCode, currency: args.currency } : null;
     const slice = await ctx.services.ledger.listEntries(
       ledgerScopeFor(requireViewer(ctx)),
-      { referenceType: args.referenceType, referenceId: args.referenceId, account, from: args.from, to: args.to },
+      {
+        referenceType: args.referenceType,
+        referenceId: args.referenceId,
+        account,
+        from: args.from,
+        to: args.to,
+      },
       pageOf(args),
     );
     return toConnection(slice, (e) => e.id, toEntryType);
@@ -77,7 +94,9 @@ export class LedgerResolver {
   }
 
   @Authorized(Role.FINANCE, Role.ADMIN)
-  @Query(() => [TrialBalanceLineType], { description: 'Per currency: total debits, total credits, equal or not.' })
+  @Query(() => [TrialBalanceLineType], {
+    description: 'Per currency: total debits, total credits, equal or not.',
+  })
   async trialBalance(@Ctx() ctx: GraphQLContext): Promise<TrialBalanceLineType[]> {
     return (await ctx.services.ledger.trialBalance()).map(toTrialBalanceLineType);
   }

@@ -23,8 +23,10 @@ export function validateEntry(entry: EntryInput): void {
     throw new LedgerError('INVALID_ENTRY', 'reference type is [a-z_]{1,32} and id is [A-Za-z0-9_.:-]{1,64}');
   }
   const key = idempotencyKeyOf(entry);
-  if (key.length === 0 || key.length > 200) throw new LedgerError('INVALID_ENTRY', 'idempotency key is 1–200 characters');
-  if ((entry.memo?.length ?? 0) > 500) throw new LedgerError('INVALID_ENTRY', 'memo is at most 500 characters');
+  if (key.length === 0 || key.length > 200)
+    throw new LedgerError('INVALID_ENTRY', 'idempotency key is 1–200 characters');
+  if ((entry.memo?.length ?? 0) > 500)
+    throw new LedgerError('INVALID_ENTRY', 'memo is at most 500 characters');
   const net = new Map<string, bigint>();
   for (const posting of entry.postings) {
     validatePosting(posting);
@@ -33,9 +35,13 @@ export function validateEntry(entry: EntryInput): void {
   }
   for (const [currency, difference] of net) {
     if (difference !== 0n) {
-      throw new LedgerError('UNBALANCED_ENTRY', `debits and credits differ by ${difference} minor units of ${currency}`, {
-        currency,
-      });
+      throw new LedgerError(
+        'UNBALANCED_ENTRY',
+        `debits and credits differ by ${difference} minor units of ${currency}`,
+        {
+          currency,
+        },
+      );
     }
   }
 }
@@ -59,14 +65,23 @@ export function bodyHash(entry: EntryInput, reversesEntryId: string | null): str
   const legs = entry.postings
     .map((p) => `${p.account}|${p.amount.currency}|${p.direction}|${p.amount.amountMinor}`)
     .sort();
-  const canonical = JSON.stringify([entry.kind, entry.reference.type, entry.reference.id, reversesEntryId, legs]);
+  const canonical = JSON.stringify([
+    entry.kind,
+    entry.reference.type,
+    entry.reference.id,
+    reversesEntryId,
+    legs,
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
 /** The postings that undo an entry: same accounts and amounts, directions swapped. */
 export function reversalOf(original: EntryView, reason: string, idempotencyKey?: string): EntryInput {
   if (original.kind === 'REVERSAL') {
-    throw new LedgerError('CANNOT_REVERSE_REVERSAL', 'a reversal cannot be reversed; post the original event again');
+    throw new LedgerError(
+      'CANNOT_REVERSE_REVERSAL',
+      'a reversal cannot be reversed; post the original event again',
+    );
   }
   return {
     kind: 'REVERSAL',

@@ -84,9 +84,10 @@ export class LedgerService extends LedgerQueries {
   async ensureAccount(code: string, currency: string, options: PostOptions = {}): Promise<AccountView> {
     const sql = options.em ? sqlOn(options.em) : this.pool;
     const ids = await this.resolveAccounts(sql, [{ code, currency }]);
-    const rows = await sql.rows<AccountRow>(`select ${ACCOUNT_COLUMNS} from ledger_account a where a.id = $1`, [
-      ids.get(accountKey(code, currency)),
-    ]);
+    const rows = await sql.rows<AccountRow>(
+      `select ${ACCOUNT_COLUMNS} from ledger_account a where a.id = $1`,
+      [ids.get(accountKey(code, currency))],
+    );
     return toAccountView(rows[0]!);
   }
 
@@ -99,7 +100,10 @@ export class LedgerService extends LedgerQueries {
       } catch (error) {
         if (!isRetryable(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {
-          throw new LedgerError('CONCURRENCY_EXHAUSTED', `gave up after ${attempt} deadlocks or serialization failures`);
+          throw new LedgerError(
+            'CONCURRENCY_EXHAUSTED',
+            `gave up after ${attempt} deadlocks or serialization failures`,
+          );
         }
         await sleep(Math.random() * 5 * 2 ** attempt);
       }
@@ -107,7 +111,11 @@ export class LedgerService extends LedgerQueries {
   }
 
   /** One statement: the entry (unless its key exists) and all its postings, returned together. */
-  private async insertEntry(sql: Sql, entry: EntryInput, reversesEntryId: string | null): Promise<PostResult> {
+  private async insertEntry(
+    sql: Sql,
+    entry: EntryInput,
+    reversesEntryId: string | null,
+  ): Promise<PostResult> {
     const key = idempotencyKeyOf(entry);
     const hash = bodyHash(entry, reversesEntryId);
     const ids = await this.resolveAccounts(
@@ -117,9 +125,20 @@ export class LedgerService extends LedgerQueries {
     // Legs go in by account id: the posting trigger locks each account as its leg is inserted, so every
     // poster locks in the same order and concurrent posts cannot deadlock on accounts.
     const legs = entry.postings
-      .map((posting) => ({ posting, accountId: ids.get(accountKey(posting.account, posting.amount.currency))! }))
+      .map((posting) => ({
+        posting,
+        accountId: ids.get(accountKey(posting.account, posting.amount.currency))!,
+      }))
       .sort((a, b) => compareIds(a.accountId, b.accountId));
-    const rows = await sql.rows<EntryRow & { p_id: unknown; p_account_id: unknown; p_direction: string; p_amount: unknown; p_currency: string }>(
+    const rows = await sql.rows<
+      EntryRow & {
+        p_id: unknown;
+        p_account_id: unknown;
+        p_direction: string;
+        p_amount: unknown;
+        p_currency: string;
+      }
+    >(
       `with e as (
          insert into journal_entry (kind, reference_type, reference_id, memo, reverses_entry_id, idempotency_key, body_hash)
          values ($1, $2, $3, $4, $5, $6, $7)
@@ -182,12 +201,18 @@ export class LedgerService extends LedgerQueries {
         entryId: String(existing.id),
       });
     }
-    return { entry: toEntryView(existing, await this.postingsOf(sql, [String(existing.id)])), replayed: true };
+    return {
+      entry: toEntryView(existing, await this.postingsOf(sql, [String(existing.id)])),
+      replayed: true,
+    };
   }
 
   private async loadEntry(sql: Sql, entryId: string): Promise<EntryView> {
-    if (!/^[1-9][0-9]{0,18}$/.test(entryId)) throw new LedgerError('ENTRY_NOT_FOUND', `no journal entry ${entryId}`);
-    const rows = await sql.rows<EntryRow>(`select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`, [entryId]);
+    if (!/^[1-9][0-9]{0,18}$/.test(entryId))
+      throw new LedgerError('ENTRY_NOT_FOUND', `no journal entry ${entryId}`);
+    const rows = await sql.rows<EntryRow>(`select ${ENTRY_COLUMNS} from journal_entry e where e.id = $1`, [
+      entryId,
+    ]);
     const row = rows[0];
     if (row === undefined) throw new LedgerError('ENTRY_NOT_FOUND', `no journal entry ${entryId}`);
     return toEntryView(row, await this.postingsOf(sql, [entryId]));
@@ -211,7 +236,9 @@ export class LedgerService extends LedgerQueries {
       else missing.set(key, ref);
     }
     if (missing.size === 0) return found;
-    const wanted = [...missing.values()].sort((a, b) => compare(accountKey(a.code, a.currency), accountKey(b.code, b.currency)));
+    const wanted = [...missing.values()].sort((a, b) =>
+      compare(accountKey(a.code, a.currency), accountKey(b.code, b.currency)),
+    );
     let rows = await this.selectAccounts(sql, wanted);
     if (rows.length < wanted.length) {
       await this.insertAccounts(sql, wanted);
@@ -276,4 +303,3 @@ function compareIds(a: string, b: string): number {
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
-

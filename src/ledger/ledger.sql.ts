@@ -42,7 +42,8 @@ interface PgError {
 export function pgErrorOf(error: unknown): PgError | null {
   for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
     const candidate = e as { code?: unknown; cause?: unknown; previous?: unknown };
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate as PgError;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code))
+      return candidate as PgError;
     e = candidate.cause ?? candidate.previous;
   }
   return null;
@@ -154,7 +155,7 @@ export function toEntryView(row: EntryRow, postings: readonly PostingView[]): En
     reference: { type: row.reference_type, id: row.reference_id },
     memo: row.memo,
     createdAt: date(row.created_at),
-    reversesEntryId: row.reverses_entry_id === null ? null : String(row.reverses_entry_id),
+    reversesEntryId: row.reverses_entry_id === null ? null : big(row.reverses_entry_id).toString(),
     idempotencyKey: row.idempotency_key,
     postings,
   };

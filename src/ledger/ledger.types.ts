@@ -1,15 +1,36 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from 'type-graphql';
 // Not '../graphql/index.js': that barrel re-exports the schema, which lists this module's resolver (an import cycle).
+// eslint-disable-next-line no-restricted-imports
 import { connectionTypes, encodeCursor, PageArgs, PageInfo, type Page } from '../graphql/connection.js';
 import { MoneyType, toMoneyType } from '../money/index.js';
 import type { AccountType, Direction, OwnerKind } from './chart-of-accounts.js';
 import type { Slice } from './ledger.queries.js';
-import type { AccountView, EntryKind, EntryView, PostingView, StatementLine, TrialBalanceLine } from './ledger.model.js';
+import type {
+  AccountView,
+  EntryKind,
+  EntryView,
+  PostingView,
+  StatementLine,
+  TrialBalanceLine,
+} from './ledger.model.js';
 
 /** GraphQL shapes of the ledger. Views are mapped explicitly; entities never reach the schema. */
-export const AccountTypeEnum = { ASSET: 'ASSET', LIABILITY: 'LIABILITY', EQUITY: 'EQUITY', REVENUE: 'REVENUE', EXPENSE: 'EXPENSE' } as const satisfies Record<AccountType, AccountType>;
-export const DirectionEnum = { DEBIT: 'DEBIT', CREDIT: 'CREDIT' } as const satisfies Record<Direction, Direction>;
-export const OwnerKindEnum = { MERCHANT: 'MERCHANT', RIDER: 'RIDER', CUSTOMER: 'CUSTOMER' } as const satisfies Record<OwnerKind, OwnerKind>;
+export const AccountTypeEnum = {
+  ASSET: 'ASSET',
+  LIABILITY: 'LIABILITY',
+  EQUITY: 'EQUITY',
+  REVENUE: 'REVENUE',
+  EXPENSE: 'EXPENSE',
+} as const satisfies Record<AccountType, AccountType>;
+export const DirectionEnum = { DEBIT: 'DEBIT', CREDIT: 'CREDIT' } as const satisfies Record<
+  Direction,
+  Direction
+>;
+export const OwnerKindEnum = {
+  MERCHANT: 'MERCHANT',
+  RIDER: 'RIDER',
+  CUSTOMER: 'CUSTOMER',
+} as const satisfies Record<OwnerKind, OwnerKind>;
 export const EntryKindEnum = {
   PAYMENT_CAPTURED: 'PAYMENT_CAPTURED',
   REFUND_APPROVED: 'REFUND_APPROVED',
@@ -38,7 +59,9 @@ export class LedgerAccountType {
   nonNegative!: boolean;
   @Field(() => MoneyType) debits!: MoneyType;
   @Field(() => MoneyType) credits!: MoneyType;
-  @Field(() => MoneyType, { description: 'On the normal side: debits − credits for assets and expenses, else credits − debits.' })
+  @Field(() => MoneyType, {
+    description: 'On the normal side: debits − credits for assets and expenses, else credits − debits.',
+  })
   balance!: MoneyType;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
 }
@@ -74,7 +97,8 @@ export class StatementLineType {
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => DirectionEnum) direction!: Direction;
   @Field(() => MoneyType) amount!: MoneyType;
-  @Field(() => MoneyType, { description: 'Normal-side balance right after this posting.' }) runningBalance!: MoneyType;
+  @Field(() => MoneyType, { description: 'Normal-side balance right after this posting.' })
+  runningBalance!: MoneyType;
 }
 
 @ObjectType('TrialBalanceLine', { description: 'Over every account of one currency.' })

@@ -15,9 +15,13 @@ const BY_CODE: ReadonlyMap<string, Currency> = new Map(
 export function currencyOf(code: string): Currency {
   const currency = BY_CODE.get(code);
   if (currency === undefined || currency.base !== 10n) {
-    throw new MoneyError('UNKNOWN_CURRENCY', `${JSON.stringify(code.slice(0, 8))} is not a supported ISO 4217 currency`, {
-      currency: code.slice(0, 8),
-    });
+    throw new MoneyError(
+      'UNKNOWN_CURRENCY',
+      `${JSON.stringify(code.slice(0, 8))} is not a supported ISO 4217 currency`,
+      {
+        currency: code.slice(0, 8),
+      },
+    );
   }
   return currency;
 }

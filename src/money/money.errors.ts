@@ -13,7 +13,11 @@ export type MoneyErrorCode =
 /** A money value that cannot exist: bad decimal string, unknown currency, out of int8 range, … */
 export class MoneyError extends DomainError<MoneyErrorCode> {
   override name = 'MoneyError';
-  constructor(code: MoneyErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean | null>>) {
+  constructor(
+    code: MoneyErrorCode,
+    message: string,
+    details?: Readonly<Record<string, string | number | boolean | null>>,
+  ) {
     super(code, 'INVALID_INPUT', message, details);
   }
 }

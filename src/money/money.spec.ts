@@ -104,10 +104,14 @@ describe('formatMoney', () => {
 
   it('round-trips with parseMoney for every currency digit count', () => {
     fc.assert(
-      fc.property(fc.bigInt(INT8_MIN, INT8_MAX), fc.constantFrom('CNY', 'JPY', 'KWD', 'BHD', 'USD'), (minor, c) => {
-        const value = money(minor, c);
-        expect(parseMoney(formatMoney(value), c, 'any')).toEqual(value);
-      }),
+      fc.property(
+        fc.bigInt(INT8_MIN, INT8_MAX),
+        fc.constantFrom('CNY', 'JPY', 'KWD', 'BHD', 'USD'),
+        (minor, c) => {
+          const value = money(minor, c);
+          expect(parseMoney(formatMoney(value), c, 'any')).toEqual(value);
+        },
+      ),
     );
   });
 
@@ -127,14 +131,18 @@ describe('allocateMoney', () => {
     ['1001', 'KWD', [1, 1], ['501', '500']],
   ];
   it.each(cases)('%s %s by %j → %j', (minor, currency, ratios, parts) => {
-    expect(allocateMoney(money(BigInt(minor), currency), ratios).map((m) => m.amountMinor.toString())).toEqual(parts);
+    expect(
+      allocateMoney(money(BigInt(minor), currency), ratios).map((m) => m.amountMinor.toString()),
+    ).toEqual(parts);
   });
 
   it('never loses or invents a fen', () => {
     fc.assert(
       fc.property(
         fc.bigInt(0n, 10n ** 15n),
-        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 12 }).filter((r) => r.some((x) => x > 0)),
+        fc
+          .array(fc.integer({ min: 0, max: 10_000 }), { minLength: 1, maxLength: 12 })
+          .filter((r) => r.some((x) => x > 0)),
         (minor, ratios) => {
           const parts = allocateMoney(money(minor, 'CNY'), ratios);
           expect(parts).toHaveLength(ratios.length);
@@ -164,6 +172,10 @@ describe('arithmetic', () => {
   });
 
   it('knows each currency’s digits', () => {
-    expect([currencyOf('CNY'), currencyOf('JPY'), currencyOf('KWD')].map((c) => c.exponent)).toEqual([2n, 0n, 3n]);
+    expect([currencyOf('CNY'), currencyOf('JPY'), currencyOf('KWD')].map((c) => c.exponent)).toEqual([
+      2n,
+      0n,
+      3n,
+    ]);
   });
 });

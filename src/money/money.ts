@@ -77,7 +77,10 @@ export function toDinero(value: Money): Dinero<bigint> {
 export function fromDinero(value: Dinero<bigint>): Money {
   const { amount, currency, scale } = toSnapshot(value);
   if (scale !== currency.exponent) {
-    throw new MoneyError('INVALID_AMOUNT', `amount has scale ${scale}, ${currency.code} has ${currency.exponent}`);
+    throw new MoneyError(
+      'INVALID_AMOUNT',
+      `amount has scale ${scale}, ${currency.code} has ${currency.exponent}`,
+    );
   }
   return money(amount, currency.code);
 }

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LedgerError, accountCodes, refundApproved, type EntryInput, type LedgerService } from '../../src/ledger/index.js';
+import {
+  LedgerError,
+  accountCodes,
+  refundApproved,
+  type EntryInput,
+  type LedgerService,
+} from '../../src/ledger/index.js';
 import type { Orm } from '../../src/db/index.js';
 import { cny, ledgerHarness, uniqueId } from './ledger-fixtures.js';
 
@@ -44,7 +50,14 @@ describe('ledger under 32 concurrent posters on 2 hot accounts', () => {
 
   it('loses no update, lets no deadlock escape and never takes the non-negative account below zero', async () => {
     const seed = 10_000n;
-    await ledger.post(refundApproved({ refundId: 'rf_seed', provider: 'wechatpay', amount: cny(seed), liable: { kind: 'PLATFORM' } }));
+    await ledger.post(
+      refundApproved({
+        refundId: 'rf_seed',
+        provider: 'wechatpay',
+        amount: cny(seed),
+        liable: { kind: 'PLATFORM' },
+      }),
+    );
 
     const outcomes = await Promise.all(
       Array.from({ length: POSTERS }, async (_, poster) => {
@@ -85,7 +98,9 @@ describe('ledger under 32 concurrent posters on 2 hot accounts', () => {
     const before = (await ledger.balanceOf(CLEARING, 'CNY')).amountMinor;
     const results = await Promise.allSettled(
       Array.from({ length: POSTERS }, (_, i) =>
-        callerOrm.em.fork().transactional(async (em) => ledger.post(move(false, BigInt(i + 1), i % 2 === 0), { em })),
+        callerOrm.em
+          .fork()
+          .transactional(async (em) => ledger.post(move(false, BigInt(i + 1), i % 2 === 0), { em })),
       ),
     );
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);

@@ -54,7 +54,10 @@ describe('ledger invariants enforced by PostgreSQL', () => {
      values (currval('journal_entry_id_seq'), ${accountId}, '${direction}', ${amount}, '${currency}')`;
 
   it.each([
-    ['update posting', () => `update posting set amount_minor = amount_minor + 1 where entry_id = ${entryId}`],
+    [
+      'update posting',
+      () => `update posting set amount_minor = amount_minor + 1 where entry_id = ${entryId}`,
+    ],
     ['delete posting', () => `delete from posting where entry_id = ${entryId}`],
     ['update journal_entry', () => `update journal_entry set memo = 'rewritten' where id = ${entryId}`],
     ['delete journal_entry', () => `delete from journal_entry where id = ${entryId}`],
@@ -67,7 +70,9 @@ describe('ledger invariants enforced by PostgreSQL', () => {
   });
 
   it('refuses an unbalanced entry at commit', async () => {
-    const refusal = await sqlState(transaction([newEntry('unbalanced'), leg(clearingId, 'D', 100), leg(merchantId, 'C', 99)]));
+    const refusal = await sqlState(
+      transaction([newEntry('unbalanced'), leg(clearingId, 'D', 100), leg(merchantId, 'C', 99)]),
+    );
     expect(refusal).toMatchObject({ code: '23514', constraint: 'journal_entry_balanced' });
     expect(refusal.message).toMatch(/does not balance/);
   });
@@ -77,7 +82,9 @@ describe('ledger invariants enforced by PostgreSQL', () => {
       code: '23514',
       constraint: 'journal_entry_balanced',
     });
-    expect(await sqlState(transaction([newEntry('no-legs')]))).toMatchObject({ constraint: 'journal_entry_balanced' });
+    expect(await sqlState(transaction([newEntry('no-legs')]))).toMatchObject({
+      constraint: 'journal_entry_balanced',
+    });
   });
 
   it('accepts a balanced entry written by hand, legs in separate statements (checked at commit)', async () => {
@@ -87,13 +94,19 @@ describe('ledger invariants enforced by PostgreSQL', () => {
 
   it('refuses a posting in a currency other than its account’s', async () => {
     const refusal = await sqlState(
-      transaction([newEntry('wrong-currency'), leg(usdAccountId, 'D', 100, 'CNY'), leg(merchantId, 'C', 100)]),
+      transaction([
+        newEntry('wrong-currency'),
+        leg(usdAccountId, 'D', 100, 'CNY'),
+        leg(merchantId, 'C', 100),
+      ]),
     );
     expect(refusal).toMatchObject({ code: '23514', constraint: 'posting_currency_matches_account' });
   });
 
   it('refuses a posting to an account that does not exist', async () => {
-    const refusal = await sqlState(transaction([newEntry('ghost'), leg('987654321', 'D', 100), leg(merchantId, 'C', 100)]));
+    const refusal = await sqlState(
+      transaction([newEntry('ghost'), leg('987654321', 'D', 100), leg(merchantId, 'C', 100)]),
+    );
     expect(refusal).toMatchObject({ code: '23503', constraint: 'posting_account_exists' });
   });
 
@@ -116,19 +129,27 @@ describe('ledger invariants enforced by PostgreSQL', () => {
       expect(refusal.code).toBe('P0001');
       expect(refusal.message).toMatch(/only through postings|start with zero|starts with zero/);
     }
-    expect(await sqlState(db.query(`delete from ledger_account where id = ${usdAccountId}`))).toMatchObject({ code: 'P0001' });
-    expect(await sqlState(db.query(`update ledger_account set currency = 'EUR' where id = ${usdAccountId}`))).toMatchObject({
+    expect(await sqlState(db.query(`delete from ledger_account where id = ${usdAccountId}`))).toMatchObject({
+      code: 'P0001',
+    });
+    expect(
+      await sqlState(db.query(`update ledger_account set currency = 'EUR' where id = ${usdAccountId}`)),
+    ).toMatchObject({
       code: 'P0001',
     });
   });
 
   it('refuses to take a non-negative account below zero, even by hand', async () => {
-    const refusal = await sqlState(transaction([newEntry('overdraw'), leg(inFlightId, 'D', 1), leg(clearingId, 'C', 1)]));
+    const refusal = await sqlState(
+      transaction([newEntry('overdraw'), leg(inFlightId, 'D', 1), leg(clearingId, 'C', 1)]),
+    );
     expect(refusal).toMatchObject({ code: '23514', constraint: 'ledger_account_non_negative' });
   });
 
   it('refuses zero or negative posting amounts', async () => {
-    const refusal = await sqlState(transaction([newEntry('zero'), leg(clearingId, 'D', 0), leg(merchantId, 'C', 0)]));
+    const refusal = await sqlState(
+      transaction([newEntry('zero'), leg(clearingId, 'D', 0), leg(merchantId, 'C', 0)]),
+    );
     expect(refusal).toMatchObject({ code: '23514', constraint: 'posting_amount_positive' });
   });
 

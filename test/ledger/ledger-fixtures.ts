@@ -19,7 +19,11 @@ export async function ledgerHarness(poolMax = 10): Promise<{
 }
 
 /** Money into the system: a captured payment for a merchant. */
-export function newCapturedPayment(options: { amountMinor: bigint; merchantId?: string; paymentId?: string }): EntryInput {
+export function newCapturedPayment(options: {
+  amountMinor: bigint;
+  merchantId?: string;
+  paymentId?: string;
+}): EntryInput {
   return paymentCaptured({
     paymentId: options.paymentId ?? uniqueId('pay'),
     provider: 'wechatpay',
@@ -34,13 +38,21 @@ export async function rawSql(orm: Orm, text: string): Promise<unknown[]> {
 }
 
 /** SQLSTATE of the error a promise rejects with. */
-export async function sqlState(promise: Promise<unknown>): Promise<{ code: string; message: string; constraint?: string }> {
+export async function sqlState(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; constraint?: string }> {
   try {
     await promise;
   } catch (error) {
     let e: unknown = error;
     for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
-      const c = e as { code?: unknown; message?: string; constraint?: string; cause?: unknown; previous?: unknown };
+      const c = e as {
+        code?: unknown;
+        message?: string;
+        constraint?: string;
+        cause?: unknown;
+        previous?: unknown;
+      };
       if (typeof c.code === 'string' && /^[0-9A-Z]{5}$/.test(c.code)) {
         return { code: c.code, message: String(c.message), constraint: c.constraint };
       }

@@ -8,7 +8,8 @@ const ADMIN = { role: 'ADMIN', sub: 'adm_1' } as const;
 const MERCHANT_A = { role: 'MERCHANT', sub: 'm_a' } as const;
 const RIDER = { role: 'RIDER', sub: 'r_1' } as const;
 
-const ACCOUNT_FIELDS = 'id code currency type ownerKind ownerId nonNegative balance { amount minor currency }';
+const ACCOUNT_FIELDS =
+  'id code currency type ownerKind ownerId nonNegative balance { amount minor currency }';
 const ACCOUNTS = `query($first: Int, $after: String, $ownerKind: AccountOwnerKind, $type: AccountType, $currency: String) {
   accounts(first: $first, after: $after, ownerKind: $ownerKind, type: $type, currency: $currency) {
     edges { cursor node { ${ACCOUNT_FIELDS} } } pageInfo { hasNextPage endCursor } } }`;
@@ -46,7 +47,9 @@ describe('ledger over GraphQL (real HTTP)', () => {
   beforeAll(async () => {
     app = await startTestApp({ role: 'api' });
     ledger = app.app.services.ledger;
-    await ledger.post(paymentCaptured({ paymentId: 'pay_1', provider: 'alipay', merchantId: 'm_a', amount: cny(1_230) }));
+    await ledger.post(
+      paymentCaptured({ paymentId: 'pay_1', provider: 'alipay', merchantId: 'm_a', amount: cny(1_230) }),
+    );
     await ledger.post(
       paymentCaptured({
         paymentId: 'pay_2',
@@ -57,20 +60,35 @@ describe('ledger over GraphQL (real HTTP)', () => {
         rider: { riderId: 'r_1', amount: cny(700) },
       }),
     );
-    await ledger.post(paymentCaptured({ paymentId: 'pay_3', provider: 'wechatpay', merchantId: 'm_b', amount: cny(990) }));
     await ledger.post(
-      refundApproved({ refundId: 'rf_1', provider: 'alipay', amount: cny(230), liable: { kind: 'MERCHANT', id: 'm_a' } }),
+      paymentCaptured({ paymentId: 'pay_3', provider: 'wechatpay', merchantId: 'm_b', amount: cny(990) }),
+    );
+    await ledger.post(
+      refundApproved({
+        refundId: 'rf_1',
+        provider: 'alipay',
+        amount: cny(230),
+        liable: { kind: 'MERCHANT', id: 'm_a' },
+      }),
     );
   });
   afterAll(async () => app?.stop());
 
-  async function data<T>(query: string, variables: Record<string, unknown>, token: { role: string; sub: string }): Promise<T> {
+  async function data<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    token: { role: string; sub: string },
+  ): Promise<T> {
     const response = await app.gql<T>(query, variables, token as never);
     expect(response.errors).toBeUndefined();
     return response.data!;
   }
 
-  async function errorCode(query: string, variables: Record<string, unknown>, token?: { role: string; sub: string }) {
+  async function errorCode(
+    query: string,
+    variables: Record<string, unknown>,
+    token?: { role: string; sub: string },
+  ) {
     const response = await app.gql(query, variables, token as never);
     return response.errors?.[0]?.extensions?.['code'];
   }
@@ -95,7 +113,11 @@ describe('ledger over GraphQL (real HTTP)', () => {
     const all: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 10; page++) {
-      const { accounts }: { accounts: Connection<AccountNode> } = await data(ACCOUNTS, { first: 2, after }, ADMIN);
+      const { accounts }: { accounts: Connection<AccountNode> } = await data(
+        ACCOUNTS,
+        { first: 2, after },
+        ADMIN,
+      );
       all.push(...accounts.edges.map((e) => `${e.node.code}/${e.node.currency}`));
       if (!accounts.pageInfo.hasNextPage) break;
       expect(accounts.edges).toHaveLength(2);
@@ -120,19 +142,32 @@ describe('ledger over GraphQL (real HTTP)', () => {
   });
 
   it('filters accounts by owner kind, type and currency', async () => {
-    const merchants = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, { ownerKind: 'MERCHANT' }, FINANCE);
+    const merchants = await data<{ accounts: Connection<AccountNode> }>(
+      ACCOUNTS,
+      { ownerKind: 'MERCHANT' },
+      FINANCE,
+    );
     expect(merchants.accounts.edges.map((e) => e.node.ownerId).sort()).toEqual(['m_a', 'm_b']);
     const assets = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, { type: 'ASSET' }, FINANCE);
-    expect(assets.accounts.edges.map((e) => e.node.code).sort()).toEqual(['provider:alipay:clearing', 'provider:wechatpay:clearing']);
+    expect(assets.accounts.edges.map((e) => e.node.code).sort()).toEqual([
+      'provider:alipay:clearing',
+      'provider:wechatpay:clearing',
+    ]);
     const usd = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, { currency: 'USD' }, FINANCE);
     expect(usd.accounts.edges).toEqual([]);
   });
 
   it('shows a merchant only its own accounts, entries and legs', async () => {
     const { accounts } = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, {}, MERCHANT_A);
-    expect(accounts.edges.map((e) => [e.node.code, e.node.balance.amount])).toEqual([['merchant:m_a:payable', '48.00']]);
+    expect(accounts.edges.map((e) => [e.node.code, e.node.balance.amount])).toEqual([
+      ['merchant:m_a:payable', '48.00'],
+    ]);
     // An owner filter for someone else is ignored, not obeyed.
-    const spoofed = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, { ownerKind: 'RIDER' }, MERCHANT_A);
+    const spoofed = await data<{ accounts: Connection<AccountNode> }>(
+      ACCOUNTS,
+      { ownerKind: 'RIDER' },
+      MERCHANT_A,
+    );
     expect(spoofed.accounts.edges.map((e) => e.node.code)).toEqual(['merchant:m_a:payable']);
 
     const own = await data<{ account: AccountNode | null }>(
@@ -141,12 +176,20 @@ describe('ledger over GraphQL (real HTTP)', () => {
       MERCHANT_A,
     );
     expect(own.account).toEqual({ code: 'merchant:m_a:payable', balance: { amount: '48.00' } });
-    expect(await errorCode('query { account(code: "merchant:m_b:payable", currency: "CNY") { code } }', {}, MERCHANT_A)).toBe(
-      'FORBIDDEN',
-    );
-    expect(await errorCode('query { account(code: "platform:commission", currency: "CNY") { code } }', {}, MERCHANT_A)).toBe(
-      'FORBIDDEN',
-    );
+    expect(
+      await errorCode(
+        'query { account(code: "merchant:m_b:payable", currency: "CNY") { code } }',
+        {},
+        MERCHANT_A,
+      ),
+    ).toBe('FORBIDDEN');
+    expect(
+      await errorCode(
+        'query { account(code: "platform:commission", currency: "CNY") { code } }',
+        {},
+        MERCHANT_A,
+      ),
+    ).toBe('FORBIDDEN');
 
     const { journalEntries } = await data<{ journalEntries: Connection<EntryNode> }>(ENTRIES, {}, MERCHANT_A);
     expect(journalEntries.edges.map((e) => e.node.referenceId)).toEqual(['rf_1', 'pay_2', 'pay_1']);
@@ -160,8 +203,12 @@ describe('ledger over GraphQL (real HTTP)', () => {
 
   it('lets a rider read its payable, and nobody else’s', async () => {
     const { accounts } = await data<{ accounts: Connection<AccountNode> }>(ACCOUNTS, {}, RIDER);
-    expect(accounts.edges.map((e) => [e.node.code, e.node.balance.minor])).toEqual([['rider:r_1:payable', '700']]);
-    expect(await errorCode(STATEMENT, { code: 'merchant:m_a:payable', currency: 'CNY' }, RIDER)).toBe('FORBIDDEN');
+    expect(accounts.edges.map((e) => [e.node.code, e.node.balance.minor])).toEqual([
+      ['rider:r_1:payable', '700'],
+    ]);
+    expect(await errorCode(STATEMENT, { code: 'merchant:m_a:payable', currency: 'CNY' }, RIDER)).toBe(
+      'FORBIDDEN',
+    );
   });
 
   it('keeps the ledger from support, service and anonymous callers; trial balance is finance-only', async () => {
@@ -177,7 +224,9 @@ describe('ledger over GraphQL (real HTTP)', () => {
       { referenceType: 'payment', referenceId: 'pay_2' },
       FINANCE,
     );
-    expect(byReference.journalEntries.edges.map((e) => [e.node.kind, e.node.postings.length])).toEqual([['PAYMENT_CAPTURED', 4]]);
+    expect(byReference.journalEntries.edges.map((e) => [e.node.kind, e.node.postings.length])).toEqual([
+      ['PAYMENT_CAPTURED', 4],
+    ]);
 
     const byAccount = await data<{ journalEntries: Connection<EntryNode> }>(
       ENTRIES,
@@ -186,9 +235,17 @@ describe('ledger over GraphQL (real HTTP)', () => {
     );
     expect(byAccount.journalEntries.edges.map((e) => e.node.referenceId)).toEqual(['pay_2', 'pay_1']);
 
-    const future = await data<{ journalEntries: Connection<EntryNode> }>(ENTRIES, { from: '2999-01-01T00:00:00Z' }, FINANCE);
+    const future = await data<{ journalEntries: Connection<EntryNode> }>(
+      ENTRIES,
+      { from: '2999-01-01T00:00:00Z' },
+      FINANCE,
+    );
     expect(future.journalEntries.edges).toEqual([]);
-    const past = await data<{ journalEntries: Connection<EntryNode> }>(ENTRIES, { to: '2999-01-01T00:00:00Z' }, FINANCE);
+    const past = await data<{ journalEntries: Connection<EntryNode> }>(
+      ENTRIES,
+      { to: '2999-01-01T00:00:00Z' },
+      FINANCE,
+    );
     expect(past.journalEntries.edges).toHaveLength(4);
 
     const first = await data<{ journalEntries: Connection<EntryNode> }>(ENTRIES, { first: 3 }, FINANCE);
@@ -205,7 +262,12 @@ describe('ledger over GraphQL (real HTTP)', () => {
   });
 
   it('gives an account statement with a running balance across pages', async () => {
-    const lines: { referenceId: string; direction: string; amount: { amount: string }; runningBalance: { amount: string } }[] = [];
+    const lines: {
+      referenceId: string;
+      direction: string;
+      amount: { amount: string };
+      runningBalance: { amount: string };
+    }[] = [];
     let after: string | null = null;
     do {
       const { accountStatement }: { accountStatement: Connection<(typeof lines)[number]> } = await data(
@@ -221,6 +283,8 @@ describe('ledger over GraphQL (real HTTP)', () => {
       ['pay_2', 'CREDIT', '38.00', '50.30'],
       ['rf_1', 'DEBIT', '2.30', '48.00'],
     ]);
-    expect(await errorCode(STATEMENT, { code: 'merchant:m_zz:payable', currency: 'CNY' }, FINANCE)).toBe('ACCOUNT_NOT_FOUND');
+    expect(await errorCode(STATEMENT, { code: 'merchant:m_zz:payable', currency: 'CNY' }, FINANCE)).toBe(
+      'ACCOUNT_NOT_FOUND',
+    );
   });
 });

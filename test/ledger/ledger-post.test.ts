@@ -42,7 +42,11 @@ describe('ledger posting', () => {
     expect(result.replayed).toBe(false);
     expect(result.entry.kind).toBe('PAYMENT_CAPTURED');
     expect(result.entry.idempotencyKey).toBe('PAYMENT_CAPTURED:payment:pay_split');
-    const legs = result.entry.postings.map((p) => [p.accountCode, p.direction, p.amount.amountMinor.toString()]);
+    const legs = result.entry.postings.map((p) => [
+      p.accountCode,
+      p.direction,
+      p.amount.amountMinor.toString(),
+    ]);
     expect(legs.sort()).toEqual([
       ['merchant:m_split:payable', 'CREDIT', '7700'],
       ['platform:commission', 'CREDIT', '1500'],
@@ -55,7 +59,12 @@ describe('ledger posting', () => {
     expect(await balance('merchant:m_split:payable')).toBe(7_700n);
     expect(await balance('platform:commission')).toBe(1_500n);
     const rider = await ledger.findAccount('rider:r_split:payable', 'CNY');
-    expect(rider).toMatchObject({ type: 'LIABILITY', ownerKind: 'RIDER', ownerId: 'r_split', nonNegative: false });
+    expect(rider).toMatchObject({
+      type: 'LIABILITY',
+      ownerKind: 'RIDER',
+      ownerId: 'r_split',
+      nonNegative: false,
+    });
   });
 
   it('walks a refund through approved → succeeded, and approved → released', async () => {
@@ -90,10 +99,22 @@ describe('ledger posting', () => {
       'refunds:alipay:in_flight',
     ]);
     await ledger.post(refund);
-    await ledger.post(couponCompensation({ caseId: uniqueId('case'), customerId: 'c_9', amount: cny(500), payer: { kind: 'PLATFORM' } }));
+    await ledger.post(
+      couponCompensation({
+        caseId: uniqueId('case'),
+        customerId: 'c_9',
+        amount: cny(500),
+        payer: { kind: 'PLATFORM' },
+      }),
+    );
     expect(await balance('customer:c_9:coupons')).toBe(500n);
     await ledger.post(
-      appealCostMove({ appealId: uniqueId('ap'), amount: cny(700), from: { kind: 'MERCHANT', id: merchantId }, to: { kind: 'PLATFORM' } }),
+      appealCostMove({
+        appealId: uniqueId('ap'),
+        amount: cny(700),
+        from: { kind: 'MERCHANT', id: merchantId },
+        to: { kind: 'PLATFORM' },
+      }),
     );
     expect(await balance(`merchant:${merchantId}:payable`)).toBe(0n);
     const adjustment = await ledger.post(
@@ -108,7 +129,14 @@ describe('ledger posting', () => {
       }),
     );
     expect(adjustment.entry.memo).toBe('FEE_MISMATCH: provider fee rounding');
-    expect(() => refundApproved({ refundId: 'x', provider: 'alipay', amount: cny(10), liable: [{ party: { kind: 'PLATFORM' }, amount: cny(9) }] })).toThrow(LedgerError);
+    expect(() =>
+      refundApproved({
+        refundId: 'x',
+        provider: 'alipay',
+        amount: cny(10),
+        liable: [{ party: { kind: 'PLATFORM' }, amount: cny(9) }],
+      }),
+    ).toThrow(LedgerError);
   });
 
   it('replays the same key and body as the same entry, without a second effect', async () => {
@@ -147,20 +175,28 @@ describe('ledger posting', () => {
     ]);
     expect(await balance('merchant:m_rev:payable')).toBe(0n);
     expect((await ledger.reverse(entry.id, 'again')).replayed).toBe(true);
-    await expect(ledger.reverse(entry.id, 'other key', { idempotencyKey: uniqueId('k') })).rejects.toMatchObject({
+    await expect(
+      ledger.reverse(entry.id, 'other key', { idempotencyKey: uniqueId('k') }),
+    ).rejects.toMatchObject({
       code: 'ENTRY_ALREADY_REVERSED',
     });
-    await expect(ledger.reverse(reversal.entry.id, 'undo')).rejects.toMatchObject({ code: 'CANNOT_REVERSE_REVERSAL' });
+    await expect(ledger.reverse(reversal.entry.id, 'undo')).rejects.toMatchObject({
+      code: 'CANNOT_REVERSE_REVERSAL',
+    });
     await expect(ledger.reverse('999999999', 'missing')).rejects.toMatchObject({ code: 'ENTRY_NOT_FOUND' });
   });
 
   it('refuses unbalanced, single-leg and unknown-account entries before touching the database', async () => {
     const base = newCapturedPayment({ amountMinor: 100n });
     const [debit, credit] = base.postings;
-    await expect(ledger.post({ ...base, postings: [debit!, { ...credit!, amount: cny(99) }] })).rejects.toMatchObject({
+    await expect(
+      ledger.post({ ...base, postings: [debit!, { ...credit!, amount: cny(99) }] }),
+    ).rejects.toMatchObject({
       code: 'UNBALANCED_ENTRY',
     });
-    await expect(ledger.post({ ...base, postings: [debit!] })).rejects.toMatchObject({ code: 'INVALID_ENTRY' });
+    await expect(ledger.post({ ...base, postings: [debit!] })).rejects.toMatchObject({
+      code: 'INVALID_ENTRY',
+    });
     await expect(
       ledger.post({ ...base, postings: [debit!, { ...credit!, account: 'bank:secret:vault' }] }),
     ).rejects.toMatchObject({ code: 'UNKNOWN_ACCOUNT_CODE' });
@@ -168,9 +204,21 @@ describe('ledger posting', () => {
 
   it('keeps currencies apart: the same code is one account per currency', async () => {
     await ledger.post(
-      paymentCaptured({ paymentId: uniqueId('pay'), provider: 'wechatpay', merchantId: 'm_fx', amount: money(700n, 'JPY') }),
+      paymentCaptured({
+        paymentId: uniqueId('pay'),
+        provider: 'wechatpay',
+        merchantId: 'm_fx',
+        amount: money(700n, 'JPY'),
+      }),
     );
-    await ledger.post(paymentCaptured({ paymentId: uniqueId('pay'), provider: 'wechatpay', merchantId: 'm_fx', amount: cny(300) }));
+    await ledger.post(
+      paymentCaptured({
+        paymentId: uniqueId('pay'),
+        provider: 'wechatpay',
+        merchantId: 'm_fx',
+        amount: cny(300),
+      }),
+    );
     expect(await balance('merchant:m_fx:payable', 'JPY')).toBe(700n);
     expect(await balance('merchant:m_fx:payable', 'CNY')).toBe(300n);
   });
@@ -199,7 +247,9 @@ describe('ledger posting', () => {
   it('refuses to take a non-negative account below zero with INSUFFICIENT_FUNDS', async () => {
     const refundId = uniqueId('rf');
     expect(await balance(accountCodes.refundsInFlight('wechatpay'))).toBe(0n);
-    await expect(ledger.post(refundSucceeded({ refundId, provider: 'wechatpay', amount: cny(1) }))).rejects.toMatchObject({
+    await expect(
+      ledger.post(refundSucceeded({ refundId, provider: 'wechatpay', amount: cny(1) })),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_FUNDS',
     });
   });
