@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier } from './auth/index.js';
+import { CallbacksService } from './callbacks/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
@@ -104,14 +105,16 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       },
       logger,
     );
+    const callbacks = new CallbacksService(orm, providers, refunds, payments, jobs, logger);
     const services: AppServices = {
       system: new SystemService(orm, jobs),
       ledger,
       payments,
       refunds,
       notifications,
+      callbacks,
     };
-    await jobs.register([...refundWorker.jobDefinitions(), ...notifications.jobDefinitions()]);
+    await jobs.register([...refundWorker.jobDefinitions(), ...notifications.jobDefinitions(), ...callbacks.jobDefinitions()]);
 
     let url: string | undefined;
     if (role !== 'worker') {
@@ -121,6 +124,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         tokens: createTokenVerifier(config.auth),
         readiness: () => readiness(orm),
         graphql: config.graphql,
+        routes: (app) => callbacks.routes(app),
       });
       url = await listen(http.app, config);
       publicUrl.value ??= url;

@@ -5,6 +5,8 @@ import { OrderResolver, PaymentResolver } from '../payments/index.js';
 import { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from '../refunds/index.js';
 import { SystemResolver } from '../system/index.js';
 import { ViewerResolver } from './viewer.resolver.js';
+// After payments/refunds: its types use PaymentChannel, and loading it first breaks their import cycle.
+import { CallbacksResolver } from '../callbacks/index.js';
 
 /**
  * Every resolver class in the schema. Feature modules add theirs here. A function, not a constant:
@@ -20,4 +22,5 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   OrderRefundsResolver,
   PaymentRefundsResolver,
   NotificationsResolver,
+  CallbacksResolver,
 ];

@@ -1,3 +1,4 @@
+import type { CallbacksService } from '../callbacks/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import type { PaymentsService } from '../payments/index.js';
@@ -14,4 +15,5 @@ export interface AppServices {
   readonly payments: PaymentsService;
   readonly refunds: RefundService;
   readonly notifications: NotificationsService;
+  readonly callbacks: CallbacksService;
 }

@@ -1,0 +1,554 @@
+import type { FastifyInstance } from 'fastify';
+import type { Job } from 'pg-boss';
+import { recordAudit, SYSTEM_WORKER, type Actor } from '../audit/index.js';
+import {
+  inTransaction,
+  jobExecutorOn,
+  newId,
+  sqlOn,
+  toBigint,
+  toDate,
+  type EntityManager,
+  type Orm,
+  type Sql,
+} from '../db/index.js';
+import { DomainError } from '../errors/index.js';
+import type { JobDefinition } from '../jobs/index.js';
+import type { Logger } from '../logging/index.js';
+import { money } from '../money/index.js';
+import type { PaymentsService } from '../payments/index.js';
+import {
+  ProviderError,
+  type Channel,
+  type HttpReply,
+  type InboundHttpRequest,
+  type PaymentProvider,
+  type ProviderNotificationEvent,
+  type ProviderRegistry,
+  type VerifiedNotification,
+} from '../providers/index.js';
+import type { RefundService } from '../refunds/index.js';
+import { decodeEvent, encodeEvent } from './callbacks.codec.js';
+import { CallbacksError } from './callbacks.errors.js';
+import {
+  paymentDisagreements,
+  refundDisagreements,
+  type PaymentNotifyEvent,
+  type RefundFacts,
+  type RefundNotifyEvent,
+} from './callbacks.matching.js';
+import type {
+  ExceptionFigure,
+  ExceptionFilter,
+  ExceptionSeverity,
+  InboxStatus,
+  NotifyExceptionDetail,
+  NotifyExceptionKind,
+  OpsExceptionView,
+} from './callbacks.model.js';
+import { registerNotifyRoutes } from './callbacks.routes.js';
+
+export const APPLY_NOTIFY = 'callbacks.apply';
+export const SWEEP_INBOX = 'callbacks.sweep';
+
+/** Inbox rows still RECEIVED this long after arrival lost their job (retries ran out): queue again. */
+const STUCK_AFTER_MS = 120_000;
+
+/** Sends jobs, inside the caller's transaction when `db` is given (structurally the JobQueue). */
+export interface CallbackJobs {
+  send(
+    name: string,
+    data: object,
+    options?: { db?: ReturnType<typeof jobExecutorOn> },
+  ): Promise<string | null>;
+}
+
+interface InboxRow {
+  id: string;
+  channel: Channel;
+  notify_id: string;
+  dedupe_key: string;
+  event: Record<string, unknown>;
+  status: InboxStatus;
+  deliveries: number;
+}
+
+interface ExceptionRow {
+  id: string;
+  kind: string;
+  severity: ExceptionSeverity;
+  channel: Channel | null;
+  reference_type: string;
+  reference_id: string;
+  detail: Partial<NotifyExceptionDetail> | null;
+  created_at: Date;
+  resolved_at: Date | null;
+  resolved_by: string | null;
+  resolution: string | null;
+}
+
+interface RaisedException {
+  readonly kind: NotifyExceptionKind;
+  readonly severity: ExceptionSeverity;
+  readonly referenceType: 'refund' | 'order' | 'payment' | 'notify';
+  readonly referenceId: string;
+  readonly reason: string;
+  readonly figures: readonly ExceptionFigure[];
+}
+
+/** What applying one inbox row came to. */
+type Outcome =
+  | { readonly status: 'APPLIED' | 'IGNORED'; readonly note: string }
+  | { readonly status: 'EXCEPTION'; readonly note: string; readonly exception: RaisedException };
+
+/**
+ * Provider notify callbacks (DESIGN.md §4): verify over the raw body, store in the inbox (deduplicated)
+ * and queue the apply job in one transaction, then acknowledge exactly as the provider expects. The job
+ * applies the event idempotently through RefundService / PaymentsService; a notify that disagrees with
+ * our records is not applied and becomes an ops exception for support and finance.
+ */
+export class CallbacksService {
+  constructor(
+    private readonly orm: Orm,
+    private readonly providers: ProviderRegistry,
+    private readonly refunds: RefundService,
+    private readonly payments: PaymentsService,
+    private readonly jobs: CallbackJobs,
+    private readonly logger: Logger,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** `POST /notify/wechatpay` and `POST /notify/alipay` (plain Fastify routes beside /graphql). */
+  async routes(app: FastifyInstance): Promise<void> {
+    await registerNotifyRoutes(app, (channel, request) => this.receive(channel, request));
+  }
+
+  jobDefinitions(): JobDefinition[] {
+    return [
+      {
+        name: APPLY_NOTIFY,
+        queue: { retryLimit: 10, retryDelay: 2, retryBackoff: true, retryDelayMax: 300 },
+        work: { pollingIntervalSeconds: 0.5, batchSize: 4 },
+        handle: async (job) => void (await this.apply((job as Job<{ inboxId: string }>).data.inboxId)),
+      },
+      { name: SWEEP_INBOX, cron: '*/5 * * * *', handle: async () => void (await this.requeueStuck()) },
+    ];
+  }
+
+  /** One delivery: verify, store, acknowledge. Never throws: every path has the provider's reply. */
+  async receive(channel: Channel, request: InboundHttpRequest): Promise<HttpReply> {
+    if (!this.providers.has(channel)) return { status: 404, headers: {}, body: '' };
+    const provider = this.providers.get(channel);
+    let verified: VerifiedNotification;
+    try {
+      verified = provider.verifyNotification(request, this.now());
+    } catch (error) {
+      return this.rejected(channel, provider, error);
+    }
+    try {
+      await this.store(channel, verified);
+    } catch (error) {
+      // Not stored means not acknowledged: the provider retries later.
+      this.logger.error({ err: error, channel, notifyId: verified.notifyId }, 'notify could not be stored');
+      return { ...provider.acknowledge(false), status: 500 };
+    }
+    return provider.acknowledge(true);
+  }
+
+  /** The apply job: idempotent; a row that is no longer RECEIVED is left alone. Returns what happened. */
+  async apply(inboxId: string): Promise<InboxStatus | null> {
+    try {
+      return await inTransaction(this.orm, (em) => this.applyIn(em, inboxId));
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error; // a bug or the database: the job retries
+      // A domain rule refused the change (e.g. PAYMENT_CONFLICT); nothing of it was written.
+      const refusal: { code: string; message: string } = error;
+      return inTransaction(this.orm, (em) => this.refusedIn(em, inboxId, refusal));
+    }
+  }
+
+  /** Newest first; `limit` rows at most, after the given exception id (ids are time-ordered). */
+  async listExceptions(
+    filter: ExceptionFilter,
+    limit: number,
+    after: string | null,
+  ): Promise<OpsExceptionView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown): void => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (filter.resolved === true) where.push('resolved_at is not null');
+    if (filter.resolved === false) where.push('resolved_at is null');
+    if (filter.kind) add('kind = ?', filter.kind);
+    if (filter.severity) add('severity = ?', filter.severity);
+    if (after !== null) add('id < ?', after);
+    params.push(limit);
+    const rows = await sqlOn(this.orm.em.fork()).rows<ExceptionRow>(
+      `select * from ops_exception ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by id desc limit $${params.length}`,
+      params,
+    );
+    return rows.map(toExceptionView);
+  }
+
+  async getException(id: string): Promise<OpsExceptionView | null> {
+    const [row] = await sqlOn(this.orm.em.fork()).rows<ExceptionRow>(
+      `select * from ops_exception where id = $1`,
+      [id],
+    );
+    return row ? toExceptionView(row) : null;
+  }
+
+  async resolveException(id: string, resolution: string, actor: Actor): Promise<OpsExceptionView> {
+    const text = resolution.trim();
+    if (text.length === 0 || text.length > 500) {
+      throw new CallbacksError('INVALID_RESOLUTION', 'resolution must be 1–500 characters', {
+        field: 'resolution',
+      });
+    }
+    return inTransaction(this.orm, async (em) => {
+      const sql = sqlOn(em);
+      const [row] = await sql.rows<ExceptionRow>(
+        `update ops_exception set resolved_at = now(), resolved_by = $2, resolution = $3
+          where id = $1 and resolved_at is null
+          returning *`,
+        [id, actor.id.slice(0, 128), text],
+      );
+      if (!row) throw await this.notResolvable(sql, id);
+      await recordAudit(sql, {
+        actor,
+        action: 'ops_exception.resolved',
+        subjectType: 'ops_exception',
+        subjectId: id,
+        before: { resolved: false, kind: row.kind, severity: row.severity },
+        after: { resolved: true, resolution: text },
+      });
+      return toExceptionView(row);
+    });
+  }
+
+  /** Re-queues inbox rows whose apply job was lost or gave up. */
+  async requeueStuck(): Promise<number> {
+    const sql = sqlOn(this.orm.em.fork());
+    const stuck = await sql.rows<{ id: string }>(
+      `select id from provider_notification
+        where status = 'RECEIVED' and received_at < now() - make_interval(secs => $1 / 1000.0)
+        order by id limit 500`,
+      [STUCK_AFTER_MS],
+    );
+    for (const row of stuck) await this.jobs.send(APPLY_NOTIFY, { inboxId: String(row.id) });
+    if (stuck.length > 0) this.logger.warn({ count: stuck.length }, 're-queued stuck notifies');
+    return stuck.length;
+  }
+
+  private rejected(channel: Channel, provider: PaymentProvider, error: unknown): HttpReply {
+    const failure = provider.acknowledge(false);
+    if (!(error instanceof ProviderError)) {
+      this.logger.error({ err: error, channel }, 'notify verification crashed');
+      return { ...failure, status: 500 };
+    }
+    // The code only: the message may quote the payload.
+    this.logger.warn({ channel, code: error.code }, 'notify rejected');
+    return { ...failure, status: error.code === 'MALFORMED_NOTIFICATION' ? 400 : 401 };
+  }
+
+  /** Inbox row and apply job commit together; a resend of a stored event only counts the delivery. */
+  private async store(channel: Channel, verified: VerifiedNotification): Promise<void> {
+    const stored = await inTransaction(this.orm, async (em) => {
+      const sql = sqlOn(em);
+      const [row] = await sql.rows<{ id: string; inserted: boolean; deliveries: number }>(
+        `insert into provider_notification (channel, notify_id, dedupe_key, event, status)
+         values ($1, $2, $3, $4, 'RECEIVED')
+         on conflict (channel, dedupe_key) do update set deliveries = provider_notification.deliveries + 1
+         returning id, deliveries, (xmax = 0) as inserted`,
+        [channel, verified.notifyId, verified.dedupeKey, JSON.stringify(encodeEvent(verified.event))],
+      );
+      if (!row) throw new Error('inbox insert returned no row');
+      if (row.inserted)
+        await this.jobs.send(APPLY_NOTIFY, { inboxId: String(row.id) }, { db: jobExecutorOn(em) });
+      return row;
+    });
+    this.logger.info(
+      {
+        channel,
+        notifyId: verified.notifyId,
+        eventType: verified.event.type,
+        inboxId: String(stored.id),
+        duplicate: !stored.inserted,
+        deliveries: stored.deliveries,
+      },
+      'notify stored',
+    );
+  }
+
+  private async applyIn(em: EntityManager, inboxId: string): Promise<InboxStatus | null> {
+    const sql = sqlOn(em);
+    const row = await lockReceived(sql, inboxId);
+    if (!row) return null;
+    const event = decodeEvent(row.event);
+    const outcome = await this.decide(em, row, event);
+    await this.finish(sql, row, event, outcome);
+    return outcome.status;
+  }
+
+  private async refusedIn(
+    em: EntityManager,
+    inboxId: string,
+    error: { readonly code: string; readonly message: string },
+  ): Promise<InboxStatus | null> {
+    const sql = sqlOn(em);
+    const row = await lockReceived(sql, inboxId);
+    if (!row) return null;
+    const event = decodeEvent(row.event);
+    const reason = `${error.code}: ${error.message}`.slice(0, 400);
+    const outcome: Outcome = {
+      status: 'EXCEPTION',
+      note: reason,
+      exception: {
+        ...referenceOf(row, event),
+        kind: 'NOTIFY_MISMATCH',
+        severity: 'HIGH',
+        reason,
+        figures: [],
+      },
+    };
+    await this.finish(sql, row, event, outcome);
+    return outcome.status;
+  }
+
+  private async decide(em: EntityManager, row: InboxRow, event: ProviderNotificationEvent): Promise<Outcome> {
+    switch (event.type) {
+      case 'REFUND_STATUS':
+        return this.applyRefund(em, row, event);
+      case 'PAYMENT_SUCCEEDED':
+        return this.applyPayment(em, row, event);
+      case 'INFORMATIONAL':
+        return { status: 'IGNORED', note: event.description };
+    }
+  }
+
+  private async applyRefund(em: EntityManager, row: InboxRow, event: RefundNotifyEvent): Promise<Outcome> {
+    const facts = await refundFacts(sqlOn(em), event.refundId);
+    if (!facts) {
+      return raise('UNKNOWN_REFUND', 'MEDIUM', 'refund', event.refundId, 'no refund with this id', []);
+    }
+    const figures = refundDisagreements(row.channel, event, facts);
+    if (figures.length > 0) {
+      return raise(
+        'NOTIFY_MISMATCH',
+        'HIGH',
+        'refund',
+        event.refundId,
+        'the notify disagrees with our refund',
+        figures,
+      );
+    }
+    const { changed, refund } = await this.refunds.transitionIn(
+      em,
+      event.refundId,
+      {
+        to: event.status,
+        source: 'NOTIFY',
+        providerRefundId: event.providerRefundId,
+        settledBy: event.status === 'SUCCEEDED' ? 'PROVIDER' : undefined,
+        detail: { notifyId: row.notify_id },
+      },
+      SYSTEM_WORKER,
+    );
+    return changed
+      ? { status: 'APPLIED', note: `refund ${refund.id} is now ${refund.status}` }
+      : {
+          status: 'IGNORED',
+          note: `refund ${refund.id} is ${refund.status}: ${event.status} changes nothing`,
+        };
+  }
+
+  private async applyPayment(em: EntityManager, row: InboxRow, event: PaymentNotifyEvent): Promise<Outcome> {
+    const order = await this.payments.findOrderByOutTradeNo(row.channel, event.outTradeNo);
+    if (!order) {
+      return raise(
+        'UNKNOWN_PAYMENT',
+        'MEDIUM',
+        'payment',
+        event.outTradeNo,
+        'no order expects this payment',
+        [],
+      );
+    }
+    const recorded = await this.payments.findPaymentByOutTradeNo(row.channel, event.outTradeNo);
+    const figures = paymentDisagreements(
+      event,
+      { totalMinor: order.total.amountMinor, currency: order.total.currency },
+      recorded && {
+        amountMinor: recorded.amount.amountMinor,
+        currency: recorded.amount.currency,
+        providerTransactionId: recorded.providerTransactionId,
+      },
+    );
+    if (figures.length > 0) {
+      return raise(
+        'NOTIFY_MISMATCH',
+        'HIGH',
+        'order',
+        order.id,
+        'the payment notify disagrees with the order',
+        figures,
+      );
+    }
+    const { replayed, payment } = await this.payments.recordPaymentIn(
+      em,
+      {
+        orderId: order.id,
+        channel: row.channel,
+        outTradeNo: event.outTradeNo,
+        providerTransactionId: event.providerTransactionId,
+        amount: money(event.amountMinor, event.currency),
+        capturedAt: event.paidAt,
+      },
+      SYSTEM_WORKER,
+      'NOTIFY',
+    );
+    return replayed
+      ? { status: 'IGNORED', note: `payment ${payment.id} was already recorded` }
+      : { status: 'APPLIED', note: `payment ${payment.id} recorded` };
+  }
+
+  private async finish(
+    sql: Sql,
+    row: InboxRow,
+    event: ProviderNotificationEvent,
+    outcome: Outcome,
+  ): Promise<void> {
+    await sql.rows(
+      `update provider_notification set status = $2, processed_at = now(), outcome = $3 where id = $1`,
+      [row.id, outcome.status, outcome.note.slice(0, 500)],
+    );
+    const log = {
+      inboxId: String(row.id),
+      channel: row.channel,
+      eventType: event.type,
+      status: outcome.status,
+    };
+    if (outcome.status !== 'EXCEPTION') {
+      this.logger.info(log, 'notify applied');
+      return;
+    }
+    const e = outcome.exception;
+    const detail: NotifyExceptionDetail = {
+      reason: e.reason,
+      inboxId: String(row.id),
+      notifyId: row.notify_id,
+      eventType: event.type,
+      figures: e.figures,
+    };
+    await sql.rows(
+      `insert into ops_exception (id, kind, severity, channel, reference_type, reference_id, detail)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [
+        newId('ox'),
+        e.kind,
+        e.severity,
+        row.channel,
+        e.referenceType,
+        e.referenceId.slice(0, 64),
+        JSON.stringify(detail),
+      ],
+    );
+    this.logger.warn(
+      { ...log, kind: e.kind, severity: e.severity },
+      'notify not applied: ops exception raised',
+    );
+  }
+
+  private async notResolvable(sql: Sql, id: string): Promise<CallbacksError> {
+    const [existing] = await sql.rows<{ id: string }>(`select id from ops_exception where id = $1`, [id]);
+    return existing
+      ? new CallbacksError('EXCEPTION_ALREADY_RESOLVED', `exception ${id} is already resolved`)
+      : new CallbacksError('EXCEPTION_NOT_FOUND', `exception ${id} is unknown`);
+  }
+}
+
+function raise(
+  kind: NotifyExceptionKind,
+  severity: ExceptionSeverity,
+  referenceType: RaisedException['referenceType'],
+  referenceId: string,
+  reason: string,
+  figures: readonly ExceptionFigure[],
+): Outcome {
+  return {
+    status: 'EXCEPTION',
+    note: `${kind}: ${reason}`,
+    exception: { kind, severity, referenceType, referenceId, reason, figures },
+  };
+}
+
+function referenceOf(
+  row: InboxRow,
+  event: ProviderNotificationEvent,
+): Pick<RaisedException, 'referenceType' | 'referenceId'> {
+  switch (event.type) {
+    case 'REFUND_STATUS':
+      return { referenceType: 'refund', referenceId: event.refundId };
+    case 'PAYMENT_SUCCEEDED':
+      return { referenceType: 'payment', referenceId: event.outTradeNo };
+    case 'INFORMATIONAL':
+      return { referenceType: 'notify', referenceId: row.notify_id };
+  }
+}
+
+async function lockReceived(sql: Sql, inboxId: string): Promise<InboxRow | null> {
+  const [row] = await sql.rows<InboxRow>(`select * from provider_notification where id = $1 for update`, [
+    inboxId,
+  ]);
+  return row && row.status === 'RECEIVED' ? row : null;
+}
+
+async function refundFacts(sql: Sql, refundId: string): Promise<RefundFacts | null> {
+  const [row] = await sql.rows<{
+    channel: string;
+    amount_minor: string;
+    currency: string;
+    provider_refund_id: string | null;
+    out_trade_no: string;
+    provider_transaction_id: string | null;
+    payment_amount_minor: string;
+  }>(
+    `select r.channel, r.amount_minor, r.currency, r.provider_refund_id,
+            p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor
+       from refund r join payment p on p.id = r.payment_id
+      where r.id = $1`,
+    [refundId],
+  );
+  if (!row) return null;
+  return {
+    channel: row.channel,
+    amountMinor: toBigint(row.amount_minor),
+    currency: row.currency,
+    providerRefundId: row.provider_refund_id,
+    outTradeNo: row.out_trade_no,
+    providerTransactionId: row.provider_transaction_id,
+    paymentAmountMinor: toBigint(row.payment_amount_minor),
+  };
+}
+
+function toExceptionView(row: ExceptionRow): OpsExceptionView {
+  const detail = row.detail ?? {};
+  return {
+    id: row.id,
+    kind: row.kind,
+    severity: row.severity,
+    channel: row.channel,
+    referenceType: row.reference_type,
+    referenceId: row.reference_id,
+    reason: typeof detail.reason === 'string' ? detail.reason : '',
+    notifyId: typeof detail.notifyId === 'string' ? detail.notifyId : null,
+    figures: Array.isArray(detail.figures) ? detail.figures : [],
+    createdAt: toDate(row.created_at),
+    resolvedAt: row.resolved_at ? toDate(row.resolved_at) : null,
+    resolvedBy: row.resolved_by,
+    resolution: row.resolution,
+  };
+}
