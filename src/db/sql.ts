@@ -34,9 +34,21 @@ export function jobExecutorOn(em: EntityManager): { executeSql(text: string, val
   return { executeSql: async (text, values) => ({ rows: await sql.rows(text, values ?? []) }) };
 }
 
-/** Runs `work` in a READ COMMITTED transaction on a fresh entity manager. */
-export function inTransaction<T>(orm: Orm, work: (em: EntityManager) => Promise<T>): Promise<T> {
-  return orm.em.fork().transactional((em) => work(em as EntityManager));
+const TRANSACTION_ATTEMPTS = 4;
+
+/**
+ * Runs `work` in a READ COMMITTED transaction on a fresh entity manager. A deadlock or serialization
+ * failure rolls everything back, so the whole unit is retried a bounded number of times.
+ */
+export async function inTransaction<T>(orm: Orm, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await orm.em.fork().transactional((em) => work(em as EntityManager));
+    } catch (error) {
+      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
+    }
+  }
 }
 
 export interface PgError {

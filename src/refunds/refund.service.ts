@@ -100,66 +100,88 @@ export class RefundService {
     const hash = requestHash(input);
     const existing = await this.findByKey(sqlOn(this.orm.em.fork()), scope, input.idempotencyKey);
     if (existing) return replay(existing, hash);
-    return inTransaction(this.orm, async (em) => {
-      const sql = sqlOn(em);
-      const payment = await this.resolvePayment(sql, input);
-      this.checkProviderRules(payment, input);
-      const refundId = newId('rf');
-      const liable = liablePartyOf(input.liableParty, payment);
-      // Waits for a concurrent request with the same key to finish; then exactly one of us has the row.
-      const [created] = await sql.rows<RefundRow>(
-        `insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency, reason,
+    try {
+      return await inTransaction(this.orm, (em) => this.createRefund(em, input, actor, scope, hash));
+    } catch (error) {
+      // A concurrent request with this key may have committed first: we waited on its lock, and either
+      // found its refund (KeyTaken) or no room left on the payment because of it. Answer with its refund.
+      if (!(error instanceof KeyTaken) && !(error instanceof RefundError)) throw error;
+      const winner = await this.findByKey(sqlOn(this.orm.em.fork()), scope, input.idempotencyKey);
+      if (winner) return replay(winner, hash);
+      if (error instanceof KeyTaken) throw new Error('idempotency conflict without a committed refund');
+      throw error;
+    }
+  }
+
+  /**
+   * Four statements in one transaction: reserve on the payment (the cap, atomically), the refund with its
+   * first event and audit record, the ledger entry, the submit job.
+   */
+  private async createRefund(
+    em: EntityManager,
+    input: RequestRefundInput,
+    actor: Actor,
+    scope: string,
+    hash: string,
+  ): Promise<RequestRefundResult> {
+    const sql = sqlOn(em);
+    const paymentId = input.paymentId ?? (await this.paymentOfOrder(sql, input.orderId!));
+    const payment = await this.reserve(sql, paymentId, input);
+    const refundId = newId('rf');
+    const liable = liablePartyOf(input.liableParty, payment);
+    // Waits for a concurrent request with the same key to finish; then exactly one of us has the row.
+    const [created] = await sql.rows<RefundRow>(
+      `with r as (
+         insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency, reason,
                              liable, case_id, status, idempotency_scope, idempotency_key, request_hash, requested_by,
                              requested_role)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'PENDING', $12, $13, $14, $15, $16)
          on conflict (idempotency_scope, idempotency_key) do nothing
-         returning *`,
-        [
-          refundId,
-          payment.id,
-          payment.order_id,
-          payment.customer_id,
-          payment.merchant_id,
-          payment.channel,
-          input.amount.amountMinor.toString(),
-          input.amount.currency,
-          input.reason,
-          JSON.stringify(liable),
-          input.caseId ?? null,
-          scope,
-          input.idempotencyKey,
-          hash,
-          actor.id,
-          actor.role,
-        ],
-      );
-      if (!created) {
-        const winner = await this.findByKey(sql, scope, input.idempotencyKey);
-        if (!winner) throw new Error('idempotency conflict without a committed refund');
-        return replay(winner, hash);
-      }
-      await this.reserve(sql, payment, input);
-      await this.ledger.post(
-        refundApproved({
-          refundId,
-          provider: providerName(payment.channel as Channel),
-          amount: input.amount,
-          liable,
-          memo: input.reason.slice(0, 200),
-        }),
-        { em },
-      );
-      await this.recordEvent(sql, created, null, 'PENDING', 'REQUEST', actor, { caseId: input.caseId ?? null });
-      await recordAudit(sql, {
-        actor,
-        action: 'refund.requested',
-        subjectType: 'refund',
-        subjectId: refundId,
-        after: { paymentId: payment.id, amount: formatMoney(input.amount), currency: input.amount.currency, liable, reason: input.reason },
-      });
-      await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
-      return { refund: toRefundView(created), replayed: false };
-    });
+         returning *
+       ), ev as (
+         insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
+         select r.id, null, 'PENDING', 'REQUEST', $15, $16, $17 from r
+       ), au as (
+         insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, after)
+         select $18, $15, $16, 'refund.requested', 'refund', r.id, $19, $20 from r
+       )
+       select * from r`,
+      [
+        refundId,
+        payment.id,
+        payment.order_id,
+        payment.customer_id,
+        payment.merchant_id,
+        payment.channel,
+        input.amount.amountMinor.toString(),
+        input.amount.currency,
+        input.reason,
+        JSON.stringify(liable),
+        input.caseId ?? null,
+        scope,
+        input.idempotencyKey,
+        hash,
+        actor.id,
+        actor.role,
+        JSON.stringify({ caseId: input.caseId ?? null }),
+        newId('ae'),
+        actor.requestId ?? null,
+        JSON.stringify({ paymentId: payment.id, amount: formatMoney(input.amount), currency: input.amount.currency, liable, reason: input.reason }),
+      ],
+    );
+    if (!created) throw new KeyTaken();
+    await this.ledger.post(
+      refundApproved({
+        refundId,
+        provider: providerName(payment.channel as Channel),
+        amount: input.amount,
+        liable,
+        memo: input.reason.slice(0, 200),
+      }),
+      { em },
+    );
+    await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
+    return { refund: toRefundView(created), replayed: false };
   }
 
   /**
@@ -304,17 +326,20 @@ export class RefundService {
     return result.refund;
   }
 
-  /** Ledger and payment counters follow the refund's new state, in the same transaction. */
+  /**
+   * Ledger and payment counters follow the refund's new state, in the same transaction. The payment row
+   * is locked before any ledger account, in every path (request, transition), so they cannot deadlock.
+   */
   private async applyMoneyEffects(em: EntityManager, sql: Sql, refund: RefundRow): Promise<void> {
     const amount = money(toBigint(refund.amount_minor), refund.currency);
     const provider = providerName(refund.channel as Channel);
     if (refund.status === 'SUCCEEDED') {
-      await this.ledger.post(refundSucceeded({ refundId: refund.id, provider, amount }), { em });
       await sql.rows(`update payment set refunded_minor = refunded_minor + $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
+      await this.ledger.post(refundSucceeded({ refundId: refund.id, provider, amount }), { em });
       await PaymentsService.refreshOrderRefundStatus(sql, refund.order_id);
     } else if (releasesReservation(refund.status)) {
-      await this.ledger.post(refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }), { em });
       await sql.rows(`update payment set reserved_minor = reserved_minor - $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
+      await this.ledger.post(refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }), { em });
     }
   }
 
@@ -338,48 +363,62 @@ export class RefundService {
     });
   }
 
-  private async resolvePayment(sql: Sql, input: RequestRefundInput): Promise<PaymentRow> {
-    if (input.paymentId) {
-      const [row] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [input.paymentId]);
-      if (!row || (input.orderId && row.order_id !== input.orderId)) {
-        throw new RefundError('PAYMENT_NOT_FOUND', `payment ${input.paymentId} is unknown`);
-      }
-      return row;
-    }
-    const rows = await sql.rows<PaymentRow>(`select * from payment where order_id = $1 order by created_at`, [input.orderId]);
-    if (rows.length === 0) throw new RefundError('PAYMENT_NOT_FOUND', `order ${input.orderId} has no captured payment`);
-    if (rows.length > 1) throw new RefundError('PAYMENT_AMBIGUOUS', `order ${input.orderId} has several payments: give paymentId`);
-    return rows[0]!;
+  private async paymentOfOrder(sql: Sql, orderId: string): Promise<string> {
+    const rows = await sql.rows<{ id: string }>(`select id from payment where order_id = $1 order by created_at limit 2`, [orderId]);
+    if (rows.length === 0) throw new RefundError('PAYMENT_NOT_FOUND', `order ${orderId} has no captured payment`);
+    if (rows.length > 1) throw new RefundError('PAYMENT_AMBIGUOUS', `order ${orderId} has several payments: give paymentId`);
+    return rows[0]!.id;
   }
 
-  /** Provider rules checked before calling out (the providers enforce them too). */
-  private checkProviderRules(payment: PaymentRow, input: RequestRefundInput): void {
+  /**
+   * The refund cap and the provider rules, atomically: one conditional UPDATE that reserves the amount
+   * only if the payment has room, the currency matches, the refund window is open and the provider's
+   * refund count allows another. Zero rows: find out which rule said no (error path only).
+   */
+  private async reserve(sql: Sql, paymentId: string, input: RequestRefundInput): Promise<PaymentRow> {
+    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
+    const [reserved] = await sql.rows<PaymentRow>(
+      `update payment set reserved_minor = reserved_minor + $2, refund_count = refund_count + 1
+        where id = $1 and currency = $3 and ($4::text is null or order_id = $4)
+          and reserved_minor + $2 <= amount_minor
+          and refund_count < case channel when 'WECHAT_PAY' then $5::int else $6::int end
+          and captured_at > now() - make_interval(days => case channel when 'WECHAT_PAY' then $7::int else $8::int end)
+        returning *`,
+      [
+        paymentId,
+        input.amount.amountMinor.toString(),
+        input.amount.currency,
+        input.orderId ?? null,
+        max.WECHAT_PAY,
+        max.ALIPAY,
+        days.WECHAT_PAY,
+        days.ALIPAY,
+      ],
+    );
+    if (reserved) return reserved;
+    throw await this.whyNotReserved(sql, paymentId, input);
+  }
+
+  private async whyNotReserved(sql: Sql, paymentId: string, input: RequestRefundInput): Promise<RefundError> {
+    const [payment] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [paymentId]);
+    if (!payment || (input.orderId && payment.order_id !== input.orderId)) {
+      return new RefundError('PAYMENT_NOT_FOUND', `payment ${paymentId} is unknown`);
+    }
     const channel = payment.channel as Channel;
     if (payment.currency !== input.amount.currency) {
-      throw new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, { field: 'amount' });
+      return new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, { field: 'amount' });
     }
-    const windowMs = this.rules.refundWindowDays[channel] * 86_400_000;
-    if (Date.now() - toDate(payment.captured_at).getTime() > windowMs) {
-      throw new RefundError('REFUND_WINDOW_EXPIRED', `${channel} refunds are allowed within ${this.rules.refundWindowDays[channel]} days of payment`);
+    if (Date.now() - toDate(payment.captured_at).getTime() > this.rules.refundWindowDays[channel] * 86_400_000) {
+      return new RefundError(
+        'REFUND_WINDOW_EXPIRED',
+        `${channel} refunds are allowed within ${this.rules.refundWindowDays[channel]} days of payment`,
+      );
     }
-  }
-
-  /** The refund cap, atomically: one conditional UPDATE; zero rows means a rule would be broken. */
-  private async reserve(sql: Sql, payment: PaymentRow, input: RequestRefundInput): Promise<void> {
-    const max = this.rules.maxRefundsPerPayment[payment.channel as Channel];
-    const [reserved] = await sql.rows<{ id: string }>(
-      `update payment set reserved_minor = reserved_minor + $2, refund_count = refund_count + 1
-        where id = $1 and reserved_minor + $2 <= amount_minor and refund_count < $3
-        returning id`,
-      [payment.id, input.amount.amountMinor.toString(), max],
-    );
-    if (reserved) return;
-    const [now] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [payment.id]);
-    if (now && now.refund_count >= max) {
-      throw new RefundError('TOO_MANY_PARTIAL_REFUNDS', `${payment.channel} allows at most ${max} refunds per payment`);
+    if (payment.refund_count >= this.rules.maxRefundsPerPayment[channel]) {
+      return new RefundError('TOO_MANY_PARTIAL_REFUNDS', `${channel} allows at most ${this.rules.maxRefundsPerPayment[channel]} refunds per payment`);
     }
-    const remaining = now ? toBigint(now.amount_minor) - toBigint(now.reserved_minor) : 0n;
-    throw new RefundError('REFUND_EXCEEDS_REMAINING', 'the refund exceeds what remains refundable on the payment', {
+    const remaining = toBigint(payment.amount_minor) - toBigint(payment.reserved_minor);
+    return new RefundError('REFUND_EXCEEDS_REMAINING', 'the refund exceeds what remains refundable on the payment', {
       remaining: formatMoney(money(remaining, payment.currency)),
       currency: payment.currency,
     });
@@ -409,6 +448,9 @@ export class RefundService {
     );
   }
 }
+
+/** A concurrent request with the same idempotency key won: roll back and answer with its refund. */
+class KeyTaken extends Error {}
 
 function validateRequest(input: RequestRefundInput): void {
   const key = input.idempotencyKey;
