@@ -32,11 +32,6 @@ export function newCapturedPayment(options: {
   });
 }
 
-/** Runs SQL on a connection of its own, outside any ORM transaction. */
-export async function rawSql(orm: Orm, text: string): Promise<unknown[]> {
-  return orm.em.fork().getConnection().execute(text);
-}
-
 /** SQLSTATE of the error a promise rejects with. */
 export async function sqlState(
   promise: Promise<unknown>,
