@@ -174,14 +174,14 @@ export async function eventually<T>(
   }
 }
 
-/** Inbox rows for these dedupe-key fragments, once none is RECEIVED any more. */
+/** The inbox rows of a trade once there are `count` and none is RECEIVED any more. */
 export const settledInbox = (t: TestApp, outTradeNo: string, count: number): Promise<InboxRow[]> =>
   eventually(async () => {
     const inbox = await inboxOf(t, outTradeNo);
     return inbox.length >= count && inbox.every((r) => r.status !== 'RECEIVED') ? inbox : undefined;
   }, `${count} processed inbox rows for ${outTradeNo}`);
 
-/** Pending refund submissions: the refund worker's queue is drained when none is PENDING. */
+/** Trial balance zero per currency, cached balances equal to postings. */
 export async function assertLedgerSound(t: TestApp): Promise<void> {
   expect(await ledgerInvariants(t)).toEqual({ unbalanced: [], drifted: [] });
 }

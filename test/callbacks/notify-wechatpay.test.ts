@@ -155,6 +155,25 @@ describe('WeChat Pay refund notify', () => {
     expect(before.refundEntries).toBe(2);
   });
 
+  it('notify before the API response: a refund still PENDING at our side goes straight to SUCCEEDED', async () => {
+    sim().setRefundLifecycle({ mode: 'manual' });
+    const order = await newOrder(t, 'WECHAT_PAY', { amountFen: 2_000, record: true });
+    // WeChat applies every submission but our side never sees an answer: the refund stays PENDING.
+    sim().addFault({
+      endpoint: 'refund.create',
+      calls: 'every',
+      times: 'unlimited',
+      fault: { kind: 'timeoutAfterApply', hangMs: 3_000 },
+    });
+    const refundId = await requestRefundFor(t, order.paymentId!, 800);
+    await eventually(async () => sim().getRefund(refundId), 'refund applied at WeChat');
+    expect((await refundRow(t, refundId))?.status).toBe('PENDING');
+    sim().forceRefundStatus(refundId, 'SUCCESS');
+    await eventually(async () => (await refundRow(t, refundId))?.status === 'SUCCEEDED', 'refund SUCCEEDED');
+    expect(await refundEventSources(t, refundId)).toEqual(['PENDING:REQUEST', 'SUCCEEDED:NOTIFY']);
+    expect(sim().refundsCreated(refundId)).toBe(1);
+  });
+
   it('out of order: ABNORMAL delivered after SUCCESS leaves the refund SUCCEEDED', async () => {
     const { order, refundId } = await processingRefund();
     sim().holdNotifies();
