@@ -3,6 +3,7 @@ import { Migration20261122000000Foundation } from './Migration20261122000000_fou
 import { Migration20261122010000Ledger } from './Migration20261122010000_ledger.js';
 import { Migration20261122011000LedgerLeanPostings } from './Migration20261122011000_ledger_lean_postings.js';
 import { Migration20261122012000LedgerRowTrigger } from './Migration20261122012000_ledger_row_trigger.js';
+import { Migration20261122020000PaymentsRefunds } from './Migration20261122020000_payments_refunds.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -14,4 +15,5 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122010000_ledger', class: Migration20261122010000Ledger },
   { name: 'Migration20261122011000_ledger_lean_postings', class: Migration20261122011000LedgerLeanPostings },
   { name: 'Migration20261122012000_ledger_row_trigger', class: Migration20261122012000LedgerRowTrigger },
+  { name: 'Migration20261122020000_payments_refunds', class: Migration20261122020000PaymentsRefunds },
 ];
