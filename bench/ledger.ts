@@ -10,14 +10,11 @@
  * every loop is bounded by a deadline or a count.
  */
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import path from 'node:path';
-import pg from 'pg';
-import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres, type Orm } from '../src/db/index.js';
+import { createOrm, migrateUp, type Orm } from '../src/db/index.js';
 import { LedgerError, LedgerService, paymentCaptured } from '../src/ledger/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { money } from '../src/money/index.js';
+import { createDatabase, dropDatabase, line, parseTps, pgbench, startBenchServer, withDatabase } from './support.js';
 
 const CLIENTS = 16;
 const ROUNDS = 3;
@@ -31,7 +28,7 @@ const TARGET_BYTES = 743;
 const logger = createLogger({ level: 'warn' });
 
 async function main(): Promise<void> {
-  const server = await startServer();
+  const server = await startBenchServer(logger);
   const suffix = `${process.pid}`;
   const ledgerDb = `bench_ledger_${suffix}`;
   const pgbenchDb = `bench_pgbench_${suffix}`;
@@ -49,7 +46,7 @@ async function main(): Promise<void> {
       line(`ledger: warming up accounts (${MERCHANTS} merchants, ${RIDERS} riders)`);
       await run(ledger, { clients: CLIENTS, until: { entries: MERCHANTS + RIDERS }, label: 'warm-up' });
 
-      await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q']);
+      await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], ROUND_SECONDS);
       // Alternate short rounds so background load on the machine hits both sides alike.
       let entries = 0;
       let refused = 0;
@@ -69,7 +66,7 @@ async function main(): Promise<void> {
         ledgerRounds.push(timed.entries / (timed.ms / 1000));
         line(`round ${round}/${ROUNDS}: pgbench TPC-B-like, scale 1, -c ${CLIENTS} -j 2 -T ${ROUND_SECONDS}`);
         const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(ROUND_SECONDS), '-P', '1', '-n'];
-        tpsRounds.push(parseTps(await pgbench(server, pgbenchDb, args)));
+        tpsRounds.push(parseTps(await pgbench(server, pgbenchDb, args, ROUND_SECONDS)));
         line(`  pgbench: ${tpsRounds.at(-1)!.toFixed(0)} tps`);
       }
       const entriesPerSecond = entries / (ledgerMs / 1000);
@@ -184,100 +181,6 @@ async function bytesPerPosting(orm: Orm, ledger: LedgerService): Promise<{ bytes
     `select pg_total_relation_size('posting') as bytes, (select count(*) from posting) as rows`,
   );
   return { bytes: Number(row!.bytes) / Number(row!.rows), rows: Number(row!.rows) };
-}
-
-interface Server {
-  adminUrl: string;
-  stop(): Promise<void>;
-}
-
-async function startServer(): Promise<Server> {
-  const external = process.env['DATABASE_URL'];
-  if (external !== undefined) return { adminUrl: external, stop: async () => {} };
-  line('starting embedded PostgreSQL (.data/bench-postgres)');
-  const embedded = await startEmbeddedPostgres({
-    dataDir: path.resolve('.data/bench-postgres'),
-    port: await freePort(),
-    database: 'postgres',
-    logger,
-  });
-  return { adminUrl: embedded.adminUrl, stop: embedded.stop };
-}
-
-/** Runs pgbench against `database`, streaming its progress lines; resolves with its stdout. */
-function pgbench(server: Server, database: string, args: string[]): Promise<string> {
-  const url = new URL(withDatabase(server.adminUrl, database));
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
-  const child = spawn(
-    process.env['PGBENCH'] ?? '/usr/bin/pgbench',
-    ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), ...args, database],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString().split('\n'))
-      if (/^progress:|error|FATAL/i.test(text)) line(`  pgbench ${text}`);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGTERM'), (ROUND_SECONDS + 120) * 1000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`pgbench exited with ${code}`));
-    });
-  });
-}
-
-function parseTps(output: string): number {
-  const match =
-    /tps = ([0-9.]+) \(without initial connection time\)/.exec(output) ?? /tps = ([0-9.]+)/.exec(output);
-  if (match === null) throw new Error(`no tps in pgbench output:\n${output}`);
-  return Number(match[1]);
-}
-
-async function createDatabase(adminUrl: string, name: string): Promise<void> {
-  await dropDatabase(adminUrl, name);
-  await admin(adminUrl, `create database ${quoteIdent(name)}`);
-}
-
-async function dropDatabase(adminUrl: string, name: string): Promise<void> {
-  await admin(adminUrl, `drop database if exists ${quoteIdent(name)} with (force)`);
-}
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-function line(text: string): void {
-  process.stdout.write(`${text}\n`);
 }
 
 await main();

@@ -42,7 +42,7 @@ export async function pgbenchTps(server: BenchServer, clients: number, seconds: 
 }
 
 /** Runs pgbench against `database`, streaming its progress lines; resolves with its stdout. */
-function pgbench(server: BenchServer, database: string, args: string[], seconds: number): Promise<string> {
+export function pgbench(server: BenchServer, database: string, args: string[], seconds: number): Promise<string> {
   const url = new URL(withDatabase(server.adminUrl, database));
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
   const child = spawn(
@@ -66,7 +66,7 @@ function pgbench(server: BenchServer, database: string, args: string[], seconds:
   });
 }
 
-function parseTps(output: string): number {
+export function parseTps(output: string): number {
   const match = /tps = ([0-9.]+) \(without initial connection time\)/.exec(output) ?? /tps = ([0-9.]+)/.exec(output);
   if (match === null) throw new Error(`no tps in pgbench output:\n${output}`);
   return Number(match[1]);

@@ -76,7 +76,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     cleanups.push({ name: 'jobs', run: jobs.stop });
 
     const simulators = role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
-    if (simulators) cleanups.push({ name: 'simulators', run: simulators.close });
+    if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };

@@ -1,12 +1,15 @@
 import { AuditEventSchema } from '../audit/index.js';
 import { OpsExceptionSchema, ProviderNotificationSchema } from '../callbacks/index.js';
-import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
+import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/index.js';
 import { NotificationSchema } from '../notifications/index.js';
 import { OrderSchema, PaymentSchema } from '../payments/index.js';
 import { RefundEventSchema, RefundSchema } from '../refunds/index.js';
 
-/** Every entity the ORM knows. Feature modules add theirs here. */
-export const ENTITIES = [
+/**
+ * Every entity the ORM knows. Feature modules add theirs here. A function, not a constant: feature
+ * modules import `db/`, so the list is read only once every module has loaded (no import-cycle TDZ).
+ */
+export const entities = () => [
   AuditEventSchema,
   LedgerAccountSchema,
   JournalEntrySchema,
@@ -18,4 +21,4 @@ export const ENTITIES = [
   ProviderNotificationSchema,
   OpsExceptionSchema,
   NotificationSchema,
-] as const;
+];

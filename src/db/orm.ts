@@ -2,7 +2,7 @@ import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresq
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
-import { ENTITIES } from './entities.js';
+import { entities } from './entities.js';
 
 export type Orm = MikroORM;
 export type { EntityManager };
@@ -11,7 +11,7 @@ export function ormOptions(options: { url: string; poolMax: number; logger?: Log
   const log = options.logger?.child({ component: 'orm' });
   return {
     clientUrl: options.url,
-    entities: [...ENTITIES],
+    entities: entities(),
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax },
     // Money is bigint everywhere; never let the driver coerce int8 to a JS number.

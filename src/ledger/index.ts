@@ -11,6 +11,7 @@ export {
   type ProviderName,
 } from './chart-of-accounts.js';
 export { ALL_ACCOUNTS, assertMayRead, ledgerScopeFor, type LedgerScope } from './ledger.access.js';
+export { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from './entities.js';
 export { LedgerError, type LedgerErrorCode } from './ledger.errors.js';
 export {
   appealCostMove,

@@ -2,7 +2,6 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Roo
 import { mayView, Role } from '../auth/index.js';
 import { actorOf, requireViewer, type GraphQLContext } from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
-import type { Channel } from '../providers/index.js';
 import {
   OrderType,
   PaymentType,
@@ -41,7 +40,7 @@ export class OrderResolver {
         promisedAt: input.promisedAt,
         deliveryStatus: input.deliveryStatus,
         statusChangedAt: input.statusChangedAt,
-        paymentChannel: input.paymentChannel as Channel | null | undefined,
+        paymentChannel: input.paymentChannel,
         outTradeNo: input.outTradeNo,
       },
       actorOf(ctx),
@@ -84,7 +83,7 @@ export class PaymentResolver {
     const result = await ctx.services.payments.recordPayment(
       {
         orderId: input.orderId,
-        channel: input.channel as Channel,
+        channel: input.channel,
         outTradeNo: input.outTradeNo,
         providerTransactionId: input.providerTransactionId,
         amount: fromMoneyInput(input.amount),

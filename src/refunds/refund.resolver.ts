@@ -4,7 +4,6 @@ import { AccessError } from '../errors/index.js';
 import { actorOf, decodeCursor, pageSize, requireViewer, toPage, type GraphQLContext, type Page } from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
 import { OrderType, PaymentType } from '../payments/index.js';
-import type { Channel } from '../providers/index.js';
 import type { RefundScope } from './refund.model.js';
 import {
   RefundConnection,
@@ -26,7 +25,10 @@ function refundScope(viewer: Viewer): RefundScope {
       return { kind: 'MERCHANT', id: viewer.subject };
     case Role.RIDER:
       throw AccessError.forbidden('refunds');
-    default:
+    case Role.SUPPORT:
+    case Role.FINANCE:
+    case Role.ADMIN:
+    case Role.SERVICE:
       return { kind: 'ALL' };
   }
 }
@@ -50,7 +52,7 @@ export class RefundResolver {
     const rows = await ctx.services.refunds.list(
       {
         status: f.status ?? undefined,
-        channel: (f.channel ?? undefined) as Channel | undefined,
+        channel: (f.channel ?? undefined),
         paymentId: f.paymentId ?? undefined,
         orderId: f.orderId ?? undefined,
         customerId: f.customerId ?? undefined,
