@@ -81,6 +81,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     schema: await buildGraphQLSchema(),
     introspection: options.graphql.introspection,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (src/main.ts): stop accepting, drain, then jobs, pool and PostgreSQL, in order.
+    stopOnTerminationSignals: false,
     formatError: formatGraphQLError,
     validationRules: [depthLimit(options.graphql.maxDepth), aliasLimit(options.graphql.maxAliases)],
     plugins: [
