@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { printSchemaSdl } from '../src/graphql/index.js';
+import { printSchemaSdl } from '../src/schema/index.js';
 
 describe('committed GraphQL SDL', () => {
   it('matches what the code generates (run `npm run schema:emit` and commit)', async () => {

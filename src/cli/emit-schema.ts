@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { writeFile } from 'node:fs/promises';
-import { printSchemaSdl } from '../graphql/index.js';
+import { printSchemaSdl } from '../schema/index.js';
 
 /** Regenerates schema/schema.graphql from the code (commit the result). */
 const sdl = await printSchemaSdl();

@@ -12,5 +12,5 @@ export {
 export { actorOf, requireViewer, type GraphQLContext } from './context.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
 export { aliasLimit, depthLimit } from './limits.js';
-export { buildGraphQLSchema, printSchemaSdl } from './schema.js';
+export { ViewerResolver } from './viewer.resolver.js';
 export type { AppServices } from './services.js';

@@ -9,13 +9,13 @@ import { newId } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import {
   aliasLimit,
-  buildGraphQLSchema,
   depthLimit,
   formatGraphQLError,
   type AppServices,
   type GraphQLContext,
 } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
+import { buildGraphQLSchema } from '../schema/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 
 export interface ReadinessReport {

@@ -1,12 +1,7 @@
 import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
 import { Role } from '../auth/index.js';
 import { InputError } from '../errors/index.js';
-// Not '../graphql/index.js': that barrel re-exports the schema, which lists this resolver, and the cycle
-// leaves these bindings uninitialised at load time (TDZ) depending on which module loads first.
-// eslint-disable-next-line no-restricted-imports
-import { decodeCursor, pageSize, type Page } from '../graphql/connection.js';
-// eslint-disable-next-line no-restricted-imports
-import { requireViewer, type GraphQLContext } from '../graphql/context.js';
+import { decodeCursor, pageSize, requireViewer, type GraphQLContext, type Page } from '../graphql/index.js';
 import { ledgerScopeFor } from './ledger.access.js';
 import type { PageRequest } from './ledger.queries.js';
 import {

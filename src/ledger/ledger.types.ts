@@ -1,7 +1,5 @@
 import { ArgsType, Field, GraphQLISODateTime, ID, ObjectType, registerEnumType } from 'type-graphql';
-// Not '../graphql/index.js': that barrel re-exports the schema, which lists this module's resolver (an import cycle).
-// eslint-disable-next-line no-restricted-imports
-import { connectionTypes, encodeCursor, PageArgs, PageInfo, type Page } from '../graphql/connection.js';
+import { connectionTypes, encodeCursor, PageArgs, PageInfo, type Page } from '../graphql/index.js';
 import { MoneyType, toMoneyType } from '../money/index.js';
 import type { AccountType, Direction, OwnerKind } from './chart-of-accounts.js';
 import type { Slice } from './ledger.queries.js';

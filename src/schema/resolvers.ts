@@ -4,9 +4,8 @@ import { NotificationsResolver } from '../notifications/index.js';
 import { OrderResolver, PaymentResolver } from '../payments/index.js';
 import { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from '../refunds/index.js';
 import { SystemResolver } from '../system/index.js';
-import { ViewerResolver } from './viewer.resolver.js';
-// After payments/refunds: its types use PaymentChannel, and loading it first breaks their import cycle.
 import { CallbacksResolver } from '../callbacks/index.js';
+import { ViewerResolver } from '../graphql/index.js';
 
 /**
  * Every resolver class in the schema. Feature modules add theirs here. A function, not a constant:

@@ -1,6 +1,6 @@
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { authChecker } from './auth-checker.js';
+import { authChecker } from '../graphql/index.js';
 import { resolverClasses } from './resolvers.js';
 
 let cached: Promise<GraphQLSchema> | undefined;
