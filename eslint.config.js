@@ -20,8 +20,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+[^./][^/]*/(?!index\\.js$).+$',
-              message: "Import another module through its index.ts ('../money/index.js').",
+              regex: '^(\\.\\./)+[^./][^/]*/(?!(index|entities)\\.js$).+$',
+              message: "Import another module through its index.ts (or, for the ORM registry, its entities.ts).",
             },
           ],
         },

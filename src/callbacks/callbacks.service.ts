@@ -128,7 +128,6 @@ export class CallbacksService {
       {
         name: APPLY_NOTIFY,
         queue: { retryLimit: 10, retryDelay: 2, retryBackoff: true, retryDelayMax: 300 },
-        work: { pollingIntervalSeconds: 0.5, batchSize: 4 },
         handle: async (job) => void (await this.apply((job as Job<{ inboxId: string }>).data.inboxId)),
       },
       { name: SWEEP_INBOX, cron: '*/5 * * * *', handle: async () => void (await this.requeueStuck()) },

@@ -1,9 +1,9 @@
-import { AuditEventSchema } from '../audit/index.js';
-import { OpsExceptionSchema, ProviderNotificationSchema } from '../callbacks/index.js';
-import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/index.js';
-import { NotificationSchema } from '../notifications/index.js';
-import { OrderSchema, PaymentSchema } from '../payments/index.js';
-import { RefundEventSchema, RefundSchema } from '../refunds/index.js';
+import { AuditEventSchema } from '../audit/entities.js';
+import { OpsExceptionSchema, ProviderNotificationSchema } from '../callbacks/entities.js';
+import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
+import { NotificationSchema } from '../notifications/entities.js';
+import { OrderSchema, PaymentSchema } from '../payments/entities.js';
+import { RefundEventSchema, RefundSchema } from '../refunds/entities.js';
 
 /**
  * Every entity the ORM knows. Feature modules add theirs here. A function, not a constant: feature

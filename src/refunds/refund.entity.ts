@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
-import { OrderSchema, PaymentSchema } from '../payments/index.js';
+import { OrderSchema, PaymentSchema } from '../payments/entities.js';
 
 /**
  * A refund command and its lifecycle. The id doubles as the provider's out_refund_no / out_request_no

@@ -55,13 +55,11 @@ export class RefundWorker {
         // Unknown outcomes are retried with backoff and the same refund number; the sweeper takes over
         // after the retries run out.
         queue: { retryLimit: 12, retryDelay: 1, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120 },
-        work: { batchSize: 1, localConcurrency: 8 },
         handle: (job) => this.submit((job as Job<{ refundId: string }>).data.refundId),
       },
       {
         name: POLL_REFUND,
         queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true },
-        work: { batchSize: 1, localConcurrency: 4 },
         handle: (job) => {
           const data = (job as Job<{ refundId: string; attempt?: number }>).data;
           return this.poll(data.refundId, data.attempt ?? 0);

@@ -14,7 +14,7 @@ describe('job queue (pg-boss on the same PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const logger = createLogger({ level: 'silent' });
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
     const definition = {
       name: 'test.echo',
       work: { pollingIntervalSeconds: 0.5 },

@@ -101,11 +101,17 @@ describe('refund workers as separate processes', () => {
         refunds.push(res.data!.requestRefund.refund.id);
       }
     }
-    for (const id of refunds) await waitForRefund(t, id, (r) => r.status === 'SUCCEEDED', 30_000);
+    const settled = [];
+    for (const id of refunds) settled.push(await waitForRefund(t, id, (r) => r.status === 'SUCCEEDED', 30_000));
     const alipay = (sims.all['alipay'] as StartedAlipaySimulator).sim;
-    for (const id of refunds) {
-      const calls = wechat().refundRequests(id) + alipay.requests('alipay.trade.refund').filter((r) => JSON.stringify(r).includes(id)).length;
-      expect(calls, `provider calls for ${id}`).toBe(1);
+    for (const refund of settled) {
+      const calls =
+        wechat().refundRequests(refund.id) +
+        alipay.requests('alipay.trade.refund').filter((r) => JSON.stringify(r).includes(refund.id)).length;
+      // Every provider call is one claimed attempt (claims are exclusive), and the provider moved money once.
+      expect(calls, `provider calls for ${refund.id}`).toBe(refund.attempts);
+      const moved = wechat().refundsCreated(refund.id) + alipay.fundMovements(refund.id);
+      expect(moved, `refunds created at the provider for ${refund.id}`).toBe(1);
     }
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode !== null ? resolve(null) : w.on('exit', resolve)))));
