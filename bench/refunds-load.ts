@@ -46,7 +46,7 @@ async function run(input: LoadInput): Promise<LoadOutput> {
               paymentId: input.paymentIds[n % input.paymentIds.length],
               amount: { amount: '0.01', currency: 'CNY' },
               reason: 'benchmark',
-              liableParty: 'PLATFORM',
+              liableParty: 'MERCHANT',
             },
           },
         }),
@@ -69,13 +69,16 @@ async function run(input: LoadInput): Promise<LoadOutput> {
   return { latenciesMs, failed, seconds: (performance.now() - started) / 1000 };
 }
 
+/** Polls with backoff (15 ms, ×1.5, ≤ 100 ms) so that waiting does not become the load. */
 async function settled(pool: pg.Pool, refundId: string, deadline: number): Promise<boolean> {
+  let delay = 15;
   while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 1.5, 100);
     const { rows } = await pool.query<{ status: string }>('select status from refund where id = $1', [refundId]);
     const status = rows[0]?.status;
     if (status === 'SUCCEEDED') return true;
     if (status !== undefined && status !== 'PENDING' && status !== 'PROCESSING') return false;
-    await new Promise((resolve) => setTimeout(resolve, 5));
   }
   return false;
 }

@@ -9,6 +9,7 @@
  * (2) full lifecycles settled per second: request → worker → simulator → notify (or poll) → SUCCEEDED,
  *     16 closed-loop clients, api + worker in this process, simulators beside them on loopback.
  * Each with p50/p99 latency, and as a ratio of pgbench TPS. Every loop is bounded by a deadline.
+ * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
@@ -69,15 +70,9 @@ async function main(): Promise<void> {
       role: Role.SUPPORT,
     });
 
-    line(`lifecycle: ${CLIENTS} closed-loop clients for ${SECONDS} s (request → provider → SUCCEEDED)`);
-    const worker = await startApp(loadConfig(env), 'worker', logger);
-    apps.push(worker);
-    const lifecycle = await drive(api, url, payments, token, 'lifecycle', true);
-    await worker.stop();
-    apps.pop();
-
-    line(`requestRefund: ${CLIENTS} clients for ${SECONDS} s over HTTP (api role)`);
-    const commands = await drive(api, url, payments, token, 'requestRefund', false);
+    const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+    const lifecycle = only === 'commands' ? EMPTY : await lifecycles(api, env, url, payments, token);
+    const commands = only === 'lifecycle' ? EMPTY : await requests(api, url, payments, token);
 
     const tps = await pgbenchTps(server, CLIENTS, SECONDS);
     const r1 = commands.perSecond / tps;
@@ -170,6 +165,57 @@ async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]
   }
   process.stdout.write('\n');
   return out;
+}
+
+const EMPTY: Result = { count: 0, failed: 0, perSecond: 0, p50: Number.NaN, p99: Number.NaN };
+
+async function lifecycles(
+  api: RunningApp,
+  env: Record<string, string>,
+  url: string,
+  payments: readonly Payment[],
+  token: string,
+): Promise<Result> {
+  line(`lifecycle: ${CLIENTS} closed-loop clients for ${SECONDS} s (request → provider → SUCCEEDED)`);
+  // The worker tells WeChat where to send refund notifies: the api's address.
+  const worker = await startApp(loadConfig({ ...env, PUBLIC_BASE_URL: api.url! }), 'worker', logger);
+  try {
+    const result = await drive(api, url, payments, token, 'lifecycle', true);
+    if (process.argv.includes('--trace')) await trace(api);
+    return result;
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function requests(api: RunningApp, url: string, payments: readonly Payment[], token: string): Promise<Result> {
+  line(`requestRefund: ${CLIENTS} clients for ${SECONDS} s over HTTP (api role)`);
+  return drive(api, url, payments, token, 'requestRefund', false);
+}
+
+/** Where a lifecycle's time goes: job queueing, provider round trip, notify, from the database's clocks. */
+async function trace(app: RunningApp): Promise<void> {
+  const rows = await app.orm.em.fork().getConnection().execute<{ step: string; p50: number; p99: number; n: string }[]>(
+    `with j as (
+       select name, extract(epoch from started_on - created_on) * 1000 as wait_ms,
+              extract(epoch from completed_on - started_on) * 1000 as run_ms
+         from pgboss.job where name like 'refunds.%' or name like 'callbacks.%'
+     ), e as (
+       select extract(epoch from occurred_at - lag(occurred_at) over (partition by refund_id order by id)) * 1000 as ms,
+              lag(to_status) over (partition by refund_id order by id) || '→' || to_status || ' (' || source || ')' as step
+         from refund_event
+     )
+     select name || ' queued' as step, percentile_cont(0.5) within group (order by wait_ms) as p50,
+            percentile_cont(0.99) within group (order by wait_ms) as p99, count(*) as n from j group by name
+     union all
+     select name || ' ran', percentile_cont(0.5) within group (order by run_ms), percentile_cont(0.99) within group (order by run_ms), count(*) from j group by name
+     union all
+     select step, percentile_cont(0.5) within group (order by ms), percentile_cont(0.99) within group (order by ms), count(*)
+       from e where step is not null group by step`,
+  );
+  for (const r of rows) {
+    line(`  trace ${r.step.padEnd(48)} p50 ${Number(r.p50).toFixed(1)} ms  p99 ${Number(r.p99).toFixed(1)} ms  (${r.n})`);
+  }
 }
 
 interface Result {

@@ -130,6 +130,9 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       publicUrl.value ??= url;
       cleanups.push({ name: 'http', run: http.close });
     }
+    if (role === 'worker' && config.http.publicBaseUrl === undefined) {
+      logger.warn('PUBLIC_BASE_URL is not set: WeChat refunds carry no notify_url (the portal setting applies), results come by polling');
+    }
     if (worker) {
       refundWorker.startSweeper();
       cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });

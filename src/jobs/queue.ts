@@ -26,12 +26,14 @@ function updatable(queue: JobDefinition['queue']): Record<string, unknown> {
 /**
  * A worker fetches up to 8 jobs, runs them together, and fetches again at once while batches come back
  * full. NOTIFY wakes an idle worker immediately; a wake-up that arrives mid-batch is not queued by
- * pg-boss, so idle polling stays short (1 s) as the floor.
+ * pg-boss, so several local workers share a queue and idle polling stays short as the floor.
  */
 const WORK_DEFAULTS: WorkOptions = {
   batchSize: 8,
   burstWhenBatchFull: true,
-  pollingIntervalSeconds: 1,
+  // Several local workers per queue, so a NOTIFY usually finds one idle.
+  localConcurrency: 4,
+  pollingIntervalSeconds: 0.5,
   notifyPollingIntervalSeconds: 1,
 };
 

@@ -170,6 +170,9 @@ export class RefundService {
       ],
     );
     if (!created) throw new KeyTaken();
+    await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
+    // Last, just before COMMIT: the in-flight account is shared by every refund of the provider, and
+    // its row lock is held from here to the commit.
     await this.ledger.post(
       refundApproved({
         refundId,
@@ -180,7 +183,6 @@ export class RefundService {
       }),
       { em },
     );
-    await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
     return { refund: toRefundView(created), replayed: false };
   }
 
@@ -213,7 +215,6 @@ export class RefundService {
       [refundId, change.to, change.providerRefundId ?? null, change.settledBy ?? null, final],
     );
     const refund = updated!;
-    await this.applyMoneyEffects(em, sql, refund);
     await this.recordEvent(sql, refund, current.status, change.to, change.source, actor, change.detail ?? null);
     await recordAudit(sql, {
       actor,
@@ -224,6 +225,7 @@ export class RefundService {
       after: { status: change.to, source: change.source, ...(change.detail ?? {}) },
     });
     if (final || change.to === 'ABNORMAL') await this.notifyCustomer(em, refund);
+    await this.applyMoneyEffects(em, sql, refund);
     return { refund: toRefundView(refund), changed: true };
   }
 
@@ -327,8 +329,9 @@ export class RefundService {
   }
 
   /**
-   * Ledger and payment counters follow the refund's new state, in the same transaction. The payment row
-   * is locked before any ledger account, in every path (request, transition), so they cannot deadlock.
+   * Ledger and payment counters follow the refund's new state, in the same transaction, as its last
+   * statements (shared ledger accounts stay locked only until the commit). The payment row is locked
+   * before any ledger account, in every path (request, transition), so they cannot deadlock.
    */
   private async applyMoneyEffects(em: EntityManager, sql: Sql, refund: RefundRow): Promise<void> {
     const amount = money(toBigint(refund.amount_minor), refund.currency);
