@@ -21,7 +21,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(\\.\\./)+[^./][^/]*/(?!(index|entities)\\.js$).+$',
-              message: "Import another module through its index.ts (or, for the ORM registry, its entities.ts).",
+              message:
+                'Import another module through its index.ts (or, for the ORM registry, its entities.ts).',
             },
           ],
         },

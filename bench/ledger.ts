@@ -14,7 +14,15 @@ import { createOrm, migrateUp, type Orm } from '../src/db/index.js';
 import { LedgerError, LedgerService, paymentCaptured } from '../src/ledger/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { money } from '../src/money/index.js';
-import { createDatabase, dropDatabase, line, parseTps, pgbench, startBenchServer, withDatabase } from './support.js';
+import {
+  createDatabase,
+  dropDatabase,
+  line,
+  parseTps,
+  pgbench,
+  startBenchServer,
+  withDatabase,
+} from './support.js';
 
 const CLIENTS = 16;
 const ROUNDS = 3;

@@ -25,7 +25,15 @@ import { money } from '../src/money/index.js';
 import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
 import { startSimulators, type StartedSimulators } from '../src/simulators/index.js';
 import type { LoadInput, LoadOutput } from './refunds-load.js';
-import { createDatabase, dropDatabase, line, percentile, pgbenchTps, startBenchServer, withDatabase } from './support.js';
+import {
+  createDatabase,
+  dropDatabase,
+  line,
+  percentile,
+  pgbenchTps,
+  startBenchServer,
+  withDatabase,
+} from './support.js';
 
 const CLIENTS = 16;
 const SECONDS = 10;
@@ -188,15 +196,23 @@ async function lifecycles(
   }
 }
 
-async function requests(api: RunningApp, url: string, payments: readonly Payment[], token: string): Promise<Result> {
+async function requests(
+  api: RunningApp,
+  url: string,
+  payments: readonly Payment[],
+  token: string,
+): Promise<Result> {
   line(`requestRefund: ${CLIENTS} clients for ${SECONDS} s over HTTP (api role)`);
   return drive(api, url, payments, token, 'requestRefund', false);
 }
 
 /** Where a lifecycle's time goes: job queueing, provider round trip, notify, from the database's clocks. */
 async function trace(app: RunningApp): Promise<void> {
-  const rows = await app.orm.em.fork().getConnection().execute<{ step: string; p50: number; p99: number; n: string }[]>(
-    `with j as (
+  const rows = await app.orm.em
+    .fork()
+    .getConnection()
+    .execute<{ step: string; p50: number; p99: number; n: string }[]>(
+      `with j as (
        select name, extract(epoch from started_on - created_on) * 1000 as wait_ms,
               extract(epoch from completed_on - started_on) * 1000 as run_ms
          from pgboss.job where name like 'refunds.%' or name like 'callbacks.%'
@@ -212,9 +228,11 @@ async function trace(app: RunningApp): Promise<void> {
      union all
      select step, percentile_cont(0.5) within group (order by ms), percentile_cont(0.99) within group (order by ms), count(*)
        from e where step is not null group by step`,
-  );
+    );
   for (const r of rows) {
-    line(`  trace ${r.step.padEnd(48)} p50 ${Number(r.p50).toFixed(1)} ms  p99 ${Number(r.p99).toFixed(1)} ms  (${r.n})`);
+    line(
+      `  trace ${r.step.padEnd(48)} p50 ${Number(r.p50).toFixed(1)} ms  p99 ${Number(r.p99).toFixed(1)} ms  (${r.n})`,
+    );
   }
 }
 
@@ -251,7 +269,9 @@ async function drive(
     worker.on('message', (message: { progress?: number; done?: LoadOutput }) => {
       if (message.done) return resolve(message.done);
       const s = (performance.now() - started) / 1000;
-      process.stdout.write(`\r  ${label}: ${message.progress} in ${s.toFixed(0)} s, ${((message.progress ?? 0) / s).toFixed(0)}/s   `);
+      process.stdout.write(
+        `\r  ${label}: ${message.progress} in ${s.toFixed(0)} s, ${((message.progress ?? 0) / s).toFixed(0)}/s   `,
+      );
     });
     worker.on('error', reject);
   });

@@ -34,7 +34,12 @@ export async function pgbenchTps(server: BenchServer, clients: number, seconds: 
   try {
     line(`pgbench: TPC-B-like, scale 1, -c ${clients} -j 2 -T ${seconds}`);
     await pgbench(server, database, ['-i', '-s', '1', '-q'], seconds);
-    const out = await pgbench(server, database, ['-c', String(clients), '-j', '2', '-T', String(seconds), '-P', '2'], seconds);
+    const out = await pgbench(
+      server,
+      database,
+      ['-c', String(clients), '-j', '2', '-T', String(seconds), '-P', '2'],
+      seconds,
+    );
     return parseTps(out);
   } finally {
     await dropDatabase(server.adminUrl, database).catch(() => undefined);
@@ -42,7 +47,12 @@ export async function pgbenchTps(server: BenchServer, clients: number, seconds: 
 }
 
 /** Runs pgbench against `database`, streaming its progress lines; resolves with its stdout. */
-export function pgbench(server: BenchServer, database: string, args: string[], seconds: number): Promise<string> {
+export function pgbench(
+  server: BenchServer,
+  database: string,
+  args: string[],
+  seconds: number,
+): Promise<string> {
   const url = new URL(withDatabase(server.adminUrl, database));
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
   const child = spawn(
@@ -53,7 +63,8 @@ export function pgbench(server: BenchServer, database: string, args: string[], s
   let stdout = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => {
-    for (const text of chunk.toString().split('\n')) if (/^progress:|error|FATAL/i.test(text)) line(`  pgbench ${text}`);
+    for (const text of chunk.toString().split('\n'))
+      if (/^progress:|error|FATAL/i.test(text)) line(`  pgbench ${text}`);
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGTERM'), (seconds + 120) * 1000);
@@ -67,7 +78,8 @@ export function pgbench(server: BenchServer, database: string, args: string[], s
 }
 
 export function parseTps(output: string): number {
-  const match = /tps = ([0-9.]+) \(without initial connection time\)/.exec(output) ?? /tps = ([0-9.]+)/.exec(output);
+  const match =
+    /tps = ([0-9.]+) \(without initial connection time\)/.exec(output) ?? /tps = ([0-9.]+)/.exec(output);
   if (match === null) throw new Error(`no tps in pgbench output:\n${output}`);
   return Number(match[1]);
 }
@@ -104,7 +116,9 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }

@@ -47,7 +47,9 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       logger.debug({ step: cleanup.name }, 'stopping');
-      await cleanup.run().catch((error: unknown) => logger.error({ err: error, step: cleanup.name }, 'shutdown step failed'));
+      await cleanup
+        .run()
+        .catch((error: unknown) => logger.error({ err: error, step: cleanup.name }, 'shutdown step failed'));
     }
   };
   try {
@@ -75,7 +77,8 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
     cleanups.push({ name: 'jobs', run: jobs.stop });
 
-    const simulators = role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
+    const simulators =
+      role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
     if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
@@ -114,7 +117,11 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       notifications,
       callbacks,
     };
-    await jobs.register([...refundWorker.jobDefinitions(), ...notifications.jobDefinitions(), ...callbacks.jobDefinitions()]);
+    await jobs.register([
+      ...refundWorker.jobDefinitions(),
+      ...notifications.jobDefinitions(),
+      ...callbacks.jobDefinitions(),
+    ]);
 
     let url: string | undefined;
     if (role !== 'worker') {
@@ -131,7 +138,9 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       cleanups.push({ name: 'http', run: http.close });
     }
     if (role === 'worker' && config.http.publicBaseUrl === undefined) {
-      logger.warn('PUBLIC_BASE_URL is not set: WeChat refunds carry no notify_url (the portal setting applies), results come by polling');
+      logger.warn(
+        'PUBLIC_BASE_URL is not set: WeChat refunds carry no notify_url (the portal setting applies), results come by polling',
+      );
     }
     if (worker) {
       refundWorker.startSweeper();
@@ -159,7 +168,11 @@ async function startLocalSimulators(config: AppConfig, logger: Logger): Promise<
 }
 
 /** Real credentials when configured; otherwise the in-process simulators' own. */
-function createProviders(config: AppConfig, simulators: StartedSimulators | undefined, logger: Logger): PaymentProvider[] {
+function createProviders(
+  config: AppConfig,
+  simulators: StartedSimulators | undefined,
+  logger: Logger,
+): PaymentProvider[] {
   const providers: PaymentProvider[] = [];
   const timeoutMs = config.providers.timeoutMs;
   const wechat = config.providers.wechatpay;
@@ -191,7 +204,10 @@ function createProviders(config: AppConfig, simulators: StartedSimulators | unde
           merchantCertificatePem: wechatSim.merchant.certificatePem,
           apiV3Key: wechatSim.merchant.apiV3Key,
           platformPublicKey: { id: wechatSim.platform.publicKeyId, pem: wechatSim.platform.publicKeyPem },
-          platformCertificates: wechatSim.platform.certificates.map((c) => ({ serialNo: c.serialNo, pem: c.certificatePem })),
+          platformCertificates: wechatSim.platform.certificates.map((c) => ({
+            serialNo: c.serialNo,
+            pem: c.certificatePem,
+          })),
           baseUrl: wechatSim.url,
           timeoutMs,
         },
@@ -225,7 +241,10 @@ function createProviders(config: AppConfig, simulators: StartedSimulators | unde
     );
   }
   if (providers.length < 2) {
-    logger.warn({ configured: providers.map((p) => p.channel) }, 'not every payment channel has a provider adapter');
+    logger.warn(
+      { configured: providers.map((p) => p.channel) },
+      'not every payment channel has a provider adapter',
+    );
   }
   return providers;
 }
@@ -241,7 +260,8 @@ async function readiness(orm: Orm): Promise<ReadinessReport> {
     ready: pending.length === 0,
     checks: {
       database: { ok: true },
-      migrations: pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` },
+      migrations:
+        pending.length === 0 ? { ok: true } : { ok: false, detail: `pending: ${pending.join(', ')}` },
     },
   };
 }

@@ -25,9 +25,9 @@ describe('database foundation', () => {
       `insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id) values (?, 'u', 'ADMIN', 'test', 'x', 'y')`,
       [id],
     );
-    await expect(conn.execute(`update audit_event set action = 'changed' where id = ?`, [id])).rejects.toThrow(
-      /append-only/,
-    );
+    await expect(
+      conn.execute(`update audit_event set action = 'changed' where id = ?`, [id]),
+    ).rejects.toThrow(/append-only/);
     await expect(conn.execute(`delete from audit_event where id = ?`, [id])).rejects.toThrow(/append-only/);
   });
 

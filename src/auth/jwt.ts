@@ -17,8 +17,10 @@ export interface TokenVerifier {
 /** Verifies bearer tokens: HS256 with a shared secret or RS256 with a public key, issuer and audience pinned. */
 export function createTokenVerifier(settings: JwtSettings): TokenVerifier {
   const keys: { key: KeyObject; alg: 'HS256' | 'RS256' }[] = [];
-  if (settings.rs256PublicKeyPem) keys.push({ key: createPublicKey(settings.rs256PublicKeyPem), alg: 'RS256' });
-  if (settings.hs256Secret) keys.push({ key: createSecretKey(Buffer.from(settings.hs256Secret)), alg: 'HS256' });
+  if (settings.rs256PublicKeyPem)
+    keys.push({ key: createPublicKey(settings.rs256PublicKeyPem), alg: 'RS256' });
+  if (settings.hs256Secret)
+    keys.push({ key: createSecretKey(Buffer.from(settings.hs256Secret)), alg: 'HS256' });
   return {
     async verify(token) {
       for (const { key, alg } of keys) {

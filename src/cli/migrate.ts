@@ -18,7 +18,10 @@ const url = config.database.url ?? embedded!.url;
 const orm = await createOrm({ url, poolMax: 2, logger });
 try {
   const applied = await migrateUp(orm);
-  logger.info({ database: safeUrl(url), applied }, applied.length ? 'migrations applied' : 'already up to date');
+  logger.info(
+    { database: safeUrl(url), applied },
+    applied.length ? 'migrations applied' : 'already up to date',
+  );
 } finally {
   await orm.close(true);
   await embedded?.stop();

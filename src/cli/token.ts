@@ -8,7 +8,9 @@ async function main(): Promise<void> {
   const role = flags.get('role') ?? 'SUPPORT';
   const subject = flags.get('sub') ?? 'agent_1';
   if (!isRole(role)) {
-    throw new ConfigError(`--role must be one of CUSTOMER, MERCHANT, RIDER, SUPPORT, FINANCE, ADMIN, SERVICE`);
+    throw new ConfigError(
+      `--role must be one of CUSTOMER, MERCHANT, RIDER, SUPPORT, FINANCE, ADMIN, SERVICE`,
+    );
   }
   const config = loadConfig(process.env);
   if (config.auth.hs256Secret === undefined) {

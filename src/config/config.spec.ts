@@ -15,9 +15,18 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, /^Invalid configuration: PORT/],
     [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL \(a value\): expected a postgres/],
     [{ MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START/],
-    [{ JWT_HS256_SECRET: 'short' }, /^Invalid configuration: JWT_HS256_SECRET \(a value\): expected at least 32/],
-    [{ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' }, /JWT_HS256_SECRET \(unset\): expected required in production/],
-    [{ NODE_ENV: 'production', JWT_HS256_SECRET: 'x'.repeat(32) }, /DATABASE_URL \(unset\): expected required in production/],
+    [
+      { JWT_HS256_SECRET: 'short' },
+      /^Invalid configuration: JWT_HS256_SECRET \(a value\): expected at least 32/,
+    ],
+    [
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' },
+      /JWT_HS256_SECRET \(unset\): expected required in production/,
+    ],
+    [
+      { NODE_ENV: 'production', JWT_HS256_SECRET: 'x'.repeat(32) },
+      /DATABASE_URL \(unset\): expected required in production/,
+    ],
   ])('names the bad variable in one line: %o', (env, message) => {
     let error: unknown;
     try {
@@ -36,7 +45,11 @@ describe('loadConfig', () => {
   });
 
   it('turns off the sandbox and introspection in production', () => {
-    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', JWT_HS256_SECRET: 'x'.repeat(32) });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db/x',
+      JWT_HS256_SECRET: 'x'.repeat(32),
+    });
     expect(config.graphql.sandbox).toBe(false);
     expect(config.graphql.introspection).toBe(false);
     expect(config.simulators.enabled).toBe(false);

@@ -235,7 +235,10 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     },
     refunds: {
       leaseMs: env.REFUND_LEASE_MS,
-      firstPollDelayMs: { WECHAT_PAY: env.REFUND_FIRST_POLL_WECHATPAY_MS, ALIPAY: env.REFUND_FIRST_POLL_ALIPAY_MS },
+      firstPollDelayMs: {
+        WECHAT_PAY: env.REFUND_FIRST_POLL_WECHATPAY_MS,
+        ALIPAY: env.REFUND_FIRST_POLL_ALIPAY_MS,
+      },
       maxPollDelayMs: env.REFUND_MAX_POLL_DELAY_MS,
       staleAfterMs: env.REFUND_STALE_AFTER_MS,
       sweepIntervalMs: env.REFUND_SWEEP_INTERVAL_MS,
@@ -265,7 +268,9 @@ function complete<K extends keyof Env>(env: Env, keys: readonly K[]): boolean {
   const present = keys.filter((k) => env[k] !== undefined);
   if (present.length > 0 && present.length < keys.length) {
     const missing = keys.find((k) => env[k] === undefined)!;
-    throw new ConfigError(`Invalid configuration: ${String(missing)} (unset): expected it with ${String(present[0])}`);
+    throw new ConfigError(
+      `Invalid configuration: ${String(missing)} (unset): expected it with ${String(present[0])}`,
+    );
   }
   return present.length === keys.length;
 }
@@ -285,7 +290,11 @@ function wechatpayCredentials(env: Env): WechatPayCredentials | undefined {
 
 function alipayCredentials(env: Env): AlipayCredentials | undefined {
   if (!complete(env, ALIPAY_KEYS)) return undefined;
-  return { appId: env.ALIPAY_APP_ID!, privateKeyPem: env.ALIPAY_PRIVATE_KEY!, alipayPublicKeyPem: env.ALIPAY_PUBLIC_KEY! };
+  return {
+    appId: env.ALIPAY_APP_ID!,
+    privateKeyPem: env.ALIPAY_PRIVATE_KEY!,
+    alipayPublicKeyPem: env.ALIPAY_PUBLIC_KEY!,
+  };
 }
 
 function isSecretName(name: string): boolean {

@@ -1,4 +1,9 @@
-export { ensureDatabase, quoteIdent, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './embedded-postgres.js';
+export {
+  ensureDatabase,
+  quoteIdent,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+} from './embedded-postgres.js';
 export { newId } from './ids.js';
 export {
   createOrm,

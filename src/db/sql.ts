@@ -29,7 +29,9 @@ export function sqlOn(em: EntityManager): Sql {
 }
 
 /** pg-boss's executor interface over the same connection, so a job is queued in the caller's transaction. */
-export function jobExecutorOn(em: EntityManager): { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> } {
+export function jobExecutorOn(em: EntityManager): {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+} {
   const sql = sqlOn(em);
   return { executeSql: async (text, values) => ({ rows: await sql.rows(text, values ?? []) }) };
 }
@@ -61,7 +63,8 @@ export interface PgError {
 export function pgErrorOf(error: unknown): PgError | null {
   for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
     const candidate = e as { code?: unknown; cause?: unknown; previous?: unknown };
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code)) return candidate as PgError;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code))
+      return candidate as PgError;
     e = candidate.cause ?? candidate.previous;
   }
   return null;

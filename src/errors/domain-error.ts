@@ -5,12 +5,7 @@
  * logged with the request id and masked.
  */
 export type ErrorCategory =
-  | 'INVALID_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'UNAVAILABLE';
+  'INVALID_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT' | 'UNAVAILABLE';
 
 export class DomainError<C extends string = string> extends Error {
   override name = 'DomainError';

@@ -7,7 +7,8 @@ const schema = buildSchema(`
   type Query { root: Node }
 `);
 
-const nested = (depth: number) => `{ ${'root { '.concat('child { '.repeat(depth - 2))} name ${'} '.repeat(depth - 1)}}`;
+const nested = (depth: number) =>
+  `{ ${'root { '.concat('child { '.repeat(depth - 2))} name ${'} '.repeat(depth - 1)}}`;
 
 describe('query limits', () => {
   it.each([

@@ -13,7 +13,12 @@ export const requestIdPlugin: ApolloServerPlugin<GraphQLContext> = {
         for (const error of errors) {
           if (isUnexpected(error)) {
             contextValue.logger.error(
-              { err: error.originalError ?? error, requestId: contextValue.requestId, operationName, path: error.path },
+              {
+                err: error.originalError ?? error,
+                requestId: contextValue.requestId,
+                operationName,
+                path: error.path,
+              },
               'unexpected error in GraphQL request',
             );
           }

@@ -15,11 +15,17 @@ export interface JobDefinition<T extends object = object> {
 }
 
 function updatable(queue: JobDefinition['queue']): Record<string, unknown> {
-  const { retryLimit, retryDelay, retryBackoff, expireInSeconds, retentionSeconds, deleteAfterSeconds } = queue ?? {};
+  const { retryLimit, retryDelay, retryBackoff, expireInSeconds, retentionSeconds, deleteAfterSeconds } =
+    queue ?? {};
   return Object.fromEntries(
-    Object.entries({ retryLimit, retryDelay, retryBackoff, expireInSeconds, retentionSeconds, deleteAfterSeconds }).filter(
-      ([, v]) => v !== undefined,
-    ),
+    Object.entries({
+      retryLimit,
+      retryDelay,
+      retryBackoff,
+      expireInSeconds,
+      retentionSeconds,
+      deleteAfterSeconds,
+    }).filter(([, v]) => v !== undefined),
   );
 }
 
@@ -85,21 +91,21 @@ export async function startJobQueue(options: {
     }
     if (!worker) return;
     for (const definition of definitions) {
-      const work: WorkOptions & { perJobResults: true } = { ...WORK_DEFAULTS, ...definition.work, perJobResults: true };
-      await boss.work<object, unknown, typeof work>(
-        definition.name,
-        work,
-        async (jobs) => {
-          // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
-          // never re-runs the others.
-          const outcomes = await Promise.allSettled(jobs.map((job) => definition.handle(job)));
-          return outcomes.map((outcome, i) => ({
-            id: jobs[i]!.id,
-            status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
-            output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
-          }));
-        },
-      );
+      const work: WorkOptions & { perJobResults: true } = {
+        ...WORK_DEFAULTS,
+        ...definition.work,
+        perJobResults: true,
+      };
+      await boss.work<object, unknown, typeof work>(definition.name, work, async (jobs) => {
+        // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
+        // never re-runs the others.
+        const outcomes = await Promise.allSettled(jobs.map((job) => definition.handle(job)));
+        return outcomes.map((outcome, i) => ({
+          id: jobs[i]!.id,
+          status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
+          output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
+        }));
+      });
       if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Asia/Shanghai' });
     }
     log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');

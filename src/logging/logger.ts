@@ -24,7 +24,11 @@ export const REDACTED_PATHS = [
   '*.databaseUrl',
 ] as const;
 
-export function createLogger(options: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  name?: string;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return pino(
     {
       level: options.level,

@@ -1,4 +1,16 @@
-import { Arg, Args, Authorized, Ctx, Field, GraphQLISODateTime, ID, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  Field,
+  GraphQLISODateTime,
+  ID,
+  Mutation,
+  ObjectType,
+  Query,
+  Resolver,
+} from 'type-graphql';
 import { Role, type Viewer } from '../auth/index.js';
 import {
   connectionTypes,
@@ -26,7 +38,8 @@ export class NotificationType {
 const { Connection: NotificationConnection } = connectionTypes(NotificationType, 'Notification');
 
 function recipientOf(viewer: Viewer): RecipientKind | null {
-  if (viewer.role === Role.CUSTOMER || viewer.role === Role.MERCHANT || viewer.role === Role.RIDER) return viewer.role;
+  if (viewer.role === Role.CUSTOMER || viewer.role === Role.MERCHANT || viewer.role === Role.RIDER)
+    return viewer.role;
   return null;
 }
 
@@ -46,7 +59,10 @@ function toType(view: NotificationView): NotificationType {
 export class NotificationsResolver {
   @Authorized()
   @Query(() => NotificationConnection, { description: 'The caller’s own notifications, newest first.' })
-  async myNotifications(@Args(() => PageArgs) args: PageArgs, @Ctx() ctx: GraphQLContext): Promise<Page<NotificationType>> {
+  async myNotifications(
+    @Args(() => PageArgs) args: PageArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<NotificationType>> {
     const viewer = requireViewer(ctx);
     const kind = recipientOf(viewer);
     const limit = pageSize(args.first);
@@ -63,8 +79,14 @@ export class NotificationsResolver {
   }
 
   @Authorized(Role.CUSTOMER, Role.MERCHANT, Role.RIDER)
-  @Mutation(() => NotificationType, { nullable: true, description: 'Marks one of the caller’s notifications read.' })
-  async markNotificationRead(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<NotificationType | null> {
+  @Mutation(() => NotificationType, {
+    nullable: true,
+    description: 'Marks one of the caller’s notifications read.',
+  })
+  async markNotificationRead(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<NotificationType | null> {
     const viewer = requireViewer(ctx);
     const view = await ctx.services.notifications.markRead(id, recipientOf(viewer)!, viewer.subject);
     return view ? toType(view) : null;

@@ -1,6 +1,14 @@
 import { createHmac } from 'node:crypto';
 import type { Job } from 'pg-boss';
-import { inTransaction, jobExecutorOn, newId, sqlOn, toDate, type EntityManager, type Orm } from '../db/index.js';
+import {
+  inTransaction,
+  jobExecutorOn,
+  newId,
+  sqlOn,
+  toDate,
+  type EntityManager,
+  type Orm,
+} from '../db/index.js';
 import type { JobDefinition, JobQueue } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 
@@ -107,7 +115,11 @@ export class NotificationsService {
   }
 
   /** Marks the caller's own notification read; someone else's id is reported as not found. */
-  async markRead(id: string, recipientKind: RecipientKind, recipientId: string): Promise<NotificationView | null> {
+  async markRead(
+    id: string,
+    recipientKind: RecipientKind,
+    recipientId: string,
+  ): Promise<NotificationView | null> {
     const [row] = await sqlOn(this.orm.em.fork()).rows<NotificationRow>(
       `update notification set read_at = coalesce(read_at, now())
         where id = $1 and recipient_kind = $2 and recipient_id = $3 returning *`,
@@ -139,11 +151,20 @@ export class NotificationsService {
     });
     if (!payload) return; // delivered already, or unknown
     const body = JSON.stringify({ ...toView(payload), createdAt: toDate(payload.created_at).toISOString() });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'x-notification-id': payload.id };
-    if (this.webhook.secret) headers['x-signature'] = createHmac('sha256', this.webhook.secret).update(body).digest('hex');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'x-notification-id': payload.id,
+    };
+    if (this.webhook.secret)
+      headers['x-signature'] = createHmac('sha256', this.webhook.secret).update(body).digest('hex');
     let failure: string | null = null;
     try {
-      const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.webhook.timeoutMs) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        signal: AbortSignal.timeout(this.webhook.timeoutMs),
+      });
       if (!response.ok) failure = `HTTP ${response.status}`;
     } catch (error) {
       failure = error instanceof Error ? error.name : 'network error';
@@ -154,7 +175,10 @@ export class NotificationsService {
       [payload.id, failure === null ? 'DELIVERED' : exhausted ? 'FAILED' : 'PENDING'],
     );
     if (failure !== null) {
-      this.logger.warn({ notificationId: payload.id, attempt: payload.delivery_attempts, failure }, 'notification webhook failed');
+      this.logger.warn(
+        { notificationId: payload.id, attempt: payload.delivery_attempts, failure },
+        'notification webhook failed',
+      );
       if (!exhausted) throw new Error(`webhook delivery failed: ${failure}`); // pg-boss retries with backoff
     }
   }

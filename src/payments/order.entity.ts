@@ -24,10 +24,15 @@ export const OrderSchema = defineEntity({
     updatedAt: p.datetime().defaultRaw('now()'),
   },
   indexes: [{ properties: ['customerId', 'createdAt'] }, { properties: ['merchantId', 'createdAt'] }],
-  uniques: [{ name: 'food_order_payment_channel_out_trade_no_unique', properties: ['paymentChannel', 'outTradeNo'] }],
+  uniques: [
+    { name: 'food_order_payment_channel_out_trade_no_unique', properties: ['paymentChannel', 'outTradeNo'] },
+  ],
   checks: [
     { name: 'food_order_total_positive', expression: 'total_minor > 0' },
-    { name: 'food_order_refund_status_check', expression: `refund_status in ('NONE', 'PARTIALLY_REFUNDED', 'REFUNDED')` },
+    {
+      name: 'food_order_refund_status_check',
+      expression: `refund_status in ('NONE', 'PARTIALLY_REFUNDED', 'REFUNDED')`,
+    },
   ],
 });
 

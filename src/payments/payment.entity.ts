@@ -36,9 +36,14 @@ export const PaymentSchema = defineEntity({
     { name: 'payment_amount_positive', expression: 'amount_minor > 0' },
     {
       name: 'payment_refund_cap',
-      expression: '0 <= refunded_minor and refunded_minor <= reserved_minor and reserved_minor <= amount_minor',
+      expression:
+        '0 <= refunded_minor and refunded_minor <= reserved_minor and reserved_minor <= amount_minor',
     },
-    { name: 'payment_split_check', expression: 'commission_minor >= 0 and rider_minor >= 0 and commission_minor + rider_minor <= amount_minor' },
+    {
+      name: 'payment_split_check',
+      expression:
+        'commission_minor >= 0 and rider_minor >= 0 and commission_minor + rider_minor <= amount_minor',
+    },
   ],
 });
 

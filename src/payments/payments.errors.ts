@@ -19,7 +19,11 @@ const CATEGORY: Record<PaymentsErrorCode, ErrorCategory> = {
 
 export class PaymentsError extends DomainError<PaymentsErrorCode> {
   override name = 'PaymentsError';
-  constructor(code: PaymentsErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean | null>>) {
+  constructor(
+    code: PaymentsErrorCode,
+    message: string,
+    details?: Readonly<Record<string, string | number | boolean | null>>,
+  ) {
     super(code, CATEGORY[code], message, details);
   }
 }

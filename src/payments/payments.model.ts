@@ -2,7 +2,13 @@ import type { Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
 
 export type DeliveryStatus = 'PLACED' | 'PREPARING' | 'DELIVERING' | 'DELIVERED' | 'CANCELLED';
-export const DELIVERY_STATUSES: readonly DeliveryStatus[] = ['PLACED', 'PREPARING', 'DELIVERING', 'DELIVERED', 'CANCELLED'];
+export const DELIVERY_STATUSES: readonly DeliveryStatus[] = [
+  'PLACED',
+  'PREPARING',
+  'DELIVERING',
+  'DELIVERED',
+  'CANCELLED',
+];
 
 export type OrderRefundStatus = 'NONE' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
 

@@ -29,7 +29,10 @@ export class OrderResolver {
 
   @Authorized(Role.SERVICE, Role.ADMIN)
   @Mutation(() => OrderType, { description: 'The order system reports an order (idempotent).' })
-  async reportOrder(@Arg('input', () => ReportOrderInput) input: ReportOrderInput, @Ctx() ctx: GraphQLContext): Promise<OrderType> {
+  async reportOrder(
+    @Arg('input', () => ReportOrderInput) input: ReportOrderInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<OrderType> {
     const order = await ctx.services.payments.reportOrder(
       {
         id: input.id,
@@ -49,7 +52,9 @@ export class OrderResolver {
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)
-  @Mutation(() => OrderType, { description: 'The order system reports a delivery status change (older reports are ignored).' })
+  @Mutation(() => OrderType, {
+    description: 'The order system reports a delivery status change (older reports are ignored).',
+  })
   async updateDeliveryStatus(
     @Arg('input', () => UpdateDeliveryStatusInput) input: UpdateDeliveryStatusInput,
     @Ctx() ctx: GraphQLContext,
@@ -75,7 +80,9 @@ export class PaymentResolver {
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)
-  @Mutation(() => RecordPaymentPayload, { description: 'A captured payment (idempotent on channel + outTradeNo).' })
+  @Mutation(() => RecordPaymentPayload, {
+    description: 'A captured payment (idempotent on channel + outTradeNo).',
+  })
   async recordPayment(
     @Arg('input', () => RecordPaymentInput) input: RecordPaymentInput,
     @Ctx() ctx: GraphQLContext,
@@ -90,12 +97,18 @@ export class PaymentResolver {
         capturedAt: input.capturedAt,
         commission: input.commission ? fromMoneyInput(input.commission, 'nonNegative') : undefined,
         rider: input.riderShare
-          ? { riderId: input.riderShare.riderId, amount: fromMoneyInput(input.riderShare.amount, 'nonNegative') }
+          ? {
+              riderId: input.riderShare.riderId,
+              amount: fromMoneyInput(input.riderShare.amount, 'nonNegative'),
+            }
           : undefined,
       },
       actorOf(ctx),
       'SERVICE',
     );
-    return Object.assign(new RecordPaymentPayload(), { payment: toPaymentType(result.payment), replayed: result.replayed });
+    return Object.assign(new RecordPaymentPayload(), {
+      payment: toPaymentType(result.payment),
+      replayed: result.replayed,
+    });
   }
 }

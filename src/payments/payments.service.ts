@@ -1,5 +1,14 @@
 import { recordAudit, type Actor } from '../audit/index.js';
-import { inTransaction, newId, sqlOn, toBigint, toDate, type EntityManager, type Orm, type Sql } from '../db/index.js';
+import {
+  inTransaction,
+  newId,
+  sqlOn,
+  toBigint,
+  toDate,
+  type EntityManager,
+  type Orm,
+  type Sql,
+} from '../db/index.js';
 import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
@@ -92,15 +101,28 @@ export class PaymentsService {
         ],
       );
       if (inserted) {
-        await recordAudit(sql, { actor, action: 'order.reported', subjectType: 'order', subjectId: input.id, after: { ...input } });
+        await recordAudit(sql, {
+          actor,
+          action: 'order.reported',
+          subjectType: 'order',
+          subjectId: input.id,
+          after: { ...input },
+        });
         return toOrderView(inserted);
       }
       const existing = await this.lockOrder(sql, input.id);
       assertSameOrder(existing, input);
-      const updated = await this.applyDeliveryStatus(sql, existing, input.deliveryStatus, input.statusChangedAt, actor, {
-        riderId: input.riderId ?? null,
-        promisedAt: input.promisedAt ?? null,
-      });
+      const updated = await this.applyDeliveryStatus(
+        sql,
+        existing,
+        input.deliveryStatus,
+        input.statusChangedAt,
+        actor,
+        {
+          riderId: input.riderId ?? null,
+          promisedAt: input.promisedAt ?? null,
+        },
+      );
       return toOrderView(updated);
     });
   }
@@ -115,7 +137,9 @@ export class PaymentsService {
     return inTransaction(this.orm, async (em) => {
       const sql = sqlOn(em);
       const existing = await this.lockOrder(sql, orderId);
-      return toOrderView(await this.applyDeliveryStatus(sql, existing, status, changedAt, actor, { riderId: riderId ?? null }));
+      return toOrderView(
+        await this.applyDeliveryStatus(sql, existing, status, changedAt, actor, { riderId: riderId ?? null }),
+      );
     });
   }
 
@@ -124,7 +148,11 @@ export class PaymentsService {
    * out_trade_no) whichever path reports it first; the other path replays. A conflicting report (other
    * amount or order) is refused.
    */
-  async recordPayment(input: RecordPaymentInput, actor: Actor, source: 'SERVICE' | 'NOTIFY'): Promise<RecordPaymentResult> {
+  async recordPayment(
+    input: RecordPaymentInput,
+    actor: Actor,
+    source: 'SERVICE' | 'NOTIFY',
+  ): Promise<RecordPaymentResult> {
     return inTransaction(this.orm, (em) => this.recordPaymentIn(em, input, actor, source));
   }
 
@@ -180,7 +208,13 @@ export class PaymentsService {
       }),
       { em },
     );
-    await recordAudit(sql, { actor, action: 'payment.recorded', subjectType: 'payment', subjectId: row.id, after: { ...input, source } });
+    await recordAudit(sql, {
+      actor,
+      action: 'payment.recorded',
+      subjectType: 'payment',
+      subjectId: row.id,
+      after: { ...input, source },
+    });
     return { payment: toPaymentView(row), replayed: false };
   }
 
@@ -198,7 +232,9 @@ export class PaymentsService {
   }
 
   async getPayment(paymentId: string): Promise<PaymentView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [paymentId]);
+    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [
+      paymentId,
+    ]);
     return row ? toPaymentView(row) : null;
   }
 
@@ -239,22 +275,29 @@ export class PaymentsService {
   }
 
   private async replayPayment(sql: Sql, input: RecordPaymentInput): Promise<PaymentView> {
-    const [existing] = await sql.rows<PaymentRow>(`select * from payment where channel = $1 and out_trade_no = $2`, [
-      input.channel,
-      input.outTradeNo,
-    ]);
+    const [existing] = await sql.rows<PaymentRow>(
+      `select * from payment where channel = $1 and out_trade_no = $2`,
+      [input.channel, input.outTradeNo],
+    );
     if (!existing) throw new Error('payment vanished after a conflicting insert');
     if (
       existing.order_id !== input.orderId ||
       toBigint(existing.amount_minor) !== input.amount.amountMinor ||
       existing.currency !== input.amount.currency
     ) {
-      throw new PaymentsError('PAYMENT_CONFLICT', `out_trade_no ${input.outTradeNo} was already recorded with other details`, {
-        paymentId: existing.id,
-      });
+      throw new PaymentsError(
+        'PAYMENT_CONFLICT',
+        `out_trade_no ${input.outTradeNo} was already recorded with other details`,
+        {
+          paymentId: existing.id,
+        },
+      );
     }
     if (existing.provider_transaction_id === null && input.providerTransactionId) {
-      await sql.rows(`update payment set provider_transaction_id = $2 where id = $1`, [existing.id, input.providerTransactionId]);
+      await sql.rows(`update payment set provider_transaction_id = $2 where id = $1`, [
+        existing.id,
+        input.providerTransactionId,
+      ]);
       existing.provider_transaction_id = input.providerTransactionId;
     }
     return toPaymentView(existing);
@@ -313,9 +356,14 @@ function assertSameOrder(existing: OrderRow, input: ReportOrderInput): void {
     existing.merchant_id === input.merchantId &&
     toBigint(existing.total_minor) === input.total.amountMinor &&
     existing.currency === input.total.currency &&
-    (input.outTradeNo === undefined || input.outTradeNo === null || existing.out_trade_no === input.outTradeNo);
+    (input.outTradeNo === undefined ||
+      input.outTradeNo === null ||
+      existing.out_trade_no === input.outTradeNo);
   if (!same) {
-    throw new PaymentsError('ORDER_CONFLICT', `order ${input.id} was already reported with other customer, merchant, total or payment`);
+    throw new PaymentsError(
+      'ORDER_CONFLICT',
+      `order ${input.id} was already reported with other customer, merchant, total or payment`,
+    );
   }
 }
 

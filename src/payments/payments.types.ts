@@ -33,7 +33,9 @@ export class PaymentType {
   @Field(() => String, { nullable: true }) providerTransactionId!: string | null;
   @Field(() => MoneyType) amount!: MoneyType;
   @Field(() => MoneyType, { description: 'Refunds that succeeded.' }) refunded!: MoneyType;
-  @Field(() => MoneyType, { description: 'Refunds requested and not failed or closed (in flight or succeeded).' })
+  @Field(() => MoneyType, {
+    description: 'Refunds requested and not failed or closed (in flight or succeeded).',
+  })
   reserved!: MoneyType;
   @Field(() => MoneyType, { description: 'What can still be refunded.' }) refundable!: MoneyType;
   @Field(() => Int) refundCount!: number;
@@ -63,7 +65,9 @@ export class ReportOrderInput {
   @Field(() => MoneyInput) total!: MoneyInput;
   @Field(() => GraphQLISODateTime, { nullable: true }) promisedAt?: Date | null;
   @Field(() => DeliveryStatusEnum) deliveryStatus!: DeliveryStatusEnum;
-  @Field(() => GraphQLISODateTime, { description: 'When the order system changed the status; older reports are ignored.' })
+  @Field(() => GraphQLISODateTime, {
+    description: 'When the order system changed the status; older reports are ignored.',
+  })
   statusChangedAt!: Date;
   @Field(() => PaymentChannel, { nullable: true }) paymentChannel?: PaymentChannel | null;
   @Field(() => String, { nullable: true, description: 'The out_trade_no the payment will carry.' })
@@ -92,7 +96,10 @@ export class RecordPaymentInput {
   @Field(() => String, { nullable: true }) providerTransactionId?: string | null;
   @Field(() => MoneyInput) amount!: MoneyInput;
   @Field(() => GraphQLISODateTime) capturedAt!: Date;
-  @Field(() => MoneyInput, { nullable: true, description: 'Platform commission; the rest goes to the merchant.' })
+  @Field(() => MoneyInput, {
+    nullable: true,
+    description: 'Platform commission; the rest goes to the merchant.',
+  })
   commission?: MoneyInput | null;
   @Field(() => RiderShareInput, { nullable: true }) riderShare?: RiderShareInput | null;
 }
@@ -100,7 +107,8 @@ export class RecordPaymentInput {
 @ObjectType('RecordPaymentPayload')
 export class RecordPaymentPayload {
   @Field(() => PaymentType) payment!: PaymentType;
-  @Field(() => Boolean, { description: 'True when this out_trade_no had already been recorded.' }) replayed!: boolean;
+  @Field(() => Boolean, { description: 'True when this out_trade_no had already been recorded.' })
+  replayed!: boolean;
 }
 
 export function toPaymentType(view: PaymentView): PaymentType {

@@ -22,7 +22,13 @@ export {
   type RefundRow,
   type RefundRules,
 } from './refund.service.js';
-export { canTransition, isFinal, REFUND_STATUSES, type RefundStatus, type TransitionSource } from './refund.state.js';
+export {
+  canTransition,
+  isFinal,
+  REFUND_STATUSES,
+  type RefundStatus,
+  type TransitionSource,
+} from './refund.state.js';
 export { RefundWorker, SWEEP_REFUNDS, type RefundWorkerSettings } from './refund.worker.js';
 export { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from './refund.resolver.js';
 export { RefundType, toRefundType as toRefundGraphQLType } from './refund.types.js';

@@ -27,7 +27,11 @@ const CATEGORY: Record<RefundErrorCode, ErrorCategory> = {
 
 export class RefundError extends DomainError<RefundErrorCode> {
   override name = 'RefundError';
-  constructor(code: RefundErrorCode, message: string, details?: Readonly<Record<string, string | number | boolean | null>>) {
+  constructor(
+    code: RefundErrorCode,
+    message: string,
+    details?: Readonly<Record<string, string | number | boolean | null>>,
+  ) {
     super(code, CATEGORY[code], message, details);
   }
 }

@@ -85,4 +85,5 @@ export interface RefundFilter {
 }
 
 /** What the caller may see: everything (back office) or one customer's / merchant's refunds. */
-export type RefundScope = { readonly kind: 'ALL' } | { readonly kind: 'CUSTOMER' | 'MERCHANT'; readonly id: string };
+export type RefundScope =
+  { readonly kind: 'ALL' } | { readonly kind: 'CUSTOMER' | 'MERCHANT'; readonly id: string };

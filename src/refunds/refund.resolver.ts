@@ -1,7 +1,15 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mayView, Role, type Viewer } from '../auth/index.js';
 import { AccessError } from '../errors/index.js';
-import { actorOf, decodeCursor, pageSize, requireViewer, toPage, type GraphQLContext, type Page } from '../graphql/index.js';
+import {
+  actorOf,
+  decodeCursor,
+  pageSize,
+  requireViewer,
+  toPage,
+  type GraphQLContext,
+  type Page,
+} from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
 import { OrderType, PaymentType } from '../payments/index.js';
 import type { RefundScope } from './refund.model.js';
@@ -44,7 +52,10 @@ export class RefundResolver {
 
   @Authorized()
   @Query(() => RefundConnection, { description: 'Refunds the caller may see, newest first.' })
-  async refunds(@Args(() => RefundsArgs) args: RefundsArgs, @Ctx() ctx: GraphQLContext): Promise<Page<RefundType>> {
+  async refunds(
+    @Args(() => RefundsArgs) args: RefundsArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<RefundType>> {
     const scope = refundScope(requireViewer(ctx));
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
@@ -52,7 +63,7 @@ export class RefundResolver {
     const rows = await ctx.services.refunds.list(
       {
         status: f.status ?? undefined,
-        channel: (f.channel ?? undefined),
+        channel: f.channel ?? undefined,
         paymentId: f.paymentId ?? undefined,
         orderId: f.orderId ?? undefined,
         customerId: f.customerId ?? undefined,
@@ -69,7 +80,10 @@ export class RefundResolver {
 
   @Authorized()
   @Query(() => [RefundEventType], { description: 'The audit chain of a refund the caller may see.' })
-  async refundEvents(@Arg('refundId', () => ID) refundId: string, @Ctx() ctx: GraphQLContext): Promise<RefundEventType[]> {
+  async refundEvents(
+    @Arg('refundId', () => ID) refundId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundEventType[]> {
     const refund = await ctx.services.refunds.get(refundId);
     if (!refund || !mayView(requireViewer(ctx), refund)) return [];
     return (await ctx.services.refunds.events(refundId)).map(toRefundEventType);
@@ -82,7 +96,8 @@ export class RefundResolver {
 
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.SERVICE)
   @Mutation(() => RequestRefundPayload, {
-    description: 'Idempotent refund command: the same key and parameters return the same refund (replayed: true).',
+    description:
+      'Idempotent refund command: the same key and parameters return the same refund (replayed: true).',
   })
   async requestRefund(
     @Arg('input', () => RequestRefundInputType) input: RequestRefundInputType,
@@ -100,11 +115,16 @@ export class RefundResolver {
       },
       actorOf(ctx),
     );
-    return Object.assign(new RequestRefundPayload(), { refund: toRefundType(result.refund), replayed: result.replayed });
+    return Object.assign(new RequestRefundPayload(), {
+      refund: toRefundType(result.refund),
+      replayed: result.replayed,
+    });
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
-  @Mutation(() => RefundType, { description: 'Settle an ABNORMAL refund paid out by other means (SUCCEEDED, MANUAL).' })
+  @Mutation(() => RefundType, {
+    description: 'Settle an ABNORMAL refund paid out by other means (SUCCEEDED, MANUAL).',
+  })
   async settleRefundManually(
     @Arg('refundId', () => ID) refundId: string,
     @Arg('note', () => String) note: string,
@@ -128,7 +148,9 @@ export class RefundResolver {
 export class OrderRefundsResolver {
   @FieldResolver(() => [RefundType])
   async refunds(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(toRefundType);
+    return (await ctx.services.refunds.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(
+      toRefundType,
+    );
   }
 }
 
@@ -136,6 +158,8 @@ export class OrderRefundsResolver {
 export class PaymentRefundsResolver {
   @FieldResolver(() => [RefundType])
   async refunds(@Root() payment: PaymentType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(toRefundType);
+    return (await ctx.services.refunds.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(
+      toRefundType,
+    );
   }
 }

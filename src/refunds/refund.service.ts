@@ -11,7 +11,13 @@ import {
   type Orm,
   type Sql,
 } from '../db/index.js';
-import { refundApproved, refundReleased, refundSucceeded, type LedgerService, type LiableParty } from '../ledger/index.js';
+import {
+  refundApproved,
+  refundReleased,
+  refundSucceeded,
+  type LedgerService,
+  type LiableParty,
+} from '../ledger/index.js';
 import { formatMoney, money } from '../money/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { PaymentsService, providerName, type PaymentRow } from '../payments/index.js';
@@ -27,7 +33,13 @@ import type {
   RequestRefundResult,
   TransitionResult,
 } from './refund.model.js';
-import { canTransition, isFinal, releasesReservation, type RefundStatus, type TransitionSource } from './refund.state.js';
+import {
+  canTransition,
+  isFinal,
+  releasesReservation,
+  type RefundStatus,
+  type TransitionSource,
+} from './refund.state.js';
 
 export const SUBMIT_REFUND = 'refunds.submit';
 export const POLL_REFUND = 'refunds.poll';
@@ -46,7 +58,11 @@ export const DEFAULT_REFUND_RULES: RefundRules = {
 
 /** Sends jobs (inside a transaction when `em` is given). */
 export interface JobSender {
-  send(name: string, data: object, options?: { db?: ReturnType<typeof jobExecutorOn>; startAfter?: number }): Promise<string | null>;
+  send(
+    name: string,
+    data: object,
+    options?: { db?: ReturnType<typeof jobExecutorOn>; startAfter?: number },
+  ): Promise<string | null>;
 }
 
 export interface RefundRow {
@@ -166,7 +182,13 @@ export class RefundService {
         JSON.stringify({ caseId: input.caseId ?? null }),
         newId('ae'),
         actor.requestId ?? null,
-        JSON.stringify({ paymentId: payment.id, amount: formatMoney(input.amount), currency: input.amount.currency, liable, reason: input.reason }),
+        JSON.stringify({
+          paymentId: payment.id,
+          amount: formatMoney(input.amount),
+          currency: input.amount.currency,
+          liable,
+          reason: input.reason,
+        }),
       ],
     );
     if (!created) throw new KeyTaken();
@@ -194,13 +216,21 @@ export class RefundService {
     return inTransaction(this.orm, (em) => this.transitionIn(em, refundId, change, actor));
   }
 
-  async transitionIn(em: EntityManager, refundId: string, change: RefundChange, actor: Actor): Promise<TransitionResult> {
+  async transitionIn(
+    em: EntityManager,
+    refundId: string,
+    change: RefundChange,
+    actor: Actor,
+  ): Promise<TransitionResult> {
     const sql = sqlOn(em);
     const [current] = await sql.rows<RefundRow>(`select * from refund where id = $1 for update`, [refundId]);
     if (!current) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
     if (current.status === change.to || !canTransition(current.status, change.to)) {
       if (change.providerRefundId && current.provider_refund_id === null) {
-        await sql.rows(`update refund set provider_refund_id = $2 where id = $1`, [refundId, change.providerRefundId]);
+        await sql.rows(`update refund set provider_refund_id = $2 where id = $1`, [
+          refundId,
+          change.providerRefundId,
+        ]);
       }
       return { refund: toRefundView(current), changed: false };
     }
@@ -215,7 +245,15 @@ export class RefundService {
       [refundId, change.to, change.providerRefundId ?? null, change.settledBy ?? null, final],
     );
     const refund = updated!;
-    await this.recordEvent(sql, refund, current.status, change.to, change.source, actor, change.detail ?? null);
+    await this.recordEvent(
+      sql,
+      refund,
+      current.status,
+      change.to,
+      change.source,
+      actor,
+      change.detail ?? null,
+    );
     await recordAudit(sql, {
       actor,
       action: `refund.${change.to.toLowerCase()}`,
@@ -240,12 +278,16 @@ export class RefundService {
   }
 
   async get(refundId: string): Promise<RefundView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [
+      refundId,
+    ]);
     return row ? toRefundView(row) : null;
   }
 
   async row(refundId: string): Promise<RefundRow | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [
+      refundId,
+    ]);
     return row ?? null;
   }
 
@@ -310,12 +352,21 @@ export class RefundService {
     }));
   }
 
-  private async supportAction(refundId: string, to: 'SUCCEEDED' | 'CLOSED', note: string, actor: Actor): Promise<RefundView> {
-    if (note.trim().length === 0) throw new RefundError('INVALID_REFUND_REQUEST', 'a note is required', { field: 'note' });
+  private async supportAction(
+    refundId: string,
+    to: 'SUCCEEDED' | 'CLOSED',
+    note: string,
+    actor: Actor,
+  ): Promise<RefundView> {
+    if (note.trim().length === 0)
+      throw new RefundError('INVALID_REFUND_REQUEST', 'a note is required', { field: 'note' });
     const current = await this.get(refundId);
     if (!current) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
     if (current.status !== 'ABNORMAL') {
-      throw new RefundError('INVALID_TRANSITION', `only ABNORMAL refunds can be handled manually (this one is ${current.status})`);
+      throw new RefundError(
+        'INVALID_TRANSITION',
+        `only ABNORMAL refunds can be handled manually (this one is ${current.status})`,
+      );
     }
     const result = await this.transition(
       refundId,
@@ -323,7 +374,10 @@ export class RefundService {
       actor,
     );
     if (!result.changed) {
-      throw new RefundError('INVALID_TRANSITION', `refund ${refundId} changed meanwhile (now ${result.refund.status})`);
+      throw new RefundError(
+        'INVALID_TRANSITION',
+        `refund ${refundId} changed meanwhile (now ${result.refund.status})`,
+      );
     }
     return result.refund;
   }
@@ -337,22 +391,43 @@ export class RefundService {
     const amount = money(toBigint(refund.amount_minor), refund.currency);
     const provider = providerName(refund.channel as Channel);
     if (refund.status === 'SUCCEEDED') {
-      await sql.rows(`update payment set refunded_minor = refunded_minor + $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
+      await sql.rows(`update payment set refunded_minor = refunded_minor + $2 where id = $1`, [
+        refund.payment_id,
+        refund.amount_minor,
+      ]);
       await this.ledger.post(refundSucceeded({ refundId: refund.id, provider, amount }), { em });
       await PaymentsService.refreshOrderRefundStatus(sql, refund.order_id);
     } else if (releasesReservation(refund.status)) {
-      await sql.rows(`update payment set reserved_minor = reserved_minor - $2 where id = $1`, [refund.payment_id, refund.amount_minor]);
-      await this.ledger.post(refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }), { em });
+      await sql.rows(`update payment set reserved_minor = reserved_minor - $2 where id = $1`, [
+        refund.payment_id,
+        refund.amount_minor,
+      ]);
+      await this.ledger.post(
+        refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }),
+        { em },
+      );
     }
   }
 
   private async notifyCustomer(em: EntityManager, refund: RefundRow): Promise<void> {
     const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
     const text: Record<string, [string, string]> = {
-      SUCCEEDED: ['Refund completed', `${amount} ${refund.currency} has been refunded to your original payment method.`],
-      FAILED: ['Refund could not be completed', `Your refund of ${amount} ${refund.currency} failed; support will contact you.`],
-      CLOSED: ['Refund closed', `Your refund of ${amount} ${refund.currency} was closed; support will contact you.`],
-      ABNORMAL: ['Refund needs attention', `Your refund of ${amount} ${refund.currency} could not reach your account; support is on it.`],
+      SUCCEEDED: [
+        'Refund completed',
+        `${amount} ${refund.currency} has been refunded to your original payment method.`,
+      ],
+      FAILED: [
+        'Refund could not be completed',
+        `Your refund of ${amount} ${refund.currency} failed; support will contact you.`,
+      ],
+      CLOSED: [
+        'Refund closed',
+        `Your refund of ${amount} ${refund.currency} was closed; support will contact you.`,
+      ],
+      ABNORMAL: [
+        'Refund needs attention',
+        `Your refund of ${amount} ${refund.currency} could not reach your account; support is on it.`,
+      ],
     };
     const [title, body] = text[refund.status] ?? ['Refund update', `Refund status: ${refund.status}`];
     await this.notifications.enqueueIn(em, {
@@ -361,15 +436,26 @@ export class RefundService {
       kind: `REFUND_${refund.status}`,
       title,
       body,
-      data: { refundId: refund.id, orderId: refund.order_id, amount, currency: refund.currency, status: refund.status },
+      data: {
+        refundId: refund.id,
+        orderId: refund.order_id,
+        amount,
+        currency: refund.currency,
+        status: refund.status,
+      },
       dedupeKey: `refund:${refund.id}:${refund.status}`,
     });
   }
 
   private async paymentOfOrder(sql: Sql, orderId: string): Promise<string> {
-    const rows = await sql.rows<{ id: string }>(`select id from payment where order_id = $1 order by created_at limit 2`, [orderId]);
-    if (rows.length === 0) throw new RefundError('PAYMENT_NOT_FOUND', `order ${orderId} has no captured payment`);
-    if (rows.length > 1) throw new RefundError('PAYMENT_AMBIGUOUS', `order ${orderId} has several payments: give paymentId`);
+    const rows = await sql.rows<{ id: string }>(
+      `select id from payment where order_id = $1 order by created_at limit 2`,
+      [orderId],
+    );
+    if (rows.length === 0)
+      throw new RefundError('PAYMENT_NOT_FOUND', `order ${orderId} has no captured payment`);
+    if (rows.length > 1)
+      throw new RefundError('PAYMENT_AMBIGUOUS', `order ${orderId} has several payments: give paymentId`);
     return rows[0]!.id;
   }
 
@@ -409,29 +495,41 @@ export class RefundService {
     }
     const channel = payment.channel as Channel;
     if (payment.currency !== input.amount.currency) {
-      return new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, { field: 'amount' });
+      return new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, {
+        field: 'amount',
+      });
     }
-    if (Date.now() - toDate(payment.captured_at).getTime() > this.rules.refundWindowDays[channel] * 86_400_000) {
+    if (
+      Date.now() - toDate(payment.captured_at).getTime() >
+      this.rules.refundWindowDays[channel] * 86_400_000
+    ) {
       return new RefundError(
         'REFUND_WINDOW_EXPIRED',
         `${channel} refunds are allowed within ${this.rules.refundWindowDays[channel]} days of payment`,
       );
     }
     if (payment.refund_count >= this.rules.maxRefundsPerPayment[channel]) {
-      return new RefundError('TOO_MANY_PARTIAL_REFUNDS', `${channel} allows at most ${this.rules.maxRefundsPerPayment[channel]} refunds per payment`);
+      return new RefundError(
+        'TOO_MANY_PARTIAL_REFUNDS',
+        `${channel} allows at most ${this.rules.maxRefundsPerPayment[channel]} refunds per payment`,
+      );
     }
     const remaining = toBigint(payment.amount_minor) - toBigint(payment.reserved_minor);
-    return new RefundError('REFUND_EXCEEDS_REMAINING', 'the refund exceeds what remains refundable on the payment', {
-      remaining: formatMoney(money(remaining, payment.currency)),
-      currency: payment.currency,
-    });
+    return new RefundError(
+      'REFUND_EXCEEDS_REMAINING',
+      'the refund exceeds what remains refundable on the payment',
+      {
+        remaining: formatMoney(money(remaining, payment.currency)),
+        currency: payment.currency,
+      },
+    );
   }
 
   private async findByKey(sql: Sql, scope: string, key: string): Promise<RefundRow | undefined> {
-    const [row] = await sql.rows<RefundRow>(`select * from refund where idempotency_scope = $1 and idempotency_key = $2`, [
-      scope,
-      key,
-    ]);
+    const [row] = await sql.rows<RefundRow>(
+      `select * from refund where idempotency_scope = $1 and idempotency_key = $2`,
+      [scope, key],
+    );
     return row;
   }
 
@@ -458,9 +556,13 @@ class KeyTaken extends Error {}
 function validateRequest(input: RequestRefundInput): void {
   const key = input.idempotencyKey;
   if (key.length < 8 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) {
-    throw new RefundError('INVALID_REFUND_REQUEST', 'idempotencyKey must be 8–200 printable ASCII characters', {
-      field: 'idempotencyKey',
-    });
+    throw new RefundError(
+      'INVALID_REFUND_REQUEST',
+      'idempotencyKey must be 8–200 printable ASCII characters',
+      {
+        field: 'idempotencyKey',
+      },
+    );
   }
   if (!input.paymentId && !input.orderId) {
     throw new RefundError('INVALID_REFUND_REQUEST', 'give paymentId or orderId', { field: 'paymentId' });
@@ -489,9 +591,13 @@ export function requestHash(input: RequestRefundInput): string {
 
 function replay(existing: RefundRow, hash: string): RequestRefundResult {
   if (existing.request_hash !== hash) {
-    throw new RefundError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for a different refund request', {
-      refundId: existing.id,
-    });
+    throw new RefundError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this idempotency key was used for a different refund request',
+      {
+        refundId: existing.id,
+      },
+    );
   }
   return { refund: toRefundView(existing), replayed: true };
 }
@@ -502,7 +608,9 @@ function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: Payment
       return { kind: 'MERCHANT', id: payment.merchant_id };
     case 'RIDER':
       if (!payment.rider_id) {
-        throw new RefundError('INVALID_REFUND_REQUEST', 'the payment has no rider to hold liable', { field: 'liableParty' });
+        throw new RefundError('INVALID_REFUND_REQUEST', 'the payment has no rider to hold liable', {
+          field: 'liableParty',
+        });
       }
       return { kind: 'RIDER', id: payment.rider_id };
     case 'PLATFORM':

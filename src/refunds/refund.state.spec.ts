@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { canTransition, isFinal, REFUND_STATUSES, releasesReservation, type RefundStatus } from './refund.state.js';
+import {
+  canTransition,
+  isFinal,
+  REFUND_STATUSES,
+  releasesReservation,
+  type RefundStatus,
+} from './refund.state.js';
 
 describe('refund state machine', () => {
   const table: [RefundStatus, RefundStatus, boolean][] = [

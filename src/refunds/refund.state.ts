@@ -1,7 +1,14 @@
 /** Refund states (DESIGN.md §4). Every transition is monotonic; the database enforces the same table. */
 export type RefundStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CLOSED' | 'ABNORMAL';
 
-export const REFUND_STATUSES: readonly RefundStatus[] = ['PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CLOSED', 'ABNORMAL'];
+export const REFUND_STATUSES: readonly RefundStatus[] = [
+  'PENDING',
+  'PROCESSING',
+  'SUCCEEDED',
+  'FAILED',
+  'CLOSED',
+  'ABNORMAL',
+];
 
 const ALLOWED: Readonly<Record<RefundStatus, readonly RefundStatus[]>> = {
   PENDING: ['PROCESSING', 'SUCCEEDED', 'FAILED', 'CLOSED', 'ABNORMAL'],

@@ -1,4 +1,13 @@
-import { ArgsType, Field, GraphQLISODateTime, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  ArgsType,
+  Field,
+  GraphQLISODateTime,
+  ID,
+  InputType,
+  Int,
+  ObjectType,
+  registerEnumType,
+} from 'type-graphql';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { MoneyInput, MoneyType, toMoneyType } from '../money/index.js';
 import { PaymentChannel } from '../payments/index.js';
@@ -35,7 +44,8 @@ export class RefundType {
   @Field(() => String, { nullable: true }) liablePartyId!: string | null;
   @Field(() => String, { nullable: true }) caseId!: string | null;
   @Field(() => RefundStatusEnum) status!: RefundStatusEnum;
-  @Field(() => String, { nullable: true, description: 'PROVIDER or MANUAL once SUCCEEDED.' }) settledBy!: string | null;
+  @Field(() => String, { nullable: true, description: 'PROVIDER or MANUAL once SUCCEEDED.' }) settledBy!:
+    string | null;
   @Field(() => String, { nullable: true }) providerRefundId!: string | null;
   @Field(() => Int, { description: 'Submissions to the provider so far.' }) attempts!: number;
   @Field(() => String, { nullable: true }) lastErrorCode!: string | null;
@@ -49,7 +59,8 @@ export class RefundEventType {
   @Field(() => ID) id!: string;
   @Field(() => RefundStatusEnum, { nullable: true }) fromStatus!: RefundStatusEnum | null;
   @Field(() => RefundStatusEnum) toStatus!: RefundStatusEnum;
-  @Field(() => String, { description: 'REQUEST, SUBMIT_RESPONSE, NOTIFY, POLL, SUPPORT or WORKER.' }) source!: string;
+  @Field(() => String, { description: 'REQUEST, SUBMIT_RESPONSE, NOTIFY, POLL, SUPPORT or WORKER.' })
+  source!: string;
   @Field(() => String) actorId!: string;
   @Field(() => String) actorRole!: string;
   @Field(() => String, { nullable: true, description: 'JSON details (provider status, note, error code).' })
@@ -66,7 +77,9 @@ export class RequestRefundPayload {
 
 @InputType('RequestRefundInput')
 export class RequestRefundInputType {
-  @Field(() => String, { description: 'Scoped to the caller; reuse it to retry safely (8–200 printable ASCII).' })
+  @Field(() => String, {
+    description: 'Scoped to the caller; reuse it to retry safely (8–200 printable ASCII).',
+  })
   idempotencyKey!: string;
   @Field(() => ID, { nullable: true }) paymentId?: string | null;
   @Field(() => ID, { nullable: true, description: 'Instead of paymentId when the order has one payment.' })

@@ -11,7 +11,13 @@ import {
   type ProviderRegistry,
 } from '../providers/index.js';
 import type { TransitionSource } from './refund.state.js';
-import { POLL_REFUND, SUBMIT_REFUND, type JobSender, type RefundRow, type RefundService } from './refund.service.js';
+import {
+  POLL_REFUND,
+  SUBMIT_REFUND,
+  type JobSender,
+  type RefundRow,
+  type RefundService,
+} from './refund.service.js';
 
 export const SWEEP_REFUNDS = 'refunds.sweep';
 
@@ -28,7 +34,8 @@ export interface RefundWorkerSettings {
   readonly notifyUrl: Readonly<Partial<Record<Channel, string>>>;
 }
 
-type Claimed = RefundRow & Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id'> & { payment_amount_minor: string };
+type Claimed = RefundRow &
+  Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id'> & { payment_amount_minor: string };
 
 /**
  * Moves refunds through the providers. Never holds a database transaction across a provider call:
@@ -54,7 +61,13 @@ export class RefundWorker {
         name: SUBMIT_REFUND,
         // Unknown outcomes are retried with backoff and the same refund number; the sweeper takes over
         // after the retries run out.
-        queue: { retryLimit: 12, retryDelay: 1, retryBackoff: true, retryDelayMax: 300, expireInSeconds: 120 },
+        queue: {
+          retryLimit: 12,
+          retryDelay: 1,
+          retryBackoff: true,
+          retryDelayMax: 300,
+          expireInSeconds: 120,
+        },
         handle: (job) => this.submit((job as Job<{ refundId: string }>).data.refundId),
       },
       {
@@ -108,7 +121,10 @@ export class RefundWorker {
   async poll(refundId: string, attempt: number): Promise<void> {
     const refund = await this.refunds.row(refundId);
     if (!refund || (refund.status !== 'PROCESSING' && refund.status !== 'PENDING')) return;
-    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [refund.payment_id]);
+    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+      `select * from payment where id = $1`,
+      [refund.payment_id],
+    );
     const provider = this.providers.get(refund.channel as Channel);
     const lookup = {
       refundId,
@@ -124,7 +140,10 @@ export class RefundWorker {
     }
     if (result === null) {
       // The provider has no such refund: the submission never arrived. Send it again, same number.
-      await sqlOn(this.orm.em.fork()).rows(`update refund set lease_until = null where id = $1 and status = 'PENDING'`, [refundId]);
+      await sqlOn(this.orm.em.fork()).rows(
+        `update refund set lease_until = null where id = $1 and status = 'PENDING'`,
+        [refundId],
+      );
       if (refund.status === 'PENDING') await this.jobs.send(SUBMIT_REFUND, { refundId });
       else await this.submitAgain(refund);
       return;
@@ -173,7 +192,11 @@ export class RefundWorker {
     if (error instanceof ProviderError && !error.retryable) {
       await this.refunds.transition(
         claimed.id,
-        { to: 'FAILED', source: 'SUBMIT_RESPONSE', detail: { code, providerCode: error.providerCode ?? null, message } },
+        {
+          to: 'FAILED',
+          source: 'SUBMIT_RESPONSE',
+          detail: { code, providerCode: error.providerCode ?? null, message },
+        },
         SYSTEM_WORKER,
       );
       await this.recordError(claimed.id, code, message, false);
@@ -181,11 +204,19 @@ export class RefundWorker {
     }
     // Unknown outcome: stay PENDING, release the lease, let the job retry with the same number.
     await this.recordError(claimed.id, code, message, true);
-    this.logger.warn({ refundId: claimed.id, code, attempt: claimed.attempts }, 'refund submission outcome unknown; will retry');
+    this.logger.warn(
+      { refundId: claimed.id, code, attempt: claimed.attempts },
+      'refund submission outcome unknown; will retry',
+    );
     throw error instanceof Error ? error : new Error(message);
   }
 
-  private async recordError(refundId: string, code: string, message: string, releaseLease: boolean): Promise<void> {
+  private async recordError(
+    refundId: string,
+    code: string,
+    message: string,
+    releaseLease: boolean,
+  ): Promise<void> {
     await sqlOn(this.orm.em.fork()).rows(
       `update refund set last_error_code = $2, last_error_message = $3,
               lease_until = case when $4::boolean then null else lease_until end
@@ -196,7 +227,10 @@ export class RefundWorker {
 
   /** PROCESSING at our side but unknown at the provider (Alipay: not refunded yet): same number again. */
   private async submitAgain(refund: RefundRow): Promise<void> {
-    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [refund.payment_id]);
+    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+      `select * from payment where id = $1`,
+      [refund.payment_id],
+    );
     const result = await this.providers.get(refund.channel as Channel).refund({
       refundId: refund.id,
       outTradeNo: payment!.out_trade_no,
@@ -211,7 +245,11 @@ export class RefundWorker {
     if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
   }
 
-  private async apply(refundId: string, result: ProviderRefundResult, source: TransitionSource): Promise<void> {
+  private async apply(
+    refundId: string,
+    result: ProviderRefundResult,
+    source: TransitionSource,
+  ): Promise<void> {
     const { changed, refund } = await this.refunds.transition(
       refundId,
       {
@@ -224,14 +262,22 @@ export class RefundWorker {
       SYSTEM_WORKER,
     );
     if (changed && refund.status === 'PROCESSING' && source === 'SUBMIT_RESPONSE') {
-      await this.jobs.send(POLL_REFUND, { refundId, attempt: 0 }, { startAfter: this.firstPollDelaySeconds(refund.channel) });
+      await this.jobs.send(
+        POLL_REFUND,
+        { refundId, attempt: 0 },
+        { startAfter: this.firstPollDelaySeconds(refund.channel) },
+      );
     }
   }
 
   private async schedulePoll(refund: RefundRow, attempt: number): Promise<void> {
     const first = this.settings.firstPollDelayMs[refund.channel as Channel];
     const delayMs = Math.min(first * 2 ** attempt, this.settings.maxPollDelayMs);
-    await this.jobs.send(POLL_REFUND, { refundId: refund.id, attempt }, { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) });
+    await this.jobs.send(
+      POLL_REFUND,
+      { refundId: refund.id, attempt },
+      { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) },
+    );
   }
 
   private firstPollDelaySeconds(channel: Channel): number {

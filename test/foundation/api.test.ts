@@ -15,7 +15,10 @@ describe('HTTP + GraphQL foundation', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${t.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { database: { ok: true }, migrations: { ok: true } } });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: { database: { ok: true }, migrations: { ok: true } },
+    });
   });
 
   it('tells a signed-in caller who it is', async () => {
@@ -63,7 +66,11 @@ describe('HTTP + GraphQL foundation', () => {
   });
 
   it('refuses a role that may not call a field, and allows the one that may', async () => {
-    const support = await t.gql('{ systemStatus { pendingMigrations } }', {}, { role: 'SUPPORT', sub: 'agent_1' });
+    const support = await t.gql(
+      '{ systemStatus { pendingMigrations } }',
+      {},
+      { role: 'SUPPORT', sub: 'agent_1' },
+    );
     expect(support.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const admin = await t.gql<{ systemStatus: { pendingMigrations: string[]; appliedMigrations: string[] } }>(
       '{ systemStatus { pendingMigrations appliedMigrations } }',

@@ -38,20 +38,29 @@ describe('the service process', () => {
     let stderr = '';
     let status: number | null = null;
     try {
-      execFileSync(process.execPath, [MAIN, 'api'], { env: { PATH: process.env.PATH ?? '', PORT: 'abc' }, stdio: 'pipe' });
+      execFileSync(process.execPath, [MAIN, 'api'], {
+        env: { PATH: process.env.PATH ?? '', PORT: 'abc' },
+        stdio: 'pipe',
+      });
     } catch (error) {
       const failed = error as { status: number; stderr: Buffer };
       status = failed.status;
       stderr = failed.stderr.toString();
     }
     expect(status).toBe(2);
-    expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^Invalid configuration: PORT \("abc"\)/)]);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: PORT \("abc"\)/),
+    ]);
   });
 });
 
 function postgresPids(dataDir: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', `postgres -D ${dataDir}`]).toString().trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', `postgres -D ${dataDir}`])
+      .toString()
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return [];
   }

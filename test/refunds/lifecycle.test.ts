@@ -25,34 +25,49 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
     expect(await ledgerInvariants(t)).toEqual({ unbalanced: [], drifted: [] });
   });
 
-  it.each<TestChannel>(['WECHAT_PAY', 'ALIPAY'])('%s: partial refunds summing to the total settle and mark the order REFUNDED', async (channel) => {
-    wechat().setRefundLifecycle({ mode: 'immediate' });
-    const paid = await newPaidOrder(t, { channel, amountFen: 3_000 });
-    const first = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 });
-    expect(first.errors).toBeUndefined();
-    expect(first.data!.requestRefund.refund.status).toBe('PENDING');
-    await waitForRefund(t, first.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
-    const second = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 2_000 });
-    await waitForRefund(t, second.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+  it.each<TestChannel>(['WECHAT_PAY', 'ALIPAY'])(
+    '%s: partial refunds summing to the total settle and mark the order REFUNDED',
+    async (channel) => {
+      wechat().setRefundLifecycle({ mode: 'immediate' });
+      const paid = await newPaidOrder(t, { channel, amountFen: 3_000 });
+      const first = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 });
+      expect(first.errors).toBeUndefined();
+      expect(first.data!.requestRefund.refund.status).toBe('PENDING');
+      await waitForRefund(t, first.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+      const second = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 2_000 });
+      await waitForRefund(t, second.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
 
-    const order = await t.gql<{
-      order: { refundStatus: string; payments: { refunded: { minor: string }; refundable: { minor: string } }[] };
-    }>(
-      `query($id: ID!) { order(id: $id) { refundStatus payments { refunded { minor } refundable { minor } } } }`,
-      { id: paid.orderId },
-      SUPPORT,
-    );
-    expect(order.data!.order.refundStatus).toBe('REFUNDED');
-    expect(order.data!.order.payments[0]).toEqual({ refunded: { minor: '3000' }, refundable: { minor: '0' } });
-    const third = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1 });
-    expect(third.errors?.[0]?.extensions?.['code']).toBe('REFUND_EXCEEDS_REMAINING');
+      const order = await t.gql<{
+        order: {
+          refundStatus: string;
+          payments: { refunded: { minor: string }; refundable: { minor: string } }[];
+        };
+      }>(
+        `query($id: ID!) { order(id: $id) { refundStatus payments { refunded { minor } refundable { minor } } } }`,
+        { id: paid.orderId },
+        SUPPORT,
+      );
+      expect(order.data!.order.refundStatus).toBe('REFUNDED');
+      expect(order.data!.order.payments[0]).toEqual({
+        refunded: { minor: '3000' },
+        refundable: { minor: '0' },
+      });
+      const third = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1 });
+      expect(third.errors?.[0]?.extensions?.['code']).toBe('REFUND_EXCEEDS_REMAINING');
 
-    const provider =
-      channel === 'WECHAT_PAY'
-        ? [wechat().refundsCreated(first.data!.requestRefund.refund.id), wechat().refundsCreated(second.data!.requestRefund.refund.id)]
-        : [alipay().fundMovements(first.data!.requestRefund.refund.id), alipay().fundMovements(second.data!.requestRefund.refund.id)];
-    expect(provider).toEqual([1, 1]);
-  });
+      const provider =
+        channel === 'WECHAT_PAY'
+          ? [
+              wechat().refundsCreated(first.data!.requestRefund.refund.id),
+              wechat().refundsCreated(second.data!.requestRefund.refund.id),
+            ]
+          : [
+              alipay().fundMovements(first.data!.requestRefund.refund.id),
+              alipay().fundMovements(second.data!.requestRefund.refund.id),
+            ];
+      expect(provider).toEqual([1, 1]);
+    },
+  );
 
   it('replays the same command and refuses the same key with other parameters', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 2_000 });
@@ -60,11 +75,18 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
     const a = await requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 500 });
     const b = await requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 500 });
     expect(a.data!.requestRefund.replayed).toBe(false);
-    expect(b.data!.requestRefund).toMatchObject({ replayed: true, refund: { id: a.data!.requestRefund.refund.id } });
+    expect(b.data!.requestRefund).toMatchObject({
+      replayed: true,
+      refund: { id: a.data!.requestRefund.refund.id },
+    });
     const c = await requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 600 });
     expect(c.errors?.[0]?.extensions?.['code']).toBe('IDEMPOTENCY_KEY_REUSED');
     // The same key from another caller is another command.
-    const other = await requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 600 }, { role: 'ADMIN', sub: 'root' });
+    const other = await requestRefund(
+      t,
+      { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 600 },
+      { role: 'ADMIN', sub: 'root' },
+    );
     expect(other.data!.requestRefund.replayed).toBe(false);
     await waitForRefund(t, a.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
     await waitForRefund(t, other.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
@@ -74,7 +96,9 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 5_000 });
     const key = `race-${paid.paymentId}`;
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 1_234 })),
+      Array.from({ length: 50 }, () =>
+        requestRefund(t, { idempotencyKey: key, paymentId: paid.paymentId, amountFen: 1_234 }),
+      ),
     );
     expect(results.map((r) => r.errors)).toEqual(Array(50).fill(undefined));
     const ids = new Set(results.map((r) => r.data!.requestRefund.refund.id));
@@ -94,21 +118,33 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
     const accepted = results.filter((r) => r.errors === undefined);
     const refused = results.filter((r) => r.errors !== undefined);
     expect(accepted).toHaveLength(33); // 33 × 3.00 = 99.00 ≤ 100.00 < 34 × 3.00
-    expect(new Set(refused.map((r) => r.errors![0]!.extensions!['code']))).toEqual(new Set(['REFUND_EXCEEDS_REMAINING']));
+    expect(new Set(refused.map((r) => r.errors![0]!.extensions!['code']))).toEqual(
+      new Set(['REFUND_EXCEEDS_REMAINING']),
+    );
     const payment = await t.gql<{ payment: { reserved: { minor: string }; refundable: { minor: string } } }>(
       `query($id: ID!) { payment(id: $id) { reserved { minor } refundable { minor } } }`,
       { id: paid.paymentId },
       SUPPORT,
     );
     expect(payment.data!.payment).toEqual({ reserved: { minor: '9900' }, refundable: { minor: '100' } });
-    for (const r of accepted) await waitForRefund(t, r.data!.requestRefund.refund.id, (x) => x.status === 'SUCCEEDED');
+    for (const r of accepted)
+      await waitForRefund(t, r.data!.requestRefund.refund.id, (x) => x.status === 'SUCCEEDED');
   }, 60_000);
 
   it('timeout after the provider applied the refund: retried with the same number, one provider refund', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
     // No notify: only the retry with the same number can tell us what happened.
-    wechat().addFault({ endpoint: 'notify.deliver', calls: 'every', times: 'unlimited', fault: { kind: 'drop' } });
-    wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'timeoutAfterApply', hangMs: 3_000 } });
+    wechat().addFault({
+      endpoint: 'notify.deliver',
+      calls: 'every',
+      times: 'unlimited',
+      fault: { kind: 'drop' },
+    });
+    wechat().addFault({
+      endpoint: 'refund.create',
+      calls: [1],
+      fault: { kind: 'timeoutAfterApply', hangMs: 3_000 },
+    });
     const res = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 });
     const refundId = res.data!.requestRefund.refund.id;
     const done = await waitForRefund(t, refundId, (r) => r.status === 'SUCCEEDED');
@@ -119,9 +155,15 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
 
   it('SYSTEM_ERROR then success: stays PENDING, retried, succeeds once', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
-    wechat().addFault({ endpoint: 'notify.deliver', calls: 'every', times: 'unlimited', fault: { kind: 'drop' } });
+    wechat().addFault({
+      endpoint: 'notify.deliver',
+      calls: 'every',
+      times: 'unlimited',
+      fault: { kind: 'drop' },
+    });
     wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'systemErrorThenSuccess' } });
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 700 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 700 })).data!
+      .requestRefund.refund.id;
     const done = await waitForRefund(t, refundId, (r) => r.status === 'SUCCEEDED');
     expect(done.attempts).toBe(2);
     expect(wechat().refundsCreated(refundId)).toBe(1);
@@ -129,9 +171,15 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
 
   it('stuck PROCESSING with no notify is resolved by polling', async () => {
     wechat().setRefundLifecycle({ mode: 'manual' });
-    wechat().addFault({ endpoint: 'notify.deliver', calls: 'every', times: 'unlimited', fault: { kind: 'drop' } });
+    wechat().addFault({
+      endpoint: 'notify.deliver',
+      calls: 'every',
+      times: 'unlimited',
+      fault: { kind: 'drop' },
+    });
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 })).data!
+      .requestRefund.refund.id;
     await waitForRefund(t, refundId, (r) => r.status === 'PROCESSING');
     wechat().forceRefundStatus(refundId, 'SUCCESS');
     const done = await waitForRefund(t, refundId, (r) => r.status === 'SUCCEEDED');
@@ -151,7 +199,8 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
   it('ABNORMAL goes to support, who settle it manually', async () => {
     wechat().setRefundLifecycle({ mode: 'immediate', outcome: 'ABNORMAL' });
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 400 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 400 })).data!
+      .requestRefund.refund.id;
     await waitForRefund(t, refundId, (r) => r.status === 'ABNORMAL');
     const queue = await t.gql<{ refunds: { edges: { node: { id: string } }[] } }>(
       `{ refunds(filter: { status: ABNORMAL }, first: 100) { edges { node { id } } } }`,
@@ -160,7 +209,11 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
     );
     expect(queue.data!.refunds.edges.map((e) => e.node.id)).toContain(refundId);
     const customer = { role: 'CUSTOMER', sub: paid.customerId } as const;
-    const denied = await t.gql(`mutation($id: ID!) { settleRefundManually(refundId: $id, note: "x") { id } }`, { id: refundId }, customer);
+    const denied = await t.gql(
+      `mutation($id: ID!) { settleRefundManually(refundId: $id, note: "x") { id } }`,
+      { id: refundId },
+      customer,
+    );
     expect(denied.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const settled = await t.gql<{ settleRefundManually: { status: string; settledBy: string } }>(
       `mutation($id: ID!) { settleRefundManually(refundId: $id, note: "paid to the customer's new card offline") { status settledBy } }`,
@@ -168,7 +221,11 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
       SUPPORT,
     );
     expect(settled.data!.settleRefundManually).toEqual({ status: 'SUCCEEDED', settledBy: 'MANUAL' });
-    const again = await t.gql(`mutation($id: ID!) { closeRefund(refundId: $id, reason: "late") { id } }`, { id: refundId }, SUPPORT);
+    const again = await t.gql(
+      `mutation($id: ID!) { closeRefund(refundId: $id, reason: "late") { id } }`,
+      { id: refundId },
+      SUPPORT,
+    );
     expect(again.errors?.[0]?.extensions?.['code']).toBe('INVALID_TRANSITION');
     const notes = await t.gql<{ myNotifications: { edges: { node: { kind: string } }[] } }>(
       `{ myNotifications(first: 10) { edges { node { kind } } } }`,
@@ -176,13 +233,17 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
       customer,
     );
     expect(notes.errors).toBeUndefined();
-    expect(notes.data!.myNotifications.edges.map((e) => e.node.kind)).toEqual(['REFUND_SUCCEEDED', 'REFUND_ABNORMAL']);
+    expect(notes.data!.myNotifications.edges.map((e) => e.node.kind)).toEqual([
+      'REFUND_SUCCEEDED',
+      'REFUND_ABNORMAL',
+    ]);
   });
 
   it('CLOSED releases the reservation so the money can be refunded again', async () => {
     wechat().setRefundLifecycle({ mode: 'immediate', outcome: 'CLOSED' });
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 })).data!
+      .requestRefund.refund.id;
     await waitForRefund(t, refundId, (r) => r.status === 'CLOSED');
     const payment = await t.gql<{ payment: { reserved: { minor: string }; refundable: { minor: string } } }>(
       `query($id: ID!) { payment(id: $id) { reserved { minor } refundable { minor } } }`,
@@ -198,7 +259,8 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
   it('a definitive refusal fails the refund and releases the money', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
     wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'userAccountAbnormal' } });
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 800 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 800 })).data!
+      .requestRefund.refund.id;
     const failed = await waitForRefund(t, refundId, (r) => r.status === 'FAILED');
     expect(failed.lastErrorCode).toBe('USER_ACCOUNT_ABNORMAL');
     expect(wechat().refundsCreated(refundId)).toBe(0);
@@ -207,10 +269,16 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
   it('shows customers only their own refunds', async () => {
     const mine = await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 900, customerId: 'c_alice' });
     const theirs = await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 900, customerId: 'c_bob' });
-    const a = (await requestRefund(t, { paymentId: mine.paymentId, amountFen: 100 })).data!.requestRefund.refund.id;
-    const b = (await requestRefund(t, { paymentId: theirs.paymentId, amountFen: 100 })).data!.requestRefund.refund.id;
+    const a = (await requestRefund(t, { paymentId: mine.paymentId, amountFen: 100 })).data!.requestRefund
+      .refund.id;
+    const b = (await requestRefund(t, { paymentId: theirs.paymentId, amountFen: 100 })).data!.requestRefund
+      .refund.id;
     const alice = { role: 'CUSTOMER', sub: 'c_alice' } as const;
-    const list = await t.gql<{ refunds: { edges: { node: { id: string } }[] } }>(`{ refunds(first: 50) { edges { node { id } } } }`, {}, alice);
+    const list = await t.gql<{ refunds: { edges: { node: { id: string } }[] } }>(
+      `{ refunds(first: 50) { edges { node { id } } } }`,
+      {},
+      alice,
+    );
     const ids = list.data!.refunds.edges.map((e) => e.node.id);
     expect(ids).toContain(a);
     expect(ids).not.toContain(b);

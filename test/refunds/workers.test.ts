@@ -102,7 +102,8 @@ describe('refund workers as separate processes', () => {
       }
     }
     const settled = [];
-    for (const id of refunds) settled.push(await waitForRefund(t, id, (r) => r.status === 'SUCCEEDED', 30_000));
+    for (const id of refunds)
+      settled.push(await waitForRefund(t, id, (r) => r.status === 'SUCCEEDED', 30_000));
     const alipay = (sims.all['alipay'] as StartedAlipaySimulator).sim;
     for (const refund of settled) {
       const calls =
@@ -114,7 +115,11 @@ describe('refund workers as separate processes', () => {
       expect(moved, `refunds created at the provider for ${refund.id}`).toBe(1);
     }
     for (const w of workers) w.kill('SIGTERM');
-    await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode !== null ? resolve(null) : w.on('exit', resolve)))));
+    await Promise.all(
+      workers.map(
+        (w) => new Promise((resolve) => (w.exitCode !== null ? resolve(null) : w.on('exit', resolve))),
+      ),
+    );
     expect(await ledgerInvariants(t)).toEqual({ unbalanced: [], drifted: [] });
   }, 90_000);
 
@@ -123,9 +128,11 @@ describe('refund workers as separate processes', () => {
     // The provider takes 2 s to answer this refund: long enough to kill the worker while it waits.
     wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'latency', ms: 2_000 } });
     const first = await startWorker();
-    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 3_000 })).data!.requestRefund.refund.id;
+    const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 3_000 })).data!
+      .requestRefund.refund.id;
     const deadline = Date.now() + 15_000;
-    while (wechat().refundRequests(refundId) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (wechat().refundRequests(refundId) === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     expect(wechat().refundRequests(refundId)).toBe(1);
     first.kill('SIGKILL');
     await new Promise((resolve) => first.on('exit', resolve));

@@ -16,7 +16,8 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   readonly status: number;
   readonly headers: Headers;
   readonly data: T | null | undefined;
-  readonly errors: readonly { message: string; path?: string[]; extensions?: Record<string, unknown> }[] | undefined;
+  readonly errors:
+    readonly { message: string; path?: string[]; extensions?: Record<string, unknown> }[] | undefined;
 }
 
 export interface TestApp {
@@ -32,7 +33,11 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export function tokenFor(role: Role | `${Role}`, sub: string, expiresIn: string | number = '1h'): Promise<string> {
+export function tokenFor(
+  role: Role | `${Role}`,
+  sub: string,
+  expiresIn: string | number = '1h',
+): Promise<string> {
   return signDevelopmentToken({ ...TEST_JWT, role: role as Role, subject: sub, expiresIn });
 }
 

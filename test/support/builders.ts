@@ -25,7 +25,13 @@ export { yuan };
  */
 export async function newPaidOrder(
   t: TestApp,
-  options: { channel: TestChannel; amountFen: number; customerId?: string; merchantId?: string; riderId?: string },
+  options: {
+    channel: TestChannel;
+    amountFen: number;
+    customerId?: string;
+    merchantId?: string;
+    riderId?: string;
+  },
 ): Promise<PaidOrder> {
   const suffix = randomUUID().replaceAll('-', '').slice(0, 16);
   const orderId = `o_${suffix}`;
@@ -54,7 +60,10 @@ export async function newPaidOrder(
   if (report.errors) throw new Error(JSON.stringify(report.errors));
   let transactionId: string;
   if (options.channel === 'WECHAT_PAY') {
-    transactionId = sims.wechatpay!.sim.createPayment({ outTradeNo, amountFen: options.amountFen }).transactionId;
+    transactionId = sims.wechatpay!.sim.createPayment({
+      outTradeNo,
+      amountFen: options.amountFen,
+    }).transactionId;
   } else {
     const alipay = sims.all['alipay'] as StartedAlipaySimulator;
     transactionId = alipay.sim.createPayment({ outTradeNo, amountFen: options.amountFen }).tradeNo;
@@ -98,7 +107,13 @@ export interface RefundShape {
 
 export async function requestRefund(
   t: TestApp,
-  input: { idempotencyKey?: string; paymentId: string; amountFen: number; reason?: string; liableParty?: string },
+  input: {
+    idempotencyKey?: string;
+    paymentId: string;
+    amountFen: number;
+    reason?: string;
+    liableParty?: string;
+  },
   caller: { role: string; sub: string } = SUPPORT,
 ) {
   return t.gql<{ requestRefund: { refund: RefundShape; replayed: boolean } }>(
@@ -126,7 +141,11 @@ export async function waitForRefund(
   const deadline = Date.now() + timeoutMs;
   let last: RefundShape | undefined;
   while (Date.now() < deadline) {
-    const res = await t.gql<{ refund: RefundShape | null }>(`query($id: ID!) { refund(id: $id) { ${REFUND_FIELDS} } }`, { id: refundId }, SUPPORT);
+    const res = await t.gql<{ refund: RefundShape | null }>(
+      `query($id: ID!) { refund(id: $id) { ${REFUND_FIELDS} } }`,
+      { id: refundId },
+      SUPPORT,
+    );
     last = res.data?.refund ?? undefined;
     if (last && done(last)) return last;
     await new Promise((resolve) => setTimeout(resolve, 150));

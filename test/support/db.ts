@@ -35,7 +35,9 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
 }
 
 /** An ORM on a fresh test database; `close()` also drops the database. */
-export async function createTestOrm(poolMax = 10): Promise<{ orm: Orm; url: string; close: () => Promise<void> }> {
+export async function createTestOrm(
+  poolMax = 10,
+): Promise<{ orm: Orm; url: string; close: () => Promise<void> }> {
   const db = await createTestDatabase();
   const orm = await createOrm({ url: db.url, poolMax });
   return {

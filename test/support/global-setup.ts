@@ -30,7 +30,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (adminUrl === undefined) {
     // A throw-away cluster per run: concurrent runs never share one, and initdb takes about a second.
     const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-pg-'));
-    const embedded = await startEmbeddedPostgres({ dataDir, port: await freePort(), database: 'postgres', logger });
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      database: 'postgres',
+      logger,
+    });
     adminUrl = embedded.adminUrl;
     stop = async () => {
       await embedded.stop();
@@ -46,7 +51,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     await migrateUp(orm);
     // The job queue's schema too, so each test app starts without installing it.
-    const jobs = await startJobQueue({ url: withDatabase(adminUrl, template), role: 'api', definitions: [], logger });
+    const jobs = await startJobQueue({
+      url: withDatabase(adminUrl, template),
+      role: 'api',
+      definitions: [],
+      logger,
+    });
     await jobs.stop();
   } finally {
     await orm.close(true);
@@ -94,7 +104,9 @@ function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
