@@ -23,7 +23,7 @@ import { createLogger } from '../src/logging/index.js';
 import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
 import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
-import { startSimulators, type StartedSimulators } from '../src/simulators/index.js';
+import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../src/simulators/index.js';
 import type { LoadInput, LoadOutput } from './refunds-load.js';
 import {
   createDatabase,
@@ -102,8 +102,6 @@ async function main(): Promise<void> {
 }
 
 function appEnv(databaseUrl: string, sims: StartedSimulators): Record<string, string> {
-  const w = sims.wechatpay!;
-  const a = sims.all['alipay'] as StartedAlipaySimulator;
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'warn',
@@ -115,18 +113,7 @@ function appEnv(databaseUrl: string, sims: StartedSimulators): Record<string, st
     JWT_HS256_SECRET: JWT_SECRET,
     REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
     REFUND_FIRST_POLL_ALIPAY_MS: '1000',
-    WECHATPAY_BASE_URL: w.url,
-    WECHATPAY_MCHID: w.merchant.mchid,
-    WECHATPAY_APPID: w.merchant.appid,
-    WECHATPAY_PRIVATE_KEY: w.merchant.privateKeyPem,
-    WECHATPAY_SERIAL_NO: w.merchant.serialNo,
-    WECHATPAY_APIV3_KEY: w.merchant.apiV3Key,
-    WECHATPAY_PLATFORM_PUBLIC_KEY: w.platform.publicKeyPem,
-    WECHATPAY_PLATFORM_PUBLIC_KEY_ID: w.platform.publicKeyId,
-    ALIPAY_GATEWAY_URL: a.gatewayUrl,
-    ALIPAY_APP_ID: a.app.appId,
-    ALIPAY_PRIVATE_KEY: a.app.privateKeyPem,
-    ALIPAY_PUBLIC_KEY: a.alipayPublicKeyPem,
+    ...simulatorProviderEnv(sims),
   };
 }
 

@@ -1,59 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import type { Kysely } from '@mikro-orm/sql';
-import type { EntityManager } from '../db/index.js';
+import { pgErrorOf } from '../db/index.js';
 import type { Money } from '../money/index.js';
 import { normalSide, type AccountType, type Direction, type OwnerKind } from './chart-of-accounts.js';
 import { LedgerError } from './ledger.errors.js';
 import type { AccountView, EntryKind, EntryView, PostingView } from './ledger.model.js';
 
-/**
- * Raw SQL with real bind parameters, on the entity manager's connection — inside its transaction when
- * it has one. Hand-written SQL keeps the posting path to one round trip and the locking explicit.
- */
-export interface Sql {
-  rows<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
-}
-
-type CompiledQuery = Parameters<Kysely<unknown>['executeQuery']>[0];
-
-export function sqlOn(em: EntityManager): Sql {
-  const kysely = em.getKysely<unknown>();
-  return {
-    async rows<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-      const query = {
-        sql: text,
-        parameters: params,
-        query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
-        queryId: { queryId: randomUUID() },
-      } as unknown as CompiledQuery;
-      const result = await kysely.executeQuery(query);
-      return result.rows as R[];
-    },
-  };
-}
-
-interface PgError {
-  code: string;
-  constraint?: string;
-  message: string;
-}
-
-/** The driver error behind whatever wrapped it (MikroORM exceptions keep it as `cause`/`previous`). */
-export function pgErrorOf(error: unknown): PgError | null {
-  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
-    const candidate = e as { code?: unknown; cause?: unknown; previous?: unknown };
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code))
-      return candidate as PgError;
-    e = candidate.cause ?? candidate.previous;
-  }
-  return null;
-}
-
-/** Serialization failure or deadlock: the whole statement may be retried. */
-export function isRetryable(error: unknown): boolean {
-  const code = pgErrorOf(error)?.code;
-  return code === '40001' || code === '40P01';
-}
+export { isRetryableTransactionError as isRetryable, pgErrorOf, sqlOn, type Sql } from '../db/index.js';
 
 /** Database refusals that are expected outcomes become typed errors; everything else stays a bug. */
 export function translateError(error: unknown): unknown {

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { startAlipaySimulator } from './alipay/index.js';
+import { startAlipaySimulator, type StartedAlipaySimulator } from './alipay/index.js';
 import { DEFAULT_SIMULATOR_DATA_DIR } from './shared/index.js';
 import {
   startWechatPaySimulator,
@@ -74,4 +74,35 @@ export async function startSimulators(options: StartSimulatorsOptions = {}): Pro
     await closeAll();
     throw err;
   }
+}
+
+/**
+ * The environment that points the service at running simulators (their URLs and credentials), for
+ * processes started beside them: worker processes in tests, benchmarks.
+ */
+export function simulatorProviderEnv(sims: StartedSimulators): Record<string, string> {
+  const env: Record<string, string> = {};
+  const w = sims.wechatpay;
+  if (w) {
+    Object.assign(env, {
+      WECHATPAY_BASE_URL: w.url,
+      WECHATPAY_MCHID: w.merchant.mchid,
+      WECHATPAY_APPID: w.merchant.appid,
+      WECHATPAY_PRIVATE_KEY: w.merchant.privateKeyPem,
+      WECHATPAY_SERIAL_NO: w.merchant.serialNo,
+      WECHATPAY_APIV3_KEY: w.merchant.apiV3Key,
+      WECHATPAY_PLATFORM_PUBLIC_KEY: w.platform.publicKeyPem,
+      WECHATPAY_PLATFORM_PUBLIC_KEY_ID: w.platform.publicKeyId,
+    });
+  }
+  const a = sims.all['alipay'] as StartedAlipaySimulator | undefined;
+  if (a) {
+    Object.assign(env, {
+      ALIPAY_GATEWAY_URL: a.gatewayUrl,
+      ALIPAY_APP_ID: a.app.appId,
+      ALIPAY_PRIVATE_KEY: a.app.privateKeyPem,
+      ALIPAY_PUBLIC_KEY: a.alipayPublicKeyPem,
+    });
+  }
+  return env;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulators, type StartedSimulators } from '../../src/simulators/index.js';
+import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../../src/simulators/index.js';
 import type { StartedAlipaySimulator } from '../../src/simulators/alipay/index.js';
 import { startTestApp, TEST_JWT, type TestApp } from '../support/app.js';
 import { ledgerInvariants, newPaidOrder, requestRefund, waitForRefund } from '../support/builders.js';
@@ -29,22 +29,7 @@ describe('refund workers as separate processes', () => {
       wechatpay: { port: 0, refundLifecycle: { mode: 'immediate' } },
       others: { alipay: { port: 0 } },
     });
-    const w = sims.wechatpay!;
-    const a = sims.all['alipay'] as StartedAlipaySimulator;
-    const providerEnv = {
-      WECHATPAY_BASE_URL: w.url,
-      WECHATPAY_MCHID: w.merchant.mchid,
-      WECHATPAY_APPID: w.merchant.appid,
-      WECHATPAY_PRIVATE_KEY: w.merchant.privateKeyPem,
-      WECHATPAY_SERIAL_NO: w.merchant.serialNo,
-      WECHATPAY_APIV3_KEY: w.merchant.apiV3Key,
-      WECHATPAY_PLATFORM_PUBLIC_KEY: w.platform.publicKeyPem,
-      WECHATPAY_PLATFORM_PUBLIC_KEY_ID: w.platform.publicKeyId,
-      ALIPAY_GATEWAY_URL: a.gatewayUrl,
-      ALIPAY_APP_ID: a.app.appId,
-      ALIPAY_PRIVATE_KEY: a.app.privateKeyPem,
-      ALIPAY_PUBLIC_KEY: a.alipayPublicKeyPem,
-    };
+    const providerEnv = simulatorProviderEnv(sims);
     t = await startTestApp({ role: 'api', env: providerEnv });
     env = {
       PATH: process.env.PATH ?? '',
