@@ -12,9 +12,11 @@
  * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -172,15 +174,39 @@ async function lifecycles(
   token: string,
 ): Promise<Result> {
   line(`lifecycle: ${CLIENTS} closed-loop clients for ${SECONDS} s (request → provider → SUCCEEDED)`);
-  // The worker tells WeChat where to send refund notifies: the api's address.
-  const worker = await startApp(loadConfig({ ...env, PUBLIC_BASE_URL: api.url! }), 'worker', logger);
+  // As in production, the worker is its own process (the api and the simulators stay in this one).
+  // It tells WeChat where to send refund notifies: the api's address.
+  const worker = await startWorkerProcess({ ...env, PUBLIC_BASE_URL: api.url! });
   try {
     const result = await drive(api, url, payments, token, 'lifecycle', true);
     if (process.argv.includes('--trace')) await trace(api);
     return result;
   } finally {
-    await worker.stop();
+    worker.kill('SIGTERM');
+    await new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once('exit', resolve)));
   }
+}
+
+function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+  const main = new URL('../src/main.js', import.meta.url);
+  const child = spawn(process.execPath, [fileURLToPath(main), 'worker'], {
+    env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-4_000);
+      if (out.includes('"msg":"ready"')) {
+        clearTimeout(timer);
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolve(child);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${out}`)));
+  });
 }
 
 async function requests(
