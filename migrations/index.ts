@@ -4,6 +4,7 @@ import { Migration20261122010000Ledger } from './Migration20261122010000_ledger.
 import { Migration20261122011000LedgerLeanPostings } from './Migration20261122011000_ledger_lean_postings.js';
 import { Migration20261122012000LedgerRowTrigger } from './Migration20261122012000_ledger_row_trigger.js';
 import { Migration20261122020000PaymentsRefunds } from './Migration20261122020000_payments_refunds.js';
+import { Migration20261122030000LedgerHotShards } from './Migration20261122030000_ledger_hot_shards.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -16,4 +17,5 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122011000_ledger_lean_postings', class: Migration20261122011000LedgerLeanPostings },
   { name: 'Migration20261122012000_ledger_row_trigger', class: Migration20261122012000LedgerRowTrigger },
   { name: 'Migration20261122020000_payments_refunds', class: Migration20261122020000PaymentsRefunds },
+  { name: 'Migration20261122030000_ledger_hot_shards', class: Migration20261122030000LedgerHotShards },
 ];

@@ -1,8 +1,9 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
 /**
- * A ledger account, unique per (code, currency): `merchant:m_42:payable` in CNY and in USD are two
- * accounts. Cached totals are written only by the posting trigger (see the ledger migration); the
+ * A ledger account row. The logical account is (code, currency): `merchant:m_42:payable` in CNY and in
+ * USD are two accounts. A hot account (see `shards` in the chart of accounts) has several rows, one per
+ * `shard`, so concurrent posters lock different rows; reads sum them. Cached totals are written only by the posting trigger (see the ledger migration); the
  * non-negative rule is a CHECK on the row, so it holds under any concurrency.
  */
 export const LedgerAccountSchema = defineEntity({
@@ -12,6 +13,7 @@ export const LedgerAccountSchema = defineEntity({
     id: p.bigint('bigint').primary().autoincrement(),
     code: p.string().length(128),
     currency: p.string().length(3),
+    shard: p.smallint().default(0),
     type: p.string().length(16),
     ownerKind: p.string().length(16).nullable(),
     ownerId: p.string().length(64).nullable(),
@@ -20,7 +22,7 @@ export const LedgerAccountSchema = defineEntity({
     creditsMinor: p.bigint('bigint').default(0),
     createdAt: p.datetime().defaultRaw('now()'),
   },
-  uniques: [{ properties: ['code', 'currency'] }],
+  uniques: [{ properties: ['code', 'currency', 'shard'] }],
   indexes: [{ properties: ['ownerKind', 'ownerId'] }],
   checks: [
     {
@@ -28,6 +30,7 @@ export const LedgerAccountSchema = defineEntity({
       expression: `type in ('ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE')`,
     },
     { name: 'ledger_account_currency_check', expression: `currency ~ '^[A-Z]{3}$'` },
+    { name: 'ledger_account_shard_check', expression: 'shard >= 0' },
     { name: 'ledger_account_totals_check', expression: 'debits_minor >= 0 and credits_minor >= 0' },
     {
       name: 'ledger_account_non_negative',

@@ -22,7 +22,18 @@ export interface AccountSpec {
   readonly ownerId: string | null;
   /** The database refuses any posting that would take the normal-side balance below zero. */
   readonly nonNegative: boolean;
+  /**
+   * Physical rows of the account. Hot platform accounts touched by every payment or refund of a
+   * provider have several, so concurrent posters lock different rows (see `shardOf`); reads sum them.
+   */
+  readonly shards: number;
 }
+
+/**
+ * Shards of a hot account. Changing it is safe for reads and for accounts that may go negative; for a
+ * non-negative account the service keeps a reference's later debits on the shard it first credited.
+ */
+export const HOT_ACCOUNT_SHARDS = 8;
 
 export const accountCodes = {
   providerClearing: (provider: ProviderName) => `provider:${provider}:clearing`,
@@ -49,12 +60,14 @@ const CHART: readonly {
   type: AccountType;
   ownerKind: OwnerKind | null;
   nonNegative: boolean;
+  shards?: number;
 }[] = [
   {
     pattern: new RegExp(`^provider:${PROVIDER}:clearing$`),
     type: 'ASSET',
     ownerKind: null,
     nonNegative: false,
+    shards: HOT_ACCOUNT_SHARDS,
   },
   {
     pattern: new RegExp(`^merchant:${OWNER}:payable$`),
@@ -68,14 +81,27 @@ const CHART: readonly {
     ownerKind: 'RIDER',
     nonNegative: false,
   },
-  { pattern: /^platform:commission$/, type: 'REVENUE', ownerKind: null, nonNegative: false },
+  {
+    pattern: /^platform:commission$/,
+    type: 'REVENUE',
+    ownerKind: null,
+    nonNegative: false,
+    shards: HOT_ACCOUNT_SHARDS,
+  },
   {
     pattern: new RegExp(`^refunds:${PROVIDER}:in_flight$`),
     type: 'LIABILITY',
     ownerKind: null,
     nonNegative: true,
+    shards: HOT_ACCOUNT_SHARDS,
   },
-  { pattern: /^platform:compensation$/, type: 'EXPENSE', ownerKind: null, nonNegative: false },
+  {
+    pattern: /^platform:compensation$/,
+    type: 'EXPENSE',
+    ownerKind: null,
+    nonNegative: false,
+    shards: HOT_ACCOUNT_SHARDS,
+  },
   {
     pattern: new RegExp(`^customer:${OWNER}:coupons$`),
     type: 'LIABILITY',
@@ -97,6 +123,7 @@ export function accountSpec(code: string): AccountSpec {
       ownerKind: rule.ownerKind,
       ownerId: owner,
       nonNegative: rule.nonNegative,
+      shards: rule.shards ?? 1,
     };
   }
   throw new LedgerError(
@@ -108,6 +135,21 @@ export function accountSpec(code: string): AccountSpec {
 /** The side that increases the account: debit for assets and expenses, credit otherwise. */
 export function normalSide(type: AccountType): Direction {
   return type === 'ASSET' || type === 'EXPENSE' ? 'DEBIT' : 'CREDIT';
+}
+
+/**
+ * The shard an entry with this shard key (its reference id) posts to: FNV-1a over the UTF-8 bytes, mod
+ * the shard count. Deterministic and independent of the process, so every entry of one refund lands on
+ * the same in-flight row and the per-row non-negative CHECK sees the refund's credit before its debit.
+ */
+export function shardOf(key: string, shards: number): number {
+  if (shards <= 1) return 0;
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(key)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % shards;
 }
 
 function ownerId(id: string): string {

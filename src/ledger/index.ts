@@ -1,9 +1,11 @@
 export {
   ACCOUNT_TYPES,
+  HOT_ACCOUNT_SHARDS,
   PROVIDERS,
   accountCodes,
   accountSpec,
   normalSide,
+  shardOf,
   type AccountSpec,
   type AccountType,
   type Direction,

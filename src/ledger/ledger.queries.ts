@@ -6,6 +6,7 @@ import { LedgerError } from './ledger.errors.js';
 import type { AccountView, EntryView, PostingView, StatementLine, TrialBalanceLine } from './ledger.model.js';
 import {
   ACCOUNT_COLUMNS,
+  LOGICAL_ACCOUNTS,
   big,
   date,
   direction,
@@ -65,7 +66,7 @@ export class LedgerQueries {
   ): Promise<AccountView | null> {
     assertMayRead(scope, code);
     const rows = await this.reader.rows<AccountRow>(
-      `select ${ACCOUNT_COLUMNS} from ledger_account a where a.code = $1 and a.currency = $2`,
+      `select ${ACCOUNT_COLUMNS} from ${LOGICAL_ACCOUNTS} where a.code = $1 and a.currency = $2 and a.shard = 0`,
       [code, currency],
     );
     return rows[0] === undefined ? null : toAccountView(rows[0]);
@@ -83,7 +84,7 @@ export class LedgerQueries {
   ): Promise<Slice<AccountView>> {
     const params: unknown[] = [];
     const $ = (value: unknown) => `$${params.push(value)}`;
-    const where: string[] = [];
+    const where: string[] = ['a.shard = 0'];
     const owner = scope.kind === 'OWNER' ? scope : filter;
     if (owner.ownerKind) where.push(`a.owner_kind = ${$(owner.ownerKind)}`);
     if (owner.ownerId) where.push(`a.owner_id = ${$(owner.ownerId)}`);
@@ -91,7 +92,7 @@ export class LedgerQueries {
     if (filter.currency) where.push(`a.currency = ${$(filter.currency)}`);
     if (page.afterId !== null) where.push(`a.id > ${$(cursorId(page.afterId))}`);
     const rows = await this.reader.rows<AccountRow>(
-      `select ${ACCOUNT_COLUMNS} from ledger_account a ${whereClause(where)} order by a.id limit ${$(page.first + 1)}`,
+      `select ${ACCOUNT_COLUMNS} from ${LOGICAL_ACCOUNTS} ${whereClause(where)} order by a.id limit ${$(page.first + 1)}`,
       params,
     );
     return slice(rows.map(toAccountView), page.first);
@@ -145,7 +146,10 @@ export class LedgerQueries {
     return rows[0] === undefined ? null : toEntryView(rows[0], await this.postingsOf(this.reader, [entryId]));
   }
 
-  /** Postings of one account in order, each with the normal-side balance right after it. */
+  /**
+   * Postings of one logical account (all its shards) in posting-id order, each with the normal-side
+   * balance right after it.
+   */
   async statement(
     scope: LedgerScope,
     code: string,
@@ -157,14 +161,15 @@ export class LedgerQueries {
     const sign = normalSide(account.type) === 'DEBIT' ? 'D' : 'C';
     const after = page.afterId === null ? '0' : cursorId(page.afterId);
     const rows = await this.reader.rows<StatementRow>(
-      `select p.id, p.entry_id, p.direction, p.amount_minor, e.kind, e.reference_type, e.reference_id, e.created_at,
+      `with shard as (select id from ledger_account where code = $1 and currency = $5)
+       select p.id, p.entry_id, p.direction, p.amount_minor, e.kind, e.reference_type, e.reference_id, e.created_at,
               (select coalesce(sum(case when q.direction = $2 then q.amount_minor else -q.amount_minor end), 0)
-                 from posting q where q.account_id = $1 and q.id <= $3)
+                 from posting q where q.account_id in (select id from shard) and q.id <= $3)
               + sum(case when p.direction = $2 then p.amount_minor else -p.amount_minor end) over (order by p.id) as running
          from posting p join journal_entry e on e.id = p.entry_id
-        where p.account_id = $1 and p.id > $3
+        where p.account_id in (select id from shard) and p.id > $3
         order by p.id limit $4`,
-      [account.id, sign, after, page.first + 1],
+      [code, sign, after, page.first + 1, currency],
     );
     return slice(
       rows.map((r) => ({
@@ -199,16 +204,25 @@ export class LedgerQueries {
     });
   }
 
-  /** Accounts whose cached totals differ from the sum of their postings (should always be empty). */
+  /**
+   * Logical accounts whose cached totals differ from the sum of their postings (should always be
+   * empty). Compared per shard, so two shards drifting in opposite directions are still reported;
+   * reported per logical account (id of shard 0, totals over all shards).
+   */
   async cachedBalanceMismatches(): Promise<CachedBalanceMismatch[]> {
     const rows = await this.reader.rows<Record<string, unknown>>(
-      `select a.id, a.debits_minor, a.credits_minor, coalesce(s.debits, 0) as posted_debits, coalesce(s.credits, 0) as posted_credits
-         from ledger_account a
-         left join (select account_id,
-                           sum(amount_minor) filter (where direction = 'D') as debits,
-                           sum(amount_minor) filter (where direction = 'C') as credits
-                      from posting group by account_id) s on s.account_id = a.id
-        where a.debits_minor <> coalesce(s.debits, 0) or a.credits_minor <> coalesce(s.credits, 0)`,
+      `with per_shard as (
+         select a.code, a.currency, a.shard, a.id, a.debits_minor, a.credits_minor,
+                coalesce(s.debits, 0) as posted_debits, coalesce(s.credits, 0) as posted_credits
+           from ledger_account a
+           left join (select account_id,
+                             sum(amount_minor) filter (where direction = 'D') as debits,
+                             sum(amount_minor) filter (where direction = 'C') as credits
+                        from posting group by account_id) s on s.account_id = a.id)
+       select min(id) filter (where shard = 0) as id, sum(debits_minor) as debits_minor, sum(credits_minor) as credits_minor,
+              sum(posted_debits) as posted_debits, sum(posted_credits) as posted_credits
+         from per_shard group by code, currency
+       having bool_or(debits_minor <> posted_debits or credits_minor <> posted_credits)`,
     );
     return rows.map((r) => ({
       accountId: String(r['id']),
@@ -225,8 +239,9 @@ export class LedgerQueries {
     if (entryIds.length === 0) return [];
     const ownerOnly = scope.kind === 'OWNER';
     const rows = await sql.rows<PostingRow>(
-      `select p.id, p.entry_id, p.account_id, a.code, p.direction, p.amount_minor, p.currency
+      `select p.id, p.entry_id, h.id as account_id, a.code, p.direction, p.amount_minor, p.currency
          from posting p join ledger_account a on a.id = p.account_id
+         join ledger_account h on h.code = a.code and h.currency = a.currency and h.shard = 0
         where p.entry_id = any($1::bigint[]) ${ownerOnly ? 'and a.owner_kind = $2 and a.owner_id = $3' : ''}
         order by p.id`,
       ownerOnly ? [entryIds, scope.ownerKind, scope.ownerId] : [entryIds],

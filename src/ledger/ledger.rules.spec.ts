@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '../money/index.js';
-import { accountCodes, accountSpec, normalSide } from './chart-of-accounts.js';
+import { accountCodes, accountSpec, normalSide, shardOf } from './chart-of-accounts.js';
 import { LedgerError } from './ledger.errors.js';
 import { paymentCaptured, refundApproved, refundReleased } from './ledger.events.js';
 import type { EntryInput, EntryView } from './ledger.model.js';
@@ -19,23 +19,32 @@ function codeOf(fn: () => unknown): string | undefined {
 }
 
 describe('chart of accounts', () => {
-  const chart: [string, string, string | null, string | null, boolean][] = [
-    ['provider:wechatpay:clearing', 'ASSET', null, null, false],
-    ['provider:alipay:clearing', 'ASSET', null, null, false],
-    ['merchant:m_42:payable', 'LIABILITY', 'MERCHANT', 'm_42', false],
-    ['rider:r-7:payable', 'LIABILITY', 'RIDER', 'r-7', false],
-    ['platform:commission', 'REVENUE', null, null, false],
-    ['refunds:alipay:in_flight', 'LIABILITY', null, null, true],
-    ['platform:compensation', 'EXPENSE', null, null, false],
-    ['customer:c_1:coupons', 'LIABILITY', 'CUSTOMER', 'c_1', true],
-    ['recon:wechatpay:suspense', 'ASSET', null, null, false],
+  const chart: [string, string, string | null, string | null, boolean, number][] = [
+    ['provider:wechatpay:clearing', 'ASSET', null, null, false, 8],
+    ['provider:alipay:clearing', 'ASSET', null, null, false, 8],
+    ['merchant:m_42:payable', 'LIABILITY', 'MERCHANT', 'm_42', false, 1],
+    ['rider:r-7:payable', 'LIABILITY', 'RIDER', 'r-7', false, 1],
+    ['platform:commission', 'REVENUE', null, null, false, 8],
+    ['refunds:alipay:in_flight', 'LIABILITY', null, null, true, 8],
+    ['platform:compensation', 'EXPENSE', null, null, false, 8],
+    ['customer:c_1:coupons', 'LIABILITY', 'CUSTOMER', 'c_1', true, 1],
+    ['recon:wechatpay:suspense', 'ASSET', null, null, false, 1],
   ];
   it.each(chart)(
-    '%s is %s owned by %s/%s (non-negative: %s)',
-    (code, type, ownerKind, ownerId, nonNegative) => {
-      expect(accountSpec(code)).toEqual({ code, type, ownerKind, ownerId, nonNegative });
+    '%s is %s owned by %s/%s (non-negative: %s, shards: %s)',
+    (code, type, ownerKind, ownerId, nonNegative, shards) => {
+      expect(accountSpec(code)).toEqual({ code, type, ownerKind, ownerId, nonNegative, shards });
     },
   );
+
+  it('picks a shard from the reference id deterministically and spreads references over all shards', () => {
+    expect(shardOf('rf_1', 1)).toBe(0);
+    expect(shardOf('rf_1', 8)).toBe(shardOf('rf_1', 8));
+    // FNV-1a 32 of "a" is 0xe40c292c: pinned, because a persisted balance depends on it.
+    expect(shardOf('a', 8)).toBe(0xe40c292c % 8);
+    const used = new Set(Array.from({ length: 200 }, (_, i) => shardOf(`rf_${i}`, 8)));
+    expect([...used].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
 
   it.each([
     'provider:paypal:clearing',

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager, Orm } from '../db/index.js';
-import { accountSpec } from './chart-of-accounts.js';
+import { accountSpec, normalSide, shardOf } from './chart-of-accounts.js';
 import { LedgerError } from './ledger.errors.js';
-import type { AccountView, EntryInput, EntryView, PostResult } from './ledger.model.js';
+import type { AccountView, EntryInput, EntryReference, EntryView, PostResult } from './ledger.model.js';
 import { LedgerQueries } from './ledger.queries.js';
 import { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
 import {
@@ -10,6 +10,7 @@ import {
   dbDirection,
   ENTRY_COLUMNS,
   isRetryable,
+  LOGICAL_ACCOUNTS,
   sqlOn,
   toAccountView,
   toEntryView,
@@ -43,14 +44,27 @@ export interface LedgerWriter {
 
 const MAX_ATTEMPTS = 6;
 
+/** One physical account row: a shard of (code, currency). */
+interface AccountRef {
+  readonly code: string;
+  readonly currency: string;
+  readonly shard: number;
+}
+
+/** A physical row's id and the id of its logical account (the shard-0 row), which reads present. */
+interface ResolvedAccount {
+  readonly id: string;
+  readonly logicalId: string;
+}
+
 /**
  * The ledger's write side and its read queries. A post is one SQL statement (entry + postings in a
  * CTE); the posting trigger locks the touched accounts in id order and updates their totals, and the
  * balance check runs at commit. Accounts are created on first use from the chart of accounts.
  */
 export class LedgerService extends LedgerQueries {
-  /** (code, currency) → id, for accounts known to be committed. Accounts are never deleted. */
-  private readonly accountIds = new Map<string, string>();
+  /** (code, currency, shard) → ids, for account rows known to be committed. Accounts are never deleted. */
+  private readonly accountIds = new Map<string, ResolvedAccount>();
   private readonly pool: Sql;
 
   constructor(orm: Orm) {
@@ -61,7 +75,7 @@ export class LedgerService extends LedgerQueries {
 
   async post(entry: EntryInput, options: PostOptions = {}): Promise<PostResult> {
     validateEntry(entry);
-    return this.run(options.em, (sql) => this.insertEntry(sql, entry, null));
+    return this.run(options.em, (sql) => this.insertEntry(sql, entry, null, entry.reference));
   }
 
   async reverse(entryId: string, reason: string, options: ReverseOptions = {}): Promise<PostResult> {
@@ -69,7 +83,8 @@ export class LedgerService extends LedgerQueries {
       const original = await this.loadEntry(sql, entryId);
       const reversal = reversalOf(original, reason, options.idempotencyKey);
       validateEntry(reversal);
-      return this.insertEntry(sql, reversal, original.id);
+      // Sharded by the original's reference, so the reversal hits the rows the original posted to.
+      return this.insertEntry(sql, reversal, original.id, original.reference);
     });
   }
 
@@ -83,10 +98,11 @@ export class LedgerService extends LedgerQueries {
   /** The account for (code, currency), created from the chart of accounts if it does not exist yet. */
   async ensureAccount(code: string, currency: string, options: PostOptions = {}): Promise<AccountView> {
     const sql = options.em ? sqlOn(options.em) : this.pool;
-    const ids = await this.resolveAccounts(sql, [{ code, currency }]);
+    const ref = { code, currency, shard: 0 };
+    const ids = await this.resolveAccounts(sql, [ref]);
     const rows = await sql.rows<AccountRow>(
-      `select ${ACCOUNT_COLUMNS} from ledger_account a where a.id = $1`,
-      [ids.get(accountKey(code, currency))],
+      `select ${ACCOUNT_COLUMNS} from ${LOGICAL_ACCOUNTS} where a.id = $1`,
+      [ids.get(accountKey(ref))!.logicalId],
     );
     return toAccountView(rows[0]!);
   }
@@ -115,20 +131,19 @@ export class LedgerService extends LedgerQueries {
     sql: Sql,
     entry: EntryInput,
     reversesEntryId: string | null,
+    shardReference: EntryReference,
   ): Promise<PostResult> {
     const key = idempotencyKeyOf(entry);
     const hash = bodyHash(entry, reversesEntryId);
-    const ids = await this.resolveAccounts(
-      sql,
-      entry.postings.map((p) => ({ code: p.account, currency: p.amount.currency })),
-    );
-    // Legs go in by account id: the posting trigger locks each account as its leg is inserted, so every
-    // poster locks in the same order and concurrent posts cannot deadlock on accounts.
+    const refs = await this.shardsFor(sql, entry, shardReference);
+    const ids = await this.resolveAccounts(sql, refs);
+    // Legs go in by (physical) account id: the posting trigger locks each account row as its leg is
+    // inserted, so every poster locks in the same order and concurrent posts cannot deadlock on accounts.
     const legs = entry.postings
-      .map((posting) => ({
-        posting,
-        accountId: ids.get(accountKey(posting.account, posting.amount.currency))!,
-      }))
+      .map((posting, i) => {
+        const account = ids.get(accountKey(refs[i]!))!;
+        return { posting, accountId: account.id, logicalId: account.logicalId };
+      })
       .sort((a, b) => compareIds(a.accountId, b.accountId));
     const rows = await sql.rows<
       EntryRow & {
@@ -171,13 +186,13 @@ export class LedgerService extends LedgerQueries {
     );
     const first = rows[0];
     if (first === undefined) return this.replay(sql, key, hash);
-    const codes = new Map(legs.map((l) => [l.accountId, l.posting.account]));
+    const byRow = new Map(legs.map((l) => [l.accountId, l]));
     const postings = rows.map((r) =>
       toPostingView({
         id: r.p_id,
         entry_id: r.id,
-        account_id: r.p_account_id,
-        code: codes.get(String(r.p_account_id))!,
+        account_id: byRow.get(String(r.p_account_id))!.logicalId,
+        code: byRow.get(String(r.p_account_id))!.posting.account,
         direction: r.p_direction,
         amount_minor: r.p_amount,
         currency: r.p_currency,
@@ -219,64 +234,128 @@ export class LedgerService extends LedgerQueries {
   }
 
   /**
-   * Ids for (code, currency) pairs, inserting missing accounts race-safely (ON CONFLICT DO NOTHING,
-   * sorted so two creators cannot deadlock). Only rows that predate the current transaction are cached:
-   * an account created inside a caller's transaction vanishes if that transaction rolls back.
+   * The row each leg posts to. A hot account's shard comes from the shard reference (the entry's own,
+   * or for a reversal the original's), so all entries of one refund use one in-flight row. A leg that
+   * draws down a non-negative hot account goes to the shard its reference credited first, if any: that
+   * keeps the per-row CHECK satisfiable across a change of shard count and for balances that predate
+   * sharding (they sit on shard 0).
+   */
+  private async shardsFor(
+    sql: Sql,
+    entry: EntryInput,
+    shardReference: EntryReference,
+  ): Promise<AccountRef[]> {
+    const refs: AccountRef[] = [];
+    for (const posting of entry.postings) {
+      const spec = accountSpec(posting.account);
+      const ref = { code: posting.account, currency: posting.amount.currency };
+      if (spec.shards <= 1) {
+        refs.push({ ...ref, shard: 0 });
+        continue;
+      }
+      const drawsDown = spec.nonNegative && posting.direction !== normalSide(spec.type);
+      const earlier = drawsDown ? await this.shardUsedBy(sql, shardReference, ref) : null;
+      refs.push({ ...ref, shard: earlier ?? shardOf(shardReference.id, spec.shards) });
+    }
+    return refs;
+  }
+
+  private async shardUsedBy(
+    sql: Sql,
+    reference: EntryReference,
+    account: { code: string; currency: string },
+  ): Promise<number | null> {
+    const rows = await sql.rows<{ shard: unknown }>(
+      `select a.shard from journal_entry e
+         join posting p on p.entry_id = e.id
+         join ledger_account a on a.id = p.account_id
+        where e.reference_type = $1 and e.reference_id = $2 and a.code = $3 and a.currency = $4
+        order by p.id limit 1`,
+      [reference.type, reference.id, account.code, account.currency],
+    );
+    return rows[0] === undefined ? null : Number(rows[0].shard);
+  }
+
+  /**
+   * Ids for account rows, inserting missing accounts race-safely (ON CONFLICT DO NOTHING, sorted so two
+   * creators cannot deadlock). A missing account gets all its shards at once, shard 0 first, so the
+   * logical account (shard 0's id) always exists beside any shard. Only rows that predate the current
+   * transaction are cached: an account created inside a caller's transaction vanishes on rollback.
    */
   private async resolveAccounts(
     sql: Sql,
-    refs: readonly { code: string; currency: string }[],
-  ): Promise<Map<string, string>> {
-    const found = new Map<string, string>();
-    const missing = new Map<string, { code: string; currency: string }>();
+    refs: readonly AccountRef[],
+  ): Promise<Map<string, ResolvedAccount>> {
+    const found = new Map<string, ResolvedAccount>();
+    const missing = new Map<string, AccountRef>();
     for (const ref of refs) {
-      const key = accountKey(ref.code, ref.currency);
+      const key = accountKey(ref);
       const cached = this.accountIds.get(key);
       if (cached !== undefined) found.set(key, cached);
       else missing.set(key, ref);
     }
     if (missing.size === 0) return found;
-    const wanted = [...missing.values()].sort((a, b) =>
-      compare(accountKey(a.code, a.currency), accountKey(b.code, b.currency)),
-    );
+    const wanted = [...missing.values()];
     let rows = await this.selectAccounts(sql, wanted);
     if (rows.length < wanted.length) {
       await this.insertAccounts(sql, wanted);
       rows = await this.selectAccounts(sql, wanted);
     }
     for (const row of rows) {
-      const key = accountKey(row.code, row.currency);
-      found.set(key, String(row.id));
-      if (row.committed) this.accountIds.set(key, String(row.id));
+      const key = accountKey({ code: row.code, currency: row.currency, shard: Number(row.shard) });
+      if (row.logical_id === null) throw new Error(`Invariant violated: account ${row.code} has no shard 0`);
+      const resolved = { id: String(row.id), logicalId: String(row.logical_id) };
+      found.set(key, resolved);
+      if (row.committed) this.accountIds.set(key, resolved);
     }
-    if (found.size < new Set(refs.map((r) => accountKey(r.code, r.currency))).size) {
+    if (found.size < new Set(refs.map(accountKey)).size) {
       throw new Error('Invariant violated: an account could not be created or found');
     }
     return found;
   }
 
-  private selectAccounts(sql: Sql, refs: readonly { code: string; currency: string }[]) {
-    return sql.rows<{ id: unknown; code: string; currency: string; committed: boolean }>(
-      `select a.id, a.code, a.currency, a.created_at <> now() as committed
+  private selectAccounts(sql: Sql, refs: readonly AccountRef[]) {
+    return sql.rows<{
+      id: unknown;
+      logical_id: string | null;
+      code: string;
+      currency: string;
+      shard: unknown;
+      committed: boolean;
+    }>(
+      `select a.id, h.id as logical_id, a.code, a.currency, a.shard, a.created_at <> now() as committed
          from ledger_account a
-         join unnest($1::varchar[], $2::varchar[]) as r(code, currency) on a.code = r.code and a.currency = r.currency`,
-      [refs.map((r) => r.code), refs.map((r) => r.currency)],
+         join unnest($1::varchar[], $2::varchar[], $3::smallint[]) as r(code, currency, shard)
+           on a.code = r.code and a.currency = r.currency and a.shard = r.shard
+         left join ledger_account h on h.code = a.code and h.currency = a.currency and h.shard = 0`,
+      [refs.map((r) => r.code), refs.map((r) => r.currency), refs.map((r) => r.shard)],
     );
   }
 
-  private async insertAccounts(sql: Sql, refs: readonly { code: string; currency: string }[]): Promise<void> {
-    const specs = refs.map((r) => ({ ...accountSpec(r.code), currency: r.currency }));
+  private async insertAccounts(sql: Sql, refs: readonly AccountRef[]): Promise<void> {
+    const rows = new Map<string, AccountRef & ReturnType<typeof accountSpec>>();
+    for (const ref of refs) {
+      const spec = accountSpec(ref.code);
+      for (let shard = 0; shard < Math.max(spec.shards, ref.shard + 1); shard++) {
+        const row = { ...spec, currency: ref.currency, shard };
+        rows.set(accountKey(row), row);
+      }
+    }
+    const sorted = [...rows.values()].sort(
+      (a, b) => compare(a.code, b.code) || compare(a.currency, b.currency) || a.shard - b.shard,
+    );
     await sql.rows(
-      `insert into ledger_account (code, currency, type, owner_kind, owner_id, non_negative)
-       select * from unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::boolean[])
-       on conflict (code, currency) do nothing`,
+      `insert into ledger_account (code, currency, shard, type, owner_kind, owner_id, non_negative)
+       select * from unnest($1::varchar[], $2::varchar[], $3::smallint[], $4::varchar[], $5::varchar[], $6::varchar[], $7::boolean[])
+       on conflict (code, currency, shard) do nothing`,
       [
-        specs.map((s) => s.code),
-        specs.map((s) => s.currency),
-        specs.map((s) => s.type),
-        specs.map((s) => s.ownerKind),
-        specs.map((s) => s.ownerId),
-        specs.map((s) => s.nonNegative),
+        sorted.map((s) => s.code),
+        sorted.map((s) => s.currency),
+        sorted.map((s) => s.shard),
+        sorted.map((s) => s.type),
+        sorted.map((s) => s.ownerKind),
+        sorted.map((s) => s.ownerId),
+        sorted.map((s) => s.nonNegative),
       ],
     );
   }
@@ -290,8 +369,8 @@ async function translated<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-function accountKey(code: string, currency: string): string {
-  return `${code}\u0000${currency}`;
+function accountKey(ref: AccountRef): string {
+  return `${ref.code}\u0000${ref.currency}\u0000${ref.shard}`;
 }
 
 function compareIds(a: string, b: string): number {

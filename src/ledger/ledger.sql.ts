@@ -30,8 +30,16 @@ export const date = (value: unknown): Date => (value instanceof Date ? value : n
 export const direction = (value: unknown): Direction => (String(value) === 'D' ? 'DEBIT' : 'CREDIT');
 export const dbDirection = (value: Direction): 'D' | 'C' => (value === 'DEBIT' ? 'D' : 'C');
 
+/**
+ * Logical accounts: `a` is the shard-0 row (its id is the account's id) and `t` the totals summed over
+ * every shard of (code, currency). Queries using it must add `a.shard = 0`.
+ */
+export const LOGICAL_ACCOUNTS = `ledger_account a cross join lateral (
+    select sum(s.debits_minor) as debits_minor, sum(s.credits_minor) as credits_minor
+      from ledger_account s where s.code = a.code and s.currency = a.currency) t`;
+
 export const ACCOUNT_COLUMNS =
-  'a.id, a.code, a.currency, a.type, a.owner_kind, a.owner_id, a.non_negative, a.debits_minor, a.credits_minor, a.created_at';
+  'a.id, a.code, a.currency, a.type, a.owner_kind, a.owner_id, a.non_negative, t.debits_minor, t.credits_minor, a.created_at';
 
 export interface AccountRow {
   id: unknown;
