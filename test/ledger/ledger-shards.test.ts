@@ -186,7 +186,7 @@ describe('ledger hot-account shards', () => {
     // the previous tests left there: some must be refused, and no shard may go below zero.
     const attempts = Array.from({ length: 32 }, (_, i) => refunds[i % refunds.length]!);
     const outcomes = await Promise.all(
-      attempts.map(async (refundId, i) => {
+      attempts.map(async (refundId, i): Promise<bigint> => {
         try {
           await ledger.post({
             ...refundSucceeded({ refundId, provider: 'wechatpay', amount: cny(600) }),
