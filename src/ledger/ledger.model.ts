@@ -62,6 +62,7 @@ export interface AccountView {
 
 export interface PostingView {
   readonly id: string;
+  /** The logical account's id (its shard-0 row), whichever shard the posting went to. */
   readonly accountId: string;
   readonly accountCode: string;
   readonly direction: Direction;
@@ -76,7 +77,7 @@ export interface EntryView {
   readonly createdAt: Date;
   readonly reversesEntryId: string | null;
   readonly idempotencyKey: string;
-  /** In posting-id order, which is account-id order (the order the accounts were locked). */
+  /** In posting-id order: the order the account rows (shards) were locked, by row id. */
   readonly postings: readonly PostingView[];
 }
 
