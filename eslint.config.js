@@ -20,7 +20,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+[^./][^/]*/(?!(index|entities)\\.js$).+$',
+              regex: '^(\\.\\./)+[^./][^/]*/(?!([^/]+/)?(index|entities)\\.js$).+$',
               message:
                 'Import another module through its index.ts (or, for the ORM registry, its entities.ts).',
             },

@@ -18,7 +18,12 @@ import { ProviderRegistry, type PaymentProvider } from './providers/index.js';
 import { createWechatPayProvider } from './providers/wechatpay/index.js';
 import { RefundService, RefundWorker } from './refunds/index.js';
 import type { StartedAlipaySimulator } from './simulators/alipay/index.js';
-import { startSimulators, type StartedSimulators } from './simulators/index.js';
+import {
+  alipayAdapterConfig,
+  startSimulators,
+  wechatPayAdapterConfig,
+  type StartedSimulators,
+} from './simulators/index.js';
 import { SystemService } from './system/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -177,69 +182,31 @@ function createProviders(
   const timeoutMs = config.providers.timeoutMs;
   const wechat = config.providers.wechatpay;
   const wechatSim = simulators?.wechatpay;
-  if (wechat) {
-    providers.push(
-      createWechatPayProvider(
-        {
-          mchid: wechat.mchid,
-          appid: wechat.appid,
-          merchantPrivateKeyPem: wechat.privateKeyPem,
-          merchantSerialNo: wechat.serialNo,
-          apiV3Key: wechat.apiV3Key,
-          platformPublicKey: { id: wechat.platformPublicKeyId, pem: wechat.platformPublicKeyPem },
-          baseUrl: config.providers.wechatpayBaseUrl,
-          timeoutMs,
-        },
-        { logger },
-      ),
-    );
-  } else if (wechatSim) {
-    providers.push(
-      createWechatPayProvider(
-        {
-          mchid: wechatSim.merchant.mchid,
-          appid: wechatSim.merchant.appid,
-          merchantPrivateKeyPem: wechatSim.merchant.privateKeyPem,
-          merchantSerialNo: wechatSim.merchant.serialNo,
-          merchantCertificatePem: wechatSim.merchant.certificatePem,
-          apiV3Key: wechatSim.merchant.apiV3Key,
-          platformPublicKey: { id: wechatSim.platform.publicKeyId, pem: wechatSim.platform.publicKeyPem },
-          platformCertificates: wechatSim.platform.certificates.map((c) => ({
-            serialNo: c.serialNo,
-            pem: c.certificatePem,
-          })),
-          baseUrl: wechatSim.url,
-          timeoutMs,
-        },
-        { logger },
-      ),
-    );
-  }
+  const wechatConfig = wechat
+    ? {
+        mchid: wechat.mchid,
+        appid: wechat.appid,
+        merchantPrivateKeyPem: wechat.privateKeyPem,
+        merchantSerialNo: wechat.serialNo,
+        apiV3Key: wechat.apiV3Key,
+        platformPublicKey: { id: wechat.platformPublicKeyId, pem: wechat.platformPublicKeyPem },
+        baseUrl: config.providers.wechatpayBaseUrl,
+      }
+    : wechatSim && wechatPayAdapterConfig(wechatSim);
+  if (wechatConfig) providers.push(createWechatPayProvider({ ...wechatConfig, timeoutMs }, { logger }));
+
   const alipay = config.providers.alipay;
   const alipaySim = simulators?.all['alipay'] as StartedAlipaySimulator | undefined;
-  if (alipay) {
-    providers.push(
-      createAlipayProvider({
+  const alipayConfig = alipay
+    ? {
         appId: alipay.appId,
         appPrivateKeyPem: alipay.privateKeyPem,
         alipayPublicKeyPem: alipay.alipayPublicKeyPem,
         gatewayUrl: config.providers.alipayGatewayUrl ?? 'https://openapi.alipay.com/gateway.do',
-        timeoutMs,
-        logger,
-      }),
-    );
-  } else if (alipaySim) {
-    providers.push(
-      createAlipayProvider({
-        appId: alipaySim.app.appId,
-        appPrivateKeyPem: alipaySim.app.privateKeyPem,
-        alipayPublicKeyPem: alipaySim.alipayPublicKeyPem,
-        gatewayUrl: alipaySim.gatewayUrl,
-        timeoutMs,
-        logger,
-      }),
-    );
-  }
+      }
+    : alipaySim && alipayAdapterConfig(alipaySim);
+  if (alipayConfig) providers.push(createAlipayProvider({ ...alipayConfig, timeoutMs, logger }));
+
   if (providers.length < 2) {
     logger.warn(
       { configured: providers.map((p) => p.channel) },

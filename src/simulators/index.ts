@@ -13,6 +13,7 @@ import {
 } from './wechatpay/index.js';
 
 export * from './shared/index.js';
+export { alipayAdapterConfig, wechatPayAdapterConfig } from './adapter-config.js';
 
 export interface StartSimulatorsOptions {
   /** Root data dir; each simulator keeps its keys in a subfolder. Default `.data/simulators`. */

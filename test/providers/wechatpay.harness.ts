@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimClock, type SimClock } from '../../src/simulators/shared/clock.js';
 import { listenLoopback, type LoopbackServer } from '../../src/simulators/shared/http.js';
+import { wechatPayAdapterConfig } from '../../src/simulators/adapter-config.js';
 import {
   startWechatPaySimulator,
   type StartedWechatPaySimulator,
@@ -43,18 +44,7 @@ export function providerConfig(
   overrides: Partial<WechatPayProviderConfig> = {},
 ): WechatPayProviderConfig {
   return {
-    mchid: s.merchant.mchid,
-    appid: s.merchant.appid,
-    merchantPrivateKeyPem: s.merchant.privateKeyPem,
-    merchantSerialNo: s.merchant.serialNo,
-    merchantCertificatePem: s.merchant.certificatePem,
-    apiV3Key: s.merchant.apiV3Key,
-    platformPublicKey: { id: s.platform.publicKeyId, pem: s.platform.publicKeyPem },
-    platformCertificates: s.platform.certificates.map((c) => ({
-      serialNo: c.serialNo,
-      pem: c.certificatePem,
-    })),
-    baseUrl: s.url,
+    ...wechatPayAdapterConfig(s),
     timeoutMs: 800,
     ...overrides,
   };
