@@ -278,9 +278,7 @@ export class RefundService {
   }
 
   async get(refundId: string): Promise<RefundView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [
-      refundId,
-    ]);
+    const row = await this.row(refundId);
     return row ? toRefundView(row) : null;
   }
 

@@ -7,6 +7,7 @@ import type { PaymentRow } from '../payments/index.js';
 import {
   ProviderError,
   type Channel,
+  type ProviderRefundRequest,
   type ProviderRefundResult,
   type ProviderRegistry,
 } from '../providers/index.js';
@@ -101,16 +102,13 @@ export class RefundWorker {
     const provider = this.providers.get(claimed.channel as Channel);
     let result: ProviderRefundResult;
     try {
-      result = await provider.refund({
-        refundId: claimed.id,
-        outTradeNo: claimed.out_trade_no,
-        providerTransactionId: claimed.provider_transaction_id ?? undefined,
-        amountMinor: toBigint(claimed.amount_minor),
-        paymentTotalMinor: toBigint(claimed.payment_amount_minor),
-        currency: claimed.currency,
-        reason: claimed.reason,
-        notifyUrl: this.settings.notifyUrl[claimed.channel as Channel],
-      });
+      result = await provider.refund(
+        this.providerRequest(claimed, {
+          out_trade_no: claimed.out_trade_no,
+          provider_transaction_id: claimed.provider_transaction_id,
+          amount_minor: claimed.payment_amount_minor,
+        }),
+      );
     } catch (error) {
       await this.submitFailed(claimed, error);
       return;
@@ -145,7 +143,7 @@ export class RefundWorker {
         [refundId],
       );
       if (refund.status === 'PENDING') await this.jobs.send(SUBMIT_REFUND, { refundId });
-      else await this.submitAgain(refund);
+      else await this.submitAgain(refund, payment!);
       return;
     }
     await this.apply(refundId, result, 'POLL');
@@ -226,23 +224,29 @@ export class RefundWorker {
   }
 
   /** PROCESSING at our side but unknown at the provider (Alipay: not refunded yet): same number again. */
-  private async submitAgain(refund: RefundRow): Promise<void> {
-    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
-      `select * from payment where id = $1`,
-      [refund.payment_id],
-    );
-    const result = await this.providers.get(refund.channel as Channel).refund({
+  private async submitAgain(refund: RefundRow, payment: PaymentRow): Promise<void> {
+    const result = await this.providers
+      .get(refund.channel as Channel)
+      .refund(this.providerRequest(refund, payment));
+    await this.apply(refund.id, result, 'POLL');
+    if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
+  }
+
+  /** The refund as the provider sees it; the refund id is the provider's refund number, always. */
+  private providerRequest(
+    refund: RefundRow,
+    payment: Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id' | 'amount_minor'>,
+  ): ProviderRefundRequest {
+    return {
       refundId: refund.id,
-      outTradeNo: payment!.out_trade_no,
-      providerTransactionId: payment!.provider_transaction_id ?? undefined,
+      outTradeNo: payment.out_trade_no,
+      providerTransactionId: payment.provider_transaction_id ?? undefined,
       amountMinor: toBigint(refund.amount_minor),
-      paymentTotalMinor: toBigint(payment!.amount_minor),
+      paymentTotalMinor: toBigint(payment.amount_minor),
       currency: refund.currency,
       reason: refund.reason,
       notifyUrl: this.settings.notifyUrl[refund.channel as Channel],
-    });
-    await this.apply(refund.id, result, 'POLL');
-    if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
+    };
   }
 
   private async apply(
