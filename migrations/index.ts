@@ -5,6 +5,7 @@ import { Migration20261122011000LedgerLeanPostings } from './Migration2026112201
 import { Migration20261122012000LedgerRowTrigger } from './Migration20261122012000_ledger_row_trigger.js';
 import { Migration20261122020000PaymentsRefunds } from './Migration20261122020000_payments_refunds.js';
 import { Migration20261122030000LedgerHotShards } from './Migration20261122030000_ledger_hot_shards.js';
+import { Migration20261122040000RefundCommandFunctions } from './Migration20261122040000_refund_command_functions.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -18,4 +19,8 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122012000_ledger_row_trigger', class: Migration20261122012000LedgerRowTrigger },
   { name: 'Migration20261122020000_payments_refunds', class: Migration20261122020000PaymentsRefunds },
   { name: 'Migration20261122030000_ledger_hot_shards', class: Migration20261122030000LedgerHotShards },
+  {
+    name: 'Migration20261122040000_refund_command_functions',
+    class: Migration20261122040000RefundCommandFunctions,
+  },
 ];

@@ -53,5 +53,12 @@ export type {
   Slice,
 } from './ledger.queries.js';
 export { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
-export { LedgerService, type LedgerWriter, type PostOptions, type ReverseOptions } from './ledger.service.js';
+export {
+  LedgerService,
+  type LedgerWriter,
+  type PostOptions,
+  type PreparedEntry,
+  type ReverseOptions,
+} from './ledger.service.js';
 export { LedgerResolver } from './ledger.resolver.js';
+export { translateError as translateLedgerError } from './ledger.sql.js';

@@ -2,7 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager, Orm } from '../db/index.js';
 import { accountSpec, normalSide, shardOf } from './chart-of-accounts.js';
 import { LedgerError } from './ledger.errors.js';
-import type { AccountView, EntryInput, EntryReference, EntryView, PostResult } from './ledger.model.js';
+import type {
+  AccountView,
+  EntryInput,
+  EntryReference,
+  EntryView,
+  PostingInput,
+  PostResult,
+} from './ledger.model.js';
 import { LedgerQueries } from './ledger.queries.js';
 import { bodyHash, idempotencyKeyOf, reversalOf, validateEntry } from './ledger.rules.js';
 import {
@@ -32,6 +39,19 @@ export interface PostOptions {
   readonly em?: EntityManager;
 }
 
+/** An entry ready to insert: see `LedgerService.prepare`. The arrays are its legs, in insert order. */
+export interface PreparedEntry {
+  readonly entry: EntryInput;
+  readonly reversesEntryId: string | null;
+  readonly idempotencyKey: string;
+  readonly bodyHash: string;
+  readonly legs: readonly { posting: PostingInput; accountId: string; logicalId: string }[];
+  readonly accountIds: readonly string[];
+  readonly directions: readonly ('D' | 'C')[];
+  readonly amounts: readonly string[];
+  readonly currencies: readonly string[];
+}
+
 export interface ReverseOptions extends PostOptions {
   readonly idempotencyKey?: string;
 }
@@ -58,8 +78,8 @@ interface ResolvedAccount {
 }
 
 /**
- * The ledger's write side and its read queries. A post is one SQL statement (entry + postings in a
- * CTE); the posting trigger locks the touched accounts in id order and updates their totals, and the
+ * The ledger's write side and its read queries. A post is one SQL statement (`ledger_post_entry`:
+ * entry + postings); the posting trigger locks the touched accounts in id order and updates their totals, and the
  * balance check runs at commit. Accounts are created on first use from the chart of accounts.
  */
 export class LedgerService extends LedgerQueries {
@@ -126,15 +146,24 @@ export class LedgerService extends LedgerQueries {
     }
   }
 
-  /** One statement: the entry (unless its key exists) and all its postings, returned together. */
-  private async insertEntry(
+  /**
+   * Everything a post needs before it writes: the entry validated, its key and body hash, and each leg
+   * on its physical account row (shard), sorted by row id. May read (a draw-down leg's earlier shard)
+   * and create missing accounts. `refund_request` takes a prepared entry to post in the same call.
+   */
+  async prepare(entry: EntryInput, options: PostOptions = {}): Promise<PreparedEntry> {
+    validateEntry(entry);
+    return translated(() =>
+      this.prepareOn(options.em ? sqlOn(options.em) : this.pool, entry, null, entry.reference),
+    );
+  }
+
+  private async prepareOn(
     sql: Sql,
     entry: EntryInput,
     reversesEntryId: string | null,
     shardReference: EntryReference,
-  ): Promise<PostResult> {
-    const key = idempotencyKeyOf(entry);
-    const hash = bodyHash(entry, reversesEntryId);
+  ): Promise<PreparedEntry> {
     const refs = await this.shardsFor(sql, entry, shardReference);
     const ids = await this.resolveAccounts(sql, refs);
     // Legs go in by (physical) account id: the posting trigger locks each account row as its leg is
@@ -145,6 +174,28 @@ export class LedgerService extends LedgerQueries {
         return { posting, accountId: account.id, logicalId: account.logicalId };
       })
       .sort((a, b) => compareIds(a.accountId, b.accountId));
+    return {
+      entry,
+      reversesEntryId,
+      idempotencyKey: idempotencyKeyOf(entry),
+      bodyHash: bodyHash(entry, reversesEntryId),
+      legs,
+      accountIds: legs.map((l) => l.accountId),
+      directions: legs.map((l) => dbDirection(l.posting.direction)),
+      amounts: legs.map((l) => l.posting.amount.amountMinor.toString()),
+      currencies: legs.map((l) => l.posting.amount.currency),
+    };
+  }
+
+  /** One statement (`ledger_post_entry`): the entry, unless its key exists, and all its postings. */
+  private async insertEntry(
+    sql: Sql,
+    entry: EntryInput,
+    reversesEntryId: string | null,
+    shardReference: EntryReference,
+  ): Promise<PostResult> {
+    const prepared = await this.prepareOn(sql, entry, reversesEntryId, shardReference);
+    const { idempotencyKey: key, bodyHash: hash, legs } = prepared;
     const rows = await sql.rows<
       EntryRow & {
         p_id: unknown;
@@ -153,37 +204,19 @@ export class LedgerService extends LedgerQueries {
         p_amount: unknown;
         p_currency: string;
       }
-    >(
-      `with e as (
-         insert into journal_entry (kind, reference_type, reference_id, memo, reverses_entry_id, idempotency_key, body_hash)
-         values ($1, $2, $3, $4, $5, $6, $7)
-         on conflict (idempotency_key) do nothing
-         returning ${ENTRY_COLUMNS.replaceAll('e.', '')}
-       ), p as (
-         insert into posting (entry_id, account_id, direction, amount_minor, currency)
-         select e.id, x.account_id, x.direction, x.amount_minor, x.currency
-           from e, unnest($8::bigint[], $9::char(1)[], $10::bigint[], $11::varchar(3)[]) with ordinality
-                   as x(account_id, direction, amount_minor, currency, n)
-          order by x.n
-         returning id, account_id, direction, amount_minor, currency
-       )
-       select e.*, p.id as p_id, p.account_id as p_account_id, p.direction as p_direction,
-              p.amount_minor as p_amount, p.currency as p_currency
-         from e cross join p order by p.id`,
-      [
-        entry.kind,
-        entry.reference.type,
-        entry.reference.id,
-        entry.memo ?? null,
-        reversesEntryId,
-        key,
-        hash,
-        legs.map((l) => l.accountId),
-        legs.map((l) => dbDirection(l.posting.direction)),
-        legs.map((l) => l.posting.amount.amountMinor.toString()),
-        legs.map((l) => l.posting.amount.currency),
-      ],
-    );
+    >(`select * from ledger_post_entry($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+      entry.kind,
+      entry.reference.type,
+      entry.reference.id,
+      entry.memo ?? null,
+      reversesEntryId,
+      key,
+      hash,
+      prepared.accountIds,
+      prepared.directions,
+      prepared.amounts,
+      prepared.currencies,
+    ]);
     const first = rows[0];
     if (first === undefined) return this.replay(sql, key, hash);
     const byRow = new Map(legs.map((l) => [l.accountId, l]));

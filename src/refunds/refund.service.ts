@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/index.js';
 import {
   inTransaction,
-  jobExecutorOn,
+  type jobExecutorOn,
   newId,
+  pgErrorOf,
   sqlOn,
   toBigint,
   toDate,
@@ -15,6 +16,7 @@ import {
   refundApproved,
   refundReleased,
   refundSucceeded,
+  translateLedgerError,
   type LedgerService,
   type LiableParty,
 } from '../ledger/index.js';
@@ -105,97 +107,71 @@ export class RefundService {
   constructor(
     private readonly orm: Orm,
     private readonly ledger: LedgerService,
-    private readonly jobs: JobSender,
     private readonly notifications: NotificationsService,
     private readonly rules: RefundRules = DEFAULT_REFUND_RULES,
   ) {}
 
+  /**
+   * Two round trips: a read of the payment and of the idempotency key (a replay ends there), then
+   * `refund_request`, which commits the reservation, the refund with its event and audit record, the
+   * submit job and the ledger's "refund approved" entry in one transaction (see its migration).
+   */
   async requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
     validateRequest(input);
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
-    const existing = await this.findByKey(sqlOn(this.orm.em.fork()), scope, input.idempotencyKey);
-    if (existing) return replay(existing, hash);
+    const sql = sqlOn(this.orm.em.fork());
+    const [found] = await sql.rows<
+      Partial<PaymentRow> & { existing_id: string | null; order_payments: string }
+    >(
+      `select (select r.id from refund r where r.idempotency_scope = $1 and r.idempotency_key = $2) as existing_id,
+              (select count(*) from payment x where $3::text is null and x.order_id = $4) as order_payments, p.*
+         from (select 1) as one
+         left join payment p
+           on p.id = coalesce($3, (select x.id from payment x where x.order_id = $4 order by x.created_at limit 1))`,
+      [scope, input.idempotencyKey, input.paymentId ?? null, input.orderId ?? null],
+    );
+    if (found?.existing_id) return replay((await this.row(found.existing_id))!, hash);
+    if (!found?.id) {
+      throw new RefundError(
+        'PAYMENT_NOT_FOUND',
+        input.paymentId
+          ? `payment ${input.paymentId} is unknown`
+          : `order ${input.orderId} has no captured payment`,
+      );
+    }
+    if (!input.paymentId && Number(found.order_payments) > 1) {
+      throw new RefundError(
+        'PAYMENT_AMBIGUOUS',
+        `order ${input.orderId} has several payments: give paymentId`,
+      );
+    }
+    const payment = found as PaymentRow;
     try {
-      return await inTransaction(this.orm, (em) => this.createRefund(em, input, actor, scope, hash));
+      return await this.createRefund(sql, payment, input, actor, scope, hash);
     } catch (error) {
-      // A concurrent request with this key may have committed first: we waited on its lock, and either
-      // found its refund (KeyTaken) or no room left on the payment because of it. Answer with its refund.
-      if (!(error instanceof KeyTaken) && !(error instanceof RefundError)) throw error;
-      const winner = await this.findByKey(sqlOn(this.orm.em.fork()), scope, input.idempotencyKey);
+      // A concurrent request with this key committed first: we waited on its lock, and either found its
+      // refund (RF409) or no room left on the payment because of it. Answer with its refund.
+      const keyTaken = pgErrorOf(error)?.code === KEY_TAKEN;
+      if (!keyTaken && !(error instanceof RefundError)) throw error;
+      const winner = await this.findByKey(sql, scope, input.idempotencyKey);
       if (winner) return replay(winner, hash);
-      if (error instanceof KeyTaken) throw new Error('idempotency conflict without a committed refund');
+      if (keyTaken) throw new Error('idempotency conflict without a committed refund', { cause: error });
       throw error;
     }
   }
 
-  /**
-   * Four statements in one transaction: reserve on the payment (the cap, atomically), the refund with its
-   * first event and audit record, the ledger entry, the submit job.
-   */
   private async createRefund(
-    em: EntityManager,
+    sql: Sql,
+    payment: PaymentRow,
     input: RequestRefundInput,
     actor: Actor,
     scope: string,
     hash: string,
   ): Promise<RequestRefundResult> {
-    const sql = sqlOn(em);
-    const paymentId = input.paymentId ?? (await this.paymentOfOrder(sql, input.orderId!));
-    const payment = await this.reserve(sql, paymentId, input);
     const refundId = newId('rf');
     const liable = liablePartyOf(input.liableParty, payment);
-    // Waits for a concurrent request with the same key to finish; then exactly one of us has the row.
-    const [created] = await sql.rows<RefundRow>(
-      `with r as (
-         insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency, reason,
-                             liable, case_id, status, idempotency_scope, idempotency_key, request_hash, requested_by,
-                             requested_role)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'PENDING', $12, $13, $14, $15, $16)
-         on conflict (idempotency_scope, idempotency_key) do nothing
-         returning *
-       ), ev as (
-         insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
-         select r.id, null, 'PENDING', 'REQUEST', $15, $16, $17 from r
-       ), au as (
-         insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, after)
-         select $18, $15, $16, 'refund.requested', 'refund', r.id, $19, $20 from r
-       )
-       select * from r`,
-      [
-        refundId,
-        payment.id,
-        payment.order_id,
-        payment.customer_id,
-        payment.merchant_id,
-        payment.channel,
-        input.amount.amountMinor.toString(),
-        input.amount.currency,
-        input.reason,
-        JSON.stringify(liable),
-        input.caseId ?? null,
-        scope,
-        input.idempotencyKey,
-        hash,
-        actor.id,
-        actor.role,
-        JSON.stringify({ caseId: input.caseId ?? null }),
-        newId('ae'),
-        actor.requestId ?? null,
-        JSON.stringify({
-          paymentId: payment.id,
-          amount: formatMoney(input.amount),
-          currency: input.amount.currency,
-          liable,
-          reason: input.reason,
-        }),
-      ],
-    );
-    if (!created) throw new KeyTaken();
-    await this.jobs.send(SUBMIT_REFUND, { refundId }, { db: jobExecutorOn(em) });
-    // Last, just before COMMIT: the in-flight account is shared by every refund of the provider, and
-    // its row lock is held from here to the commit.
-    await this.ledger.post(
+    const entry = await this.ledger.prepare(
       refundApproved({
         refundId,
         provider: providerName(payment.channel as Channel),
@@ -203,8 +179,55 @@ export class RefundService {
         liable,
         memo: input.reason.slice(0, 200),
       }),
-      { em },
     );
+    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
+    const [created] = await sql
+      .rows<RefundRow>(
+        `select * from refund_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                                    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
+        [
+          refundId,
+          payment.id,
+          input.orderId ?? null,
+          input.amount.amountMinor.toString(),
+          input.amount.currency,
+          input.reason,
+          JSON.stringify(liable),
+          input.caseId ?? null,
+          scope,
+          input.idempotencyKey,
+          hash,
+          actor.id,
+          actor.role,
+          JSON.stringify({ caseId: input.caseId ?? null }),
+          newId('ae'),
+          actor.requestId ?? null,
+          JSON.stringify({
+            paymentId: payment.id,
+            amount: formatMoney(input.amount),
+            currency: input.amount.currency,
+            liable,
+            reason: input.reason,
+          }),
+          max.WECHAT_PAY,
+          max.ALIPAY,
+          days.WECHAT_PAY,
+          days.ALIPAY,
+          entry.entry.kind,
+          entry.entry.memo ?? null,
+          entry.idempotencyKey,
+          entry.bodyHash,
+          entry.accountIds,
+          entry.directions,
+          entry.amounts,
+          entry.currencies,
+          SUBMIT_REFUND,
+        ],
+      )
+      .catch((error: unknown) => {
+        throw translateLedgerError(error);
+      });
+    if (!created) throw await this.whyNotReserved(sql, payment.id, input);
     return { refund: toRefundView(created), replayed: false };
   }
 
@@ -445,47 +468,6 @@ export class RefundService {
     });
   }
 
-  private async paymentOfOrder(sql: Sql, orderId: string): Promise<string> {
-    const rows = await sql.rows<{ id: string }>(
-      `select id from payment where order_id = $1 order by created_at limit 2`,
-      [orderId],
-    );
-    if (rows.length === 0)
-      throw new RefundError('PAYMENT_NOT_FOUND', `order ${orderId} has no captured payment`);
-    if (rows.length > 1)
-      throw new RefundError('PAYMENT_AMBIGUOUS', `order ${orderId} has several payments: give paymentId`);
-    return rows[0]!.id;
-  }
-
-  /**
-   * The refund cap and the provider rules, atomically: one conditional UPDATE that reserves the amount
-   * only if the payment has room, the currency matches, the refund window is open and the provider's
-   * refund count allows another. Zero rows: find out which rule said no (error path only).
-   */
-  private async reserve(sql: Sql, paymentId: string, input: RequestRefundInput): Promise<PaymentRow> {
-    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
-    const [reserved] = await sql.rows<PaymentRow>(
-      `update payment set reserved_minor = reserved_minor + $2, refund_count = refund_count + 1
-        where id = $1 and currency = $3 and ($4::text is null or order_id = $4)
-          and reserved_minor + $2 <= amount_minor
-          and refund_count < case channel when 'WECHAT_PAY' then $5::int else $6::int end
-          and captured_at > now() - make_interval(days => case channel when 'WECHAT_PAY' then $7::int else $8::int end)
-        returning *`,
-      [
-        paymentId,
-        input.amount.amountMinor.toString(),
-        input.amount.currency,
-        input.orderId ?? null,
-        max.WECHAT_PAY,
-        max.ALIPAY,
-        days.WECHAT_PAY,
-        days.ALIPAY,
-      ],
-    );
-    if (reserved) return reserved;
-    throw await this.whyNotReserved(sql, paymentId, input);
-  }
-
   private async whyNotReserved(sql: Sql, paymentId: string, input: RequestRefundInput): Promise<RefundError> {
     const [payment] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [paymentId]);
     if (!payment || (input.orderId && payment.order_id !== input.orderId)) {
@@ -548,8 +530,8 @@ export class RefundService {
   }
 }
 
-/** A concurrent request with the same idempotency key won: roll back and answer with its refund. */
-class KeyTaken extends Error {}
+/** `refund_request`'s SQLSTATE when a concurrent request with the same idempotency key won. */
+const KEY_TAKEN = 'RF409';
 
 function validateRequest(input: RequestRefundInput): void {
   const key = input.idempotencyKey;

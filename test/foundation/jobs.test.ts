@@ -1,4 +1,5 @@
 import type { Job } from 'pg-boss';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobQueue, type JobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -38,3 +39,71 @@ describe('job queue (pg-boss on the same PostgreSQL)', () => {
     expect(seen.map((job) => job.data.n).sort()).toEqual([1, 2, 3]);
   });
 });
+
+/**
+ * `job_enqueue` (SQL, used inside `refund_request`) writes what pg-boss's own `send` writes: the same
+ * row apart from id, data and clock, and the same NOTIFY. If a pg-boss upgrade changes its insert,
+ * this fails before a refund job goes missing.
+ */
+describe('job_enqueue matches pg-boss send', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  let api: JobQueue;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+    const definition = {
+      name: 'test.contract',
+      queue: { retryLimit: 7, retryDelay: 3, expireInSeconds: 120, retentionSeconds: 3_600 },
+      handle: async () => {},
+    };
+    api = await startJobQueue({ url: db.url, role: 'api', definitions: [definition], logger });
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+  });
+  afterAll(async () => {
+    await client.end();
+    await api.stop();
+    await db.drop();
+  });
+
+  it('inserts the same job row and wakes the same listeners', async () => {
+    const heard: { channel: string; payload?: string }[] = [];
+    client.on('notification', (n) => heard.push({ channel: n.channel, payload: n.payload }));
+    const channels = await client.query<{ channel: string }>(
+      `select 'pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24) as channel`,
+    );
+    await client.query(`listen "${channels.rows[0]!.channel}"`);
+
+    const viaBoss = await api.send('test.contract', { via: 'boss' });
+    await waitFor(() => heard.length === 1);
+    const viaSql = (
+      await client.query<{ id: string }>(`select job_enqueue('test.contract', '{"via":"sql"}') as id`)
+    ).rows[0]!.id;
+    await waitFor(() => heard.length === 2);
+    expect(heard).toEqual([
+      { channel: channels.rows[0]!.channel, payload: 'test.contract' },
+      { channel: channels.rows[0]!.channel, payload: 'test.contract' },
+    ]);
+
+    const { rows } = await client.query<Record<string, unknown>>(
+      `select *, keep_until - start_after as retention, start_after - created_on as delay
+         from pgboss.job where id = any($1::uuid[]) order by data->>'via'`,
+      [[viaBoss, viaSql]],
+    );
+    expect(rows).toHaveLength(2);
+    const comparable = (row: Record<string, unknown>) => {
+      const { id, data, start_after, created_on, keep_until, ...rest } = row;
+      (void id, data, start_after, created_on, keep_until);
+      return rest;
+    };
+    expect(comparable(rows[1]!)).toEqual(comparable(rows[0]!));
+    expect(rows[1]!['retry_limit']).toBe(7);
+  });
+});
+
+async function waitFor(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(condition()).toBe(true);
+}
