@@ -93,11 +93,9 @@ describe('job_enqueue matches pg-boss send', () => {
       [[viaBoss, viaSql]],
     );
     expect(rows).toHaveLength(2);
-    const comparable = (row: Record<string, unknown>) => {
-      const { id, data, start_after, created_on, keep_until, ...rest } = row;
-      (void id, data, start_after, created_on, keep_until);
-      return rest;
-    };
+    const ownPerJob = new Set(['id', 'data', 'start_after', 'created_on', 'keep_until']);
+    const comparable = (row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).filter(([column]) => !ownPerJob.has(column)));
     expect(comparable(rows[1]!)).toEqual(comparable(rows[0]!));
     expect(rows[1]!['retry_limit']).toBe(7);
   });
