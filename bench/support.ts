@@ -32,7 +32,7 @@ export async function pgbenchTps(server: BenchServer, clients: number, seconds: 
   const database = `bench_pgbench_${process.pid}`;
   await createDatabase(server.adminUrl, database);
   try {
-    line(`pgbench: TPC-B-like, scale 1, -c ${clients} -j 2 -T ${seconds}`);
+    line(`pgbench: TPC-B-like, scale 1, -c ${clients} -j 2 -T ${seconds}, ${transport(server.adminUrl)}`);
     await pgbench(server, database, ['-i', '-s', '1', '-q'], seconds);
     const out = await pgbench(
       server,
@@ -57,7 +57,17 @@ export function pgbench(
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
   const child = spawn(
     process.env['PGBENCH'] ?? '/usr/bin/pgbench',
-    ['-h', url.hostname, '-p', url.port || '5432', '-U', decodeURIComponent(url.username), ...args, database],
+    [
+      // A socket directory (percent-encoded in the URL) or a host name: pgbench connects the way the app does.
+      '-h',
+      decodeURIComponent(url.hostname),
+      '-p',
+      url.port || '5432',
+      '-U',
+      decodeURIComponent(url.username),
+      ...args,
+      database,
+    ],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stdout = '';
@@ -101,6 +111,12 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** How clients reach the server: the same for the application and for pgbench. */
+export function transport(url: string): string {
+  const host = decodeURIComponent(new URL(url).hostname);
+  return host.startsWith('/') ? `Unix socket in ${host}` : `TCP to ${host}`;
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -6,6 +6,7 @@ import { Migration20261122012000LedgerRowTrigger } from './Migration202611220120
 import { Migration20261122020000PaymentsRefunds } from './Migration20261122020000_payments_refunds.js';
 import { Migration20261122030000LedgerHotShards } from './Migration20261122030000_ledger_hot_shards.js';
 import { Migration20261122040000RefundCommandFunctions } from './Migration20261122040000_refund_command_functions.js';
+import { Migration20261122041000RefundRequestContext } from './Migration20261122041000_refund_request_context.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -22,5 +23,9 @@ export const migrationsList: readonly MigrationObject[] = [
   {
     name: 'Migration20261122040000_refund_command_functions',
     class: Migration20261122040000RefundCommandFunctions,
+  },
+  {
+    name: 'Migration20261122041000_refund_request_context',
+    class: Migration20261122041000RefundRequestContext,
   },
 ];

