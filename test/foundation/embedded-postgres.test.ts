@@ -1,0 +1,39 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject, describe, expect, it } from 'vitest';
+import { startEmbeddedPostgres } from '../../src/db/index.js';
+import { createLogger } from '../../src/logging/index.js';
+import { freePort } from '../support/global-setup.js';
+
+describe('embedded PostgreSQL transport', () => {
+  it('the suite itself runs over the Unix socket (short data directory)', () => {
+    if (process.env.DATABASE_URL !== undefined) return; // an external server: its own transport
+    expect(decodeURIComponent(new URL(inject('pgAdminUrl')).hostname)).toMatch(/^\//);
+  });
+
+  it('falls back to TCP on 127.0.0.1 when the socket path would not fit sun_path', async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'refunds-long-'));
+    await chmod(base, 0o755); // as root, the cluster's `postgres` user must reach its directory
+    const dataDir = path.join(base, 'a-directory-name-long-enough-that-the-socket-path-cannot-fit'.repeat(2));
+    const embedded = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      database: 'postgres',
+      logger: createLogger({ level: 'silent' }),
+    });
+    try {
+      expect(embedded.socketDir).toBeNull();
+      expect(new URL(embedded.url).hostname).toBe('127.0.0.1');
+      const client = new pg.Client({ connectionString: embedded.url });
+      await client.connect();
+      const { rows } = await client.query<{ addr: string | null }>('select inet_client_addr()::text as addr');
+      await client.end();
+      expect(rows[0]!.addr).toMatch(/^127\.0\.0\.1/);
+    } finally {
+      await embedded.stop();
+      await rm(base, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
