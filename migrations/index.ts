@@ -7,6 +7,7 @@ import { Migration20261122020000PaymentsRefunds } from './Migration2026112202000
 import { Migration20261122030000LedgerHotShards } from './Migration20261122030000_ledger_hot_shards.js';
 import { Migration20261122040000RefundCommandFunctions } from './Migration20261122040000_refund_command_functions.js';
 import { Migration20261122041000RefundRequestContext } from './Migration20261122041000_refund_request_context.js';
+import { Migration20261122050000RefundRequestBatch } from './Migration20261122050000_refund_request_batch.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -28,4 +29,5 @@ export const migrationsList: readonly MigrationObject[] = [
     name: 'Migration20261122041000_refund_request_context',
     class: Migration20261122041000RefundRequestContext,
   },
+  { name: 'Migration20261122050000_refund_request_batch', class: Migration20261122050000RefundRequestBatch },
 ];

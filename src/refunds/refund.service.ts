@@ -3,8 +3,8 @@ import { recordAudit, type Actor } from '../audit/index.js';
 import {
   inTransaction,
   type jobExecutorOn,
+  isRetryableTransactionError,
   newId,
-  pgErrorOf,
   sqlOn,
   toBigint,
   toDate,
@@ -24,6 +24,7 @@ import { formatMoney, money } from '../money/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { PaymentsService, providerName, type PaymentRow } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
+import { GroupCommit } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
 import type {
   RefundChange,
@@ -104,6 +105,15 @@ export interface RefundRow {
  * is monotonic and idempotent whether it comes from the submit response, a notify, a poll or support.
  */
 export class RefundService {
+  /** Refund requests commit in groups under load (see GroupCommit and `refund_request_batch`). */
+  private readonly batches = new GroupCommit<PendingRefund, BatchOutcome>(
+    (items) => this.commitBatch(items),
+    {
+      maxBatch: 64,
+      inFlight: 2,
+    },
+  );
+
   constructor(
     private readonly orm: Orm,
     private readonly ledger: LedgerService,
@@ -112,9 +122,10 @@ export class RefundService {
   ) {}
 
   /**
-   * Two round trips: a read of the payment and of the idempotency key (a replay ends there), then
-   * `refund_request`, which commits the reservation, the refund with its event and audit record, the
-   * submit job and the ledger's "refund approved" entry in one transaction (see its migration).
+   * A read of the payment and of the idempotency key (a replay ends there), then the request joins the
+   * next group commit: `refund_request_batch` commits its reservation, the refund with its event and
+   * audit record, the submit job and the ledger's "refund approved" entry in one transaction with the
+   * requests that arrived alongside it (see its migration). An idle service commits it alone at once.
    */
   async requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
     validateRequest(input);
@@ -141,28 +152,36 @@ export class RefundService {
       );
     }
     const payment: PaymentContext = found;
-    try {
-      return await this.createRefund(sql, payment, input, actor, scope, hash);
-    } catch (error) {
-      // A concurrent request with this key committed first: we waited on its lock, and either found its
-      // refund (RF409) or no room left on the payment because of it. Answer with its refund.
-      const keyTaken = pgErrorOf(error)?.code === KEY_TAKEN;
-      if (!keyTaken && !(error instanceof RefundError)) throw error;
-      const winner = await this.findByKey(sql, scope, input.idempotencyKey);
-      if (winner) return replay(winner, hash);
-      if (keyTaken) throw new Error('idempotency conflict without a committed refund', { cause: error });
-      throw error;
+    const outcome = await this.batches.submit(await this.pendingRefund(payment, input, actor, scope, hash));
+    switch (outcome.kind) {
+      case 'CREATED':
+        return { refund: toRefundView(outcome.row), replayed: false };
+      case 'KEY_TAKEN':
+      case 'NOT_RESERVED': {
+        // A request with this key committed first (before us, or earlier in our batch): answer with its
+        // refund. Without one, a rule said no: find out which.
+        const winner = await this.findByKey(sql, scope, input.idempotencyKey);
+        if (winner) return replay(winner, hash);
+        if (outcome.kind === 'KEY_TAKEN') throw new Error('idempotency conflict without a committed refund');
+        throw await this.whyNotReserved(sql, payment.id, input);
+      }
+      case 'ERROR':
+        throw outcome.error;
+      default: {
+        const unreachable: never = outcome;
+        throw new Error(`unknown batch outcome ${String(unreachable)}`);
+      }
     }
   }
 
-  private async createRefund(
-    sql: Sql,
+  /** Everything `refund_request_batch` needs for one request, decided here (ids, liable party, ledger legs). */
+  private async pendingRefund(
     payment: PaymentContext,
     input: RequestRefundInput,
     actor: Actor,
     scope: string,
     hash: string,
-  ): Promise<RequestRefundResult> {
+  ): Promise<PendingRefund> {
     const refundId = newId('rf');
     const liable = liablePartyOf(input.liableParty, payment);
     const entry = await this.ledger.prepare(
@@ -174,55 +193,85 @@ export class RefundService {
         memo: input.reason.slice(0, 200),
       }),
     );
+    return {
+      id: refundId,
+      paymentId: payment.id,
+      orderId: input.orderId ?? null,
+      amount: input.amount.amountMinor.toString(),
+      currency: input.amount.currency,
+      reason: input.reason,
+      liable,
+      caseId: input.caseId ?? null,
+      scope,
+      key: input.idempotencyKey,
+      hash,
+      actorId: actor.id,
+      actorRole: actor.role,
+      eventDetail: { caseId: input.caseId ?? null },
+      auditId: newId('ae'),
+      requestId: actor.requestId ?? null,
+      auditAfter: {
+        paymentId: payment.id,
+        amount: formatMoney(input.amount),
+        currency: input.amount.currency,
+        liable,
+        reason: input.reason,
+      },
+      entryKind: entry.entry.kind,
+      entryMemo: entry.entry.memo ?? null,
+      entryKey: entry.idempotencyKey,
+      entryHash: entry.bodyHash,
+      accountIds: entry.accountIds,
+      directions: entry.directions,
+      amounts: entry.amounts,
+      currencies: entry.currencies,
+    };
+  }
+
+  /**
+   * One transaction for the whole batch (`refund_request_batch`). Any error aborts all of it; then each
+   * request runs in a batch of its own, so only the request that caused it fails (deadlocks and
+   * serialization failures of a single request are retried a few times).
+   */
+  private async commitBatch(items: readonly PendingRefund[], attempt = 1): Promise<BatchOutcome[]> {
+    const sql = sqlOn(this.orm.em.fork());
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
-    const [created] = await sql
-      .rows<RefundRow>(
-        `select * from refund_request($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                                    $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)`,
-        [
-          refundId,
-          payment.id,
-          input.orderId ?? null,
-          input.amount.amountMinor.toString(),
-          input.amount.currency,
-          input.reason,
-          JSON.stringify(liable),
-          input.caseId ?? null,
-          scope,
-          input.idempotencyKey,
-          hash,
-          actor.id,
-          actor.role,
-          JSON.stringify({ caseId: input.caseId ?? null }),
-          newId('ae'),
-          actor.requestId ?? null,
-          JSON.stringify({
-            paymentId: payment.id,
-            amount: formatMoney(input.amount),
-            currency: input.amount.currency,
-            liable,
-            reason: input.reason,
-          }),
-          max.WECHAT_PAY,
-          max.ALIPAY,
-          days.WECHAT_PAY,
-          days.ALIPAY,
-          entry.entry.kind,
-          entry.entry.memo ?? null,
-          entry.idempotencyKey,
-          entry.bodyHash,
-          entry.accountIds,
-          entry.directions,
-          entry.amounts,
-          entry.currencies,
-          SUBMIT_REFUND,
-        ],
-      )
-      .catch((error: unknown) => {
-        throw translateLedgerError(error);
-      });
-    if (!created) throw await this.whyNotReserved(sql, payment.id, input);
-    return { refund: toRefundView(created), replayed: false };
+    try {
+      const outcomes = await sql.rows<{
+        idx: number;
+        outcome: BatchOutcome['kind'];
+        refund_id: string | null;
+      }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
+        JSON.stringify(items),
+        max.WECHAT_PAY,
+        max.ALIPAY,
+        days.WECHAT_PAY,
+        days.ALIPAY,
+        SUBMIT_REFUND,
+      ]);
+      const createdIds = outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id]));
+      const rows = createdIds.length
+        ? await sql.rows<RefundRow>(`select * from refund where id = any($1::varchar[])`, [createdIds])
+        : [];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return outcomes
+        .sort((x, y) => x.idx - y.idx)
+        .map((o): BatchOutcome => {
+          if (o.outcome !== 'CREATED') return { kind: o.outcome } as BatchOutcome;
+          const row = byId.get(o.refund_id!);
+          if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
+          return { kind: 'CREATED', row };
+        });
+    } catch (error) {
+      if (items.length > 1) {
+        return Promise.all(items.map(async (item) => (await this.commitBatch([item]))[0]!));
+      }
+      if (isRetryableTransactionError(error) && attempt < 4) {
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
+        return this.commitBatch(items, attempt + 1);
+      }
+      return [{ kind: 'ERROR', error: translateLedgerError(error) }];
+    }
   }
 
   /**
@@ -530,8 +579,41 @@ type PaymentContext = Pick<
   'id' | 'order_id' | 'merchant_id' | 'rider_id' | 'channel' | 'currency'
 >;
 
-/** `refund_request`'s SQLSTATE when a concurrent request with the same idempotency key won. */
-const KEY_TAKEN = 'RF409';
+/** One refund request as `refund_request_batch` takes it (a JSON object; amounts as strings). */
+interface PendingRefund {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly orderId: string | null;
+  readonly amount: string;
+  readonly currency: string;
+  readonly reason: string;
+  readonly liable: LiableParty;
+  readonly caseId: string | null;
+  readonly scope: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly actorId: string;
+  readonly actorRole: string;
+  readonly eventDetail: Record<string, unknown>;
+  readonly auditId: string;
+  readonly requestId: string | null;
+  readonly auditAfter: Record<string, unknown>;
+  readonly entryKind: string;
+  readonly entryMemo: string | null;
+  readonly entryKey: string;
+  readonly entryHash: string;
+  readonly accountIds: readonly string[];
+  readonly directions: readonly string[];
+  readonly amounts: readonly string[];
+  readonly currencies: readonly string[];
+}
+
+/** What became of one request of a batch. */
+type BatchOutcome =
+  | { readonly kind: 'CREATED'; readonly row: RefundRow }
+  | { readonly kind: 'KEY_TAKEN' }
+  | { readonly kind: 'NOT_RESERVED' }
+  | { readonly kind: 'ERROR'; readonly error: unknown };
 
 function validateRequest(input: RequestRefundInput): void {
   const key = input.idempotencyKey;

@@ -1,0 +1,45 @@
+/**
+ * Group commit for commands: requests that arrive while earlier batches are in flight wait and go
+ * together in the next one. There is no timer: an idle service sends a request at once, alone, and a
+ * busy one sends what accumulated as soon as a batch slot frees up, so batches grow with the load.
+ */
+export class GroupCommit<I, O> {
+  private readonly queue: { item: I; resolve: (outcome: O) => void; reject: (error: unknown) => void }[] = [];
+  private running = 0;
+
+  constructor(
+    private readonly commit: (items: readonly I[]) => Promise<readonly O[]>,
+    private readonly options: { readonly maxBatch: number; readonly inFlight: number },
+  ) {}
+
+  submit(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.options.inFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      this.running++;
+      this.commit(batch.map((waiting) => waiting.item))
+        .then(
+          (outcomes) => {
+            if (outcomes.length !== batch.length) throw new Error('a batch answered for a different count');
+            batch.forEach((waiting, i) => waiting.resolve(outcomes[i]!));
+          },
+          (error: unknown) => {
+            for (const waiting of batch) waiting.reject(error);
+          },
+        )
+        .catch((error: unknown) => {
+          for (const waiting of batch) waiting.reject(error);
+        })
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
+    }
+  }
+}
