@@ -11,6 +11,7 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  sqlOnPool,
 } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import type { JobDefinition } from '../jobs/index.js';
@@ -184,7 +185,7 @@ export class CallbacksService {
     if (filter.severity) add('severity = ?', filter.severity);
     if (after !== null) add('id < ?', after);
     params.push(limit);
-    const rows = await sqlOn(this.orm.em.fork()).rows<ExceptionRow>(
+    const rows = await sqlOnPool(this.orm).rows<ExceptionRow>(
       `select * from ops_exception ${where.length ? `where ${where.join(' and ')}` : ''}
         order by id desc limit $${params.length}`,
       params,
@@ -193,10 +194,9 @@ export class CallbacksService {
   }
 
   async getException(id: string): Promise<OpsExceptionView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<ExceptionRow>(
-      `select * from ops_exception where id = $1`,
-      [id],
-    );
+    const [row] = await sqlOnPool(this.orm).rows<ExceptionRow>(`select * from ops_exception where id = $1`, [
+      id,
+    ]);
     return row ? toExceptionView(row) : null;
   }
 
@@ -230,7 +230,7 @@ export class CallbacksService {
 
   /** Re-queues inbox rows whose apply job was lost or gave up. */
   async requeueStuck(): Promise<number> {
-    const sql = sqlOn(this.orm.em.fork());
+    const sql = sqlOnPool(this.orm);
     const stuck = await sql.rows<{ id: string }>(
       `select id from provider_notification
         where status = 'RECEIVED' and received_at < now() - make_interval(secs => $1 / 1000.0)

@@ -20,6 +20,7 @@ export {
   jobExecutorOn,
   pgErrorOf,
   sqlOn,
+  sqlOnPool,
   toBigint,
   toDate,
   type PgError,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Kysely } from '@mikro-orm/sql';
 import type { EntityManager, Orm } from './orm.js';
 
@@ -12,6 +11,8 @@ export interface Sql {
 
 type CompiledQuery = Parameters<Kysely<unknown>['executeQuery']>[0];
 
+let queryCounter = 0;
+
 export function sqlOn(em: EntityManager): Sql {
   const kysely = em.getKysely<unknown>();
   return {
@@ -20,12 +21,28 @@ export function sqlOn(em: EntityManager): Sql {
         sql: text,
         parameters: params,
         query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
-        queryId: { queryId: randomUUID() },
+        // Only needs to be unique among queries in flight; a counter costs nothing (a UUID did).
+        queryId: { queryId: `q${++queryCounter}` },
       } as unknown as CompiledQuery;
       const result = await kysely.executeQuery(query);
       return result.rows as R[];
     },
   };
+}
+
+const poolSql = new WeakMap<Orm, Sql>();
+
+/**
+ * Autocommit statements on the ORM's pool, each on whichever connection is free: for reads and for
+ * single-statement writes. One per ORM, so a call does not fork an entity manager.
+ */
+export function sqlOnPool(orm: Orm): Sql {
+  let sql = poolSql.get(orm);
+  if (sql === undefined) {
+    sql = sqlOn(orm.em.fork());
+    poolSql.set(orm, sql);
+  }
+  return sql;
 }
 
 /** pg-boss's executor interface over the same connection, so a job is queued in the caller's transaction. */

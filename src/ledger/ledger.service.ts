@@ -19,6 +19,7 @@ import {
   isRetryable,
   LOGICAL_ACCOUNTS,
   sqlOn,
+  sqlOnPool,
   toAccountView,
   toEntryView,
   toPostingView,
@@ -88,7 +89,7 @@ export class LedgerService extends LedgerQueries {
   private readonly pool: Sql;
 
   constructor(orm: Orm) {
-    const pool = sqlOn(orm.em.fork());
+    const pool = sqlOnPool(orm);
     super(pool);
     this.pool = pool;
   }

@@ -8,6 +8,7 @@ import {
   toDate,
   type EntityManager,
   type Orm,
+  sqlOnPool,
 } from '../db/index.js';
 import type { JobDefinition, JobQueue } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
@@ -103,7 +104,7 @@ export class NotificationsService {
     limit: number,
     after: { createdAt: string; id: string } | null,
   ): Promise<NotificationView[]> {
-    const rows = await sqlOn(this.orm.em.fork()).rows<NotificationRow>(
+    const rows = await sqlOnPool(this.orm).rows<NotificationRow>(
       `select * from notification
         where recipient_kind = $1 and recipient_id = $2
           and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4))
@@ -120,7 +121,7 @@ export class NotificationsService {
     recipientKind: RecipientKind,
     recipientId: string,
   ): Promise<NotificationView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<NotificationRow>(
+    const [row] = await sqlOnPool(this.orm).rows<NotificationRow>(
       `update notification set read_at = coalesce(read_at, now())
         where id = $1 and recipient_kind = $2 and recipient_id = $3 returning *`,
       [id, recipientKind, recipientId],
@@ -170,7 +171,7 @@ export class NotificationsService {
       failure = error instanceof Error ? error.name : 'network error';
     }
     const exhausted = failure !== null && payload.delivery_attempts >= this.webhook.maxAttempts;
-    await sqlOn(this.orm.em.fork()).rows(
+    await sqlOnPool(this.orm).rows(
       `update notification set delivery_status = $2::varchar, delivered_at = case when $2::varchar = 'DELIVERED' then now() end where id = $1`,
       [payload.id, failure === null ? 'DELIVERED' : exhausted ? 'FAILED' : 'PENDING'],
     );

@@ -8,6 +8,7 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  sqlOnPool,
 } from '../db/index.js';
 import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
@@ -219,12 +220,12 @@ export class PaymentsService {
   }
 
   async getOrder(orderId: string): Promise<OrderView | null> {
-    const row = await this.findOrder(sqlOn(this.orm.em.fork()), orderId);
+    const row = await this.findOrder(sqlOnPool(this.orm), orderId);
     return row ? toOrderView(row) : null;
   }
 
   async findOrderByOutTradeNo(channel: Channel, outTradeNo: string): Promise<OrderView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<OrderRow>(
+    const [row] = await sqlOnPool(this.orm).rows<OrderRow>(
       `select * from food_order where payment_channel = $1 and out_trade_no = $2`,
       [channel, outTradeNo],
     );
@@ -232,14 +233,14 @@ export class PaymentsService {
   }
 
   async getPayment(paymentId: string): Promise<PaymentView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(`select * from payment where id = $1`, [
+    const [row] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
       paymentId,
     ]);
     return row ? toPaymentView(row) : null;
   }
 
   async findPaymentByOutTradeNo(channel: Channel, outTradeNo: string): Promise<PaymentView | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+    const [row] = await sqlOnPool(this.orm).rows<PaymentRow>(
       `select * from payment where channel = $1 and out_trade_no = $2`,
       [channel, outTradeNo],
     );
@@ -247,7 +248,7 @@ export class PaymentsService {
   }
 
   async paymentsOfOrder(orderId: string): Promise<PaymentView[]> {
-    const rows = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
+    const rows = await sqlOnPool(this.orm).rows<PaymentRow>(
       `select * from payment where order_id = $1 order by created_at, id`,
       [orderId],
     );

@@ -11,6 +11,7 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  sqlOnPool,
 } from '../db/index.js';
 import {
   refundApproved,
@@ -131,7 +132,7 @@ export class RefundService {
     validateRequest(input);
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
-    const sql = sqlOn(this.orm.em.fork());
+    const sql = sqlOnPool(this.orm);
     const [found] = await sql.rows<PaymentContext & { existing_id: string | null; order_payments: string }>(
       `select * from refund_request_context($1, $2, $3, $4)`,
       [scope, input.idempotencyKey, input.paymentId ?? null, input.orderId ?? null],
@@ -234,7 +235,7 @@ export class RefundService {
    * serialization failures of a single request are retried a few times).
    */
   private async commitBatch(items: readonly PendingRefund[], attempt = 1): Promise<BatchOutcome[]> {
-    const sql = sqlOn(this.orm.em.fork());
+    const sql = sqlOnPool(this.orm);
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
     try {
       const outcomes = await sql.rows<{
@@ -349,9 +350,7 @@ export class RefundService {
   }
 
   async row(refundId: string): Promise<RefundRow | null> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<RefundRow>(`select * from refund where id = $1`, [
-      refundId,
-    ]);
+    const [row] = await sqlOnPool(this.orm).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
     return row ?? null;
   }
 
@@ -383,7 +382,7 @@ export class RefundService {
       where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
     }
     params.push(limit);
-    const rows = await sqlOn(this.orm.em.fork()).rows<RefundRow>(
+    const rows = await sqlOnPool(this.orm).rows<RefundRow>(
       `select * from refund ${where.length ? `where ${where.join(' and ')}` : ''}
         order by created_at desc, id desc limit $${params.length}`,
       params,
@@ -392,7 +391,7 @@ export class RefundService {
   }
 
   async events(refundId: string): Promise<RefundEventView[]> {
-    const rows = await sqlOn(this.orm.em.fork()).rows<{
+    const rows = await sqlOnPool(this.orm).rows<{
       id: string;
       refund_id: string;
       from_status: RefundStatus | null;

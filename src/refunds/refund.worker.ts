@@ -1,6 +1,6 @@
 import type { Job } from 'pg-boss';
 import { SYSTEM_WORKER } from '../audit/index.js';
-import { sqlOn, toBigint, type Orm } from '../db/index.js';
+import { sqlOnPool, toBigint, type Orm } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import type { PaymentRow } from '../payments/index.js';
@@ -119,10 +119,9 @@ export class RefundWorker {
   async poll(refundId: string, attempt: number): Promise<void> {
     const refund = await this.refunds.row(refundId);
     if (!refund || (refund.status !== 'PROCESSING' && refund.status !== 'PENDING')) return;
-    const [payment] = await sqlOn(this.orm.em.fork()).rows<PaymentRow>(
-      `select * from payment where id = $1`,
-      [refund.payment_id],
-    );
+    const [payment] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
+      refund.payment_id,
+    ]);
     const provider = this.providers.get(refund.channel as Channel);
     const lookup = {
       refundId,
@@ -138,7 +137,7 @@ export class RefundWorker {
     }
     if (result === null) {
       // The provider has no such refund: the submission never arrived. Send it again, same number.
-      await sqlOn(this.orm.em.fork()).rows(
+      await sqlOnPool(this.orm).rows(
         `update refund set lease_until = null where id = $1 and status = 'PENDING'`,
         [refundId],
       );
@@ -152,7 +151,7 @@ export class RefundWorker {
 
   /** Re-enqueues what fell through the cracks: crashed submissions, polls that stopped. */
   async sweep(): Promise<number> {
-    const sql = sqlOn(this.orm.em.fork());
+    const sql = sqlOnPool(this.orm);
     const stale = await sql.rows<{ id: string; status: string }>(
       `select id, status from refund
         where (status = 'PENDING' and (lease_until is null or lease_until < now())
@@ -171,7 +170,7 @@ export class RefundWorker {
 
   /** Short transaction: take the lease on a PENDING refund (or find that someone else has it). */
   private async claim(refundId: string): Promise<Claimed | undefined> {
-    const [row] = await sqlOn(this.orm.em.fork()).rows<Claimed>(
+    const [row] = await sqlOnPool(this.orm).rows<Claimed>(
       `update refund r
           set lease_until = now() + make_interval(secs => $2 / 1000.0), attempts = r.attempts + 1,
               submitted_at = coalesce(r.submitted_at, now()), updated_at = now()
@@ -215,7 +214,7 @@ export class RefundWorker {
     message: string,
     releaseLease: boolean,
   ): Promise<void> {
-    await sqlOn(this.orm.em.fork()).rows(
+    await sqlOnPool(this.orm).rows(
       `update refund set last_error_code = $2, last_error_message = $3,
               lease_until = case when $4::boolean then null else lease_until end
         where id = $1`,
