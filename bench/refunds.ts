@@ -8,7 +8,9 @@
  *     are committed with their ledger entry, audit events and submit job);
  * (2) full lifecycles settled per second: request → worker → simulator → notify (or poll) → SUCCEEDED,
  *     16 closed-loop clients, api + worker in this process, simulators beside them on loopback.
- * Each with p50/p99 latency, and as a ratio of pgbench TPS. Every loop is bounded by a deadline.
+ * Each with p50/p99 latency, and as a ratio of pgbench TPS. Each part alternates short rounds with
+ * pgbench rounds (the ratio uses the pgbench rounds interleaved with that part), so background load on
+ * the machine hits both sides alike. Every loop is bounded by a deadline.
  * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
@@ -31,15 +33,19 @@ import {
   createDatabase,
   dropDatabase,
   line,
+  parseTps,
   percentile,
-  pgbenchTps,
+  pgbench,
   startBenchServer,
+  transport,
   withDatabase,
+  type BenchServer,
 } from './support.js';
 
 const CLIENTS = 16;
-const SECONDS = 10;
-const PAYMENTS = 400;
+const ROUNDS = 3;
+const ROUND_SECONDS = 5;
+const PAYMENTS = 600;
 const TARGET_COMMAND_RATIO = 0.5;
 const TARGET_LIFECYCLE_RATIO = 0.25;
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
@@ -80,21 +86,29 @@ async function main(): Promise<void> {
       role: Role.SUPPORT,
     });
 
-    const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-    const lifecycle = only === 'commands' ? EMPTY : await lifecycles(api, env, url, payments, token);
-    const commands = only === 'lifecycle' ? EMPTY : await requests(api, url, payments, token);
+    const pgbenchDb = `bench_pgbench_${process.pid}`;
+    await createDatabase(server.adminUrl, pgbenchDb);
+    await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], ROUND_SECONDS);
+    const baseline = (round: number) => pgbenchRound(server, pgbenchDb, round);
+    try {
+      const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+      const lifecycle =
+        only === 'commands' ? EMPTY : await lifecycles(api, env, url, payments, token, baseline);
+      const commands = only === 'lifecycle' ? EMPTY : await requests(api, url, payments, token, baseline);
 
-    const tps = await pgbenchTps(server, CLIENTS, SECONDS);
-    const r1 = commands.perSecond / tps;
-    const r2 = lifecycle.perSecond / tps;
-    line('');
-    line(`pgbench TPS (TPC-B-like, ${CLIENTS} clients):       ${tps.toFixed(0)}`);
-    line(
-      `(1) requestRefund/s over HTTP:                 ${commands.perSecond.toFixed(0)}  ratio ${r1.toFixed(2)} (target ≥ ${TARGET_COMMAND_RATIO}) ${r1 >= TARGET_COMMAND_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${commands.p50.toFixed(1)} ms  p99 ${commands.p99.toFixed(1)} ms  (${commands.count} ok, ${commands.failed} failed)`,
-    );
-    line(
-      `(2) lifecycles settled/s:                      ${lifecycle.perSecond.toFixed(0)}  ratio ${r2.toFixed(2)} (target ≥ ${TARGET_LIFECYCLE_RATIO}) ${r2 >= TARGET_LIFECYCLE_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${lifecycle.p50.toFixed(1)} ms  p99 ${lifecycle.p99.toFixed(1)} ms  (${lifecycle.count} settled, ${lifecycle.failed} failed)`,
-    );
+      const r1 = commands.perSecond / commands.pgbenchTps;
+      const r2 = lifecycle.perSecond / lifecycle.pgbenchTps;
+      line('');
+      line(`PostgreSQL reached over ${transport(server.adminUrl)}, by the app and by pgbench alike`);
+      line(
+        `(1) requestRefund/s over HTTP:  ${commands.perSecond.toFixed(0)} vs pgbench ${commands.pgbenchTps.toFixed(0)} TPS  ratio ${r1.toFixed(2)} (target ≥ ${TARGET_COMMAND_RATIO}) ${r1 >= TARGET_COMMAND_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${commands.p50.toFixed(1)} ms  p99 ${commands.p99.toFixed(1)} ms  (${commands.count} ok, ${commands.failed} failed; rounds ${commands.rounds})`,
+      );
+      line(
+        `(2) lifecycles settled/s:       ${lifecycle.perSecond.toFixed(0)} vs pgbench ${lifecycle.pgbenchTps.toFixed(0)} TPS  ratio ${r2.toFixed(2)} (target ≥ ${TARGET_LIFECYCLE_RATIO}) ${r2 >= TARGET_LIFECYCLE_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${lifecycle.p50.toFixed(1)} ms  p99 ${lifecycle.p99.toFixed(1)} ms  (${lifecycle.count} settled, ${lifecycle.failed} failed; rounds ${lifecycle.rounds})`,
+      );
+    } finally {
+      await dropDatabase(server.adminUrl, pgbenchDb).catch(() => undefined);
+    }
   } finally {
     for (const app of apps.reverse()) await app.stop().catch(() => undefined);
     await sims.close();
@@ -164,7 +178,56 @@ async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]
   return out;
 }
 
-const EMPTY: Result = { count: 0, failed: 0, perSecond: 0, p50: Number.NaN, p99: Number.NaN };
+const EMPTY: Result = {
+  count: 0,
+  failed: 0,
+  perSecond: 0,
+  p50: Number.NaN,
+  p99: Number.NaN,
+  pgbenchTps: Number.NaN,
+  rounds: '',
+};
+
+/** One pgbench round (TPC-B-like, the same clients) on its own database of the same server. */
+async function pgbenchRound(server: BenchServer, database: string, round: number): Promise<number> {
+  line(`round ${round}/${ROUNDS}: pgbench TPC-B-like, scale 1, -c ${CLIENTS} -j 2 -T ${ROUND_SECONDS}`);
+  const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(ROUND_SECONDS), '-P', '1', '-n'];
+  const tps = parseTps(await pgbench(server, database, args, ROUND_SECONDS));
+  line(`  pgbench: ${tps.toFixed(0)} tps`);
+  return tps;
+}
+
+/** ROUNDS rounds of `part` (ROUND_SECONDS each), each followed by a pgbench round; the totals. */
+async function inRounds(
+  label: string,
+  baseline: (round: number) => Promise<number>,
+  part: (round: number) => Promise<RoundOutput>,
+): Promise<Result> {
+  const latencies: number[] = [];
+  const perRound: string[] = [];
+  const tps: number[] = [];
+  let failed = 0;
+  let seconds = 0;
+  for (let round = 1; round <= ROUNDS; round++) {
+    line(`round ${round}/${ROUNDS}: ${label}`);
+    const out = await part(round);
+    latencies.push(...out.latenciesMs);
+    failed += out.failed;
+    seconds += out.seconds;
+    tps.push(await baseline(round));
+    perRound.push(`${(out.latenciesMs.length / out.seconds).toFixed(0)}/${tps.at(-1)!.toFixed(0)}`);
+  }
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    failed,
+    perSecond: sorted.length / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    pgbenchTps: tps.reduce((sum, t) => sum + t, 0) / tps.length,
+    rounds: perRound.join(', '),
+  };
+}
 
 async function lifecycles(
   api: RunningApp,
@@ -172,13 +235,17 @@ async function lifecycles(
   url: string,
   payments: readonly Payment[],
   token: string,
+  baseline: (round: number) => Promise<number>,
 ): Promise<Result> {
-  line(`lifecycle: ${CLIENTS} closed-loop clients for ${SECONDS} s (request → provider → SUCCEEDED)`);
   // As in production, the worker is its own process (the api and the simulators stay in this one).
   // It tells WeChat where to send refund notifies: the api's address.
   const worker = await startWorkerProcess({ ...env, PUBLIC_BASE_URL: api.url! });
   try {
-    const result = await drive(api, url, payments, token, 'lifecycle', true);
+    const result = await inRounds(
+      `lifecycle, ${CLIENTS} closed-loop clients for ${ROUND_SECONDS} s (request → provider → SUCCEEDED)`,
+      baseline,
+      (round) => drive(api, url, payments, token, `lifecycle-r${round}`, true),
+    );
     if (process.argv.includes('--trace')) await trace(api);
     return result;
   } finally {
@@ -214,9 +281,13 @@ async function requests(
   url: string,
   payments: readonly Payment[],
   token: string,
+  baseline: (round: number) => Promise<number>,
 ): Promise<Result> {
-  line(`requestRefund: ${CLIENTS} clients for ${SECONDS} s over HTTP (api role)`);
-  return drive(api, url, payments, token, 'requestRefund', false);
+  return inRounds(
+    `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
+    baseline,
+    (round) => drive(api, url, payments, token, `requestRefund-r${round}`, false),
+  );
 }
 
 /** Where a lifecycle's time goes: job queueing, provider round trip, notify, from the database's clocks. */
@@ -255,9 +326,15 @@ interface Result {
   readonly perSecond: number;
   readonly p50: number;
   readonly p99: number;
+  /** Mean of the pgbench rounds interleaved with this part. */
+  readonly pgbenchTps: number;
+  /** Per round: ours/s / pgbench TPS. */
+  readonly rounds: string;
 }
 
-/** CLIENTS concurrent loops for SECONDS in a worker thread; with `settle`, each also waits for SUCCEEDED. */
+type RoundOutput = LoadOutput;
+
+/** CLIENTS concurrent loops for ROUND_SECONDS in a worker thread; with `settle`, each also waits for SUCCEEDED. */
 async function drive(
   app: RunningApp,
   databaseUrl: string,
@@ -265,7 +342,7 @@ async function drive(
   token: string,
   label: string,
   settle: boolean,
-): Promise<Result> {
+): Promise<RoundOutput> {
   const input: LoadInput = {
     url: app.url!,
     token,
@@ -273,7 +350,7 @@ async function drive(
     paymentIds: payments.map((p) => p.id),
     label,
     clients: CLIENTS,
-    seconds: SECONDS,
+    seconds: ROUND_SECONDS,
     settle,
   };
   const worker = new Worker(new URL('./refunds-load.js', import.meta.url), { workerData: input });
@@ -290,14 +367,7 @@ async function drive(
   });
   await worker.terminate();
   process.stdout.write(`\r  ${label}: ${output.latenciesMs.length} in ${output.seconds.toFixed(1)} s\n`);
-  const sorted = [...output.latenciesMs].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    failed: output.failed,
-    perSecond: sorted.length / output.seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-  };
+  return output;
 }
 
 await main();

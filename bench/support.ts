@@ -27,25 +27,6 @@ export async function startBenchServer(logger: Logger): Promise<BenchServer> {
   return { adminUrl: embedded.adminUrl, stop: embedded.stop };
 }
 
-/** pgbench TPC-B-like TPS on its own database of `server`: `-i -s 1`, then `-c clients -j 2 -T seconds`. */
-export async function pgbenchTps(server: BenchServer, clients: number, seconds: number): Promise<number> {
-  const database = `bench_pgbench_${process.pid}`;
-  await createDatabase(server.adminUrl, database);
-  try {
-    line(`pgbench: TPC-B-like, scale 1, -c ${clients} -j 2 -T ${seconds}, ${transport(server.adminUrl)}`);
-    await pgbench(server, database, ['-i', '-s', '1', '-q'], seconds);
-    const out = await pgbench(
-      server,
-      database,
-      ['-c', String(clients), '-j', '2', '-T', String(seconds), '-P', '2'],
-      seconds,
-    );
-    return parseTps(out);
-  } finally {
-    await dropDatabase(server.adminUrl, database).catch(() => undefined);
-  }
-}
-
 /** Runs pgbench against `database`, streaming its progress lines; resolves with its stdout. */
 export function pgbench(
   server: BenchServer,
