@@ -8,6 +8,7 @@ import { Migration20261122030000LedgerHotShards } from './Migration2026112203000
 import { Migration20261122040000RefundCommandFunctions } from './Migration20261122040000_refund_command_functions.js';
 import { Migration20261122041000RefundRequestContext } from './Migration20261122041000_refund_request_context.js';
 import { Migration20261122050000RefundRequestBatch } from './Migration20261122050000_refund_request_batch.js';
+import { Migration20261122051000RefundRequestContexts } from './Migration20261122051000_refund_request_contexts.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -30,4 +31,8 @@ export const migrationsList: readonly MigrationObject[] = [
     class: Migration20261122041000RefundRequestContext,
   },
   { name: 'Migration20261122050000_refund_request_batch', class: Migration20261122050000RefundRequestBatch },
+  {
+    name: 'Migration20261122051000_refund_request_contexts',
+    class: Migration20261122051000RefundRequestContexts,
+  },
 ];

@@ -1,9 +1,9 @@
 /**
- * Group commit for commands: requests that arrive while earlier batches are in flight wait and go
- * together in the next one. There is no timer: an idle service sends a request at once, alone, and a
+ * Batches calls that arrive together (group commit for the refund command, one statement for their
+ * pre-reads): calls that arrive while earlier batches are in flight wait and go together in the next. There is no timer: an idle service sends a request at once, alone, and a
  * busy one sends what accumulated as soon as a batch slot frees up, so batches grow with the load.
  */
-export class GroupCommit<I, O> {
+export class Batcher<I, O> {
   private readonly queue: { item: I; resolve: (outcome: O) => void; reject: (error: unknown) => void }[] = [];
   private running = 0;
 

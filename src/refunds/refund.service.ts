@@ -25,7 +25,7 @@ import { formatMoney, money } from '../money/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { PaymentsService, providerName, type PaymentRow } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
-import { GroupCommit } from './refund.batch.js';
+import { Batcher } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
 import type {
   RefundChange,
@@ -106,13 +106,16 @@ export interface RefundRow {
  * is monotonic and idempotent whether it comes from the submit response, a notify, a poll or support.
  */
 export class RefundService {
-  /** Refund requests commit in groups under load (see GroupCommit and `refund_request_batch`). */
-  private readonly batches = new GroupCommit<PendingRefund, BatchOutcome>(
-    (items) => this.commitBatch(items),
-    {
-      maxBatch: 64,
-      inFlight: 2,
-    },
+  /** Refund requests commit in groups under load (group commit: `refund_request_batch`). */
+  private readonly batches = new Batcher<PendingRefund, BatchOutcome>((items) => this.commitBatch(items), {
+    maxBatch: 64,
+    inFlight: 2,
+  });
+
+  /** The pre-reads of requests that arrive together share one statement (`refund_request_contexts`). */
+  private readonly contexts = new Batcher<ContextQuery, RequestContext | undefined>(
+    (items) => this.readContexts(items),
+    { maxBatch: 64, inFlight: 4 },
   );
 
   constructor(
@@ -133,10 +136,12 @@ export class RefundService {
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
     const sql = sqlOnPool(this.orm);
-    const [found] = await sql.rows<PaymentContext & { existing_id: string | null; order_payments: string }>(
-      `select * from refund_request_context($1, $2, $3, $4)`,
-      [scope, input.idempotencyKey, input.paymentId ?? null, input.orderId ?? null],
-    );
+    const found = await this.contexts.submit({
+      scope,
+      key: input.idempotencyKey,
+      paymentId: input.paymentId ?? null,
+      orderId: input.orderId ?? null,
+    });
     if (found?.existing_id) return replay((await this.row(found.existing_id))!, hash);
     if (!found?.id) {
       throw new RefundError(
@@ -173,6 +178,15 @@ export class RefundService {
         throw new Error(`unknown batch outcome ${String(unreachable)}`);
       }
     }
+  }
+
+  private async readContexts(items: readonly ContextQuery[]): Promise<(RequestContext | undefined)[]> {
+    const rows = await sqlOnPool(this.orm).rows<RequestContext & { idx: number }>(
+      `select * from refund_request_contexts($1::jsonb)`,
+      [JSON.stringify(items)],
+    );
+    const byIndex = new Map(rows.map((row) => [row.idx, row]));
+    return items.map((_, i) => byIndex.get(i));
   }
 
   /** Everything `refund_request_batch` needs for one request, decided here (ids, liable party, ledger legs). */
@@ -577,6 +591,16 @@ type PaymentContext = Pick<
   PaymentRow,
   'id' | 'order_id' | 'merchant_id' | 'rider_id' | 'channel' | 'currency'
 >;
+
+/** What a request reads before it writes (`refund_request_context`). */
+interface ContextQuery {
+  readonly scope: string;
+  readonly key: string;
+  readonly paymentId: string | null;
+  readonly orderId: string | null;
+}
+
+type RequestContext = PaymentContext & { existing_id: string | null; order_payments: string };
 
 /** One refund request as `refund_request_batch` takes it (a JSON object; amounts as strings). */
 interface PendingRefund {
