@@ -9,6 +9,7 @@ import { Migration20261122040000RefundCommandFunctions } from './Migration202611
 import { Migration20261122041000RefundRequestContext } from './Migration20261122041000_refund_request_context.js';
 import { Migration20261122050000RefundRequestBatch } from './Migration20261122050000_refund_request_batch.js';
 import { Migration20261122051000RefundRequestContexts } from './Migration20261122051000_refund_request_contexts.js';
+import { Migration20261122052000LedgerAccountInsertChecks } from './Migration20261122052000_ledger_account_insert_checks.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -34,5 +35,9 @@ export const migrationsList: readonly MigrationObject[] = [
   {
     name: 'Migration20261122051000_refund_request_contexts',
     class: Migration20261122051000RefundRequestContexts,
+  },
+  {
+    name: 'Migration20261122052000_ledger_account_insert_checks',
+    class: Migration20261122052000LedgerAccountInsertChecks,
   },
 ];

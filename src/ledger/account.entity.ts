@@ -24,13 +24,9 @@ export const LedgerAccountSchema = defineEntity({
   },
   uniques: [{ properties: ['code', 'currency', 'shard'] }],
   indexes: [{ properties: ['ownerKind', 'ownerId'] }],
+  // Type, currency and shard are checked on insert by the guard trigger (they are immutable); these two
+  // concern the totals that every posting updates.
   checks: [
-    {
-      name: 'ledger_account_type_check',
-      expression: `type in ('ASSET', 'LIABILITY', 'EQUITY', 'REVENUE', 'EXPENSE')`,
-    },
-    { name: 'ledger_account_currency_check', expression: `currency ~ '^[A-Z]{3}$'` },
-    { name: 'ledger_account_shard_check', expression: 'shard >= 0' },
     { name: 'ledger_account_totals_check', expression: 'debits_minor >= 0 and credits_minor >= 0' },
     {
       name: 'ledger_account_non_negative',

@@ -139,6 +139,20 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     });
   });
 
+  it('refuses accounts with an unknown type, a currency that is not ISO 4217 or a negative shard', async () => {
+    const cases: [string, string][] = [
+      [`('merchant:m_t:payable', 'CNY', 'LIABLE', 0)`, 'ledger_account_type_check'],
+      [`('merchant:m_t:payable', 'cny', 'LIABILITY', 0)`, 'ledger_account_currency_check'],
+      [`('merchant:m_t:payable', 'CNY', 'LIABILITY', -1)`, 'ledger_account_shard_check'],
+    ];
+    for (const [values, constraint] of cases) {
+      const refusal = await sqlState(
+        db.query(`insert into ledger_account (code, currency, type, shard) values ${values}`),
+      );
+      expect(refusal).toMatchObject({ code: '23514', constraint });
+    }
+  });
+
   it('refuses to take a non-negative account below zero, even by hand', async () => {
     const refusal = await sqlState(
       transaction([newEntry('overdraw'), leg(inFlightId, 'D', 1), leg(clearingId, 'C', 1)]),
