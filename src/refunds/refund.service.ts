@@ -109,7 +109,7 @@ export class RefundService {
   /** Refund requests commit in groups under load (group commit: `refund_request_batch`). */
   private readonly batches = new Batcher<PendingRefund, BatchOutcome>((items) => this.commitBatch(items), {
     maxBatch: 64,
-    inFlight: 2,
+    inFlight: 1,
   });
 
   /** The pre-reads of requests that arrive together share one statement (`refund_request_contexts`). */
