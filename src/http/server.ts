@@ -1,5 +1,8 @@
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -88,6 +91,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin,
+      // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
+      // would still compute a cache hint for every field of every response.
+      ApolloServerPluginCacheControlDisabled(),
       options.graphql.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
         : ApolloServerPluginLandingPageDisabled(),
