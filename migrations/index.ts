@@ -10,7 +10,6 @@ import { Migration20261122041000RefundRequestContext } from './Migration20261122
 import { Migration20261122050000RefundRequestBatch } from './Migration20261122050000_refund_request_batch.js';
 import { Migration20261122051000RefundRequestContexts } from './Migration20261122051000_refund_request_contexts.js';
 import { Migration20261122052000LedgerAccountInsertChecks } from './Migration20261122052000_ledger_account_insert_checks.js';
-import { Migration20261122053000RefundRequestBatchSetBased } from './Migration20261122053000_refund_request_batch_set_based.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -40,9 +39,5 @@ export const migrationsList: readonly MigrationObject[] = [
   {
     name: 'Migration20261122052000_ledger_account_insert_checks',
     class: Migration20261122052000LedgerAccountInsertChecks,
-  },
-  {
-    name: 'Migration20261122053000_refund_request_batch_set_based',
-    class: Migration20261122053000RefundRequestBatchSetBased,
   },
 ];
