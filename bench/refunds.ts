@@ -201,7 +201,7 @@ async function pgbenchRound(server: BenchServer, database: string, round: number
 async function inRounds(
   label: string,
   baseline: (round: number) => Promise<number>,
-  part: (round: number) => Promise<RoundOutput>,
+  part: (round: number) => Promise<LoadOutput>,
 ): Promise<Result> {
   const latencies: number[] = [];
   const perRound: string[] = [];
@@ -332,8 +332,6 @@ interface Result {
   readonly rounds: string;
 }
 
-type RoundOutput = LoadOutput;
-
 /** CLIENTS concurrent loops for ROUND_SECONDS in a worker thread; with `settle`, each also waits for SUCCEEDED. */
 async function drive(
   app: RunningApp,
@@ -342,7 +340,7 @@ async function drive(
   token: string,
   label: string,
   settle: boolean,
-): Promise<RoundOutput> {
+): Promise<LoadOutput> {
   const input: LoadInput = {
     url: app.url!,
     token,

@@ -16,6 +16,7 @@ export {
 } from './orm.js';
 export {
   inTransaction,
+  retryingTransaction,
   isRetryableTransactionError,
   jobExecutorOn,
   pgErrorOf,

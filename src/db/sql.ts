@@ -60,9 +60,18 @@ const TRANSACTION_ATTEMPTS = 4;
  * failure rolls everything back, so the whole unit is retried a bounded number of times.
  */
 export async function inTransaction<T>(orm: Orm, work: (em: EntityManager) => Promise<T>): Promise<T> {
+  return retryingTransaction(() => orm.em.fork().transactional((em) => work(em as EntityManager)));
+}
+
+/**
+ * Runs a unit that is one transaction (a `transactional` block, or a single statement that commits on
+ * its own) again after a deadlock or serialization failure, with jittered backoff, a bounded number
+ * of times.
+ */
+export async function retryingTransaction<T>(unit: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await orm.em.fork().transactional((em) => work(em as EntityManager));
+      return await unit();
     } catch (error) {
       if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));

@@ -24,15 +24,10 @@ export class Batcher<I, O> {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.running++;
       this.commit(batch.map((waiting) => waiting.item))
-        .then(
-          (outcomes) => {
-            if (outcomes.length !== batch.length) throw new Error('a batch answered for a different count');
-            batch.forEach((waiting, i) => waiting.resolve(outcomes[i]!));
-          },
-          (error: unknown) => {
-            for (const waiting of batch) waiting.reject(error);
-          },
-        )
+        .then((outcomes) => {
+          if (outcomes.length !== batch.length) throw new Error('a batch answered for a different count');
+          batch.forEach((waiting, i) => waiting.resolve(outcomes[i]!));
+        })
         .catch((error: unknown) => {
           for (const waiting of batch) waiting.reject(error);
         })

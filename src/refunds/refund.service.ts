@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { recordAudit, type Actor } from '../audit/index.js';
 import {
   inTransaction,
+  retryingTransaction,
   type jobExecutorOn,
-  isRetryableTransactionError,
   newId,
   sqlOn,
   toBigint,
@@ -244,49 +244,54 @@ export class RefundService {
   }
 
   /**
-   * One transaction for the whole batch (`refund_request_batch`). Any error aborts all of it; then each
-   * request runs in a batch of its own, so only the request that caused it fails (deadlocks and
-   * serialization failures of a single request are retried a few times).
+   * Commits a batch. Any error aborts all of it; then each request runs in a batch of its own, so only
+   * the request that caused it fails (a single request's deadlocks and serialization failures are
+   * retried a few times).
    */
-  private async commitBatch(items: readonly PendingRefund[], attempt = 1): Promise<BatchOutcome[]> {
+  private async commitBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
+    if (items.length === 1) {
+      try {
+        return await retryingTransaction(() => this.runBatch(items));
+      } catch (error) {
+        return [{ kind: 'ERROR', error: translateLedgerError(error) }];
+      }
+    }
+    try {
+      return await this.runBatch(items);
+    } catch {
+      return Promise.all(items.map(async (item) => (await this.commitBatch([item]))[0]!));
+    }
+  }
+
+  /** One transaction for the whole batch (`refund_request_batch`), then the rows it created. */
+  private async runBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
     const sql = sqlOnPool(this.orm);
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
-    try {
-      const outcomes = await sql.rows<{
-        idx: number;
-        outcome: BatchOutcome['kind'];
-        refund_id: string | null;
-      }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
-        JSON.stringify(items),
-        max.WECHAT_PAY,
-        max.ALIPAY,
-        days.WECHAT_PAY,
-        days.ALIPAY,
-        SUBMIT_REFUND,
-      ]);
-      const createdIds = outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id]));
-      const rows = createdIds.length
-        ? await sql.rows<RefundRow>(`select * from refund where id = any($1::varchar[])`, [createdIds])
-        : [];
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return outcomes
-        .sort((x, y) => x.idx - y.idx)
-        .map((o): BatchOutcome => {
-          if (o.outcome !== 'CREATED') return { kind: o.outcome } as BatchOutcome;
-          const row = byId.get(o.refund_id!);
-          if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
-          return { kind: 'CREATED', row };
-        });
-    } catch (error) {
-      if (items.length > 1) {
-        return Promise.all(items.map(async (item) => (await this.commitBatch([item]))[0]!));
-      }
-      if (isRetryableTransactionError(error) && attempt < 4) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
-        return this.commitBatch(items, attempt + 1);
-      }
-      return [{ kind: 'ERROR', error: translateLedgerError(error) }];
-    }
+    const outcomes = await sql.rows<{
+      idx: number;
+      outcome: BatchOutcome['kind'];
+      refund_id: string | null;
+    }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
+      JSON.stringify(items),
+      max.WECHAT_PAY,
+      max.ALIPAY,
+      days.WECHAT_PAY,
+      days.ALIPAY,
+      SUBMIT_REFUND,
+    ]);
+    const createdIds = outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id]));
+    const rows = createdIds.length
+      ? await sql.rows<RefundRow>(`select * from refund where id = any($1::varchar[])`, [createdIds])
+      : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return outcomes
+      .sort((x, y) => x.idx - y.idx)
+      .map((o): BatchOutcome => {
+        if (o.outcome !== 'CREATED') return { kind: o.outcome } as BatchOutcome;
+        const row = byId.get(o.refund_id!);
+        if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
+        return { kind: 'CREATED', row };
+      });
   }
 
   /**
