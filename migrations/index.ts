@@ -10,6 +10,7 @@ import { Migration20261122041000RefundRequestContext } from './Migration20261122
 import { Migration20261122050000RefundRequestBatch } from './Migration20261122050000_refund_request_batch.js';
 import { Migration20261122051000RefundRequestContexts } from './Migration20261122051000_refund_request_contexts.js';
 import { Migration20261122052000LedgerAccountInsertChecks } from './Migration20261122052000_ledger_account_insert_checks.js';
+import { Migration20261122060000RefundTransition } from './Migration20261122060000_refund_transition.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -40,4 +41,5 @@ export const migrationsList: readonly MigrationObject[] = [
     name: 'Migration20261122052000_ledger_account_insert_checks',
     class: Migration20261122052000LedgerAccountInsertChecks,
   },
+  { name: 'Migration20261122060000_refund_transition', class: Migration20261122060000RefundTransition },
 ];

@@ -92,7 +92,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
 
     const ledger = new LedgerService(orm);
     const payments = new PaymentsService(orm, ledger);
-    const notifications = new NotificationsService(orm, jobs, config.webhook, logger);
+    const notifications = new NotificationsService(orm, config.webhook, logger);
     const refunds = new RefundService(orm, ledger, notifications);
     const refundWorker = new RefundWorker(
       orm,

@@ -2,6 +2,7 @@ export { NotificationSchema, type Notification } from './notification.entity.js'
 export {
   DELIVER_NOTIFICATION,
   NotificationsService,
+  type NotificationDraft,
   type NotificationInput,
   type NotificationView,
   type RecipientKind,

@@ -1,16 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { Job } from 'pg-boss';
-import {
-  inTransaction,
-  jobExecutorOn,
-  newId,
-  sqlOn,
-  toDate,
-  type EntityManager,
-  type Orm,
-  sqlOnPool,
-} from '../db/index.js';
-import type { JobDefinition, JobQueue } from '../jobs/index.js';
+import { inTransaction, newId, sqlOn, toDate, type Orm, sqlOnPool } from '../db/index.js';
+import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 
 export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER';
@@ -24,6 +15,13 @@ export interface NotificationInput {
   readonly data: Record<string, string | number | boolean | null>;
   /** One notification per business event, however often the event is applied. */
   readonly dedupeKey: string;
+}
+
+/** A notification row to insert with its event, and the delivery job's queue (null: stored only). */
+export interface NotificationDraft extends NotificationInput {
+  readonly id: string;
+  readonly deliveryStatus: 'PENDING' | 'SKIPPED';
+  readonly deliverQueue: string | null;
 }
 
 export interface NotificationView {
@@ -68,34 +66,28 @@ export const DELIVER_NOTIFICATION = 'notifications.deliver';
 export class NotificationsService {
   constructor(
     private readonly orm: Orm,
-    private readonly jobs: JobQueue,
     private readonly webhook: WebhookSettings,
     private readonly logger: Logger,
   ) {}
 
-  /** In the caller's transaction: the notification and its delivery job commit with the event. */
-  async enqueueIn(em: EntityManager, input: NotificationInput): Promise<void> {
-    const sql = sqlOn(em);
-    const [row] = await sql.rows<{ id: string }>(
-      `insert into notification (id, recipient_kind, recipient_id, kind, title, body, data, dedupe_key, delivery_status)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       on conflict (dedupe_key) do nothing
-       returning id`,
-      [
-        newId('nt'),
-        input.recipientKind,
-        input.recipientId,
-        input.kind,
-        input.title,
-        input.body,
-        JSON.stringify(input.data),
-        input.dedupeKey,
-        this.webhook.url ? 'PENDING' : 'SKIPPED',
-      ],
-    );
-    if (row && this.webhook.url) {
-      await this.jobs.send(DELIVER_NOTIFICATION, { id: row.id }, { db: jobExecutorOn(em) });
-    }
+  /**
+   * The notification row for a business event, for the caller's transaction to insert together with
+   * the event (`refund_transition`): deduplicated on `dedupeKey`, and with `deliverQueue` set, the
+   * delivery job to queue when the row is new. Whether and how it is pushed is decided here.
+   */
+  draft(input: NotificationInput): NotificationDraft {
+    return {
+      id: newId('nt'),
+      recipientKind: input.recipientKind,
+      recipientId: input.recipientId,
+      kind: input.kind,
+      title: input.title,
+      body: input.body,
+      data: input.data,
+      dedupeKey: input.dedupeKey,
+      deliveryStatus: this.webhook.url ? 'PENDING' : 'SKIPPED',
+      deliverQueue: this.webhook.url ? DELIVER_NOTIFICATION : null,
+    };
   }
 
   async listFor(

@@ -65,6 +65,8 @@ export interface RefundChange {
   readonly providerRefundId?: string | null | undefined;
   readonly settledBy?: 'PROVIDER' | 'MANUAL' | undefined;
   readonly detail?: Record<string, unknown> | undefined;
+  /** A job queued with the change if it leaves the refund PROCESSING (the first poll after submission). */
+  readonly followUp?: { readonly queue: string; readonly data: object; readonly delaySeconds: number };
 }
 
 export interface TransitionResult {

@@ -1,29 +1,30 @@
 import { createHash } from 'node:crypto';
-import { recordAudit, type Actor } from '../audit/index.js';
+import { jsonSafe, type Actor } from '../audit/index.js';
 import {
-  inTransaction,
-  retryingTransaction,
-  type jobExecutorOn,
   newId,
+  pgErrorOf,
+  retryingTransaction,
   sqlOn,
+  sqlOnPool,
   toBigint,
   toDate,
   type EntityManager,
+  type jobExecutorOn,
   type Orm,
   type Sql,
-  sqlOnPool,
 } from '../db/index.js';
 import {
   refundApproved,
   refundReleased,
   refundSucceeded,
   translateLedgerError,
+  type EntryInput,
   type LedgerService,
   type LiableParty,
 } from '../ledger/index.js';
 import { formatMoney, money } from '../money/index.js';
-import type { NotificationsService } from '../notifications/index.js';
-import { PaymentsService, providerName, type PaymentRow } from '../payments/index.js';
+import type { NotificationInput, NotificationsService } from '../notifications/index.js';
+import { providerName, type PaymentRow } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
 import { Batcher } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
@@ -40,6 +41,7 @@ import type {
 import {
   canTransition,
   isFinal,
+  REFUND_STATUSES,
   releasesReservation,
   type RefundStatus,
   type TransitionSource,
@@ -296,61 +298,90 @@ export class RefundService {
 
   /**
    * Applies one state change, idempotently: the same change twice, or a late change that would move the
-   * refund backwards, returns `changed: false` and writes nothing.
+   * refund backwards, returns `changed: false` and writes nothing. One statement (`refund_transition`),
+   * so on its own it commits atomically; a deadlock or serialization failure is retried. `known` is the
+   * refund row when the caller has it (its immutable facts decide the ledger entry and the notification).
    */
-  async transition(refundId: string, change: RefundChange, actor: Actor): Promise<TransitionResult> {
-    return inTransaction(this.orm, (em) => this.transitionIn(em, refundId, change, actor));
+  async transition(
+    refundId: string,
+    change: RefundChange,
+    actor: Actor,
+    known?: RefundRow,
+  ): Promise<TransitionResult> {
+    return retryingTransaction(() => this.transitionOn(sqlOnPool(this.orm), refundId, change, actor, known));
   }
 
+  /** The same, inside the caller's transaction (which a failure aborts). */
   async transitionIn(
     em: EntityManager,
     refundId: string,
     change: RefundChange,
     actor: Actor,
+    known?: RefundRow,
   ): Promise<TransitionResult> {
-    const sql = sqlOn(em);
-    const [current] = await sql.rows<RefundRow>(`select * from refund where id = $1 for update`, [refundId]);
-    if (!current) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
-    if (current.status === change.to || !canTransition(current.status, change.to)) {
-      if (change.providerRefundId && current.provider_refund_id === null) {
-        await sql.rows(`update refund set provider_refund_id = $2 where id = $1`, [
-          refundId,
-          change.providerRefundId,
-        ]);
-      }
-      return { refund: toRefundView(current), changed: false };
-    }
-    const final = isFinal(change.to);
-    const [updated] = await sql.rows<RefundRow>(
-      `update refund
-          set status = $2, provider_refund_id = coalesce($3, provider_refund_id), settled_by = coalesce($4, settled_by),
-              finalized_at = case when $5::boolean then now() else finalized_at end,
-              lease_until = null, updated_at = now()
-        where id = $1
-        returning *`,
-      [refundId, change.to, change.providerRefundId ?? null, change.settledBy ?? null, final],
-    );
-    const refund = updated!;
-    await this.recordEvent(
-      sql,
-      refund,
-      current.status,
-      change.to,
-      change.source,
-      actor,
-      change.detail ?? null,
-    );
-    await recordAudit(sql, {
-      actor,
-      action: `refund.${change.to.toLowerCase()}`,
-      subjectType: 'refund',
-      subjectId: refundId,
-      before: { status: current.status },
-      after: { status: change.to, source: change.source, ...(change.detail ?? {}) },
-    });
-    if (final || change.to === 'ABNORMAL') await this.notifyCustomer(em, refund);
-    await this.applyMoneyEffects(em, sql, refund);
-    return { refund: toRefundView(refund), changed: true };
+    return this.transitionOn(sqlOn(em), refundId, change, actor, known, em);
+  }
+
+  private async transitionOn(
+    sql: Sql,
+    refundId: string,
+    change: RefundChange,
+    actor: Actor,
+    known: RefundRow | undefined,
+    em?: EntityManager,
+  ): Promise<TransitionResult> {
+    const refund = known ?? (await sql.rows<RefundRow>(`select * from refund where id = $1`, [refundId]))[0];
+    if (!refund) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
+    const to = change.to;
+    const effect = to === 'SUCCEEDED' ? 'SETTLE' : releasesReservation(to) ? 'RELEASE' : null;
+    const entry = effect === null ? null : await this.ledger.prepare(moneyEntry(refund, effect), { em });
+    const notify = isFinal(to) || to === 'ABNORMAL';
+    const detail = change.detail ?? null;
+    const [row] = await sql
+      .rows<RefundRow & { changed: boolean }>(
+        `select t.o_changed as changed, (t.o_refund).* from refund_transition($1::jsonb) t`,
+        [
+          JSON.stringify({
+            refundId,
+            to,
+            from: REFUND_STATUSES.filter((from) => from !== to && canTransition(from, to)),
+            final: isFinal(to),
+            source: change.source,
+            providerRefundId: change.providerRefundId ?? null,
+            settledBy: change.settledBy ?? null,
+            actorId: actor.id,
+            actorRole: actor.role,
+            requestId: actor.requestId ?? null,
+            eventDetail: detail,
+            auditId: newId('ae'),
+            auditAfter: jsonSafe({ status: to, source: change.source, ...(detail ?? {}) }),
+            notification: notify ? this.notifications.draft(customerNotice(refund, to)) : null,
+            effect,
+            entry: entry && {
+              kind: entry.entry.kind,
+              referenceType: entry.entry.reference.type,
+              referenceId: entry.entry.reference.id,
+              memo: entry.entry.memo ?? null,
+              key: entry.idempotencyKey,
+              hash: entry.bodyHash,
+              accountIds: entry.accountIds,
+              directions: entry.directions,
+              amounts: entry.amounts,
+              currencies: entry.currencies,
+            },
+            followUp: change.followUp ?? null,
+          }),
+        ],
+      )
+      .catch((error: unknown) => {
+        if (pgErrorOf(error)?.code === 'RF404') {
+          throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
+        }
+        throw translateLedgerError(error);
+      });
+    if (!row) throw new Error(`refund_transition returned nothing for ${refundId}`);
+    const { changed, ...updated } = row;
+    return { refund: toRefundView(updated), changed };
   }
 
   /** Support settles an ABNORMAL refund that was paid out by other means (SUCCEEDED, method MANUAL). */
@@ -464,71 +495,6 @@ export class RefundService {
     return result.refund;
   }
 
-  /**
-   * Ledger and payment counters follow the refund's new state, in the same transaction, as its last
-   * statements (shared ledger accounts stay locked only until the commit). The payment row is locked
-   * before any ledger account, in every path (request, transition), so they cannot deadlock.
-   */
-  private async applyMoneyEffects(em: EntityManager, sql: Sql, refund: RefundRow): Promise<void> {
-    const amount = money(toBigint(refund.amount_minor), refund.currency);
-    const provider = providerName(refund.channel as Channel);
-    if (refund.status === 'SUCCEEDED') {
-      await sql.rows(`update payment set refunded_minor = refunded_minor + $2 where id = $1`, [
-        refund.payment_id,
-        refund.amount_minor,
-      ]);
-      await this.ledger.post(refundSucceeded({ refundId: refund.id, provider, amount }), { em });
-      await PaymentsService.refreshOrderRefundStatus(sql, refund.order_id);
-    } else if (releasesReservation(refund.status)) {
-      await sql.rows(`update payment set reserved_minor = reserved_minor - $2 where id = $1`, [
-        refund.payment_id,
-        refund.amount_minor,
-      ]);
-      await this.ledger.post(
-        refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable }),
-        { em },
-      );
-    }
-  }
-
-  private async notifyCustomer(em: EntityManager, refund: RefundRow): Promise<void> {
-    const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
-    const text: Record<string, [string, string]> = {
-      SUCCEEDED: [
-        'Refund completed',
-        `${amount} ${refund.currency} has been refunded to your original payment method.`,
-      ],
-      FAILED: [
-        'Refund could not be completed',
-        `Your refund of ${amount} ${refund.currency} failed; support will contact you.`,
-      ],
-      CLOSED: [
-        'Refund closed',
-        `Your refund of ${amount} ${refund.currency} was closed; support will contact you.`,
-      ],
-      ABNORMAL: [
-        'Refund needs attention',
-        `Your refund of ${amount} ${refund.currency} could not reach your account; support is on it.`,
-      ],
-    };
-    const [title, body] = text[refund.status] ?? ['Refund update', `Refund status: ${refund.status}`];
-    await this.notifications.enqueueIn(em, {
-      recipientKind: 'CUSTOMER',
-      recipientId: refund.customer_id,
-      kind: `REFUND_${refund.status}`,
-      title,
-      body,
-      data: {
-        refundId: refund.id,
-        orderId: refund.order_id,
-        amount,
-        currency: refund.currency,
-        status: refund.status,
-      },
-      dedupeKey: `refund:${refund.id}:${refund.status}`,
-    });
-  }
-
   private async whyNotReserved(sql: Sql, paymentId: string, input: RequestRefundInput): Promise<RefundError> {
     const [payment] = await sql.rows<PaymentRow>(`select * from payment where id = $1`, [paymentId]);
     if (!payment || (input.orderId && payment.order_id !== input.orderId)) {
@@ -573,22 +539,50 @@ export class RefundService {
     );
     return row;
   }
+}
 
-  private async recordEvent(
-    sql: Sql,
-    refund: RefundRow,
-    from: RefundStatus | null,
-    to: RefundStatus,
-    source: TransitionSource,
-    actor: Actor,
-    detail: Record<string, unknown> | null,
-  ): Promise<void> {
-    await sql.rows(
-      `insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [refund.id, from, to, source, actor.id, actor.role, detail === null ? null : JSON.stringify(detail)],
-    );
-  }
+/**
+ * The ledger entry of a refund's money leaving (SETTLE: paid out by the provider) or coming back
+ * (RELEASE: the reservation returns to whoever was liable). Both follow from the refund's immutable
+ * facts, so they can be prepared before its row is locked.
+ */
+function moneyEntry(refund: RefundRow, effect: 'SETTLE' | 'RELEASE'): EntryInput {
+  const amount = money(toBigint(refund.amount_minor), refund.currency);
+  const provider = providerName(refund.channel as Channel);
+  return effect === 'SETTLE'
+    ? refundSucceeded({ refundId: refund.id, provider, amount })
+    : refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable });
+}
+
+const NOTICE_TEXT: Partial<Record<RefundStatus, (amount: string) => [string, string]>> = {
+  SUCCEEDED: (amount) => ['Refund completed', `${amount} has been refunded to your original payment method.`],
+  FAILED: (amount) => [
+    'Refund could not be completed',
+    `Your refund of ${amount} failed; support will contact you.`,
+  ],
+  CLOSED: (amount) => ['Refund closed', `Your refund of ${amount} was closed; support will contact you.`],
+  ABNORMAL: (amount) => [
+    'Refund needs attention',
+    `Your refund of ${amount} could not reach your account; support is on it.`,
+  ],
+};
+
+/** What the customer is told when their refund reaches `status` (one notice per refund and status). */
+function customerNotice(refund: RefundRow, status: RefundStatus): NotificationInput {
+  const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
+  const [title, body] = NOTICE_TEXT[status]?.(`${amount} ${refund.currency}`) ?? [
+    'Refund update',
+    `Refund status: ${status}`,
+  ];
+  return {
+    recipientKind: 'CUSTOMER',
+    recipientId: refund.customer_id,
+    kind: `REFUND_${status}`,
+    title,
+    body,
+    data: { refundId: refund.id, orderId: refund.order_id, amount, currency: refund.currency, status },
+    dedupeKey: `refund:${refund.id}:${status}`,
+  };
 }
 
 /** The immutable facts of a payment that a refund request needs before it writes. */

@@ -113,7 +113,7 @@ export class RefundWorker {
       await this.submitFailed(claimed, error);
       return;
     }
-    await this.apply(claimed.id, result, 'SUBMIT_RESPONSE');
+    await this.apply(claimed, result, 'SUBMIT_RESPONSE');
   }
 
   async poll(refundId: string, attempt: number): Promise<void> {
@@ -145,7 +145,7 @@ export class RefundWorker {
       else await this.submitAgain(refund, payment!);
       return;
     }
-    await this.apply(refundId, result, 'POLL');
+    await this.apply(refund, result, 'POLL');
     if (result.status === 'PROCESSING') await this.schedulePoll(refund, attempt + 1);
   }
 
@@ -195,6 +195,7 @@ export class RefundWorker {
           detail: { code, providerCode: error.providerCode ?? null, message },
         },
         SYSTEM_WORKER,
+        claimed,
       );
       await this.recordError(claimed.id, code, message, false);
       return;
@@ -227,7 +228,7 @@ export class RefundWorker {
     const result = await this.providers
       .get(refund.channel as Channel)
       .refund(this.providerRequest(refund, payment));
-    await this.apply(refund.id, result, 'POLL');
+    await this.apply(refund, result, 'POLL');
     if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
   }
 
@@ -248,29 +249,32 @@ export class RefundWorker {
     };
   }
 
+  /** The provider's answer as a transition; a refund that became PROCESSING on submission gets its first poll. */
   private async apply(
-    refundId: string,
+    refund: RefundRow,
     result: ProviderRefundResult,
     source: TransitionSource,
   ): Promise<void> {
-    const { changed, refund } = await this.refunds.transition(
-      refundId,
+    await this.refunds.transition(
+      refund.id,
       {
         to: result.status,
         source,
         providerRefundId: result.providerRefundId,
         settledBy: result.status === 'SUCCEEDED' ? 'PROVIDER' : undefined,
         detail: { providerStatus: result.status, providerRefundId: result.providerRefundId },
+        followUp:
+          source === 'SUBMIT_RESPONSE'
+            ? {
+                queue: POLL_REFUND,
+                data: { refundId: refund.id, attempt: 0 },
+                delaySeconds: this.firstPollDelaySeconds(refund.channel as Channel),
+              }
+            : undefined,
       },
       SYSTEM_WORKER,
+      refund,
     );
-    if (changed && refund.status === 'PROCESSING' && source === 'SUBMIT_RESPONSE') {
-      await this.jobs.send(
-        POLL_REFUND,
-        { refundId, attempt: 0 },
-        { startAfter: this.firstPollDelaySeconds(refund.channel) },
-      );
-    }
   }
 
   private async schedulePoll(refund: RefundRow, attempt: number): Promise<void> {

@@ -99,6 +99,39 @@ describe('job_enqueue matches pg-boss send', () => {
     expect(comparable(rows[1]!)).toEqual(comparable(rows[0]!));
     expect(rows[1]!['retry_limit']).toBe(7);
   });
+
+  it('delays a job as pg-boss startAfter does, without waking anyone for it', async () => {
+    const heard: string[] = [];
+    const onNotification = (n: pg.Notification) => heard.push(n.channel);
+    client.on('notification', onNotification);
+    const channel = await client.query<{ channel: string }>(
+      `select 'pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24) as channel`,
+    );
+    await client.query(`listen "${channel.rows[0]!.channel}"`);
+    try {
+      const viaBoss = await api.send('test.contract', { via: 'boss' }, { startAfter: 90 });
+      const viaSql = (
+        await client.query<{ id: string }>(`select job_enqueue('test.contract', '{"via":"sql"}', 90) as id`)
+      ).rows[0]!.id;
+      const { rows } = await client.query<Record<string, unknown>>(
+        `select *, keep_until - start_after as retention,
+                round(extract(epoch from start_after - created_on)) as delay_seconds
+           from pgboss.job where id = any($1::uuid[]) order by data->>'via'`,
+        [[viaBoss, viaSql]],
+      );
+      expect(rows).toHaveLength(2);
+      expect(rows[0]!['delay_seconds']).toBe('90');
+      const ownPerJob = new Set(['id', 'data', 'start_after', 'created_on', 'keep_until']);
+      const comparable = (row: Record<string, unknown>) =>
+        Object.fromEntries(Object.entries(row).filter(([column]) => !ownPerJob.has(column)));
+      expect(comparable(rows[1]!)).toEqual(comparable(rows[0]!));
+      // A NOTIFY would be heard within a round trip: a query after the inserts delivers any pending one.
+      await client.query('select 1');
+      expect(heard).toEqual([]);
+    } finally {
+      client.off('notification', onNotification);
+    }
+  });
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {
