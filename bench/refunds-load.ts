@@ -108,9 +108,11 @@ async function settled(pool: pg.Pool, refundId: string, deadline: number): Promi
   while (performance.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, delay));
     delay = Math.min(delay * 1.5, 100);
-    const { rows } = await pool.query<{ status: string }>('select status from refund where id = $1', [
-      refundId,
-    ]);
+    const { rows } = await pool.query<{ status: string }>({
+      name: 'refund_status',
+      text: 'select status from refund where id = $1',
+      values: [refundId],
+    });
     const status = rows[0]?.status;
     if (status === 'SUCCEEDED') return true;
     if (status !== undefined && status !== 'PENDING' && status !== 'PROCESSING') return false;

@@ -11,6 +11,7 @@ import { Migration20261122050000RefundRequestBatch } from './Migration2026112205
 import { Migration20261122051000RefundRequestContexts } from './Migration20261122051000_refund_request_contexts.js';
 import { Migration20261122052000LedgerAccountInsertChecks } from './Migration20261122052000_ledger_account_insert_checks.js';
 import { Migration20261122060000RefundTransition } from './Migration20261122060000_refund_transition.js';
+import { Migration20261122061000GenericPlans } from './Migration20261122061000_generic_plans.js';
 
 /**
  * Every migration, in order. Listed explicitly (not discovered from disk) so the same list runs under
@@ -42,4 +43,5 @@ export const migrationsList: readonly MigrationObject[] = [
     class: Migration20261122052000LedgerAccountInsertChecks,
   },
   { name: 'Migration20261122060000_refund_transition', class: Migration20261122060000RefundTransition },
+  { name: 'Migration20261122061000_generic_plans', class: Migration20261122061000GenericPlans },
 ];

@@ -257,7 +257,7 @@ export class CallbacksService {
   private async store(channel: Channel, verified: VerifiedNotification): Promise<void> {
     const stored = await inTransaction(this.orm, async (em) => {
       const sql = sqlOn(em);
-      const [row] = await sql.rows<{ id: string; inserted: boolean; deliveries: number }>(
+      const [row] = await sql.prepared<{ id: string; inserted: boolean; deliveries: number }>(
         `insert into provider_notification (channel, notify_id, dedupe_key, event, status)
          values ($1, $2, $3, $4, 'RECEIVED')
          on conflict (channel, dedupe_key) do update set deliveries = provider_notification.deliveries + 1
@@ -420,7 +420,7 @@ export class CallbacksService {
     event: ProviderNotificationEvent,
     outcome: Outcome,
   ): Promise<void> {
-    await sql.rows(
+    await sql.prepared(
       `update provider_notification set status = $2, processed_at = now(), outcome = $3 where id = $1`,
       [row.id, outcome.status, outcome.note.slice(0, 500)],
     );
@@ -499,14 +499,14 @@ function referenceOf(
 }
 
 async function lockReceived(sql: Sql, inboxId: string): Promise<InboxRow | null> {
-  const [row] = await sql.rows<InboxRow>(`select * from provider_notification where id = $1 for update`, [
+  const [row] = await sql.prepared<InboxRow>(`select * from provider_notification where id = $1 for update`, [
     inboxId,
   ]);
   return row && row.status === 'RECEIVED' ? row : null;
 }
 
 async function refundFacts(sql: Sql, refundId: string): Promise<RefundFacts | null> {
-  const [row] = await sql.rows<{
+  const [row] = await sql.prepared<{
     channel: string;
     amount_minor: string;
     currency: string;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from '@mikro-orm/sql';
 import type { EntityManager, Orm } from './orm.js';
 
@@ -7,26 +8,47 @@ import type { EntityManager, Orm } from './orm.js';
  */
 export interface Sql {
   rows<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * The same as a named prepared statement: parsed and planned once per connection, not on every call.
+   * For hot statements with a fixed text only: each distinct text stays prepared on every connection.
+   */
+  prepared<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
 type CompiledQuery = Parameters<Kysely<unknown>['executeQuery']>[0];
 
 let queryCounter = 0;
 
+const statementNames = new Map<string, string>();
+
+/** A stable name per statement text (pg reuses the server-side statement of that name per connection). */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
+}
+
 export function sqlOn(em: EntityManager): Sql {
   const kysely = em.getKysely<unknown>();
+  const run = async <R>(text: string, sql: unknown, params: readonly unknown[]): Promise<R[]> => {
+    const query = {
+      sql,
+      parameters: params,
+      query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
+      // Only needs to be unique among queries in flight; a counter costs nothing (a UUID did).
+      queryId: { queryId: `q${++queryCounter}` },
+    } as unknown as CompiledQuery;
+    const result = await kysely.executeQuery(query);
+    return result.rows as R[];
+  };
   return {
-    async rows<R>(text: string, params: readonly unknown[] = []): Promise<R[]> {
-      const query = {
-        sql: text,
-        parameters: params,
-        query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
-        // Only needs to be unique among queries in flight; a counter costs nothing (a UUID did).
-        queryId: { queryId: `q${++queryCounter}` },
-      } as unknown as CompiledQuery;
-      const result = await kysely.executeQuery(query);
-      return result.rows as R[];
-    },
+    rows: (text, params = []) => run(text, text, params),
+    // Kysely's PostgreSQL driver hands `sql` to pg's `client.query(sql, parameters)` as it is, and pg
+    // takes a query config object there: a fresh one per call, since pg stores the values on it.
+    prepared: (text, params = []) => run(text, { name: statementName(text), text }, params),
   };
 }
 

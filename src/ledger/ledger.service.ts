@@ -197,7 +197,7 @@ export class LedgerService extends LedgerQueries {
   ): Promise<PostResult> {
     const prepared = await this.prepareOn(sql, entry, reversesEntryId, shardReference);
     const { idempotencyKey: key, bodyHash: hash, legs } = prepared;
-    const rows = await sql.rows<
+    const rows = await sql.prepared<
       EntryRow & {
         p_id: unknown;
         p_account_id: unknown;
@@ -299,7 +299,7 @@ export class LedgerService extends LedgerQueries {
     reference: EntryReference,
     account: { code: string; currency: string },
   ): Promise<number | null> {
-    const rows = await sql.rows<{ shard: unknown }>(
+    const rows = await sql.prepared<{ shard: unknown }>(
       `select a.shard from journal_entry e
          join posting p on p.entry_id = e.id
          join ledger_account a on a.id = p.account_id
@@ -349,7 +349,7 @@ export class LedgerService extends LedgerQueries {
   }
 
   private selectAccounts(sql: Sql, refs: readonly AccountRef[]) {
-    return sql.rows<{
+    return sql.prepared<{
       id: unknown;
       logical_id: string | null;
       code: string;

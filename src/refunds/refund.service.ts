@@ -183,7 +183,7 @@ export class RefundService {
   }
 
   private async readContexts(items: readonly ContextQuery[]): Promise<(RequestContext | undefined)[]> {
-    const rows = await sqlOnPool(this.orm).rows<RequestContext & { idx: number }>(
+    const rows = await sqlOnPool(this.orm).prepared<RequestContext & { idx: number }>(
       `select * from refund_request_contexts($1::jsonb)`,
       [JSON.stringify(items)],
     );
@@ -269,7 +269,7 @@ export class RefundService {
   private async runBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
     const sql = sqlOnPool(this.orm);
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
-    const outcomes = await sql.rows<{
+    const outcomes = await sql.prepared<{
       idx: number;
       outcome: BatchOutcome['kind'];
       refund_id: string | null;
@@ -283,7 +283,7 @@ export class RefundService {
     ]);
     const createdIds = outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id]));
     const rows = createdIds.length
-      ? await sql.rows<RefundRow>(`select * from refund where id = any($1::varchar[])`, [createdIds])
+      ? await sql.prepared<RefundRow>(`select * from refund where id = any($1::varchar[])`, [createdIds])
       : [];
     const byId = new Map(rows.map((row) => [row.id, row]));
     return outcomes
@@ -330,7 +330,8 @@ export class RefundService {
     known: RefundRow | undefined,
     em?: EntityManager,
   ): Promise<TransitionResult> {
-    const refund = known ?? (await sql.rows<RefundRow>(`select * from refund where id = $1`, [refundId]))[0];
+    const refund =
+      known ?? (await sql.prepared<RefundRow>(`select * from refund where id = $1`, [refundId]))[0];
     if (!refund) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
     const to = change.to;
     const effect = to === 'SUCCEEDED' ? 'SETTLE' : releasesReservation(to) ? 'RELEASE' : null;
@@ -338,7 +339,7 @@ export class RefundService {
     const notify = isFinal(to) || to === 'ABNORMAL';
     const detail = change.detail ?? null;
     const [row] = await sql
-      .rows<RefundRow & { changed: boolean }>(
+      .prepared<RefundRow & { changed: boolean }>(
         `select t.o_changed as changed, (t.o_refund).* from refund_transition($1::jsonb) t`,
         [
           JSON.stringify({
@@ -400,7 +401,9 @@ export class RefundService {
   }
 
   async row(refundId: string): Promise<RefundRow | null> {
-    const [row] = await sqlOnPool(this.orm).rows<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    const [row] = await sqlOnPool(this.orm).prepared<RefundRow>(`select * from refund where id = $1`, [
+      refundId,
+    ]);
     return row ?? null;
   }
 
@@ -533,7 +536,7 @@ export class RefundService {
   }
 
   private async findByKey(sql: Sql, scope: string, key: string): Promise<RefundRow | undefined> {
-    const [row] = await sql.rows<RefundRow>(
+    const [row] = await sql.prepared<RefundRow>(
       `select * from refund where idempotency_scope = $1 and idempotency_key = $2`,
       [scope, key],
     );

@@ -170,7 +170,7 @@ export class RefundWorker {
 
   /** Short transaction: take the lease on a PENDING refund (or find that someone else has it). */
   private async claim(refundId: string): Promise<Claimed | undefined> {
-    const [row] = await sqlOnPool(this.orm).rows<Claimed>(
+    const [row] = await sqlOnPool(this.orm).prepared<Claimed>(
       `update refund r
           set lease_until = now() + make_interval(secs => $2 / 1000.0), attempts = r.attempts + 1,
               submitted_at = coalesce(r.submitted_at, now()), updated_at = now()
