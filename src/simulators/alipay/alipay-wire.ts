@@ -3,6 +3,7 @@
  * Money is bigint fen everywhere inside the simulator; yuan strings exist only on the wire and in bills.
  */
 import { createSign, createVerify } from 'node:crypto';
+import { privateKeyOf, publicKeyOf } from '../shared/index.js';
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
 
@@ -101,12 +102,14 @@ export function sortedParamString(
 }
 
 export function rsa2Sign(content: string, privateKeyPem: string): string {
-  return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKeyPem, 'base64');
+  return createSign('RSA-SHA256').update(content, 'utf8').sign(privateKeyOf(privateKeyPem), 'base64');
 }
 
 export function rsa2Verify(content: string, signature: string, publicKeyPem: string): boolean {
   try {
-    return createVerify('RSA-SHA256').update(content, 'utf8').verify(publicKeyPem, signature, 'base64');
+    return createVerify('RSA-SHA256')
+      .update(content, 'utf8')
+      .verify(publicKeyOf(publicKeyPem), signature, 'base64');
   } catch {
     return false;
   }

@@ -3,7 +3,14 @@
  * first start and kept under a data dir so a restarted simulator keeps the same identities (the
  * merchant's configuration does not have to change between runs).
  */
-import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  randomBytes,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,4 +114,31 @@ export function randomAlphanumeric(length: number): string {
   let out = '';
   for (const b of bytes) out += alphabet[b % alphabet.length];
   return out;
+}
+
+const parsedPrivateKeys = new Map<string, KeyObject>();
+const parsedPublicKeys = new Map<string, KeyObject>();
+
+/**
+ * The key parsed once per PEM: signing with a PEM string parses the key on every call, about a
+ * third of an RSA-2048 signature's cost (measured: 1.15 ms against 0.82 ms). The simulators hold a
+ * handful of keys for their lifetime.
+ */
+export function privateKeyOf(pem: string): KeyObject {
+  let key = parsedPrivateKeys.get(pem);
+  if (key === undefined) {
+    key = createPrivateKey(pem);
+    parsedPrivateKeys.set(pem, key);
+  }
+  return key;
+}
+
+/** The same for public keys and certificates (whose public key is taken). */
+export function publicKeyOf(pem: string): KeyObject {
+  let key = parsedPublicKeys.get(pem);
+  if (key === undefined) {
+    key = createPublicKey(pem);
+    parsedPublicKeys.set(pem, key);
+  }
+  return key;
 }

@@ -3,7 +3,7 @@
  * verification, response/notify signing, AES-256-GCM resource encryption with the APIv3 key.
  */
 import { createCipheriv, createDecipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
-import { randomAlphanumeric } from '../shared/index.js';
+import { privateKeyOf, publicKeyOf, randomAlphanumeric } from '../shared/index.js';
 
 export const AUTH_SCHEME = 'WECHATPAY2-SHA256-RSA2048';
 export const SIGNTEST_PREFIX = 'WECHATPAY/SIGNTEST/';
@@ -51,12 +51,14 @@ export function responseMessage(timestamp: string, nonce: string, body: Buffer |
 }
 
 export function rsaSign(message: Buffer, privateKeyPem: string): string {
-  return createSign('RSA-SHA256').update(message).sign(privateKeyPem, 'base64');
+  return createSign('RSA-SHA256').update(message).sign(privateKeyOf(privateKeyPem), 'base64');
 }
 
 export function rsaVerify(message: Buffer, publicKeyPem: string, signatureB64: string): boolean {
   try {
-    return createVerify('RSA-SHA256').update(message).verify(publicKeyPem, signatureB64, 'base64');
+    return createVerify('RSA-SHA256')
+      .update(message)
+      .verify(publicKeyOf(publicKeyPem), signatureB64, 'base64');
   } catch {
     return false;
   }
