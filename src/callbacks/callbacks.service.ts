@@ -4,6 +4,7 @@ import { recordAudit, SYSTEM_WORKER, type Actor } from '../audit/index.js';
 import {
   inTransaction,
   jobExecutorOn,
+  retryingTransaction,
   newId,
   sqlOn,
   toBigint,
@@ -28,7 +29,7 @@ import {
   type ProviderRegistry,
   type VerifiedNotification,
 } from '../providers/index.js';
-import type { RefundService } from '../refunds/index.js';
+import type { RefundRow, RefundService } from '../refunds/index.js';
 import { decodeEvent, encodeEvent } from './callbacks.codec.js';
 import { CallbacksError } from './callbacks.errors.js';
 import {
@@ -253,20 +254,31 @@ export class CallbacksService {
     return { ...failure, status: error.code === 'MALFORMED_NOTIFICATION' ? 400 : 401 };
   }
 
-  /** Inbox row and apply job commit together; a resend of a stored event only counts the delivery. */
+  /**
+   * Inbox row and apply job commit together, in one statement; a resend of a stored event only counts
+   * the delivery.
+   */
   private async store(channel: Channel, verified: VerifiedNotification): Promise<void> {
-    const stored = await inTransaction(this.orm, async (em) => {
-      const sql = sqlOn(em);
-      const [row] = await sql.prepared<{ id: string; inserted: boolean; deliveries: number }>(
-        `insert into provider_notification (channel, notify_id, dedupe_key, event, status)
-         values ($1, $2, $3, $4, 'RECEIVED')
-         on conflict (channel, dedupe_key) do update set deliveries = provider_notification.deliveries + 1
-         returning id, deliveries, (xmax = 0) as inserted`,
-        [channel, verified.notifyId, verified.dedupeKey, JSON.stringify(encodeEvent(verified.event))],
+    const stored = await retryingTransaction(async () => {
+      const [row] = await sqlOnPool(this.orm).prepared<{ id: string; inserted: boolean; deliveries: number }>(
+        `with stored as (
+           insert into provider_notification (channel, notify_id, dedupe_key, event, status)
+           values ($1, $2, $3, $4, 'RECEIVED')
+           on conflict (channel, dedupe_key) do update set deliveries = provider_notification.deliveries + 1
+           returning id, deliveries, (xmax = 0) as inserted
+         )
+         select id, deliveries, inserted,
+                case when inserted then job_enqueue($5, jsonb_build_object('inboxId', id::text)) end as job_id
+           from stored`,
+        [
+          channel,
+          verified.notifyId,
+          verified.dedupeKey,
+          JSON.stringify(encodeEvent(verified.event)),
+          APPLY_NOTIFY,
+        ],
       );
       if (!row) throw new Error('inbox insert returned no row');
-      if (row.inserted)
-        await this.jobs.send(APPLY_NOTIFY, { inboxId: String(row.id) }, { db: jobExecutorOn(em) });
       return row;
     });
     this.logger.info(
@@ -329,11 +341,11 @@ export class CallbacksService {
   }
 
   private async applyRefund(em: EntityManager, row: InboxRow, event: RefundNotifyEvent): Promise<Outcome> {
-    const facts = await refundFacts(sqlOn(em), event.refundId);
-    if (!facts) {
+    const found = await refundFacts(sqlOn(em), event.refundId);
+    if (!found) {
       return raise('UNKNOWN_REFUND', 'MEDIUM', 'refund', event.refundId, 'no refund with this id', []);
     }
-    const figures = refundDisagreements(row.channel, event, facts);
+    const figures = refundDisagreements(row.channel, event, found.facts);
     if (figures.length > 0) {
       return raise(
         'NOTIFY_MISMATCH',
@@ -355,6 +367,7 @@ export class CallbacksService {
         detail: { notifyId: row.notify_id },
       },
       SYSTEM_WORKER,
+      found.row,
     );
     return changed
       ? { status: 'APPLIED', note: `refund ${refund.id} is now ${refund.status}` }
@@ -505,31 +518,31 @@ async function lockReceived(sql: Sql, inboxId: string): Promise<InboxRow | null>
   return row && row.status === 'RECEIVED' ? row : null;
 }
 
-async function refundFacts(sql: Sql, refundId: string): Promise<RefundFacts | null> {
-  const [row] = await sql.prepared<{
-    channel: string;
-    amount_minor: string;
-    currency: string;
-    provider_refund_id: string | null;
-    out_trade_no: string;
-    provider_transaction_id: string | null;
-    payment_amount_minor: string;
-  }>(
-    `select r.channel, r.amount_minor, r.currency, r.provider_refund_id,
-            p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor
+/** The refund a notify is about, with what its payment says (for matching), or null. */
+async function refundFacts(
+  sql: Sql,
+  refundId: string,
+): Promise<{ row: RefundRow; facts: RefundFacts } | null> {
+  const [row] = await sql.prepared<
+    RefundRow & { out_trade_no: string; provider_transaction_id: string | null; payment_amount_minor: string }
+  >(
+    `select r.*, p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor
        from refund r join payment p on p.id = r.payment_id
       where r.id = $1`,
     [refundId],
   );
   if (!row) return null;
   return {
-    channel: row.channel,
-    amountMinor: toBigint(row.amount_minor),
-    currency: row.currency,
-    providerRefundId: row.provider_refund_id,
-    outTradeNo: row.out_trade_no,
-    providerTransactionId: row.provider_transaction_id,
-    paymentAmountMinor: toBigint(row.payment_amount_minor),
+    row,
+    facts: {
+      channel: row.channel,
+      amountMinor: toBigint(row.amount_minor),
+      currency: row.currency,
+      providerRefundId: row.provider_refund_id,
+      outTradeNo: row.out_trade_no,
+      providerTransactionId: row.provider_transaction_id,
+      paymentAmountMinor: toBigint(row.payment_amount_minor),
+    },
   };
 }
 
