@@ -45,6 +45,8 @@ import {
 const CLIENTS = 16;
 const ROUNDS = 3;
 const ROUND_SECONDS = 5;
+/** Before the counted rounds of each part: JIT, connection pools, per-connection statements and plans. */
+const WARMUP_SECONDS = 2;
 const PAYMENTS = 600;
 const TARGET_COMMAND_RATIO = 0.5;
 const TARGET_LIFECYCLE_RATIO = 0.25;
@@ -197,20 +199,25 @@ async function pgbenchRound(server: BenchServer, database: string, round: number
   return tps;
 }
 
-/** ROUNDS rounds of `part` (ROUND_SECONDS each), each followed by a pgbench round; the totals. */
+/**
+ * A warm-up of `part` (WARMUP_SECONDS, not counted), then ROUNDS rounds of it (ROUND_SECONDS each), each
+ * followed by a pgbench round; the totals.
+ */
 async function inRounds(
   label: string,
   baseline: (round: number) => Promise<number>,
-  part: (round: number) => Promise<LoadOutput>,
+  part: (round: number, seconds: number) => Promise<LoadOutput>,
 ): Promise<Result> {
   const latencies: number[] = [];
   const perRound: string[] = [];
   const tps: number[] = [];
   let failed = 0;
   let seconds = 0;
+  line(`warm-up (${WARMUP_SECONDS} s, not counted): ${label}`);
+  await part(0, WARMUP_SECONDS);
   for (let round = 1; round <= ROUNDS; round++) {
     line(`round ${round}/${ROUNDS}: ${label}`);
-    const out = await part(round);
+    const out = await part(round, ROUND_SECONDS);
     latencies.push(...out.latenciesMs);
     failed += out.failed;
     seconds += out.seconds;
@@ -244,7 +251,7 @@ async function lifecycles(
     const result = await inRounds(
       `lifecycle, ${CLIENTS} closed-loop clients for ${ROUND_SECONDS} s (request → provider → SUCCEEDED)`,
       baseline,
-      (round) => drive(api, url, payments, token, `lifecycle-r${round}`, true),
+      (round, seconds) => drive(api, url, payments, token, `lifecycle-r${round}`, true, seconds),
     );
     if (process.argv.includes('--trace')) await trace(api);
     return result;
@@ -286,7 +293,7 @@ async function requests(
   return inRounds(
     `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
     baseline,
-    (round) => drive(api, url, payments, token, `requestRefund-r${round}`, false),
+    (round, seconds) => drive(api, url, payments, token, `requestRefund-r${round}`, false, seconds),
   );
 }
 
@@ -332,7 +339,7 @@ interface Result {
   readonly rounds: string;
 }
 
-/** CLIENTS concurrent loops for ROUND_SECONDS in a worker thread; with `settle`, each also waits for SUCCEEDED. */
+/** CLIENTS concurrent loops for `seconds` in a worker thread; with `settle`, each also waits for SUCCEEDED. */
 async function drive(
   app: RunningApp,
   databaseUrl: string,
@@ -340,6 +347,7 @@ async function drive(
   token: string,
   label: string,
   settle: boolean,
+  seconds: number,
 ): Promise<LoadOutput> {
   const input: LoadInput = {
     url: app.url!,
@@ -348,7 +356,7 @@ async function drive(
     paymentIds: payments.map((p) => p.id),
     label,
     clients: CLIENTS,
-    seconds: ROUND_SECONDS,
+    seconds,
     settle,
   };
   const worker = new Worker(new URL('./refunds-load.js', import.meta.url), { workerData: input });
