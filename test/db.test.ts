@@ -1,12 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  newId,
-  pendingMigrations,
-  schemaDrift,
-  sqlOn,
-  type EntityManager,
-  type Orm,
-} from '../src/db/index.js';
+import { newId, pendingMigrations, schemaDrift, sqlOn, type Orm } from '../src/db/index.js';
 import { createTestOrm } from './support/db.js';
 
 describe('database foundation', () => {
@@ -64,7 +57,7 @@ describe('database foundation', () => {
 
   it('prepared statements are named server-side statements on the connection that ran them', async () => {
     await orm.em.fork().transactional(async (em) => {
-      const sql = sqlOn(em as EntityManager);
+      const sql = sqlOn(em);
       const text = 'select $1::int + 1 as n';
       expect(await sql.prepared<{ n: number }>(text, [41])).toEqual([{ n: 42 }]);
       expect(await sql.prepared<{ n: number }>(text, [1])).toEqual([{ n: 2 }]);

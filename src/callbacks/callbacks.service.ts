@@ -3,7 +3,7 @@ import type { Job } from 'pg-boss';
 import { recordAudit, SYSTEM_WORKER, type Actor } from '../audit/index.js';
 import {
   inTransaction,
-  jobExecutorOn,
+  type jobExecutorOn,
   retryingTransaction,
   newId,
   sqlOn,
