@@ -119,26 +119,29 @@ export function randomAlphanumeric(length: number): string {
 const parsedPrivateKeys = new Map<string, KeyObject>();
 const parsedPublicKeys = new Map<string, KeyObject>();
 
+function parsedOnce(
+  cache: Map<string, KeyObject>,
+  pem: string,
+  parse: (pem: string) => KeyObject,
+): KeyObject {
+  let key = cache.get(pem);
+  if (key === undefined) {
+    key = parse(pem);
+    cache.set(pem, key);
+  }
+  return key;
+}
+
 /**
  * The key parsed once per PEM: signing with a PEM string parses the key on every call, about a
  * third of an RSA-2048 signature's cost (measured: 1.15 ms against 0.82 ms). The simulators hold a
  * handful of keys for their lifetime.
  */
 export function privateKeyOf(pem: string): KeyObject {
-  let key = parsedPrivateKeys.get(pem);
-  if (key === undefined) {
-    key = createPrivateKey(pem);
-    parsedPrivateKeys.set(pem, key);
-  }
-  return key;
+  return parsedOnce(parsedPrivateKeys, pem, createPrivateKey);
 }
 
 /** The same for public keys and certificates (whose public key is taken). */
 export function publicKeyOf(pem: string): KeyObject {
-  let key = parsedPublicKeys.get(pem);
-  if (key === undefined) {
-    key = createPublicKey(pem);
-    parsedPublicKeys.set(pem, key);
-  }
-  return key;
+  return parsedOnce(parsedPublicKeys, pem, createPublicKey);
 }
