@@ -3,7 +3,6 @@ import type { Job } from 'pg-boss';
 import { recordAudit, SYSTEM_WORKER, type Actor } from '../audit/index.js';
 import {
   inTransaction,
-  type jobExecutorOn,
   retryingTransaction,
   newId,
   sqlOn,
@@ -56,13 +55,9 @@ export const SWEEP_INBOX = 'callbacks.sweep';
 /** Inbox rows still RECEIVED this long after arrival lost their job (retries ran out): queue again. */
 const STUCK_AFTER_MS = 120_000;
 
-/** Sends jobs, inside the caller's transaction when `db` is given (structurally the JobQueue). */
+/** Sends jobs outside any transaction (structurally the JobQueue); the inbox queues its own with `job_enqueue`. */
 export interface CallbackJobs {
-  send(
-    name: string,
-    data: object,
-    options?: { db?: ReturnType<typeof jobExecutorOn> },
-  ): Promise<string | null>;
+  send(name: string, data: object): Promise<string | null>;
 }
 
 interface InboxRow {

@@ -18,7 +18,6 @@ export {
   inTransaction,
   retryingTransaction,
   isRetryableTransactionError,
-  jobExecutorOn,
   pgErrorOf,
   sqlOn,
   sqlOnPool,

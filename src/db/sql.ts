@@ -67,14 +67,6 @@ export function sqlOnPool(orm: Orm): Sql {
   return sql;
 }
 
-/** pg-boss's executor interface over the same connection, so a job is queued in the caller's transaction. */
-export function jobExecutorOn(em: EntityManager): {
-  executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
-} {
-  const sql = sqlOn(em);
-  return { executeSql: async (text, values) => ({ rows: await sql.rows(text, values ?? []) }) };
-}
-
 const TRANSACTION_ATTEMPTS = 4;
 
 /**

@@ -9,7 +9,6 @@ import {
   toBigint,
   toDate,
   type EntityManager,
-  type jobExecutorOn,
   type Orm,
   type Sql,
 } from '../db/index.js';
@@ -62,13 +61,9 @@ export const DEFAULT_REFUND_RULES: RefundRules = {
   refundWindowDays: { WECHAT_PAY: 365, ALIPAY: 365 },
 };
 
-/** Sends jobs (inside a transaction when `em` is given). */
+/** Sends jobs outside any transaction (structurally the JobQueue); refund transactions use `job_enqueue`. */
 export interface JobSender {
-  send(
-    name: string,
-    data: object,
-    options?: { db?: ReturnType<typeof jobExecutorOn>; startAfter?: number },
-  ): Promise<string | null>;
+  send(name: string, data: object, options?: { startAfter?: number }): Promise<string | null>;
 }
 
 export interface RefundRow {
