@@ -80,14 +80,20 @@ export async function inTransaction<T>(orm: Orm, work: (em: EntityManager) => Pr
 /**
  * Runs a unit that is one transaction (a `transactional` block, or a single statement that commits on
  * its own) again after a deadlock or serialization failure, with jittered backoff, a bounded number
- * of times.
+ * of times (`attempts`, default 4). When they run out, the last failure is rethrown, or what
+ * `exhausted` makes of it.
  */
-export async function retryingTransaction<T>(unit: () => Promise<T>): Promise<T> {
+export async function retryingTransaction<T>(
+  unit: () => Promise<T>,
+  options: { attempts?: number; exhausted?: (attempts: number, error: unknown) => unknown } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? TRANSACTION_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     try {
       return await unit();
     } catch (error) {
-      if (attempt >= TRANSACTION_ATTEMPTS || !isRetryableTransactionError(error)) throw error;
+      if (!isRetryableTransactionError(error)) throw error;
+      if (attempt >= attempts) throw options.exhausted ? options.exhausted(attempt, error) : error;
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
     }
   }

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager, Orm } from '../db/index.js';
 import { accountSpec, normalSide, shardOf } from './chart-of-accounts.js';
 import { LedgerError } from './ledger.errors.js';
@@ -16,8 +15,8 @@ import {
   ACCOUNT_COLUMNS,
   dbDirection,
   ENTRY_COLUMNS,
-  isRetryable,
   LOGICAL_ACCOUNTS,
+  retryingTransaction,
   sqlOn,
   sqlOnPool,
   toAccountView,
@@ -131,20 +130,14 @@ export class LedgerService extends LedgerQueries {
   private async run<T>(em: EntityManager | undefined, work: (sql: Sql) => Promise<T>): Promise<T> {
     if (em?.isInTransaction()) return translated(() => work(sqlOn(em)));
     const sql = em ? sqlOn(em) : this.pool;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await translated(() => work(sql));
-      } catch (error) {
-        if (!isRetryable(error)) throw error;
-        if (attempt >= MAX_ATTEMPTS) {
-          throw new LedgerError(
-            'CONCURRENCY_EXHAUSTED',
-            `gave up after ${attempt} deadlocks or serialization failures`,
-          );
-        }
-        await sleep(Math.random() * 5 * 2 ** attempt);
-      }
-    }
+    return retryingTransaction(() => translated(() => work(sql)), {
+      attempts: MAX_ATTEMPTS,
+      exhausted: (attempts) =>
+        new LedgerError(
+          'CONCURRENCY_EXHAUSTED',
+          `gave up after ${attempts} deadlocks or serialization failures`,
+        ),
+    });
   }
 
   /**

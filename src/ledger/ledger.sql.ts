@@ -4,13 +4,7 @@ import { normalSide, type AccountType, type Direction, type OwnerKind } from './
 import { LedgerError } from './ledger.errors.js';
 import type { AccountView, EntryKind, EntryView, PostingView } from './ledger.model.js';
 
-export {
-  isRetryableTransactionError as isRetryable,
-  pgErrorOf,
-  sqlOn,
-  sqlOnPool,
-  type Sql,
-} from '../db/index.js';
+export { pgErrorOf, retryingTransaction, sqlOn, sqlOnPool, type Sql } from '../db/index.js';
 
 /** Database refusals that are expected outcomes become typed errors; everything else stays a bug. */
 export function translateError(error: unknown): unknown {
