@@ -255,26 +255,6 @@ export class PaymentsService {
     return rows.map(toPaymentView);
   }
 
-  /** Recomputes an order's refund status from its payments, in the caller's transaction. */
-  static async refreshOrderRefundStatus(sql: Sql, orderId: string): Promise<OrderRefundStatus> {
-    const [row] = await sql.rows<{ status: OrderRefundStatus }>(
-      `with totals as (
-         select coalesce(sum(refunded_minor), 0) as refunded, coalesce(sum(amount_minor), 0) as paid
-           from payment where order_id = $1
-       )
-       update food_order o
-          set refund_status = case when t.refunded = 0 then 'NONE'
-                                   when t.refunded < t.paid then 'PARTIALLY_REFUNDED'
-                                   else 'REFUNDED' end,
-              updated_at = now()
-         from totals t
-        where o.id = $1
-       returning o.refund_status as status`,
-      [orderId],
-    );
-    return row?.status ?? 'NONE';
-  }
-
   private async replayPayment(sql: Sql, input: RecordPaymentInput): Promise<PaymentView> {
     const [existing] = await sql.rows<PaymentRow>(
       `select * from payment where channel = $1 and out_trade_no = $2`,
