@@ -21,6 +21,7 @@ export {
   pgErrorOf,
   sqlOn,
   sqlOnPool,
+  statementName,
   toBigint,
   toDate,
   type PgError,

@@ -22,7 +22,7 @@ let queryCounter = 0;
 const statementNames = new Map<string, string>();
 
 /** A stable name per statement text (pg reuses the server-side statement of that name per connection). */
-function statementName(text: string): string {
+export function statementName(text: string): string {
   let name = statementNames.get(text);
   if (name === undefined) {
     name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;

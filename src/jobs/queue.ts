@@ -1,5 +1,13 @@
-import { PgBoss, type Job, type Queue, type SendOptions, type WorkOptions } from 'pg-boss';
+import {
+  PgBoss,
+  type ConstructorOptions,
+  type Job,
+  type Queue,
+  type SendOptions,
+  type WorkOptions,
+} from 'pg-boss';
 import type { Logger } from '../logging/index.js';
+import { HotStatementsClient } from './hot-statements.js';
 
 export const JOB_SCHEMA = 'pgboss';
 
@@ -69,7 +77,9 @@ export async function startJobQueue(options: {
 }): Promise<JobQueue> {
   const log = options.logger.child({ component: 'jobs' });
   const worker = options.role === 'worker';
-  const boss = new PgBoss({
+  const config: ConstructorOptions & { Client: typeof HotStatementsClient } = {
+    // pg-boss hands its options to pg's pool, which builds its connections from this class.
+    Client: HotStatementsClient,
     connectionString: options.url,
     schema: JOB_SCHEMA,
     max: options.poolMax ?? (worker ? 12 : 4),
@@ -79,7 +89,8 @@ export async function startJobQueue(options: {
     migrate: true,
     // Workers are woken by NOTIFY when a job commits, instead of waiting for their next poll.
     useListenNotify: worker,
-  });
+  };
+  const boss = new PgBoss(config);
   boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
   await boss.start();

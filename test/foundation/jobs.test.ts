@@ -1,6 +1,7 @@
 import type { Job } from 'pg-boss';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HotStatementsClient, jobQueueStatements } from '../../src/jobs/hot-statements.js';
 import { startJobQueue, type JobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createTestDatabase } from '../support/db.js';
@@ -37,6 +38,26 @@ describe('job queue (pg-boss on the same PostgreSQL)', () => {
     for (const n of [1, 2, 3]) await api.send('test.echo', { n });
     await allDone;
     expect(seen.map((job) => job.data.n).sort()).toEqual([1, 2, 3]);
+  });
+
+  it("sends the worker's recurring fetch as a prepared statement", async () => {
+    // The worker polls every 0.5 s; its fetch is prepared from the third poll on.
+    await waitFor(
+      () => jobQueueStatements.preparedTexts().some((text) => text.includes(`'test.echo'`)),
+      5_000,
+    );
+    const client = new HotStatementsClient({ connectionString: db.url });
+    await client.connect();
+    try {
+      const text = 'select $1::int + 1 as n';
+      for (const n of [1, 2, 3, 4]) expect((await client.query(text, [n])).rows[0].n).toBe(n + 1);
+      const { rows } = await client.query<{ statement: string }>(
+        'select statement from pg_prepared_statements',
+      );
+      expect(rows.map((row) => row.statement)).toContain(text);
+    } finally {
+      await client.end();
+    }
   });
 });
 
@@ -134,7 +155,7 @@ describe('job_enqueue matches pg-boss send', () => {
   });
 });
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
+  for (let i = 0; i < ms / 10 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
 }
