@@ -24,6 +24,8 @@ export interface LoadOutput {
   readonly latenciesMs: number[];
   readonly failed: number;
   readonly seconds: number;
+  /** CPU ms of this thread (the load generator itself) over the run. */
+  readonly cpuMs: number;
 }
 
 async function run(input: LoadInput): Promise<LoadOutput> {
@@ -33,6 +35,7 @@ async function run(input: LoadInput): Promise<LoadOutput> {
   let failed = 0;
   let next = 0;
   const started = performance.now();
+  const cpuBefore = process.threadCpuUsage();
   const deadline = started + input.seconds * 1000;
   const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
   const client = async (): Promise<void> => {
@@ -66,7 +69,13 @@ async function run(input: LoadInput): Promise<LoadOutput> {
     agent.destroy();
     await pool.end();
   }
-  return { latenciesMs, failed, seconds: (performance.now() - started) / 1000 };
+  const cpu = process.threadCpuUsage(cpuBefore);
+  return {
+    latenciesMs,
+    failed,
+    seconds: (performance.now() - started) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  };
 }
 
 /** POSTs JSON and parses the answer; null for a transport error or a body that is not JSON. */

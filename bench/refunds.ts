@@ -7,16 +7,20 @@
  * (1) `requestRefund` mutations per second over HTTP at 16 concurrent clients (api role; the refunds
  *     are committed with their ledger entry, audit events and submit job);
  * (2) full lifecycles settled per second: request → worker → simulator → notify (or poll) → SUCCEEDED,
- *     16 closed-loop clients, api + worker in this process, simulators beside them on loopback.
+ *     16 closed-loop clients; api and worker each in their own process as in production, the
+ *     simulators in this one, all on loopback.
  * Each with p50/p99 latency, and as a ratio of pgbench TPS. Each part alternates short rounds with
  * pgbench rounds (the ratio uses the pgbench rounds interleaved with that part), so background load on
  * the machine hits both sides alike. Every loop is bounded by a deadline.
+ * Beside each figure, the CPU time per unit of work by role (api, worker, simulators, PostgreSQL,
+ * load generator; pgbench's transactions likewise), from the kernel's accounts: on a saturated
+ * machine the ratio is the quotient of the two.
  * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -28,6 +32,16 @@ import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
 import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
 import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../src/simulators/index.js';
+import {
+  addCpu,
+  cpuMeter,
+  describeCpu,
+  postmasterPid,
+  reapedChildrenCpuMs,
+  totalCpuMs,
+  treeCpuMs,
+  type CpuByRole,
+} from './cpu.js';
 import type { LoadInput, LoadOutput } from './refunds-load.js';
 import {
   createDatabase,
@@ -77,9 +91,11 @@ async function main(): Promise<void> {
     await orm.close(true);
 
     const env = appEnv(url, sims);
-    const api = await startApp(loadConfig(env), 'api', logger);
-    apps.push(api);
-    const payments = await seed(api, sims);
+    // In this process: seeding and the trace. The load goes to the api process started below.
+    const app = await startApp(loadConfig(env), 'api', logger);
+    apps.push(app);
+    const payments = await seed(app, sims);
+    const postgres = await postmasterPid(server.adminUrl);
     const token = await signDevelopmentToken({
       secret: JWT_SECRET,
       issuer: 'takeout-refunds',
@@ -91,12 +107,13 @@ async function main(): Promise<void> {
     const pgbenchDb = `bench_pgbench_${process.pid}`;
     await createDatabase(server.adminUrl, pgbenchDb);
     await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], ROUND_SECONDS);
-    const baseline = (round: number) => pgbenchRound(server, pgbenchDb, round);
+    const baseline = (round: number) => pgbenchRound(server, pgbenchDb, round, postgres);
+    const api = await startRoleProcess('api', env);
     try {
       const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-      const lifecycle =
-        only === 'commands' ? EMPTY : await lifecycles(api, env, url, payments, token, baseline);
-      const commands = only === 'lifecycle' ? EMPTY : await requests(api, url, payments, token, baseline);
+      const run: Run = { api, env, databaseUrl: url, payments, token, postgres, baseline };
+      const lifecycle = only === 'commands' ? EMPTY : await lifecycles(run, app);
+      const commands = only === 'lifecycle' ? EMPTY : await requests(run);
 
       const r1 = commands.perSecond / commands.pgbenchTps;
       const r2 = lifecycle.perSecond / lifecycle.pgbenchTps;
@@ -108,7 +125,21 @@ async function main(): Promise<void> {
       line(
         `(2) lifecycles settled/s:       ${lifecycle.perSecond.toFixed(0)} vs pgbench ${lifecycle.pgbenchTps.toFixed(0)} TPS  ratio ${r2.toFixed(2)} (target ≥ ${TARGET_LIFECYCLE_RATIO}) ${r2 >= TARGET_LIFECYCLE_RATIO ? 'OK' : 'BELOW TARGET'}  p50 ${lifecycle.p50.toFixed(1)} ms  p99 ${lifecycle.p99.toFixed(1)} ms  (${lifecycle.count} settled, ${lifecycle.failed} failed; rounds ${lifecycle.rounds})`,
       );
+      line(`CPU time per unit of work, by role (${availableParallelism()} cores):`);
+      for (const [label, result] of [
+        ['(1) requestRefund', commands],
+        ['(2) lifecycle', lifecycle],
+      ] as const) {
+        if (result.count === 0) continue;
+        const ours = totalCpuMs(result.cpu) / result.count;
+        const theirs = totalCpuMs(result.pgbenchCpu) / result.pgbenchTransactions;
+        line(`  ${label.padEnd(18)} ${describeCpu(result.cpu, result.count)}`);
+        line(
+          `  ${'    pgbench txn'.padEnd(18)} ${describeCpu(result.pgbenchCpu, result.pgbenchTransactions)}  (CPU ratio ${(theirs / ours).toFixed(2)})`,
+        );
+      }
     } finally {
+      await stopProcess(api);
       await dropDatabase(server.adminUrl, pgbenchDb).catch(() => undefined);
     }
   } finally {
@@ -188,15 +219,36 @@ const EMPTY: Result = {
   p99: Number.NaN,
   pgbenchTps: Number.NaN,
   rounds: '',
+  cpu: {},
+  pgbenchCpu: {},
+  pgbenchTransactions: 0,
 };
 
+interface BaselineRound {
+  readonly tps: number;
+  readonly transactions: number;
+  readonly cpu: CpuByRole;
+}
+
 /** One pgbench round (TPC-B-like, the same clients) on its own database of the same server. */
-async function pgbenchRound(server: BenchServer, database: string, round: number): Promise<number> {
+async function pgbenchRound(
+  server: BenchServer,
+  database: string,
+  round: number,
+  postgres: number | undefined,
+): Promise<BaselineRound> {
   line(`round ${round}/${ROUNDS}: pgbench TPC-B-like, scale 1, -c ${CLIENTS} -j 2 -T ${ROUND_SECONDS}`);
   const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(ROUND_SECONDS), '-P', '1', '-n'];
-  const tps = parseTps(await pgbench(server, database, args, ROUND_SECONDS));
+  const meter = cpuMeter({
+    PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
+    pgbench: reapedChildrenCpuMs,
+  });
+  const output = await pgbench(server, database, args, ROUND_SECONDS);
+  const cpu = meter();
+  const tps = parseTps(output);
+  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? NaN);
   line(`  pgbench: ${tps.toFixed(0)} tps`);
-  return tps;
+  return { tps, transactions, cpu };
 }
 
 /**
@@ -205,7 +257,8 @@ async function pgbenchRound(server: BenchServer, database: string, round: number
  */
 async function inRounds(
   label: string,
-  baseline: (round: number) => Promise<number>,
+  baseline: (round: number) => Promise<BaselineRound>,
+  counters: Record<string, () => number | undefined>,
   part: (round: number, seconds: number) => Promise<LoadOutput>,
 ): Promise<Result> {
   const latencies: number[] = [];
@@ -213,15 +266,27 @@ async function inRounds(
   const tps: number[] = [];
   let failed = 0;
   let seconds = 0;
+  let cpu: CpuByRole = {};
+  let pgbenchCpu: CpuByRole = {};
+  let pgbenchTransactions = 0;
   line(`warm-up (${WARMUP_SECONDS} s, not counted): ${label}`);
   await part(0, WARMUP_SECONDS);
   for (let round = 1; round <= ROUNDS; round++) {
     line(`round ${round}/${ROUNDS}: ${label}`);
+    // This process runs the simulators and the load generator's thread: the simulators get what is
+    // left after the load generator's own thread time.
+    const meter = cpuMeter({ ...counters, simulators: () => cpuMs(process.cpuUsage()) });
     const out = await part(round, ROUND_SECONDS);
+    const used = meter();
+    if (used['simulators'] !== undefined) used['simulators'] -= out.cpuMs;
+    cpu = addCpu(cpu, { ...used, 'load generator': out.cpuMs });
     latencies.push(...out.latenciesMs);
     failed += out.failed;
     seconds += out.seconds;
-    tps.push(await baseline(round));
+    const base = await baseline(round);
+    tps.push(base.tps);
+    pgbenchCpu = addCpu(pgbenchCpu, base.cpu);
+    pgbenchTransactions += base.transactions;
     perRound.push(`${(out.latenciesMs.length / out.seconds).toFixed(0)}/${tps.at(-1)!.toFixed(0)}`);
   }
   const sorted = latencies.sort((a, b) => a - b);
@@ -233,67 +298,95 @@ async function inRounds(
     p99: percentile(sorted, 99),
     pgbenchTps: tps.reduce((sum, t) => sum + t, 0) / tps.length,
     rounds: perRound.join(', '),
+    cpu,
+    pgbenchCpu,
+    pgbenchTransactions,
   };
 }
 
-async function lifecycles(
-  api: RunningApp,
-  env: Record<string, string>,
-  url: string,
-  payments: readonly Payment[],
-  token: string,
-  baseline: (round: number) => Promise<number>,
-): Promise<Result> {
-  // As in production, the worker is its own process (the api and the simulators stay in this one).
+function cpuMs(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1000;
+}
+
+/** What both parts share: the api process under load, the data, and the baseline. */
+interface Run {
+  readonly api: RoleProcess;
+  readonly env: Record<string, string>;
+  readonly databaseUrl: string;
+  readonly payments: readonly Payment[];
+  readonly token: string;
+  readonly postgres: number | undefined;
+  readonly baseline: (round: number) => Promise<BaselineRound>;
+}
+
+function roleCounters(run: Run, ...processes: RoleProcess[]): Record<string, () => number | undefined> {
+  return {
+    ...Object.fromEntries(processes.map((p) => [p.role, () => treeCpuMs(p.child.pid!)])),
+    PostgreSQL: () => (run.postgres === undefined ? undefined : treeCpuMs(run.postgres)),
+  };
+}
+
+async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
   // It tells WeChat where to send refund notifies: the api's address.
-  const worker = await startWorkerProcess({ ...env, PUBLIC_BASE_URL: api.url! });
+  const worker = await startRoleProcess('worker', { ...run.env, PUBLIC_BASE_URL: run.api.url });
   try {
     const result = await inRounds(
       `lifecycle, ${CLIENTS} closed-loop clients for ${ROUND_SECONDS} s (request → provider → SUCCEEDED)`,
-      baseline,
-      (round, seconds) => drive(api, url, payments, token, `lifecycle-r${round}`, true, seconds),
+      run.baseline,
+      roleCounters(run, run.api, worker),
+      (round, seconds) => drive(run, `lifecycle-r${round}`, true, seconds),
     );
-    if (process.argv.includes('--trace')) await trace(api);
+    if (process.argv.includes('--trace')) await trace(app);
     return result;
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => (worker.exitCode !== null ? resolve(null) : worker.once('exit', resolve)));
+    await stopProcess(worker);
   }
 }
 
-function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+interface RoleProcess {
+  readonly role: 'api' | 'worker';
+  readonly child: ChildProcess;
+  /** The api's base URL; empty for the worker. */
+  readonly url: string;
+}
+
+/** `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. */
+function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
   const main = new URL('../src/main.js', import.meta.url);
-  const child = spawn(process.execPath, [fileURLToPath(main), 'worker'], {
+  const child = spawn(process.execPath, [fileURLToPath(main), role], {
     env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${role} did not start:\n${out}`)), 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out = (out + chunk.toString()).slice(-4_000);
-      if (out.includes('"msg":"ready"')) {
-        clearTimeout(timer);
-        child.stdout?.removeAllListeners('data');
-        child.stdout?.resume();
-        resolve(child);
-      }
+      const ready = out.split('\n').find((text) => text.includes('"msg":"ready"'));
+      if (ready === undefined) return;
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.stdout?.resume();
+      const graphql = (JSON.parse(ready) as { graphql?: string }).graphql;
+      resolve({ role, child, url: graphql?.replace(/\/graphql$/, '') ?? '' });
     });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`${role} exited (${code}):\n${out}`)));
   });
 }
 
-async function requests(
-  api: RunningApp,
-  url: string,
-  payments: readonly Payment[],
-  token: string,
-  baseline: (round: number) => Promise<number>,
-): Promise<Result> {
+async function stopProcess(p: RoleProcess): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => p.child.once('exit', resolve));
+  p.child.kill('SIGTERM');
+  await exited;
+}
+
+async function requests(run: Run): Promise<Result> {
   return inRounds(
     `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
-    baseline,
-    (round, seconds) => drive(api, url, payments, token, `requestRefund-r${round}`, false, seconds),
+    run.baseline,
+    roleCounters(run, run.api),
+    (round, seconds) => drive(run, `requestRefund-r${round}`, false, seconds),
   );
 }
 
@@ -337,23 +430,20 @@ interface Result {
   readonly pgbenchTps: number;
   /** Per round: ours/s / pgbench TPS. */
   readonly rounds: string;
+  /** CPU ms by role over the counted rounds. */
+  readonly cpu: CpuByRole;
+  /** CPU ms by role over the interleaved pgbench rounds, and their transactions. */
+  readonly pgbenchCpu: CpuByRole;
+  readonly pgbenchTransactions: number;
 }
 
 /** CLIENTS concurrent loops for `seconds` in a worker thread; with `settle`, each also waits for SUCCEEDED. */
-async function drive(
-  app: RunningApp,
-  databaseUrl: string,
-  payments: readonly Payment[],
-  token: string,
-  label: string,
-  settle: boolean,
-  seconds: number,
-): Promise<LoadOutput> {
+async function drive(run: Run, label: string, settle: boolean, seconds: number): Promise<LoadOutput> {
   const input: LoadInput = {
-    url: app.url!,
-    token,
-    databaseUrl,
-    paymentIds: payments.map((p) => p.id),
+    url: run.api.url,
+    token: run.token,
+    databaseUrl: run.databaseUrl,
+    paymentIds: run.payments.map((p) => p.id),
     label,
     clients: CLIENTS,
     seconds,
