@@ -61,9 +61,23 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // One access-log line per request (below) instead of Fastify's two ("incoming request" and
+    // "request completed"): each line is a synchronous write to stdout, half the api's logging cost.
+    disableRequestLogging: true,
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        statusCode: reply.statusCode,
+        responseTime: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request completed',
+    );
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode ?? 500;

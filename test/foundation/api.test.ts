@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevelopmentToken } from '../../src/auth/index.js';
 import { startTestApp, TEST_JWT, tokenFor, type TestApp } from '../support/app.js';
@@ -111,5 +112,40 @@ describe('HTTP + GraphQL foundation', () => {
       body: JSON.stringify({ query: `{ __typename } # ${'x'.repeat(200_000)}` }),
     });
     expect(response.status).toBe(413);
+  });
+});
+
+describe('access log', () => {
+  const lines: Record<string, unknown>[] = [];
+  let t: TestApp;
+  beforeAll(async () => {
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const text of chunk.toString().split('\n'))
+          if (text) lines.push(JSON.parse(text) as Record<string, unknown>);
+        done();
+      },
+    });
+    t = await startTestApp({ role: 'api', logs: { level: 'info', destination } });
+  });
+  afterAll(async () => t.stop());
+
+  it('writes one line per request: method, path, status, time and request id, never the token', async () => {
+    const token = await tokenFor('CUSTOMER', 'c_7');
+    const res = await t.gql('{ viewer { subject } }', {}, token);
+    const requestId = res.headers.get('x-request-id');
+    const mine = () => lines.filter((line) => line['reqId'] === requestId);
+    // The line is written once the response has finished, which may be just after the client has it.
+    for (let i = 0; i < 100 && mine().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(mine()).toEqual([
+      expect.objectContaining({
+        msg: 'request completed',
+        method: 'POST',
+        url: '/graphql',
+        statusCode: 200,
+        responseTime: expect.any(Number),
+      }),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain(token);
   });
 });

@@ -49,7 +49,13 @@ const SIMULATOR_DATA_DIR = path.join(tmpdir(), `refunds-test-data-${process.pid}
  * `simulators: true` it also runs both provider simulators on free ports and uses their credentials.
  */
 export async function startTestApp(
-  options: { role?: 'all' | 'api' | 'worker'; env?: Record<string, string>; simulators?: boolean } = {},
+  options: {
+    role?: 'all' | 'api' | 'worker';
+    env?: Record<string, string>;
+    simulators?: boolean;
+    /** Where the app's logs go (and at which level) instead of nowhere. */
+    logs?: { level: string; destination: NodeJS.WritableStream };
+  } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
   const config = loadConfig({
@@ -75,7 +81,7 @@ export async function startTestApp(
     JWT_AUDIENCE: TEST_JWT.audience,
     ...options.env,
   });
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger(options.logs ?? { level: config.logLevel });
   const app = await startApp(config, options.role ?? 'all', logger);
   const url = app.url ?? '';
   return {
