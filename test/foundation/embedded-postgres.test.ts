@@ -36,4 +36,22 @@ describe('embedded PostgreSQL transport', () => {
       await rm(base, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('as root, says which directory keeps the postgres user out instead of failing in initdb', async () => {
+    if (process.getuid?.() !== 0) return; // only root hands the cluster to another user
+    const closed = await mkdtemp(path.join(tmpdir(), 'refunds-closed-'));
+    await chmod(closed, 0o700);
+    try {
+      await expect(
+        startEmbeddedPostgres({
+          dataDir: path.join(closed, 'inner', 'data'),
+          port: await freePort(),
+          database: 'postgres',
+          logger: createLogger({ level: 'silent' }),
+        }),
+      ).rejects.toThrow(`${closed} does not let others search it`);
+    } finally {
+      await rm(closed, { recursive: true, force: true });
+    }
+  });
 });
