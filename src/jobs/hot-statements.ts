@@ -3,8 +3,9 @@ import { statementName } from '../db/index.js';
 
 /**
  * pg-boss fetches jobs with literal SQL (queue name and batch size written into the text) over the
- * simple protocol, so PostgreSQL parses and plans it on every poll, the job queue's largest cost under
- * load. The text per queue never changes.
+ * simple protocol, so PostgreSQL parses and plans it on every poll: its fetches were a fifth of
+ * PostgreSQL's CPU samples in the lifecycle benchmark, half of that parsing and planning. The text per
+ * queue never changes.
  */
 const LITERAL_FETCH = /^\s*WITH\s+next\s+AS\s*\(/;
 
