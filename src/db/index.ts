@@ -27,3 +27,4 @@ export {
   type PgError,
   type Sql,
 } from './sql.js';
+export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
 import { entities } from './entities.js';
+import { applySqlFiles, changedSqlFiles, loadSqlFiles } from './repeatable.js';
 
 export type Orm = MikroORM;
 export type { EntityManager };
@@ -19,8 +20,8 @@ export function ormOptions(options: { url: string; poolMax: number; logger?: Log
     allowGlobalContext: false,
     debug: false,
     logger: (message) => log?.debug(message),
-    // Triggers and functions (append-only guards, ledger invariants) are hand-written in migrations and
-    // tested by behaviour; the job queue owns its own schema.
+    // Triggers and functions (append-only guards, ledger invariants) live in `sql/` files applied by
+    // the repeatable step (see repeatable.ts), checked by test/db.test.ts; the job queue owns its schema.
     schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true, ignoreSchema: ['pgboss'] },
     migrations: {
       migrationsList: [...migrationsList],
@@ -37,14 +38,31 @@ export async function createOrm(options: { url: string; poolMax: number; logger?
   return MikroORM.init(ormOptions(options));
 }
 
+/** Any number: the key of the advisory lock that makes concurrent migration runs take turns. */
+const MIGRATION_LOCK = 7_104_211_520;
+
+/**
+ * One migration run, one transaction, one lock: the pending versioned migrations, then the repeatable
+ * step (every `sql/` file whose content changed; all of them when a versioned migration ran). Returns
+ * what it applied: migration names, then file paths. Processes starting together (api and worker
+ * replicas with MIGRATE_ON_START) wait for each other on the lock, and the later ones find nothing to do.
+ */
 export async function migrateUp(orm: Orm): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+  const files = await loadSqlFiles();
+  const conn = orm.em.getConnection();
+  return conn.transactional(async (trx) => {
+    await conn.execute(`select pg_advisory_xact_lock(?)`, [MIGRATION_LOCK], 'run', trx);
+    const applied = await orm.migrator.up({ transaction: trx });
+    const definitions = await applySqlFiles(orm, trx, files, { all: applied.length > 0 });
+    return [...applied.map((m) => m.name), ...definitions];
+  });
 }
 
+/** Versioned migrations not applied yet, then `sql/` files whose content the database does not run. */
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
   const pending = await orm.migrator.getPending();
-  return pending.map((m) => m.name);
+  const changed = await changedSqlFiles(orm, await loadSqlFiles());
+  return [...pending.map((m) => m.name), ...changed.map((file) => file.path)];
 }
 
 /** SQL that would bring the database in line with the entity definitions; empty when in sync. */

@@ -1,12 +1,106 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Orders, payments, refunds and their audit chain, the provider-notify inbox, operational exceptions and
- * customer notifications (DESIGN.md §4). Tables match the entities (checked by the drift test); the
- * triggers below pair the service's own checks with database-enforced ones.
+ * The schema's baseline: every table, column, index and constraint, squashed from the thirteen
+ * migrations that built it (there was no production deployment). Tables only: functions and triggers
+ * come from the `sql/` files beside their modules, applied after the migrations by the repeatable step
+ * (src/db/repeatable.ts). Tables match the entities (test/db.test.ts). Never edit this file: add a
+ * migration.
  */
-export class Migration20261122020000PaymentsRefunds extends Migration {
+export class Migration20261122000000Baseline extends Migration {
   override async up(): Promise<void> {
+    this.audit();
+    this.ledger();
+    this.paymentsAndRefunds();
+  }
+
+  private audit(): void {
+    this.addSql(`
+      create table "audit_event" (
+        "id" varchar(64) not null,
+        "occurred_at" timestamptz not null default now(),
+        "actor_id" varchar(128) not null,
+        "actor_role" varchar(16) not null,
+        "action" varchar(64) not null,
+        "subject_type" varchar(32) not null,
+        "subject_id" varchar(64) not null,
+        "request_id" varchar(64) null,
+        "before" jsonb null,
+        "after" jsonb null,
+        constraint "audit_event_pkey" primary key ("id")
+      );`);
+    this.addSql(
+      `create index "audit_event_subject_type_subject_id_occurred_at_index" on "audit_event" ("subject_type", "subject_id", "occurred_at");`,
+    );
+  }
+
+  /**
+   * An account's type, currency and shard are checked by its guard trigger on insert (they never change),
+   * not by CHECK constraints that would be re-evaluated on every posting's balance update. Postings
+   * reference their entry and account without foreign keys: the posting trigger proves both exist (the
+   * FKs' row locks on hot accounts were costly), and neither entries nor accounts can be deleted.
+   */
+  private ledger(): void {
+    this.addSql(`
+      create table "ledger_account" (
+        "id" bigserial primary key,
+        "code" varchar(128) not null,
+        "currency" varchar(3) not null,
+        "type" varchar(16) not null,
+        "owner_kind" varchar(16) null,
+        "owner_id" varchar(64) null,
+        "non_negative" boolean not null default false,
+        "debits_minor" bigint not null default '0',
+        "credits_minor" bigint not null default '0',
+        "created_at" timestamptz not null default now(),
+        "shard" smallint not null default 0
+      );`);
+    this.addSql(`create index "ledger_account_owner_kind_owner_id_index" on "ledger_account" ("owner_kind", "owner_id");`);
+    this.addSql(`alter table "ledger_account" add constraint "ledger_account_code_currency_shard_unique"
+      unique ("code", "currency", "shard");`);
+    this.addSql(`alter table "ledger_account" add constraint "ledger_account_totals_check"
+      check (debits_minor >= 0 and credits_minor >= 0);`);
+    // Balance on the account's normal side: debit-normal for ASSET/EXPENSE, credit-normal otherwise.
+    this.addSql(`alter table "ledger_account" add constraint "ledger_account_non_negative"
+      check (not non_negative or (case when type in ('ASSET', 'EXPENSE') then debits_minor - credits_minor else credits_minor - debits_minor end) >= 0);`);
+
+    this.addSql(`
+      create table "journal_entry" (
+        "id" bigserial primary key,
+        "kind" varchar(32) not null,
+        "reference_type" varchar(32) not null,
+        "reference_id" varchar(64) not null,
+        "memo" varchar(500) null,
+        "created_at" timestamptz not null default now(),
+        "reverses_entry_id" bigint null,
+        "idempotency_key" varchar(200) not null,
+        "body_hash" varchar(64) not null,
+        "created_xact" xid8 not null default pg_current_xact_id()
+      );`);
+    this.addSql(`alter table "journal_entry" add constraint "journal_entry_reverses_entry_id_unique" unique ("reverses_entry_id");`);
+    this.addSql(`alter table "journal_entry" add constraint "journal_entry_idempotency_key_unique" unique ("idempotency_key");`);
+    this.addSql(`create index "journal_entry_reference_type_reference_id_index" on "journal_entry" ("reference_type", "reference_id");`);
+    this.addSql(`create index "journal_entry_created_at_index" on "journal_entry" ("created_at");`);
+    this.addSql(`alter table "journal_entry" add constraint "journal_entry_reverses_entry_id_foreign"
+      foreign key ("reverses_entry_id") references "journal_entry" ("id") on update restrict on delete restrict;`);
+
+    this.addSql(`
+      create table "posting" (
+        "id" bigserial primary key,
+        "entry_id" bigint not null,
+        "account_id" bigint not null,
+        "direction" char(1) not null,
+        "amount_minor" bigint not null,
+        "currency" varchar(3) not null
+      );`);
+    this.addSql(`create index "posting_entry_id_index" on "posting" ("entry_id");`);
+    this.addSql(`create index "posting_account_id_id_index" on "posting" ("account_id", "id");`);
+    this.addSql(`alter table "posting" add constraint "posting_amount_positive" check (amount_minor > 0);`);
+    this.addSql(`alter table "posting" add constraint "posting_direction_check" check (direction in ('D', 'C'));`);
+  }
+
+  /** Orders, payments, refunds and their events, the provider-notify inbox, ops exceptions, notifications. */
+  private paymentsAndRefunds(): void {
     this.addSql(`create table "notification" ("id" varchar(64) not null, "recipient_kind" varchar(16) not null, "recipient_id" varchar(64) not null, "kind" varchar(48) not null, "title" varchar(200) not null, "body" varchar(1000) not null, "data" jsonb not null, "dedupe_key" varchar(200) not null, "created_at" timestamptz not null default now(), "read_at" timestamptz null, "delivery_status" varchar(16) not null, "delivery_attempts" int not null default 0, "delivered_at" timestamptz null, primary key ("id"));`);
     this.addSql(`alter table "notification" add constraint "notification_dedupe_key_unique" unique ("dedupe_key");`);
     this.addSql(`create index "notification_recipient_kind_recipient_id_created_at_index" on "notification" ("recipient_kind", "recipient_id", "created_at");`);
@@ -46,31 +140,5 @@ export class Migration20261122020000PaymentsRefunds extends Migration {
     this.addSql(`alter table "refund" add constraint "refund_amount_positive" check (amount_minor > 0);`);
     this.addSql(`alter table "refund" add constraint "refund_status_check" check (status in ('PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CLOSED', 'ABNORMAL'));`);
     this.addSql(`alter table "refund_event" add constraint "refund_event_refund_id_foreign" foreign key ("refund_id") references "refund" ("id") on update restrict on delete restrict;`);
-    this.guards();
-  }
-
-  private guards(): void {
-    // The refund audit chain is append-only.
-    this.addSql(`create trigger "refund_event_append_only" before update or delete on "refund_event"
-      for each row execute function forbid_mutation();`);
-    // Refund states move only forward (DESIGN.md §4), whatever code path writes them.
-    this.addSql(`
-      create function refund_status_forward() returns trigger language plpgsql as $$
-      begin
-        if new.status = old.status then
-          return new;
-        end if;
-        if (old.status, new.status) in (
-          ('PENDING', 'PROCESSING'), ('PENDING', 'SUCCEEDED'), ('PENDING', 'FAILED'), ('PENDING', 'CLOSED'),
-          ('PENDING', 'ABNORMAL'), ('PROCESSING', 'SUCCEEDED'), ('PROCESSING', 'CLOSED'),
-          ('PROCESSING', 'ABNORMAL'), ('ABNORMAL', 'PROCESSING'), ('ABNORMAL', 'SUCCEEDED'), ('ABNORMAL', 'CLOSED')
-        ) then
-          return new;
-        end if;
-        raise exception 'refund % cannot move from % to %', old.id, old.status, new.status
-          using errcode = 'check_violation', constraint = 'refund_status_forward';
-      end $$;`);
-    this.addSql(`create trigger "refund_status_forward" before update of status on "refund"
-      for each row execute function refund_status_forward();`);
   }
 }

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Transaction } from '@mikro-orm/core';
+import type { Orm } from './orm.js';
+
+/**
+ * SQL functions and triggers are not versioned migrations: each lives in one file beside the module
+ * that owns it (`src/<module>/sql/<name>.sql`, a trigger in `<name>.trigger.sql`), and is re-applied
+ * whenever its content changes, like Flyway's repeatable migrations. A file holds one `create or
+ * replace function`, or one trigger (`create or replace trigger`; a constraint trigger, which cannot
+ * be replaced: `drop trigger if exists` then `create constraint trigger`).
+ */
+export interface SqlFile {
+  /** Relative to the package root, with `/` separators: the key of the tracking table. */
+  readonly path: string;
+  readonly kind: 'function' | 'trigger';
+  readonly sha256: string;
+  readonly text: string;
+}
+
+/** Folders under the package root that hold modules with `sql/` folders. */
+const SQL_ROOTS = ['src', 'reconciliation'];
+
+/** Tracks what was applied: one row per file, the hash of the content applied last. */
+const TRACKING_TABLE = 'schema_repeatable';
+
+/**
+ * The package root, found from this file whether it runs from `src/` (vitest, tsx) or from the
+ * compiled `dist/src/`: the `.sql` files are read from the source tree, never copied into `dist/`.
+ */
+export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+/**
+ * Every `sql/*.sql` file under the source roots, in the order they are applied: functions first
+ * (triggers need the functions they execute), each group by path, so the order never depends on the
+ * file system.
+ */
+export async function loadSqlFiles(root = packageRoot()): Promise<SqlFile[]> {
+  const files: SqlFile[] = [];
+  for (const sourceRoot of SQL_ROOTS) {
+    const base = path.join(root, sourceRoot);
+    if (!existsSync(base)) continue;
+    const entries = await readdir(base, { recursive: true });
+    for (const entry of entries) {
+      const relative = path.join(sourceRoot, entry).split(path.sep).join('/');
+      if (!/(^|\/)sql\/[^/]+\.sql$/.test(relative)) continue;
+      const text = await readFile(path.join(root, relative), 'utf8');
+      files.push({
+        path: relative,
+        kind: relative.endsWith('.trigger.sql') ? 'trigger' : 'function',
+        sha256: createHash('sha256').update(text).digest('hex'),
+        text,
+      });
+    }
+  }
+  const rank = (file: SqlFile): number => (file.kind === 'function' ? 0 : 1);
+  return files.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Files whose content differs from what the database last applied (or that it never applied). */
+export async function changedSqlFiles(
+  orm: Orm,
+  files: readonly SqlFile[],
+  trx?: Transaction,
+): Promise<SqlFile[]> {
+  const conn = orm.em.getConnection();
+  const [exists] = await conn.execute<{ present: boolean }[]>(
+    `select to_regclass(?) is not null as present`,
+    [TRACKING_TABLE],
+    'all',
+    trx,
+  );
+  if (!exists?.present) return [...files];
+  const rows = await conn.execute<{ path: string; sha256: string }[]>(
+    `select path, sha256 from ${TRACKING_TABLE}`,
+    [],
+    'all',
+    trx,
+  );
+  const applied = new Map(rows.map((row) => [row.path, row.sha256]));
+  return files.filter((file) => applied.get(file.path) !== file.sha256);
+}
+
+/**
+ * The repeatable step, inside the migration run's transaction (after the versioned migrations, under
+ * the same lock): applies each changed file, or every file when `all` (a versioned migration ran in
+ * this transaction and may have dropped or altered what a definition relies on), and records the
+ * hashes. Rows of files that no longer exist are removed, so a file added back is applied again.
+ * Function bodies are not checked while applying, so `language sql` functions may call each other
+ * whatever the order.
+ */
+export async function applySqlFiles(
+  orm: Orm,
+  trx: Transaction,
+  files: readonly SqlFile[],
+  options: { all: boolean },
+): Promise<string[]> {
+  const conn = orm.em.getConnection();
+  await conn.execute(
+    `create table if not exists ${TRACKING_TABLE} (
+       path varchar(300) primary key,
+       sha256 char(64) not null,
+       applied_at timestamptz not null default now()
+     )`,
+    [],
+    'run',
+    trx,
+  );
+  const due = options.all ? files : await changedSqlFiles(orm, files, trx);
+  await conn.execute(`set local check_function_bodies = off`, [], 'run', trx);
+  for (const file of due) {
+    try {
+      await conn.execute(file.text, [], 'run', trx);
+    } catch (error) {
+      throw new Error(`applying ${file.path} failed: ${(error as Error).message}`, { cause: error });
+    }
+    await conn.execute(
+      `insert into ${TRACKING_TABLE} (path, sha256) values (?, ?)
+       on conflict (path) do update set sha256 = excluded.sha256, applied_at = now()`,
+      [file.path, file.sha256],
+      'run',
+      trx,
+    );
+  }
+  const present = new Set(files.map((file) => file.path));
+  const tracked = await conn.execute<{ path: string }[]>(
+    `select path from ${TRACKING_TABLE}`,
+    [],
+    'all',
+    trx,
+  );
+  for (const { path: gone } of tracked.filter((row) => !present.has(row.path))) {
+    await conn.execute(`delete from ${TRACKING_TABLE} where path = ?`, [gone], 'run', trx);
+  }
+  return due.map((file) => file.path);
+}

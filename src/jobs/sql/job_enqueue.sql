@@ -1,0 +1,38 @@
+-- What pg-boss 12's `send(name, data, { startAfter })` writes for a queue with default options (the
+-- queue's settings, `job_now()`, the queue's NOTIFY, none for a job that is not runnable yet), so a
+-- job commits in the same transaction as the rows that need it. pg-boss is pinned (~12.35);
+-- test/foundation/jobs.test.ts compares its rows and NOTIFY with pg-boss's own `send`.
+--
+-- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
+-- for array or JSON parameters were rebuilt on every call (see docs/performance.md).
+create or replace function job_enqueue(p_queue text, p_data jsonb, p_delay_seconds integer default
+    0)
+  returns uuid
+  language plpgsql
+  set plan_cache_mode = force_generic_plan
+as $$
+declare
+  v_id uuid;
+  v_start timestamptz := pgboss.job_now() + make_interval(secs => greatest(p_delay_seconds, 0));
+  v_notify boolean;
+begin
+  insert into pgboss.job (id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds,
+                          keep_until, retry_limit, retry_delay, retry_backoff, retry_delay_max, policy,
+                          dead_letter, heartbeat_seconds, blocked, blocking, pending_dependencies)
+  select gen_random_uuid(), q.name, p_data, 0, v_start, pgboss.job_now(), q.expire_seconds,
+         q.deletion_seconds, v_start + q.retention_seconds * interval '1s', q.retry_limit,
+         q.retry_delay, coalesce(q.retry_backoff, false), q.retry_delay_max, q.policy, q.dead_letter,
+         q.heartbeat_seconds, false, false, 0
+    from pgboss.queue q
+   where q.name = p_queue
+  returning id into v_id;
+  if v_id is null then
+    raise exception 'job queue % does not exist', p_queue using errcode = 'P0001';
+  end if;
+  select q.notify into v_notify from pgboss.queue q where q.name = p_queue;
+  if v_notify and v_start <= pgboss.job_now() then
+    perform pg_notify('pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24), p_queue);
+  end if;
+  return v_id;
+end
+$$;

@@ -1,0 +1,120 @@
+-- Group commit of the refund command: the requests that arrived together, in one transaction. Per
+-- request (`p_items`, a JSON array; amounts as strings):
+-- - KEY_TAKEN: its idempotency key already has a refund (committed, or earlier in this batch); nothing
+--   of it is written, the caller answers with that refund (a replay) or IDEMPOTENCY_KEY_REUSED.
+-- - NOT_RESERVED: the payment has no room, or a rule says no (cap, currency, order, window, count);
+--   nothing of it is written, the caller finds out which rule.
+-- - CREATED: reservation, refund (PENDING), its event and audit record, the submit job and the
+--   ledger's "refund approved" entry.
+-- Lock order, as every writer: payment rows in id order, then every ledger account the batch posts to
+-- in id order, before any posting. Any error aborts the batch; the service then retries its requests
+-- one per batch, so one bad request never fails the others.
+--
+-- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
+-- for array or JSON parameters were rebuilt on every call (see docs/performance.md).
+create or replace function refund_request_batch(p_items jsonb, p_max_wechat integer, p_max_alipay
+    integer, p_days_wechat integer, p_days_alipay integer, p_submit_queue text)
+  returns table(idx integer, outcome varchar, refund_id varchar)
+  language plpgsql
+  set plan_cache_mode = force_generic_plan
+as $$
+declare
+  n int := jsonb_array_length(p_items);
+  v_item jsonb;
+  v_i int;
+  v_outcome varchar[] := array_fill(null::varchar, array[n]);
+  v_payment payment;
+  v_payments payment[] := array_fill(null::payment, array[n]);
+  v_account_ids bigint[] := '{}';
+begin
+  -- Keys that already have a refund: nothing to do for those.
+  for v_i in 0 .. n - 1 loop
+    v_item := p_items -> v_i;
+    if exists (select 1 from refund r
+                where r.idempotency_scope = v_item ->> 'scope' and r.idempotency_key = v_item ->> 'key') then
+      v_outcome[v_i + 1] := 'KEY_TAKEN';
+    end if;
+  end loop;
+
+  -- Reserve, payment rows in id order: the cap, currency, order, window and count in one UPDATE.
+  for v_i in
+    select (e.ord - 1)::int from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+     order by e.item ->> 'paymentId', e.ord
+  loop
+    continue when v_outcome[v_i + 1] is not null;
+    v_item := p_items -> v_i;
+    update payment p
+       set reserved_minor = p.reserved_minor + (v_item ->> 'amount')::bigint, refund_count = p.refund_count + 1
+     where p.id = v_item ->> 'paymentId' and p.currency = v_item ->> 'currency'
+       and (v_item ->> 'orderId' is null or p.order_id = v_item ->> 'orderId')
+       and p.reserved_minor + (v_item ->> 'amount')::bigint <= p.amount_minor
+       and p.refund_count < case p.channel when 'WECHAT_PAY' then p_max_wechat else p_max_alipay end
+       and p.captured_at > now() - make_interval(
+             days => case p.channel when 'WECHAT_PAY' then p_days_wechat else p_days_alipay end)
+    returning p.* into v_payment;
+    v_payments[v_i + 1] := v_payment;
+    if not found then
+      v_outcome[v_i + 1] := 'NOT_RESERVED';
+    end if;
+  end loop;
+
+  -- The refunds, in arrival order. A key taken meanwhile (a concurrent request, or one earlier in
+  -- this batch) hands its reservation back: the payment row is ours until commit.
+  for v_i in 0 .. n - 1 loop
+    continue when v_outcome[v_i + 1] is not null;
+    v_item := p_items -> v_i;
+    v_payment := v_payments[v_i + 1];
+    insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency,
+                        reason, liable, case_id, status, idempotency_scope, idempotency_key, request_hash,
+                        requested_by, requested_role)
+    values (v_item ->> 'id', v_payment.id, v_payment.order_id, v_payment.customer_id, v_payment.merchant_id,
+            v_payment.channel, (v_item ->> 'amount')::bigint, v_item ->> 'currency', v_item ->> 'reason',
+            v_item -> 'liable', v_item ->> 'caseId', 'PENDING', v_item ->> 'scope', v_item ->> 'key',
+            v_item ->> 'hash', v_item ->> 'actorId', v_item ->> 'actorRole')
+    on conflict (idempotency_scope, idempotency_key) do nothing;
+    if not found then
+      update payment p
+         set reserved_minor = p.reserved_minor - (v_item ->> 'amount')::bigint, refund_count = p.refund_count - 1
+       where p.id = v_payment.id;
+      v_outcome[v_i + 1] := 'KEY_TAKEN';
+      continue;
+    end if;
+    insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
+    values (v_item ->> 'id', null, 'PENDING', 'REQUEST', v_item ->> 'actorId', v_item ->> 'actorRole',
+            v_item -> 'eventDetail');
+    insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, after)
+    values (v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested', 'refund',
+            v_item ->> 'id', v_item ->> 'requestId', v_item -> 'auditAfter');
+    perform job_enqueue(p_submit_queue, jsonb_build_object('refundId', v_item ->> 'id'));
+    v_outcome[v_i + 1] := 'CREATED';
+    v_account_ids := v_account_ids
+      || array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a);
+  end loop;
+
+  -- Every account the batch posts to, locked in id order before the first posting.
+  perform 1 from (select a.id from ledger_account a where a.id = any(v_account_ids) order by a.id for update) locked;
+
+  for v_i in 0 .. n - 1 loop
+    continue when v_outcome[v_i + 1] is distinct from 'CREATED';
+    v_item := p_items -> v_i;
+    perform 1 from ledger_post_entry(
+      v_item ->> 'entryKind', 'refund', v_item ->> 'id', v_item ->> 'entryMemo', null, v_item ->> 'entryKey',
+      v_item ->> 'entryHash',
+      array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a),
+      array(select d::char(1) from jsonb_array_elements_text(v_item -> 'directions') as d),
+      array(select m::bigint from jsonb_array_elements_text(v_item -> 'amounts') as m),
+      array(select c::varchar from jsonb_array_elements_text(v_item -> 'currencies') as c));
+    if not found then
+      raise exception 'ledger entry % already exists for a new refund', v_item ->> 'entryKey'
+        using errcode = 'P0001';
+    end if;
+  end loop;
+
+  for v_i in 0 .. n - 1 loop
+    idx := v_i;
+    outcome := v_outcome[v_i + 1];
+    refund_id := case when outcome = 'CREATED' then (p_items -> v_i) ->> 'id' end;
+    return next;
+  end loop;
+end
+$$;
