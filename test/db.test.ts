@@ -1,6 +1,61 @@
+import path from 'node:path';
+import type { Transaction } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, pendingMigrations, schemaDrift, sqlOn, type Orm } from '../src/db/index.js';
+import {
+  applySqlFiles,
+  changedSqlFiles,
+  loadSqlFiles,
+  migrateUp,
+  newId,
+  packageRoot,
+  pendingMigrations,
+  schemaDrift,
+  sqlOn,
+  type Orm,
+  type SqlFile,
+} from '../src/db/index.js';
 import { createTestOrm } from './support/db.js';
+
+/** What the database runs: every function's and trigger's definition as PostgreSQL prints it. */
+async function definitions(orm: Orm, trx: Transaction): Promise<Map<string, string>> {
+  const rows = await orm.em.getConnection().execute<{ name: string; def: string }[]>(
+    `select 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')' as name,
+            pg_get_functiondef(p.oid) as def
+       from pg_proc p
+      where p.pronamespace = 'public'::regnamespace
+     union all
+     select 'trigger ' || t.tgname, pg_get_triggerdef(t.oid)
+       from pg_trigger t join pg_class c on c.oid = t.tgrelid
+      where not t.tgisinternal and c.relnamespace = 'public'::regnamespace`,
+    [],
+    'all',
+    trx,
+  );
+  return new Map(rows.map((row) => [row.name, row.def]));
+}
+
+/** Runs `work` in a transaction that is always rolled back. */
+async function rolledBack<T>(orm: Orm, work: (trx: Transaction) => Promise<T>): Promise<T> {
+  const rollback = new Error('rollback');
+  let result: T | undefined;
+  await orm.em
+    .getConnection()
+    .transactional(async (trx) => {
+      result = await work(trx);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  return result as T;
+}
+
+/** The object a file defines, by the statement that creates it. */
+function definedName(file: SqlFile): string {
+  const match = /create (?:or replace )?(?:constraint )?(function|trigger) (\w+)/i.exec(file.text);
+  if (!match) throw new Error(`${file.path} creates no function or trigger`);
+  return match[2]!;
+}
 
 describe('database foundation', () => {
   let orm: Orm;
@@ -16,6 +71,72 @@ describe('database foundation', () => {
 
   it('entities and migrations describe the same schema (no drift)', async () => {
     expect(await schemaDrift(orm)).toBe('');
+  });
+
+  it('runs exactly the functions and triggers the sql files define (no drift)', async () => {
+    const files = await loadSqlFiles();
+    const [before, after] = await rolledBack(orm, async (trx) => {
+      const runs = await definitions(orm, trx);
+      await applySqlFiles(orm, trx, files, { all: true });
+      return [runs, await definitions(orm, trx)];
+    });
+    expect(before.size).toBeGreaterThan(0);
+    expect(after).toEqual(before);
+    // Each file defines one object named after it, and every object in the database has its file.
+    for (const file of files) {
+      expect(path.basename(file.path).replace(/(\.trigger)?\.sql$/, '')).toBe(definedName(file));
+      expect(file.kind).toBe(
+        /create (or replace )?(constraint )?trigger/i.test(file.text) ? 'trigger' : 'function',
+      );
+    }
+    const named = [...before.keys()].map((key) => key.replace(/\(.*$/, '')).sort();
+    const fromFiles = files.map((file) => `${file.kind} ${definedName(file)}`).sort();
+    expect([...new Set(named)]).toEqual(fromFiles);
+  });
+
+  it('applies functions before triggers, and finds the files from dist/ as from src/', async () => {
+    const files = await loadSqlFiles();
+    const firstTrigger = files.findIndex((file) => file.kind === 'trigger');
+    expect(firstTrigger).toBeGreaterThan(0);
+    expect(files.slice(firstTrigger).every((file) => file.kind === 'trigger')).toBe(true);
+    const root = packageRoot();
+    expect(packageRoot(path.join(root, 'dist', 'src', 'db'))).toBe(root);
+    expect(files.map((file) => file.path)).toContain('src/ledger/sql/ledger_post_entry.sql');
+  });
+
+  it('re-applies a changed file and skips the unchanged ones', async () => {
+    const files = await loadSqlFiles();
+    expect(await changedSqlFiles(orm, files)).toEqual([]);
+    expect(await migrateUp(orm)).toEqual([]);
+    const target = files.find((file) => file.path === 'src/db/sql/forbid_mutation.sql')!;
+    const marker = 'not allowed (changed)';
+    const edited: SqlFile = {
+      ...target,
+      text: target.text.replace('is not allowed', marker),
+      sha256: 'f'.repeat(64),
+    };
+    const withEdit = files.map((file) => (file === target ? edited : file));
+    expect((await changedSqlFiles(orm, withEdit)).map((file) => file.path)).toEqual([target.path]);
+
+    const applied = await orm.em
+      .getConnection()
+      .transactional((trx) => applySqlFiles(orm, trx, withEdit, { all: false }));
+    expect(applied).toEqual([target.path]);
+    const conn = orm.em.getConnection();
+    const [fn] = await conn.execute<{ def: string }[]>(
+      `select pg_get_functiondef('forbid_mutation'::regproc) as def`,
+    );
+    expect(fn!.def).toContain(marker);
+    expect(await changedSqlFiles(orm, withEdit)).toEqual([]);
+    expect(await pendingMigrations(orm)).toEqual([target.path]);
+
+    // The file as committed is applied again by the next migration run, and nothing else.
+    expect(await migrateUp(orm)).toEqual([target.path]);
+    const [back] = await conn.execute<{ def: string }[]>(
+      `select pg_get_functiondef('forbid_mutation'::regproc) as def`,
+    );
+    expect(back!.def).not.toContain(marker);
+    expect(await pendingMigrations(orm)).toEqual([]);
   });
 
   it('refuses to rewrite the audit log', async () => {
