@@ -3,7 +3,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 /**
  * A ledger account row. The logical account is (code, currency): `merchant:m_42:payable` in CNY and in
  * USD are two accounts. A hot account (see `shards` in the chart of accounts) has several rows, one per
- * `shard`, so concurrent posters lock different rows; reads sum them. Cached totals are written only by the posting trigger (see the ledger migration); the
+ * `shard`, so concurrent posters lock different rows; reads sum them. Cached totals are written only by the posting trigger (`sql/ledger_apply_posting.sql`); the
  * non-negative rule is a CHECK on the row, so it holds under any concurrency.
  */
 export const LedgerAccountSchema = defineEntity({

@@ -143,7 +143,7 @@ export class LedgerService extends LedgerQueries {
   /**
    * Everything a post needs before it writes: the entry validated, its key and body hash, and each leg
    * on its physical account row (shard), sorted by row id. May read (a draw-down leg's earlier shard)
-   * and create missing accounts. `refund_request` takes a prepared entry to post in the same call.
+   * and create missing accounts. `refund_request_batch` takes a prepared entry to post in the same call.
    */
   async prepare(entry: EntryInput, options: PostOptions = {}): Promise<PreparedEntry> {
     validateEntry(entry);

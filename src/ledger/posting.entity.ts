@@ -10,7 +10,7 @@ export const PostingSchema = defineEntity({
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
     /**
-     * No foreign keys (Migration20261122011000, …012000): the posting trigger proves both the entry
+     * No foreign keys: the posting trigger (`sql/ledger_apply_posting.sql`) proves both the entry
      * (created by the same transaction) and the account (same currency) exist, more cheaply.
      */
     entryId: p.bigint('bigint'),

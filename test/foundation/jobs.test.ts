@@ -62,7 +62,7 @@ describe('job queue (pg-boss on the same PostgreSQL)', () => {
 });
 
 /**
- * `job_enqueue` (SQL, used inside `refund_request`) writes what pg-boss's own `send` writes: the same
+ * `job_enqueue` (SQL, used inside `refund_request_batch` and `refund_transition`) writes what pg-boss's own `send` writes: the same
  * row apart from id, data and clock, and the same NOTIFY. If a pg-boss upgrade changes its insert,
  * this fails before a refund job goes missing.
  */
