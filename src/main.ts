@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
+import { registerConsoleRoutes } from './console/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
 import { createHttpServer, type ReadinessReport } from './http/index.js';
@@ -136,7 +137,10 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         tokens: createTokenVerifier(config.auth),
         readiness: () => readiness(orm),
         graphql: config.graphql,
-        routes: (app) => callbacks.routes(app),
+        routes: async (app) => {
+          await callbacks.routes(app);
+          if (config.console.enabled) await registerConsoleRoutes(app, consoleOptions(config, logger));
+        },
       });
       url = await listen(http.app, config);
       publicUrl.value ??= url;
@@ -156,6 +160,18 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     await stopAll();
     throw error;
   }
+}
+
+function consoleOptions(config: AppConfig, logger: Logger): Parameters<typeof registerConsoleRoutes>[1] {
+  const { hs256Secret, issuer, audience } = config.auth;
+  return {
+    assetsDir: config.console.assetsDir,
+    devSignIn:
+      config.console.devSignIn && hs256Secret !== undefined
+        ? { secret: hs256Secret, issuer, audience }
+        : undefined,
+    logger,
+  };
 }
 
 async function startLocalSimulators(config: AppConfig, logger: Logger): Promise<StartedSimulators> {
@@ -299,7 +315,9 @@ async function main(): Promise<void> {
     if (config.env !== 'production') {
       process.stdout.write(
         `\n  GraphQL: ${app.url}/graphql\n  Token:   npm run token -- --role SUPPORT --sub agent_1\n` +
-          `  Then send it as "Authorization: Bearer <token>".\n\n`,
+          `  Then send it as "Authorization: Bearer <token>".\n` +
+          (config.console.enabled ? `  Console: ${app.url}/console (back office)\n` : '') +
+          '\n',
       );
     }
   } else {

@@ -75,6 +75,9 @@ const envSchema = z
     NOTIFY_WEBHOOK_SECRET: optionalString,
     NOTIFY_WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
     NOTIFY_WEBHOOK_MAX_ATTEMPTS: positiveInt.default(8),
+
+    CONSOLE_ENABLED: bool.optional(),
+    CONSOLE_ASSETS_DIR: optionalString,
   })
   .superRefine((env, ctx) => {
     if (env.JWT_HS256_SECRET === undefined && env.JWT_RS256_PUBLIC_KEY === undefined) {
@@ -146,6 +149,14 @@ export interface AppConfig {
     readonly maxPollDelayMs: number;
     readonly staleAfterMs: number;
     readonly sweepIntervalMs: number;
+  };
+  readonly console: {
+    /** Serve the back office at /console (default: on outside production). */
+    readonly enabled: boolean;
+    /** The built pages; undefined: `dist/console` of this project. */
+    readonly assetsDir: string | undefined;
+    /** The development role picker that mints tokens (never in production, needs the HS256 key). */
+    readonly devSignIn: boolean;
   };
   readonly webhook: {
     readonly url: string | undefined;
@@ -242,6 +253,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       maxPollDelayMs: env.REFUND_MAX_POLL_DELAY_MS,
       staleAfterMs: env.REFUND_STALE_AFTER_MS,
       sweepIntervalMs: env.REFUND_SWEEP_INTERVAL_MS,
+    },
+    console: {
+      enabled: env.CONSOLE_ENABLED ?? !production,
+      assetsDir: env.CONSOLE_ASSETS_DIR,
+      devSignIn: !production && hs256Secret !== undefined,
     },
     webhook: {
       url: env.NOTIFY_WEBHOOK_URL,

@@ -1,0 +1,1 @@
+export { CONSOLE_CSP, CONSOLE_PATH, registerConsoleRoutes, type ConsoleOptions } from './console.routes.js';

@@ -1,0 +1,72 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/** Debian's Chromium (`.ci/run` installs it when missing); playwright-core downloads no browser. */
+export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+}
+
+export interface ConsoleTab {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  /** Console errors, page errors and CSP violations seen so far: every test expects none. */
+  readonly problems: string[];
+}
+
+/**
+ * A fresh browser context (its own sessionStorage) whose clock is in New York, so times shown in
+ * Asia/Shanghai prove the page converts them itself.
+ */
+export async function openConsole(browser: Browser, baseUrl: string): Promise<ConsoleTab> {
+  const context = await browser.newContext({
+    baseURL: baseUrl,
+    timezoneId: 'America/New_York',
+    locale: 'en-US',
+    viewport: { width: 1280, height: 900 },
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto('/console');
+  return { context, page, problems };
+}
+
+/** No serious or critical axe-core violation, then a full-page screenshot for reviewers. */
+export async function checkPage(page: Page, name: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const grave = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(grave, `axe-core on ${name}`).toEqual([]);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+/** The development role picker, as a person would use it. */
+export async function signInAs(page: Page, role: string, subject: string): Promise<void> {
+  const form = page.locator('form', { has: page.locator('select') });
+  await form.locator('select').selectOption(role);
+  await form.locator('input').fill(subject);
+  await form.locator('button[type=submit]').click();
+}

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatTime } from '../../console/src/format.js';
+import { CONSOLE_CSP } from '../../src/console/index.js';
+import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { newPaidOrder, requestRefund, waitForRefund, type PaidOrder } from '../support/builders.js';
+import { checkPage, launchChromium, openConsole, signInAs, type ConsoleTab } from './browser.js';
+
+let t: TestApp;
+let browser: Browser;
+let order: PaidOrder;
+let refundId: string;
+let portalRefundId: string;
+const tabs: ConsoleTab[] = [];
+
+async function tab(): Promise<ConsoleTab> {
+  const opened = await openConsole(browser, t.url);
+  tabs.push(opened);
+  return opened;
+}
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startTestApp({ simulators: true }), launchChromium()]);
+  order = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 123_450 });
+  const requested = await requestRefund(t, {
+    paymentId: order.paymentId,
+    amountFen: 30_000,
+    reason: '汤洒了',
+  });
+  refundId = requested.data!.requestRefund.refund.id;
+  // A refund made at the provider behind our back: its signed notify becomes an ops exception.
+  portalRefundId = `portal_${randomUUID().slice(0, 8)}`;
+  await t.app.providers.get('WECHAT_PAY').refund({
+    refundId: portalRefundId,
+    outTradeNo: order.outTradeNo,
+    amountMinor: 500n,
+    paymentTotalMinor: 123_450n,
+    currency: 'CNY',
+    reason: 'refunded in the merchant portal',
+    notifyUrl: `${t.url}/notify/wechatpay`,
+  });
+  await waitForRefund(t, refundId, (r) => r.status === 'SUCCEEDED');
+});
+
+afterAll(async () => {
+  for (const opened of tabs) await opened.context.close();
+  await browser?.close();
+  await t?.stop();
+});
+
+describe('serving /console', () => {
+  it('serves the page with a strict CSP, hashed immutable assets and nothing inline', async () => {
+    const page = await fetch(`${t.url}/console`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    const html = await page.text();
+    expect(html).not.toMatch(/<style|<script(?![^>]*\ssrc=)|\sstyle=|\son\w+=/i);
+    const assets = [...html.matchAll(/(?:src|href)="(\/console\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      expect(asset).toMatch(/-[A-Z0-9]{8}\.(js|css)$/);
+      const response = await fetch(`${t.url}${asset}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+      expect(response.headers.get('content-security-policy')).toBe(CONSOLE_CSP);
+      expect(await response.text()).not.toMatch(/https?:\/\/(cdn|unpkg|fonts\.googleapis)/);
+    }
+    const revalidated = await fetch(`${t.url}/console`, {
+      headers: { 'if-none-match': page.headers.get('etag')! },
+    });
+    expect(revalidated.status).toBe(304);
+    expect((await fetch(`${t.url}/console/assets/main-NOPE0000.js`)).status).toBe(404);
+  });
+
+  it('mints development tokens only for a real role and a plain subject', async () => {
+    const mint = (body: unknown) =>
+      fetch(`${t.url}/console/dev-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const bad = await mint({ role: 'ROOT', subject: 'x' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+    expect((await mint({ role: 'SUPPORT', subject: '<script>' })).status).toBe(400);
+    const good = (await (await mint({ role: 'FINANCE', subject: 'fin_9' })).json()) as { token: string };
+    const viewer = await t.gql<{ viewer: { role: string; subject: string } }>(
+      `{ viewer { role subject } }`,
+      {},
+      good.token,
+    );
+    expect(viewer.data!.viewer).toEqual({ role: 'FINANCE', subject: 'fin_9' });
+  });
+});
+
+describe('support in the console', () => {
+  it('signs in with the role picker, keeps the token out of URLs, and looks up a refund with its events', async () => {
+    const { page, problems } = await tab();
+    await checkPage(page, '01-sign-in');
+    await signInAs(page, 'SUPPORT', 'agent_7');
+    const nav = page.getByRole('navigation');
+    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['退款查询', '运营异常']);
+    await expect.poll(() => page.locator('header').textContent()).toContain('agent_7');
+
+    const token = await page.evaluate(() => sessionStorage.getItem('console.token'));
+    expect(token).toMatch(/^ey/);
+    expect(await page.evaluate(() => Object.keys(localStorage))).not.toContain('console.token');
+
+    await page.getByLabel('退款号、订单号或商户退款单号（out_refund_no）').fill(refundId);
+    await page.getByRole('button', { name: '查询' }).click();
+    const row = page.locator('tbody tr', { hasText: refundId });
+    await expect.poll(() => row.textContent()).toContain('¥300.00');
+    expect(await row.textContent()).toContain('成功');
+    await checkPage(page, '02-refund-lookup');
+
+    await row.getByRole('link', { name: refundId }).click();
+    await expect.poll(() => page.locator('table tbody tr').count()).toBeGreaterThanOrEqual(3);
+    const events = await page.locator('table tbody tr').allTextContents();
+    expect(events.join('\n')).toMatch(/待提交[\s\S]*处理中[\s\S]*成功/);
+    const refund = await t.gql<{ refund: { createdAt: string } }>(
+      `query($id: ID!) { refund(id: $id) { createdAt } }`,
+      { id: refundId },
+      { role: 'SUPPORT', sub: 'agent_7' },
+    );
+    // The browser runs in New York; the page shows Asia/Shanghai.
+    expect(await page.locator('dl.facts').textContent()).toContain(formatTime(refund.data!.refund.createdAt));
+    await checkPage(page, '03-refund-detail');
+
+    await page.goto(`/console#/refunds?q=${order.orderId}`);
+    await expect.poll(() => page.locator('main').textContent()).toContain('¥1,234.50');
+    // Refundable: ¥1,234.50 less our ¥300.00 (the portal's refund is an exception, not ours).
+    expect(await page.locator('main').textContent()).toContain('¥934.50');
+    await checkPage(page, '04-order-lookup');
+
+    expect(page.url()).not.toContain(token!);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('finance in the console', () => {
+  it('sees the trial balance, resolves an ops exception, and reads it all in English', async () => {
+    const { page, problems } = await tab();
+    await signInAs(page, 'FINANCE', 'fin_1');
+    await expect
+      .poll(() => page.getByRole('navigation').getByRole('link').allTextContents())
+      .toEqual(['退款查询', '运营异常', '总账试算']);
+    await page.getByRole('link', { name: '总账试算' }).click();
+    const line = page.locator('table.trial-balance tbody tr', { hasText: 'CNY' });
+    await expect.poll(() => line.textContent()).toContain('平衡');
+    await checkPage(page, '05-ledger');
+
+    await page.getByRole('link', { name: '运营异常' }).click();
+    const item = page.locator('li', { hasText: portalRefundId });
+    await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);
+    expect(await item.textContent()).toContain('UNKNOWN_REFUND');
+    await checkPage(page, '06-exceptions');
+    await item.getByLabel('处理说明').fill('商户后台退款，已与商户核实');
+    await item.getByRole('button', { name: '标记为已处理' }).click();
+    await expect.poll(() => page.locator('li', { hasText: portalRefundId }).count()).toBe(0);
+    const stored = await t.gql<{
+      opsExceptions: { edges: { node: { referenceId: string; resolvedBy: string } }[] };
+    }>(
+      `{ opsExceptions(first: 50, filter: { resolved: true }) { edges { node { referenceId resolvedBy } } } }`,
+      {},
+      { role: 'FINANCE', sub: 'fin_1' },
+    );
+    expect(stored.data!.opsExceptions.edges.map((e) => e.node)).toContainEqual({
+      referenceId: portalRefundId,
+      resolvedBy: 'fin_1',
+    });
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByLabel('Status').selectOption('resolved');
+    await expect.poll(() => page.locator('h1').textContent()).toBe('Ops exceptions');
+    await expect.poll(() => page.locator('li', { hasText: portalRefundId }).textContent()).toContain('fin_1');
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
+    await checkPage(page, '07-exceptions-resolved-en');
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('who may not use the console', () => {
+  it('turns a customer away at sign-in, whichever way the token comes, and the API refuses the data', async () => {
+    const { page, problems } = await tab();
+    await signInAs(page, 'CUSTOMER', order.customerId);
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('此后台仅供客服、财务和管理员使用');
+    expect(await page.getByRole('navigation').count()).toBe(0);
+    expect(await page.evaluate(() => sessionStorage.getItem('console.token'))).toBeNull();
+
+    const customerToken = await tokenFor('CUSTOMER', order.customerId);
+    await page.getByLabel('令牌（JWT）').fill(customerToken);
+    await page.getByRole('button', { name: '登录', exact: true }).click();
+    await expect
+      .poll(() => page.getByRole('alert').textContent())
+      .toContain('此后台仅供客服、财务和管理员使用');
+    await checkPage(page, '08-customer-refused');
+
+    // A customer token planted in the tab and a deep link: still the sign-in page, no data.
+    await page.evaluate((token) => sessionStorage.setItem('console.token', token), customerToken);
+    await page.goto('/console#/exceptions');
+    await page.reload();
+    await expect.poll(() => page.locator('h1').textContent()).toBe('登录');
+    expect(await page.locator('body').textContent()).not.toContain(portalRefundId);
+    expect(await page.evaluate(() => sessionStorage.getItem('console.token'))).toBeNull();
+
+    const exceptions = await t.gql(
+      `{ opsExceptions(first: 5) { edges { node { id } } } }`,
+      {},
+      customerToken,
+    );
+    expect(exceptions.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
+    const other = await t.gql(
+      `query($id: ID!) { refund(id: $id) { id } }`,
+      { id: refundId },
+      { role: 'CUSTOMER', sub: 'c_other' },
+    );
+    expect(other.data).toEqual({ refund: null });
+    expect(problems).toEqual([]);
+  });
+
+  it('support does not get finance pages', async () => {
+    const { page } = await tab();
+    await signInAs(page, 'SUPPORT', 'agent_8');
+    await expect.poll(() => page.getByRole('navigation').count()).toBe(1);
+    await page.goto('/console#/ledger');
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('您的角色无权查看此页面。');
+  });
+});
+
+describe('in production', () => {
+  it('is off unless enabled, and never offers the development sign-in', async () => {
+    const production = { NODE_ENV: 'production', SIMULATORS: 'false' };
+    const off = await startTestApp({ env: production });
+    try {
+      expect((await fetch(`${off.url}/console`)).status).toBe(404);
+      expect((await fetch(`${off.url}/console/dev-token`, { method: 'POST' })).status).toBe(404);
+    } finally {
+      await off.stop();
+    }
+    const on = await startTestApp({ env: { ...production, CONSOLE_ENABLED: 'true' } });
+    try {
+      expect((await fetch(`${on.url}/console`)).status).toBe(200);
+      expect(await (await fetch(`${on.url}/console/options`)).json()).toEqual({ devSignIn: false });
+      const mint = await fetch(`${on.url}/console/dev-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'ADMIN', subject: 'x' }),
+      });
+      expect(mint.status).toBe(404);
+    } finally {
+      await on.stop();
+    }
+  });
+});
