@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
+import { CaseFigures, CaseRuleStore, CasesService, NO_RISK } from './cases/index.js';
 import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
@@ -115,6 +116,8 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       logger,
     );
     const callbacks = new CallbacksService(orm, providers, refunds, payments, jobs, logger);
+    const caseRules = new CaseRuleStore(orm);
+    const cases = new CasesService({ orm, payments, rules: caseRules, risk: NO_RISK, logger });
     const services: AppServices = {
       system: new SystemService(orm, jobs),
       ledger,
@@ -122,6 +125,9 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       refunds,
       notifications,
       callbacks,
+      cases,
+      caseRules,
+      caseFigures: new CaseFigures(orm),
     };
     await jobs.register([
       ...refundWorker.jobDefinitions(),

@@ -1,4 +1,14 @@
 import { AuditEventSchema } from '../audit/entities.js';
+import {
+  CaseAppealSchema,
+  CaseCouponSchema,
+  CaseDecisionSchema,
+  CaseRuleVersionSchema,
+  CaseSchema,
+  OrderWarningSchema,
+  RedeliverySchema,
+  RiderPositionSchema,
+} from '../cases/entities.js';
 import { OpsExceptionSchema, ProviderNotificationSchema } from '../callbacks/entities.js';
 import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
 import { NotificationSchema } from '../notifications/entities.js';
@@ -21,4 +31,12 @@ export const entities = () => [
   ProviderNotificationSchema,
   OpsExceptionSchema,
   NotificationSchema,
+  CaseSchema,
+  CaseDecisionSchema,
+  CaseAppealSchema,
+  CaseCouponSchema,
+  RedeliverySchema,
+  CaseRuleVersionSchema,
+  RiderPositionSchema,
+  OrderWarningSchema,
 ];

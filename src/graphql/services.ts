@@ -1,4 +1,5 @@
 import type { CallbacksService } from '../callbacks/index.js';
+import type { CaseFigures, CaseRuleStore, CasesService } from '../cases/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import type { PaymentsService } from '../payments/index.js';
@@ -16,4 +17,7 @@ export interface AppServices {
   readonly refunds: RefundService;
   readonly notifications: NotificationsService;
   readonly callbacks: CallbacksService;
+  readonly cases: CasesService;
+  readonly caseRules: CaseRuleStore;
+  readonly caseFigures: CaseFigures;
 }

@@ -5,6 +5,7 @@ import { OrderResolver, PaymentResolver } from '../payments/index.js';
 import { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from '../refunds/index.js';
 import { SystemResolver } from '../system/index.js';
 import { CallbacksResolver } from '../callbacks/index.js';
+import { CasesResolver } from '../cases/index.js';
 import { ViewerResolver } from '../graphql/index.js';
 
 /**
@@ -22,4 +23,5 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   PaymentRefundsResolver,
   NotificationsResolver,
   CallbacksResolver,
+  CasesResolver,
 ];

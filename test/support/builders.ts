@@ -31,6 +31,12 @@ export async function newPaidOrder(
     customerId?: string;
     merchantId?: string;
     riderId?: string;
+    /** Delivery as the order system reports it (default: DELIVERED now). */
+    deliveryStatus?: string;
+    statusChangedAt?: Date;
+    promisedAt?: Date;
+    /** false: the order is reported but never paid. */
+    pay?: boolean;
   },
 ): Promise<PaidOrder> {
   const suffix = randomUUID().replaceAll('-', '').slice(0, 16);
@@ -49,8 +55,9 @@ export async function newPaidOrder(
         merchantId,
         riderId: options.riderId ?? null,
         total: { amount: yuan(options.amountFen), currency: 'CNY' },
-        deliveryStatus: 'DELIVERED',
-        statusChangedAt: new Date().toISOString(),
+        deliveryStatus: options.deliveryStatus ?? 'DELIVERED',
+        statusChangedAt: (options.statusChangedAt ?? new Date()).toISOString(),
+        promisedAt: options.promisedAt?.toISOString() ?? null,
         paymentChannel: options.channel,
         outTradeNo,
       },
@@ -58,6 +65,9 @@ export async function newPaidOrder(
     SERVICE,
   );
   if (report.errors) throw new Error(JSON.stringify(report.errors));
+  if (options.pay === false) {
+    return { orderId, paymentId: '', outTradeNo, customerId, merchantId, amountFen: options.amountFen };
+  }
   let transactionId: string;
   if (options.channel === 'WECHAT_PAY') {
     transactionId = sims.wechatpay!.sim.createPayment({

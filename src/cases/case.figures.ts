@@ -1,0 +1,59 @@
+import { sqlOnPool, type Orm } from '../db/index.js';
+import type { ClaimFigures, ClaimFiguresQuery } from './cases.model.js';
+
+interface FiguresRow {
+  claims: number;
+  without_evidence: number;
+  fast: number;
+  late: number;
+  p50: number | null;
+  p90: number | null;
+  max: number | null;
+  ids: string[];
+}
+
+/**
+ * Read-only figures other modules (risk flagging) may ask for: one indexed range scan on
+ * (customer_id, created_at), aggregated in SQL.
+ */
+export class CaseFigures {
+  constructor(private readonly orm: Orm) {}
+
+  async claimFigures(query: ClaimFiguresQuery): Promise<ClaimFigures> {
+    const [row] = await sqlOnPool(this.orm).prepared<FiguresRow>(
+      `select count(*)::int as claims,
+              count(*) filter (where evidence_count = 0)::int as without_evidence,
+              count(*) filter (where claim_delay_seconds <= $4::int)::int as fast,
+              count(*) filter (where claim_delay_seconds > $5::int)::int as late,
+              percentile_cont(0.5) within group (order by claim_delay_seconds) as p50,
+              percentile_cont(0.9) within group (order by claim_delay_seconds) as p90,
+              max(claim_delay_seconds) as max,
+              coalesce(array_agg(id order by created_at, id), '{}') as ids
+         from after_sales_case
+        where customer_id = $1 and created_at >= $2 and created_at < $3 and channel <> 'SYSTEM'`,
+      [
+        query.customerId,
+        query.from,
+        query.to,
+        query.fastWithinSeconds ?? null,
+        query.lateAfterSeconds ?? null,
+      ],
+    );
+    const figures = row!;
+    return {
+      customerId: query.customerId,
+      from: query.from,
+      to: query.to,
+      claims: figures.claims,
+      claimsWithoutEvidence: figures.without_evidence,
+      claimsFast: figures.fast,
+      claimsLate: figures.late,
+      claimDelaySeconds: {
+        p50: figures.p50 === null ? null : Number(figures.p50),
+        p90: figures.p90 === null ? null : Number(figures.p90),
+        max: figures.max,
+      },
+      caseIds: figures.ids,
+    };
+  }
+}

@@ -1,0 +1,239 @@
+import { recordAudit, type Actor } from '../audit/index.js';
+import { inTransaction, newId, pgErrorOf, sqlOn } from '../db/index.js';
+import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
+import type { OrderView, PaymentsService } from '../payments/index.js';
+import { CaseError } from './cases.errors.js';
+import type { CaseChannel, CaseView, ReportCaseInput } from './cases.model.js';
+import { toCaseView, type CaseRow } from './case.row.js';
+import { claimDeadline, classify, type RuleBook } from './case.rules.js';
+import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
+import type { RiskAssessment, RiskPort } from './risk.port.js';
+
+/** Who a new case is for and how it arrived. */
+export interface CaseOrigin {
+  readonly customerId: string;
+  readonly channel: CaseChannel;
+  readonly actor: Actor;
+}
+
+/** What a validated report becomes: the row to insert, before review. */
+export interface NewCase {
+  readonly row: Omit<CaseRow, 'created_at' | 'updated_at'>;
+  readonly refundable: Money;
+  readonly risk: RiskAssessment;
+}
+
+/**
+ * Validates a report against the order, its payments and the rules, classifies it and asks risk
+ * flagging about the customer. Refusals are typed; nothing is written here.
+ */
+export async function prepareCase(
+  deps: { readonly payments: PaymentsService; readonly risk: RiskPort },
+  rules: RuleBook,
+  input: ReportCaseInput,
+  origin: CaseOrigin,
+  now: Date,
+): Promise<NewCase> {
+  const description = validDescription(input.description);
+  const evidence = validEvidence(input.evidence);
+  assertRemedyAmount(input);
+  const order = await deps.payments.getOrder(input.orderId);
+  // Another customer's order reads exactly like a missing one.
+  if (!order || order.customerId !== origin.customerId) {
+    throw new CaseError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);
+  }
+  const refundable = await refundableOf(deps.payments, order);
+  const amount = input.amount ?? null;
+  if (amount) checkAmount(amount, order, refundable, input.remedy);
+  const deadline = claimDeadline(rules['claim-window'], {
+    type: input.type,
+    now,
+    orderCreatedAt: order.createdAt,
+    promisedAt: order.promisedAt,
+    deliveredAt: order.deliveredAt,
+  });
+  if (now.getTime() > deadline.getTime()) {
+    throw new CaseError('CLAIM_WINDOW_EXPIRED', `${input.type} claims close ${deadline.toISOString()}`, {
+      type: input.type,
+      closedAt: deadline.toISOString(),
+    });
+  }
+  const latenessSeconds = order.promisedAt
+    ? Math.max(0, seconds((order.deliveredAt ?? now).getTime() - order.promisedAt.getTime()))
+    : null;
+  const claimDelaySeconds = order.deliveredAt
+    ? Math.max(0, seconds(now.getTime() - order.deliveredAt.getTime()))
+    : null;
+  const claimed = input.remedy === 'FULL_REFUND' ? refundable.amountMinor : (amount?.amountMinor ?? 0n);
+  const classification = rules.classification;
+  const severity = classify(classification, {
+    type: input.type,
+    latenessSeconds,
+    claimedMinor: claimed,
+    evidenceCount: evidence.length,
+  });
+  const id = newId('cs');
+  const risk = await deps.risk.assessCustomer({
+    customerId: origin.customerId,
+    trigger: 'CASE',
+    subjectId: id,
+  });
+  return {
+    refundable,
+    risk,
+    row: {
+      id,
+      order_id: order.id,
+      customer_id: order.customerId,
+      merchant_id: order.merchantId,
+      rider_id: order.riderId,
+      type: input.type,
+      channel: origin.channel,
+      reporter_id: origin.actor.id,
+      reporter_role: origin.actor.role,
+      description,
+      evidence,
+      evidence_count: evidence.length,
+      requested_remedy: input.remedy,
+      requested_amount_minor: amount ? amount.amountMinor.toString() : null,
+      currency: order.total.currency,
+      order_total_minor: order.total.amountMinor.toString(),
+      promised_at: order.promisedAt,
+      delivered_at: order.deliveredAt,
+      lateness_seconds: latenessSeconds,
+      claim_delay_seconds: claimDelaySeconds,
+      status: 'IN_REVIEW',
+      severity,
+      classification_rule: classification.ruleId,
+      classification_rule_version: classification.version,
+      review_rule: null,
+      review_rule_version: null,
+      review_figures: null,
+      risk: { routing: risk.routing, flags: risk.flags },
+      assignee_id: null,
+      assigned_at: null,
+      first_reviewed_at: null,
+      decision_count: 0,
+      auto_decided: false,
+      outcome: null,
+      liable_kind: null,
+      liable_id: null,
+      resolved_at: null,
+      rating: null,
+      rating_comment: null,
+      rated_at: null,
+    },
+  };
+}
+
+const seconds = (ms: number): number => Math.min(2_000_000_000, Math.floor(ms / 1000));
+
+async function refundableOf(payments: PaymentsService, order: OrderView): Promise<Money> {
+  const paid = await payments.paymentsOfOrder(order.id);
+  if (paid.length === 0) throw new CaseError('ORDER_NOT_PAID', `order ${order.id} has no captured payment`);
+  const refundable = sumMoney(
+    paid.map((p) => p.refundable),
+    order.total.currency,
+  );
+  if (refundable.amountMinor === 0n) {
+    throw new CaseError('ORDER_FULLY_REFUNDED', `order ${order.id} is already fully refunded`);
+  }
+  return refundable;
+}
+
+function checkAmount(amount: Money, order: OrderView, refundable: Money, remedy: string): void {
+  if (amount.currency !== order.total.currency) {
+    throw new CaseError('CURRENCY_MISMATCH', `the order is in ${order.total.currency}`, {
+      currency: order.total.currency,
+    });
+  }
+  // A coupon compensates up to the order's value; a refund up to what is still refundable.
+  const cap = remedy === 'COUPON' ? order.total : refundable;
+  if (compareMoney(amount, cap) > 0) {
+    throw new CaseError('AMOUNT_EXCEEDS_REFUNDABLE', `at most ${formatMoney(cap)} ${cap.currency}`, {
+      max: formatMoney(cap),
+      currency: cap.currency,
+    });
+  }
+}
+
+const COLUMNS = [
+  'id',
+  'order_id',
+  'customer_id',
+  'merchant_id',
+  'rider_id',
+  'type',
+  'channel',
+  'reporter_id',
+  'reporter_role',
+  'description',
+  'evidence',
+  'evidence_count',
+  'requested_remedy',
+  'requested_amount_minor',
+  'currency',
+  'order_total_minor',
+  'promised_at',
+  'delivered_at',
+  'lateness_seconds',
+  'claim_delay_seconds',
+  'status',
+  'severity',
+  'classification_rule',
+  'classification_rule_version',
+  'review_rule',
+  'review_rule_version',
+  'review_figures',
+  'risk',
+  'first_reviewed_at',
+  'decision_count',
+  'auto_decided',
+] as const satisfies readonly (keyof CaseRow)[];
+
+const INSERT_CASE = `insert into after_sales_case (${COLUMNS.join(', ')})
+  values (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) returning *`;
+
+const JSON_COLUMNS = new Set<string>(['evidence', 'review_figures', 'risk']);
+
+/** Inserts the case with its audit record; a second open case of one type on one order is refused. */
+export async function insertCase(
+  orm: Parameters<typeof inTransaction>[0],
+  row: NewCase['row'],
+  actor: Actor,
+): Promise<CaseView> {
+  try {
+    return await inTransaction(orm, async (em) => {
+      const sql = sqlOn(em);
+      const params = COLUMNS.map((c) => {
+        const value = row[c];
+        return JSON_COLUMNS.has(c) && value !== null ? JSON.stringify(value) : value;
+      });
+      const [inserted] = await sql.prepared<CaseRow>(INSERT_CASE, params);
+      await recordAudit(sql, {
+        actor,
+        action: 'case.reported',
+        subjectType: 'case',
+        subjectId: row.id,
+        after: {
+          status: row.status,
+          type: row.type,
+          channel: row.channel,
+          severity: row.severity,
+          requestedRemedy: row.requested_remedy,
+          requestedAmountMinor: row.requested_amount_minor,
+        },
+      });
+      return toCaseView(inserted!);
+    });
+  } catch (error) {
+    const pg = pgErrorOf(error);
+    if (pg?.code === '23505' && pg.constraint === 'after_sales_case_open_unique') {
+      throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
+        orderId: row.order_id,
+        type: row.type,
+      });
+    }
+    throw error;
+  }
+}

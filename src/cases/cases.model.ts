@@ -1,0 +1,107 @@
+import type { Money } from '../money/index.js';
+
+export const CASE_TYPES = [
+  'LATE',
+  'DAMAGED',
+  'MISSING_ITEM',
+  'WRONG_ITEM',
+  'NOT_DELIVERED',
+  'QUALITY',
+  'OTHER',
+] as const;
+export type CaseType = (typeof CASE_TYPES)[number];
+
+export const DECISION_KINDS = ['FULL_REFUND', 'PARTIAL_REFUND', 'COUPON', 'REDELIVERY', 'REJECT'] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+/** What a customer may ask for (REJECT is the reviewer's). */
+export type Remedy = Exclude<DecisionKind, 'REJECT'>;
+
+export type CaseChannel = 'APP' | 'PHONE' | 'SYSTEM';
+export type Severity = 'MINOR' | 'SEVERE';
+export type LiableKind = 'MERCHANT' | 'RIDER' | 'PLATFORM';
+
+export interface RuleRef {
+  readonly ruleId: string;
+  readonly version: number;
+}
+
+export interface ReportCaseInput {
+  readonly orderId: string;
+  readonly type: CaseType;
+  readonly description: string;
+  readonly evidence: readonly string[];
+  readonly remedy: Remedy;
+  /** Required for PARTIAL_REFUND and COUPON; refused for the others. */
+  readonly amount?: Money | null | undefined;
+}
+
+export interface CaseView {
+  readonly id: string;
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly merchantId: string;
+  readonly riderId: string | null;
+  readonly type: CaseType;
+  readonly channel: CaseChannel;
+  readonly reporterId: string;
+  readonly reporterRole: string;
+  readonly description: string;
+  readonly evidence: readonly string[];
+  readonly requestedRemedy: Remedy;
+  readonly requestedAmount: Money | null;
+  readonly orderTotal: Money;
+  readonly promisedAt: Date | null;
+  readonly deliveredAt: Date | null;
+  readonly latenessSeconds: number | null;
+  readonly claimDelaySeconds: number | null;
+  readonly status: string;
+  readonly severity: Severity | null;
+  readonly classification: RuleRef | null;
+  readonly review: (RuleRef & { readonly figures: Record<string, unknown> | null }) | null;
+  readonly risk: Record<string, unknown> | null;
+  readonly assigneeId: string | null;
+  readonly assignedAt: Date | null;
+  readonly firstReviewedAt: Date | null;
+  readonly decisionCount: number;
+  readonly autoDecided: boolean;
+  readonly outcome: DecisionKind | null;
+  readonly liableKind: LiableKind | null;
+  readonly liableId: string | null;
+  readonly resolvedAt: Date | null;
+  readonly rating: number | null;
+  readonly ratingComment: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** One customer's claims over a window, for the risk module (indexed; no table scan). */
+export interface ClaimFiguresQuery {
+  readonly customerId: string;
+  /** Inclusive start of the window (case creation time). */
+  readonly from: Date;
+  /** Exclusive end of the window. */
+  readonly to: Date;
+  /** A claim made within this many seconds of delivery counts as fast. */
+  readonly fastWithinSeconds?: number | undefined;
+  /** A claim made more than this many seconds after delivery counts as late. */
+  readonly lateAfterSeconds?: number | undefined;
+}
+
+export interface ClaimFigures {
+  readonly customerId: string;
+  readonly from: Date;
+  readonly to: Date;
+  /** Cases the customer reported (app or hotline; system-detected ones are not claims). */
+  readonly claims: number;
+  readonly claimsWithoutEvidence: number;
+  /** Claims on delivered orders made within `fastWithinSeconds` / after `lateAfterSeconds` of delivery. */
+  readonly claimsFast: number;
+  readonly claimsLate: number;
+  /** Time from delivery to the claim over claims on delivered orders (null when there are none). */
+  readonly claimDelaySeconds: {
+    readonly p50: number | null;
+    readonly p90: number | null;
+    readonly max: number | null;
+  };
+  readonly caseIds: readonly string[];
+}

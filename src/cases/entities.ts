@@ -1,0 +1,8 @@
+export { CaseAppealSchema, CaseDecisionSchema, CaseSchema } from './case.entity.js';
+export {
+  CaseCouponSchema,
+  CaseRuleVersionSchema,
+  OrderWarningSchema,
+  RedeliverySchema,
+  RiderPositionSchema,
+} from './case-outcome.entity.js';

@@ -1,0 +1,24 @@
+export { CaseAppealSchema, CaseDecisionSchema, CaseSchema } from './case.entity.js';
+export {
+  CaseCouponSchema,
+  CaseRuleVersionSchema,
+  OrderWarningSchema,
+  RedeliverySchema,
+  RiderPositionSchema,
+} from './case-outcome.entity.js';
+export { CaseError, type CaseErrorCode } from './cases.errors.js';
+export type {
+  CaseType,
+  CaseView,
+  ClaimFigures,
+  ClaimFiguresQuery,
+  DecisionKind,
+  LiableKind,
+  ReportCaseInput,
+  Severity,
+} from './cases.model.js';
+export { CaseFigures } from './case.figures.js';
+export { CaseRuleStore, type RuleVersionView } from './case-rules.store.js';
+export { CasesService, mayViewCase, type CasesDeps } from './cases.service.js';
+export { NO_RISK, type RiskAssessment, type RiskPort, type RiskRouting } from './risk.port.js';
+export { CasesResolver } from './cases.resolver.js';
