@@ -11,17 +11,10 @@ export type {
   RequestRefundResult,
   TransitionResult,
 } from './refund.model.js';
-export {
-  DEFAULT_REFUND_RULES,
-  POLL_REFUND,
-  RefundService,
-  requestHash,
-  SUBMIT_REFUND,
-  toRefundView,
-  type JobSender,
-  type RefundRow,
-  type RefundRules,
-} from './refund.service.js';
+export { POLL_REFUND, SUBMIT_REFUND, type JobSender } from './refund.jobs.js';
+export { toRefundView, type RefundRow } from './refund.mapping.js';
+export { DEFAULT_REFUND_RULES, requestHash, type RefundRules } from './refund.rules.js';
+export { RefundService } from './refund.service.js';
 export {
   canTransition,
   isFinal,

@@ -12,13 +12,9 @@ import {
   type ProviderRegistry,
 } from '../providers/index.js';
 import type { TransitionSource } from './refund.state.js';
-import {
-  POLL_REFUND,
-  SUBMIT_REFUND,
-  type JobSender,
-  type RefundRow,
-  type RefundService,
-} from './refund.service.js';
+import { POLL_REFUND, SUBMIT_REFUND, type JobSender } from './refund.jobs.js';
+import type { RefundRow } from './refund.mapping.js';
+import type { RefundService } from './refund.service.js';
 
 export const SWEEP_REFUNDS = 'refunds.sweep';
 

@@ -1,0 +1,246 @@
+import type { Actor } from '../audit/index.js';
+import { newId, retryingTransaction, sqlOnPool, type Orm } from '../db/index.js';
+import {
+  refundApproved,
+  translateLedgerError,
+  type LedgerService,
+  type LiableParty,
+} from '../ledger/index.js';
+import { formatMoney } from '../money/index.js';
+import { providerName } from '../payments/index.js';
+import type { Channel } from '../providers/index.js';
+import { Batcher } from './refund.batch.js';
+import { RefundError } from './refund.errors.js';
+import { SUBMIT_REFUND } from './refund.jobs.js';
+import { toRefundView, type RefundRow } from './refund.mapping.js';
+import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
+import type { ContextQuery, RefundRepository, RequestContext } from './refund.repository.js';
+import {
+  liablePartyOf,
+  refusalOf,
+  replay,
+  requestHash,
+  validateRequest,
+  type PaymentContext,
+  type RefundRules,
+} from './refund.rules.js';
+
+/** One refund request as `refund_request_batch` takes it (a JSON object; amounts as strings). */
+interface PendingRefund {
+  readonly id: string;
+  readonly paymentId: string;
+  readonly orderId: string | null;
+  readonly amount: string;
+  readonly currency: string;
+  readonly reason: string;
+  readonly liable: LiableParty;
+  readonly caseId: string | null;
+  readonly scope: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly actorId: string;
+  readonly actorRole: string;
+  readonly eventDetail: Record<string, unknown>;
+  readonly auditId: string;
+  readonly requestId: string | null;
+  readonly auditAfter: Record<string, unknown>;
+  readonly entryKind: string;
+  readonly entryMemo: string | null;
+  readonly entryKey: string;
+  readonly entryHash: string;
+  readonly accountIds: readonly string[];
+  readonly directions: readonly string[];
+  readonly amounts: readonly string[];
+  readonly currencies: readonly string[];
+}
+
+/** What became of one request of a batch. */
+type BatchOutcome =
+  | { readonly kind: 'CREATED'; readonly row: RefundRow }
+  | { readonly kind: 'KEY_TAKEN' }
+  | { readonly kind: 'NOT_RESERVED' }
+  | { readonly kind: 'ERROR'; readonly error: unknown };
+
+/**
+ * The refund command (DESIGN.md §4). A request commits the refund row, the cap reservation on the
+ * payment, the ledger's "refund approved" entry, the audit events and the submit job in one
+ * transaction, shared with the requests that arrived alongside it (group commit).
+ */
+export class RefundCommand {
+  /** Refund requests commit in groups under load (group commit: `refund_request_batch`). */
+  private readonly batches = new Batcher<PendingRefund, BatchOutcome>((items) => this.commitBatch(items), {
+    maxBatch: 64,
+    inFlight: 1,
+  });
+
+  /** The pre-reads of requests that arrive together share one statement (`refund_request_contexts`). */
+  private readonly contexts = new Batcher<ContextQuery, RequestContext | undefined>(
+    (items) => this.repository.contexts(items),
+    { maxBatch: 64, inFlight: 4 },
+  );
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly repository: RefundRepository,
+    private readonly ledger: LedgerService,
+    private readonly rules: RefundRules,
+  ) {}
+
+  /**
+   * A read of the payment and of the idempotency key (a replay ends there), then the request joins the
+   * next group commit: `refund_request_batch` commits its reservation, the refund with its event and
+   * audit record, the submit job and the ledger's "refund approved" entry in one transaction with the
+   * requests that arrived alongside it. An idle service commits it alone at once.
+   */
+  async requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
+    validateRequest(input);
+    const scope = `${actor.role}:${actor.id}`;
+    const hash = requestHash(input);
+    const found = await this.contexts.submit({
+      scope,
+      key: input.idempotencyKey,
+      paymentId: input.paymentId ?? null,
+      orderId: input.orderId ?? null,
+    });
+    if (found?.existing_id) return replay((await this.repository.row(found.existing_id))!, hash);
+    if (!found?.id) {
+      throw new RefundError(
+        'PAYMENT_NOT_FOUND',
+        input.paymentId
+          ? `payment ${input.paymentId} is unknown`
+          : `order ${input.orderId} has no captured payment`,
+      );
+    }
+    if (!input.paymentId && Number(found.order_payments) > 1) {
+      throw new RefundError(
+        'PAYMENT_AMBIGUOUS',
+        `order ${input.orderId} has several payments: give paymentId`,
+      );
+    }
+    const payment: PaymentContext = found;
+    const outcome = await this.batches.submit(await this.pendingRefund(payment, input, actor, scope, hash));
+    switch (outcome.kind) {
+      case 'CREATED':
+        return { refund: toRefundView(outcome.row), replayed: false };
+      case 'KEY_TAKEN':
+      case 'NOT_RESERVED': {
+        // A request with this key committed first (before us, or earlier in our batch): answer with its
+        // refund. Without one, a rule said no: find out which.
+        const winner = await this.repository.findByKey(scope, input.idempotencyKey);
+        if (winner) return replay(winner, hash);
+        if (outcome.kind === 'KEY_TAKEN') throw new Error('idempotency conflict without a committed refund');
+        const paymentRow = await this.repository.payment(payment.id);
+        throw refusalOf(paymentRow, payment.id, input, this.rules, Date.now());
+      }
+      case 'ERROR':
+        throw outcome.error;
+      default: {
+        const unreachable: never = outcome;
+        throw new Error(`unknown batch outcome ${String(unreachable)}`);
+      }
+    }
+  }
+
+  /** Everything `refund_request_batch` needs for one request, decided here (ids, liable party, ledger legs). */
+  private async pendingRefund(
+    payment: PaymentContext,
+    input: RequestRefundInput,
+    actor: Actor,
+    scope: string,
+    hash: string,
+  ): Promise<PendingRefund> {
+    const refundId = newId('rf');
+    const liable = liablePartyOf(input.liableParty, payment);
+    const entry = await this.ledger.prepare(
+      refundApproved({
+        refundId,
+        provider: providerName(payment.channel as Channel),
+        amount: input.amount,
+        liable,
+        memo: input.reason.slice(0, 200),
+      }),
+    );
+    return {
+      id: refundId,
+      paymentId: payment.id,
+      orderId: input.orderId ?? null,
+      amount: input.amount.amountMinor.toString(),
+      currency: input.amount.currency,
+      reason: input.reason,
+      liable,
+      caseId: input.caseId ?? null,
+      scope,
+      key: input.idempotencyKey,
+      hash,
+      actorId: actor.id,
+      actorRole: actor.role,
+      eventDetail: { caseId: input.caseId ?? null },
+      auditId: newId('ae'),
+      requestId: actor.requestId ?? null,
+      auditAfter: {
+        paymentId: payment.id,
+        amount: formatMoney(input.amount),
+        currency: input.amount.currency,
+        liable,
+        reason: input.reason,
+      },
+      entryKind: entry.entry.kind,
+      entryMemo: entry.entry.memo ?? null,
+      entryKey: entry.idempotencyKey,
+      entryHash: entry.bodyHash,
+      accountIds: entry.accountIds,
+      directions: entry.directions,
+      amounts: entry.amounts,
+      currencies: entry.currencies,
+    };
+  }
+
+  /**
+   * Commits a batch. Any error aborts all of it; then each request runs in a batch of its own, so only
+   * the request that caused it fails (a single request's deadlocks and serialization failures are
+   * retried a few times).
+   */
+  private async commitBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
+    if (items.length === 1) {
+      try {
+        return await retryingTransaction(() => this.runBatch(items));
+      } catch (error) {
+        return [{ kind: 'ERROR', error: translateLedgerError(error) }];
+      }
+    }
+    try {
+      return await this.runBatch(items);
+    } catch {
+      return Promise.all(items.map(async (item) => (await this.commitBatch([item]))[0]!));
+    }
+  }
+
+  /** One transaction for the whole batch (`refund_request_batch`), then the rows it created. */
+  private async runBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
+    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
+    const outcomes = await sqlOnPool(this.orm).prepared<{
+      idx: number;
+      outcome: BatchOutcome['kind'];
+      refund_id: string | null;
+    }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
+      JSON.stringify(items),
+      max.WECHAT_PAY,
+      max.ALIPAY,
+      days.WECHAT_PAY,
+      days.ALIPAY,
+      SUBMIT_REFUND,
+    ]);
+    const rows = await this.repository.rows(
+      outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id])),
+    );
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return outcomes
+      .sort((x, y) => x.idx - y.idx)
+      .map((o): BatchOutcome => {
+        if (o.outcome !== 'CREATED') return { kind: o.outcome } as BatchOutcome;
+        const row = byId.get(o.refund_id!);
+        if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
+        return { kind: 'CREATED', row };
+      });
+  }
+}

@@ -1,0 +1,36 @@
+import { toBigint } from '../db/index.js';
+import { formatMoney, money } from '../money/index.js';
+import type { NotificationInput } from '../notifications/index.js';
+import type { RefundRow } from './refund.mapping.js';
+import type { RefundStatus } from './refund.state.js';
+
+const NOTICE_TEXT: Partial<Record<RefundStatus, (amount: string) => [string, string]>> = {
+  SUCCEEDED: (amount) => ['Refund completed', `${amount} has been refunded to your original payment method.`],
+  FAILED: (amount) => [
+    'Refund could not be completed',
+    `Your refund of ${amount} failed; support will contact you.`,
+  ],
+  CLOSED: (amount) => ['Refund closed', `Your refund of ${amount} was closed; support will contact you.`],
+  ABNORMAL: (amount) => [
+    'Refund needs attention',
+    `Your refund of ${amount} could not reach your account; support is on it.`,
+  ],
+};
+
+/** What the customer is told when their refund reaches `status` (one notice per refund and status). */
+export function customerNotice(refund: RefundRow, status: RefundStatus): NotificationInput {
+  const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
+  const [title, body] = NOTICE_TEXT[status]?.(`${amount} ${refund.currency}`) ?? [
+    'Refund update',
+    `Refund status: ${status}`,
+  ];
+  return {
+    recipientKind: 'CUSTOMER',
+    recipientId: refund.customer_id,
+    kind: `REFUND_${status}`,
+    title,
+    body,
+    data: { refundId: refund.id, orderId: refund.order_id, amount, currency: refund.currency, status },
+    dedupeKey: `refund:${refund.id}:${status}`,
+  };
+}

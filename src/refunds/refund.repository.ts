@@ -1,0 +1,130 @@
+import { sqlOnPool, toDate, type Orm, type Sql } from '../db/index.js';
+import type { PaymentRow } from '../payments/index.js';
+import { toRefundView, type RefundRow } from './refund.mapping.js';
+import type { RefundEventView, RefundFilter, RefundScope, RefundView } from './refund.model.js';
+import type { PaymentContext } from './refund.rules.js';
+import type { RefundStatus, TransitionSource } from './refund.state.js';
+
+/** What a request reads before it writes (`refund_request_contexts`). */
+export interface ContextQuery {
+  readonly scope: string;
+  readonly key: string;
+  readonly paymentId: string | null;
+  readonly orderId: string | null;
+}
+
+export type RequestContext = PaymentContext & { existing_id: string | null; order_payments: string };
+
+/** The refund module's reads: rows by id, by key, filtered lists, events, the command's pre-reads. */
+export class RefundRepository {
+  constructor(private readonly orm: Orm) {}
+
+  async row(refundId: string): Promise<RefundRow | null> {
+    return (await this.rowOn(sqlOnPool(this.orm), refundId)) ?? null;
+  }
+
+  /** The same, on the caller's connection (inside its transaction when it has one). */
+  async rowOn(sql: Sql, refundId: string): Promise<RefundRow | undefined> {
+    const [row] = await sql.prepared<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    return row;
+  }
+
+  async rows(refundIds: readonly string[]): Promise<RefundRow[]> {
+    if (refundIds.length === 0) return [];
+    return sqlOnPool(this.orm).prepared<RefundRow>(`select * from refund where id = any($1::varchar[])`, [
+      refundIds,
+    ]);
+  }
+
+  async get(refundId: string): Promise<RefundView | null> {
+    const row = await this.row(refundId);
+    return row ? toRefundView(row) : null;
+  }
+
+  async findByKey(scope: string, key: string): Promise<RefundRow | undefined> {
+    const [row] = await sqlOnPool(this.orm).prepared<RefundRow>(
+      `select * from refund where idempotency_scope = $1 and idempotency_key = $2`,
+      [scope, key],
+    );
+    return row;
+  }
+
+  /** The payment a refused request was for, read after the refusal to explain it. */
+  async payment(paymentId: string): Promise<PaymentRow | undefined> {
+    const [payment] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
+      paymentId,
+    ]);
+    return payment;
+  }
+
+  /** The pre-reads of several requests in one statement (`refund_request_contexts`), in their order. */
+  async contexts(items: readonly ContextQuery[]): Promise<(RequestContext | undefined)[]> {
+    const rows = await sqlOnPool(this.orm).prepared<RequestContext & { idx: number }>(
+      `select * from refund_request_contexts($1::jsonb)`,
+      [JSON.stringify(items)],
+    );
+    const byIndex = new Map(rows.map((row) => [row.idx, row]));
+    return items.map((_, i) => byIndex.get(i));
+  }
+
+  /** Newest first; keyset pagination on (created_at, id). */
+  async list(
+    filter: RefundFilter,
+    scope: RefundScope,
+    limit: number,
+    after: { createdAt: string; id: string } | null,
+  ): Promise<RefundView[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    if (scope.kind === 'CUSTOMER') add('customer_id = ?', scope.id);
+    if (scope.kind === 'MERCHANT') add('merchant_id = ?', scope.id);
+    if (filter.status) add('status = ?', filter.status);
+    if (filter.channel) add('channel = ?', filter.channel);
+    if (filter.paymentId) add('payment_id = ?', filter.paymentId);
+    if (filter.orderId) add('order_id = ?', filter.orderId);
+    if (filter.customerId) add('customer_id = ?', filter.customerId);
+    if (filter.merchantId) add('merchant_id = ?', filter.merchantId);
+    if (filter.createdFrom) add('created_at >= ?', filter.createdFrom);
+    if (filter.createdTo) add('created_at < ?', filter.createdTo);
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length})`);
+    }
+    params.push(limit);
+    const rows = await sqlOnPool(this.orm).rows<RefundRow>(
+      `select * from refund ${where.length ? `where ${where.join(' and ')}` : ''}
+        order by created_at desc, id desc limit $${params.length}`,
+      params,
+    );
+    return rows.map(toRefundView);
+  }
+
+  async events(refundId: string): Promise<RefundEventView[]> {
+    const rows = await sqlOnPool(this.orm).rows<{
+      id: string;
+      refund_id: string;
+      from_status: RefundStatus | null;
+      to_status: RefundStatus;
+      source: TransitionSource;
+      actor_id: string;
+      actor_role: string;
+      detail: Record<string, unknown> | null;
+      occurred_at: Date;
+    }>(`select * from refund_event where refund_id = $1 order by id`, [refundId]);
+    return rows.map((r) => ({
+      id: String(r.id),
+      refundId: r.refund_id,
+      fromStatus: r.from_status,
+      toStatus: r.to_status,
+      source: r.source,
+      actorId: r.actor_id,
+      actorRole: r.actor_role,
+      detail: r.detail,
+      occurredAt: toDate(r.occurred_at),
+    }));
+  }
+}

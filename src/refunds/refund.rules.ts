@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { toBigint, toDate } from '../db/index.js';
+import { refundReleased, refundSucceeded, type EntryInput, type LiableParty } from '../ledger/index.js';
+import { formatMoney, money } from '../money/index.js';
+import { providerName, type PaymentRow } from '../payments/index.js';
+import type { Channel } from '../providers/index.js';
+import { RefundError } from './refund.errors.js';
+import { toRefundView, type RefundRow } from './refund.mapping.js';
+import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
+
+/** The refund command's rules: pure functions of their arguments, no I/O. */
+
+export interface RefundRules {
+  /** WeChat: at most 50 partial refunds per payment. */
+  readonly maxRefundsPerPayment: Readonly<Record<Channel, number>>;
+  /** WeChat: one year; Alipay: by contract (3 or 12 months). */
+  readonly refundWindowDays: Readonly<Record<Channel, number>>;
+}
+
+export const DEFAULT_REFUND_RULES: RefundRules = {
+  maxRefundsPerPayment: { WECHAT_PAY: 50, ALIPAY: 1_000 },
+  refundWindowDays: { WECHAT_PAY: 365, ALIPAY: 365 },
+};
+
+/** The immutable facts of a payment that a refund request needs before it writes. */
+export type PaymentContext = Pick<
+  PaymentRow,
+  'id' | 'order_id' | 'merchant_id' | 'rider_id' | 'channel' | 'currency'
+>;
+
+/** Checks the shape of a request before anything is read; the first broken rule is reported. */
+export function validateRequest(input: RequestRefundInput): void {
+  const key = input.idempotencyKey;
+  if (key.length < 8 || key.length > 200 || !/^[\x21-\x7e]+$/.test(key)) {
+    throw new RefundError(
+      'INVALID_REFUND_REQUEST',
+      'idempotencyKey must be 8–200 printable ASCII characters',
+      {
+        field: 'idempotencyKey',
+      },
+    );
+  }
+  if (!input.paymentId && !input.orderId) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'give paymentId or orderId', { field: 'paymentId' });
+  }
+  if (input.reason.trim().length === 0 || input.reason.length > 500) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'reason must be 1–500 characters', { field: 'reason' });
+  }
+  if (input.amount.amountMinor <= 0n) {
+    throw new RefundError('INVALID_REFUND_REQUEST', 'amount must be positive', { field: 'amount' });
+  }
+}
+
+/** Canonical hash of what the command asks for, to tell a replay from a different request under the same key. */
+export function requestHash(input: RequestRefundInput): string {
+  const canonical = JSON.stringify([
+    input.paymentId ?? null,
+    input.orderId ?? null,
+    input.amount.amountMinor.toString(),
+    input.amount.currency,
+    input.reason,
+    input.liableParty,
+    input.caseId ?? null,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+/** The answer to a request whose key already made `existing`: the same refund, or a reuse error. */
+export function replay(existing: RefundRow, hash: string): RequestRefundResult {
+  if (existing.request_hash !== hash) {
+    throw new RefundError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'this idempotency key was used for a different refund request',
+      {
+        refundId: existing.id,
+      },
+    );
+  }
+  return { refund: toRefundView(existing), replayed: true };
+}
+
+export function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: PaymentContext): LiableParty {
+  switch (kind) {
+    case 'MERCHANT':
+      return { kind: 'MERCHANT', id: payment.merchant_id };
+    case 'RIDER':
+      if (!payment.rider_id) {
+        throw new RefundError('INVALID_REFUND_REQUEST', 'the payment has no rider to hold liable', {
+          field: 'liableParty',
+        });
+      }
+      return { kind: 'RIDER', id: payment.rider_id };
+    case 'PLATFORM':
+      return { kind: 'PLATFORM' };
+    default: {
+      const unreachable: never = kind;
+      throw new RefundError('INVALID_REFUND_REQUEST', `unknown liable party ${String(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * Why `refund_request_batch` reserved nothing for a request on `payment` (read after the refusal):
+ * the first rule, in the order its `WHERE` checks them, that the payment breaks.
+ */
+export function refusalOf(
+  payment: PaymentRow | undefined,
+  paymentId: string,
+  input: RequestRefundInput,
+  rules: RefundRules,
+  nowMs: number,
+): RefundError {
+  if (!payment || (input.orderId && payment.order_id !== input.orderId)) {
+    return new RefundError('PAYMENT_NOT_FOUND', `payment ${paymentId} is unknown`);
+  }
+  const channel = payment.channel as Channel;
+  if (payment.currency !== input.amount.currency) {
+    return new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, {
+      field: 'amount',
+    });
+  }
+  if (nowMs - toDate(payment.captured_at).getTime() > rules.refundWindowDays[channel] * 86_400_000) {
+    return new RefundError(
+      'REFUND_WINDOW_EXPIRED',
+      `${channel} refunds are allowed within ${rules.refundWindowDays[channel]} days of payment`,
+    );
+  }
+  if (payment.refund_count >= rules.maxRefundsPerPayment[channel]) {
+    return new RefundError(
+      'TOO_MANY_PARTIAL_REFUNDS',
+      `${channel} allows at most ${rules.maxRefundsPerPayment[channel]} refunds per payment`,
+    );
+  }
+  const remaining = toBigint(payment.amount_minor) - toBigint(payment.reserved_minor);
+  return new RefundError(
+    'REFUND_EXCEEDS_REMAINING',
+    'the refund exceeds what remains refundable on the payment',
+    {
+      remaining: formatMoney(money(remaining, payment.currency)),
+      currency: payment.currency,
+    },
+  );
+}
+
+/**
+ * The ledger entry of a refund's money leaving (SETTLE: paid out by the provider) or coming back
+ * (RELEASE: the reservation returns to whoever was liable). Both follow from the refund's immutable
+ * facts, so they can be prepared before its row is locked.
+ */
+export function moneyEntry(refund: RefundRow, effect: 'SETTLE' | 'RELEASE'): EntryInput {
+  const amount = money(toBigint(refund.amount_minor), refund.currency);
+  const provider = providerName(refund.channel as Channel);
+  return effect === 'SETTLE'
+    ? refundSucceeded({ refundId: refund.id, provider, amount })
+    : refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable });
+}
