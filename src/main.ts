@@ -9,23 +9,16 @@ import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
-import { createHttpServer, type ReadinessReport } from './http/index.js';
+import { createHttpServer, registerNotifyRoutes, type ReadinessReport } from './http/index.js';
 import { startJobQueue, type JobQueue } from './jobs/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
 import { LedgerService } from './ledger/index.js';
 import { NotificationsService } from './notifications/index.js';
 import { PaymentsService } from './payments/index.js';
-import { createAlipayProvider } from './providers/alipay/index.js';
-import { ProviderRegistry, type PaymentProvider } from './providers/index.js';
-import { createWechatPayProvider } from './providers/wechatpay/index.js';
+import { OpsExceptionsService } from './ops-exceptions/index.js';
+import { createProviders, type FallbackCredentials, type ProviderRegistry } from './providers/index.js';
 import { RefundService, RefundWorker } from './refunds/index.js';
-import type { StartedAlipaySimulator } from './simulators/alipay/index.js';
-import {
-  alipayAdapterConfig,
-  startSimulators,
-  wechatPayAdapterConfig,
-  type StartedSimulators,
-} from './simulators/index.js';
+import type { StartedSimulators } from './simulators/index.js';
 import { SystemService } from './system/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -84,13 +77,14 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
     cleanups.push({ name: 'jobs', run: jobs.stop });
 
-    const simulators =
+    const local =
       role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
+    const simulators = local?.simulators;
     if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
-    const providers = new ProviderRegistry(createProviders(config, simulators, logger));
+    const providers = createProviders(config.providers, local?.credentials ?? {}, logger);
 
     const ledger = new LedgerService(orm);
     const payments = new PaymentsService(orm, ledger);
@@ -115,7 +109,8 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       },
       logger,
     );
-    const callbacks = new CallbacksService(orm, providers, refunds, payments, jobs, logger);
+    const opsExceptions = new OpsExceptionsService(orm);
+    const callbacks = new CallbacksService(orm, providers, refunds, payments, opsExceptions, jobs, logger);
     const caseRules = new CaseRuleStore(orm);
     const cases = new CasesService({ orm, payments, rules: caseRules, risk: NO_RISK, logger });
     const services: AppServices = {
@@ -124,7 +119,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       payments,
       refunds,
       notifications,
-      callbacks,
+      opsExceptions,
       cases,
       caseRules,
       caseFigures: new CaseFigures(orm),
@@ -144,7 +139,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         readiness: () => readiness(orm),
         graphql: config.graphql,
         routes: async (app) => {
-          await callbacks.routes(app);
+          await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
           if (config.console.enabled) await registerConsoleRoutes(app, consoleOptions(config, logger));
         },
       });
@@ -180,7 +175,15 @@ function consoleOptions(config: AppConfig, logger: Logger): Parameters<typeof re
   };
 }
 
-async function startLocalSimulators(config: AppConfig, logger: Logger): Promise<StartedSimulators> {
+/**
+ * The in-process WeChat Pay / Alipay simulators and their credentials. Loaded with a dynamic import only
+ * when enabled, so a production process never loads simulator code.
+ */
+async function startLocalSimulators(
+  config: AppConfig,
+  logger: Logger,
+): Promise<{ simulators: StartedSimulators; credentials: FallbackCredentials }> {
+  const { simulatorCredentials, startSimulators } = await import('./simulators/index.js');
   const simulators = await startSimulators({
     dataDir: path.join(config.database.dataDir, 'simulators'),
     logger: logger.child({ component: 'simulators' }),
@@ -191,51 +194,7 @@ async function startLocalSimulators(config: AppConfig, logger: Logger): Promise<
     Object.fromEntries(Object.entries(simulators.all).map(([name, s]) => [name, s.url])),
     'provider simulators running (never used in production)',
   );
-  return simulators;
-}
-
-/** Real credentials when configured; otherwise the in-process simulators' own. */
-function createProviders(
-  config: AppConfig,
-  simulators: StartedSimulators | undefined,
-  logger: Logger,
-): PaymentProvider[] {
-  const providers: PaymentProvider[] = [];
-  const timeoutMs = config.providers.timeoutMs;
-  const wechat = config.providers.wechatpay;
-  const wechatSim = simulators?.wechatpay;
-  const wechatConfig = wechat
-    ? {
-        mchid: wechat.mchid,
-        appid: wechat.appid,
-        merchantPrivateKeyPem: wechat.privateKeyPem,
-        merchantSerialNo: wechat.serialNo,
-        apiV3Key: wechat.apiV3Key,
-        platformPublicKey: { id: wechat.platformPublicKeyId, pem: wechat.platformPublicKeyPem },
-        baseUrl: config.providers.wechatpayBaseUrl,
-      }
-    : wechatSim && wechatPayAdapterConfig(wechatSim);
-  if (wechatConfig) providers.push(createWechatPayProvider({ ...wechatConfig, timeoutMs }, { logger }));
-
-  const alipay = config.providers.alipay;
-  const alipaySim = simulators?.all['alipay'] as StartedAlipaySimulator | undefined;
-  const alipayConfig = alipay
-    ? {
-        appId: alipay.appId,
-        appPrivateKeyPem: alipay.privateKeyPem,
-        alipayPublicKeyPem: alipay.alipayPublicKeyPem,
-        gatewayUrl: config.providers.alipayGatewayUrl ?? 'https://openapi.alipay.com/gateway.do',
-      }
-    : alipaySim && alipayAdapterConfig(alipaySim);
-  if (alipayConfig) providers.push(createAlipayProvider({ ...alipayConfig, timeoutMs, logger }));
-
-  if (providers.length < 2) {
-    logger.warn(
-      { configured: providers.map((p) => p.channel) },
-      'not every payment channel has a provider adapter',
-    );
-  }
-  return providers;
+  return { simulators, credentials: simulatorCredentials(simulators) };
 }
 
 async function readiness(orm: Orm): Promise<ReadinessReport> {

@@ -5,7 +5,7 @@
  */
 import { formatMoney, isCurrencyCode, money } from '../money/index.js';
 import type { Channel, ProviderNotificationEvent } from '../providers/index.js';
-import type { ExceptionFigure } from './callbacks.model.js';
+import type { ExceptionFigure } from '../ops-exceptions/index.js';
 
 export type RefundNotifyEvent = Extract<ProviderNotificationEvent, { type: 'REFUND_STATUS' }>;
 export type PaymentNotifyEvent = Extract<ProviderNotificationEvent, { type: 'PAYMENT_SUCCEEDED' }>;

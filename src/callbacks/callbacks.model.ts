@@ -1,4 +1,4 @@
-import type { Channel } from '../providers/index.js';
+import type { ExceptionFigure } from '../ops-exceptions/index.js';
 
 /** Inbox row states: RECEIVED until the apply job has looked at it. */
 export type InboxStatus = 'RECEIVED' | 'APPLIED' | 'IGNORED' | 'EXCEPTION';
@@ -11,16 +11,6 @@ export const NOTIFY_EXCEPTION_KINDS: readonly NotifyExceptionKind[] = [
   'NOTIFY_MISMATCH',
 ];
 
-export type ExceptionSeverity = 'LOW' | 'MEDIUM' | 'HIGH';
-export const EXCEPTION_SEVERITIES: readonly ExceptionSeverity[] = ['LOW', 'MEDIUM', 'HIGH'];
-
-/** One disagreement between our records and a signed notify, as display strings. */
-export interface ExceptionFigure {
-  readonly field: string;
-  readonly ours: string | null;
-  readonly theirs: string | null;
-}
-
 /** Shape of `ops_exception.detail` for notify exceptions. */
 export interface NotifyExceptionDetail {
   readonly reason: string;
@@ -28,34 +18,6 @@ export interface NotifyExceptionDetail {
   readonly notifyId: string;
   readonly eventType: string;
   readonly figures: readonly ExceptionFigure[];
-}
-
-export interface OpsExceptionView {
-  readonly id: string;
-  readonly kind: string;
-  readonly severity: ExceptionSeverity;
-  readonly channel: Channel | null;
-  readonly referenceType: string;
-  readonly referenceId: string;
-  readonly reason: string;
-  readonly notifyId: string | null;
-  readonly figures: readonly ExceptionFigure[];
-  readonly createdAt: Date;
-  readonly resolvedAt: Date | null;
-  readonly resolvedBy: string | null;
-  readonly resolution: string | null;
-}
-
-export interface ExceptionFilter {
-  readonly resolved?: boolean | null | undefined;
-  readonly kind?: string | null | undefined;
-  readonly severity?: ExceptionSeverity | null | undefined;
-}
-
-/** Keyset position: newest first on (created_at, id). */
-export interface ExceptionCursor {
-  readonly createdAt: string;
-  readonly id: string;
 }
 
 /** What the HTTP endpoint did with one delivery (for logs and tests). */

@@ -1,22 +1,20 @@
-import type { FastifyInstance } from 'fastify';
 import type { Job } from 'pg-boss';
-import { recordAudit, SYSTEM_WORKER, type Actor } from '../audit/index.js';
+import { SYSTEM_WORKER } from '../audit/index.js';
 import {
   inTransaction,
   retryingTransaction,
-  newId,
   sqlOn,
+  sqlOnPool,
   toBigint,
-  toDate,
   type EntityManager,
   type Orm,
   type Sql,
-  sqlOnPool,
 } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import { money } from '../money/index.js';
+import type { ExceptionFigure, ExceptionSeverity, OpsExceptionsService } from '../ops-exceptions/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import {
   ProviderError,
@@ -30,7 +28,6 @@ import {
 } from '../providers/index.js';
 import type { RefundRow, RefundService } from '../refunds/index.js';
 import { decodeEvent, encodeEvent } from './callbacks.codec.js';
-import { CallbacksError } from './callbacks.errors.js';
 import {
   paymentDisagreements,
   refundDisagreements,
@@ -38,16 +35,7 @@ import {
   type RefundFacts,
   type RefundNotifyEvent,
 } from './callbacks.matching.js';
-import type {
-  ExceptionFigure,
-  ExceptionFilter,
-  ExceptionSeverity,
-  InboxStatus,
-  NotifyExceptionDetail,
-  NotifyExceptionKind,
-  OpsExceptionView,
-} from './callbacks.model.js';
-import { registerNotifyRoutes } from './callbacks.routes.js';
+import type { InboxStatus, NotifyExceptionDetail, NotifyExceptionKind } from './callbacks.model.js';
 
 export const APPLY_NOTIFY = 'callbacks.apply';
 export const SWEEP_INBOX = 'callbacks.sweep';
@@ -68,20 +56,6 @@ interface InboxRow {
   event: Record<string, unknown>;
   status: InboxStatus;
   deliveries: number;
-}
-
-interface ExceptionRow {
-  id: string;
-  kind: string;
-  severity: ExceptionSeverity;
-  channel: Channel | null;
-  reference_type: string;
-  reference_id: string;
-  detail: Partial<NotifyExceptionDetail> | null;
-  created_at: Date;
-  resolved_at: Date | null;
-  resolved_by: string | null;
-  resolution: string | null;
 }
 
 interface RaisedException {
@@ -110,15 +84,11 @@ export class CallbacksService {
     private readonly providers: ProviderRegistry,
     private readonly refunds: RefundService,
     private readonly payments: PaymentsService,
+    private readonly exceptions: OpsExceptionsService,
     private readonly jobs: CallbackJobs,
     private readonly logger: Logger,
     private readonly now: () => Date = () => new Date(),
   ) {}
-
-  /** `POST /notify/wechatpay` and `POST /notify/alipay` (plain Fastify routes beside /graphql). */
-  async routes(app: FastifyInstance): Promise<void> {
-    await registerNotifyRoutes(app, (channel, request) => this.receive(channel, request));
-  }
 
   jobDefinitions(): JobDefinition[] {
     return [
@@ -161,67 +131,6 @@ export class CallbacksService {
       const refusal: { code: string; message: string } = error;
       return inTransaction(this.orm, (em) => this.refusedIn(em, inboxId, refusal));
     }
-  }
-
-  /** Newest first; `limit` rows at most, after the given exception id (ids are time-ordered). */
-  async listExceptions(
-    filter: ExceptionFilter,
-    limit: number,
-    after: string | null,
-  ): Promise<OpsExceptionView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown): void => {
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    if (filter.resolved === true) where.push('resolved_at is not null');
-    if (filter.resolved === false) where.push('resolved_at is null');
-    if (filter.kind) add('kind = ?', filter.kind);
-    if (filter.severity) add('severity = ?', filter.severity);
-    if (after !== null) add('id < ?', after);
-    params.push(limit);
-    const rows = await sqlOnPool(this.orm).rows<ExceptionRow>(
-      `select * from ops_exception ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by id desc limit $${params.length}`,
-      params,
-    );
-    return rows.map(toExceptionView);
-  }
-
-  async getException(id: string): Promise<OpsExceptionView | null> {
-    const [row] = await sqlOnPool(this.orm).rows<ExceptionRow>(`select * from ops_exception where id = $1`, [
-      id,
-    ]);
-    return row ? toExceptionView(row) : null;
-  }
-
-  async resolveException(id: string, resolution: string, actor: Actor): Promise<OpsExceptionView> {
-    const text = resolution.trim();
-    if (text.length === 0 || text.length > 500) {
-      throw new CallbacksError('INVALID_RESOLUTION', 'resolution must be 1–500 characters', {
-        field: 'resolution',
-      });
-    }
-    return inTransaction(this.orm, async (em) => {
-      const sql = sqlOn(em);
-      const [row] = await sql.rows<ExceptionRow>(
-        `update ops_exception set resolved_at = now(), resolved_by = $2, resolution = $3
-          where id = $1 and resolved_at is null
-          returning *`,
-        [id, actor.id.slice(0, 128), text],
-      );
-      if (!row) throw await this.notResolvable(sql, id);
-      await recordAudit(sql, {
-        actor,
-        action: 'ops_exception.resolved',
-        subjectType: 'ops_exception',
-        subjectId: id,
-        before: { resolved: false, kind: row.kind, severity: row.severity },
-        after: { resolved: true, resolution: text },
-      });
-      return toExceptionView(row);
-    });
   }
 
   /** Re-queues inbox rows whose apply job was lost or gave up. */
@@ -295,7 +204,7 @@ export class CallbacksService {
     if (!row) return null;
     const event = decodeEvent(row.event);
     const outcome = await this.decide(em, row, event);
-    await this.finish(sql, row, event, outcome);
+    await this.finish(em, row, event, outcome);
     return outcome.status;
   }
 
@@ -320,7 +229,7 @@ export class CallbacksService {
         figures: [],
       },
     };
-    await this.finish(sql, row, event, outcome);
+    await this.finish(em, row, event, outcome);
     return outcome.status;
   }
 
@@ -423,12 +332,12 @@ export class CallbacksService {
   }
 
   private async finish(
-    sql: Sql,
+    em: EntityManager,
     row: InboxRow,
     event: ProviderNotificationEvent,
     outcome: Outcome,
   ): Promise<void> {
-    await sql.prepared(
+    await sqlOn(em).prepared(
       `update provider_notification set status = $2, processed_at = now(), outcome = $3 where id = $1`,
       [row.id, outcome.status, outcome.note.slice(0, 500)],
     );
@@ -450,30 +359,18 @@ export class CallbacksService {
       eventType: event.type,
       figures: e.figures,
     };
-    await sql.rows(
-      `insert into ops_exception (id, kind, severity, channel, reference_type, reference_id, detail)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
-      [
-        newId('ox'),
-        e.kind,
-        e.severity,
-        row.channel,
-        e.referenceType,
-        e.referenceId.slice(0, 64),
-        JSON.stringify(detail),
-      ],
-    );
+    await this.exceptions.raiseIn(em, {
+      kind: e.kind,
+      severity: e.severity,
+      channel: row.channel,
+      referenceType: e.referenceType,
+      referenceId: e.referenceId,
+      detail,
+    });
     this.logger.warn(
       { ...log, kind: e.kind, severity: e.severity },
       'notify not applied: ops exception raised',
     );
-  }
-
-  private async notResolvable(sql: Sql, id: string): Promise<CallbacksError> {
-    const [existing] = await sql.rows<{ id: string }>(`select id from ops_exception where id = $1`, [id]);
-    return existing
-      ? new CallbacksError('EXCEPTION_ALREADY_RESOLVED', `exception ${id} is already resolved`)
-      : new CallbacksError('EXCEPTION_NOT_FOUND', `exception ${id} is unknown`);
   }
 }
 
@@ -538,24 +435,5 @@ async function refundFacts(
       providerTransactionId: row.provider_transaction_id,
       paymentAmountMinor: toBigint(row.payment_amount_minor),
     },
-  };
-}
-
-function toExceptionView(row: ExceptionRow): OpsExceptionView {
-  const detail = row.detail ?? {};
-  return {
-    id: row.id,
-    kind: row.kind,
-    severity: row.severity,
-    channel: row.channel,
-    referenceType: row.reference_type,
-    referenceId: row.reference_id,
-    reason: typeof detail.reason === 'string' ? detail.reason : '',
-    notifyId: typeof detail.notifyId === 'string' ? detail.notifyId : null,
-    figures: Array.isArray(detail.figures) ? detail.figures : [],
-    createdAt: toDate(row.created_at),
-    resolvedAt: row.resolved_at ? toDate(row.resolved_at) : null,
-    resolvedBy: row.resolved_by,
-    resolution: row.resolution,
   };
 }

@@ -1,2 +1,2 @@
 /** The ORM's view of this module (imported by src/db/entities.ts; pulls in no services, so no cycles). */
-export { OpsExceptionSchema, ProviderNotificationSchema } from './callback.entity.js';
+export { ProviderNotificationSchema } from './callback.entity.js';

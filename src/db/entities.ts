@@ -9,10 +9,11 @@ import {
   RedeliverySchema,
   RiderPositionSchema,
 } from '../cases/entities.js';
-import { OpsExceptionSchema, ProviderNotificationSchema } from '../callbacks/entities.js';
+import { ProviderNotificationSchema } from '../callbacks/entities.js';
 import { JournalEntrySchema, LedgerAccountSchema, PostingSchema } from '../ledger/entities.js';
 import { NotificationSchema } from '../notifications/entities.js';
 import { OrderSchema, PaymentSchema } from '../payments/entities.js';
+import { OpsExceptionSchema } from '../ops-exceptions/entities.js';
 import { RefundEventSchema, RefundSchema } from '../refunds/entities.js';
 
 /**

@@ -1,7 +1,7 @@
-import type { CallbacksService } from '../callbacks/index.js';
 import type { CaseFigures, CaseRuleStore, CasesService } from '../cases/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
+import type { OpsExceptionsService } from '../ops-exceptions/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { RefundService } from '../refunds/index.js';
 import type { SystemService } from '../system/index.js';
@@ -16,8 +16,8 @@ export interface AppServices {
   readonly payments: PaymentsService;
   readonly refunds: RefundService;
   readonly notifications: NotificationsService;
-  readonly callbacks: CallbacksService;
   readonly cases: CasesService;
   readonly caseRules: CaseRuleStore;
   readonly caseFigures: CaseFigures;
+  readonly opsExceptions: OpsExceptionsService;
 }

@@ -6,13 +6,13 @@ import {
   OpsExceptionsArgs,
   OpsExceptionType,
   toOpsExceptionType,
-} from './callbacks.types.js';
+} from './ops-exceptions.types.js';
 
 /** Support and finance work the exception queue; admins see it too. */
 const EXCEPTION_HANDLERS = [Role.SUPPORT, Role.FINANCE, Role.ADMIN];
 
 @Resolver()
-export class CallbacksResolver {
+export class OpsExceptionsResolver {
   @Authorized(...EXCEPTION_HANDLERS)
   @Query(() => OpsExceptionConnection, { description: 'Operational exceptions, newest first.' })
   async opsExceptions(
@@ -21,7 +21,7 @@ export class CallbacksResolver {
   ): Promise<Page<OpsExceptionType>> {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after, 1);
-    const views = await ctx.services.callbacks.listExceptions(
+    const views = await ctx.services.opsExceptions.list(
       args.filter ?? {},
       limit + 1,
       after === null ? null : String(after[0]),
@@ -38,6 +38,6 @@ export class CallbacksResolver {
     @Arg('resolution', () => String) resolution: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OpsExceptionType> {
-    return toOpsExceptionType(await ctx.services.callbacks.resolveException(id, resolution, actorOf(ctx)));
+    return toOpsExceptionType(await ctx.services.opsExceptions.resolve(id, resolution, actorOf(ctx)));
   }
 }

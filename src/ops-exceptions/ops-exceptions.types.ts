@@ -9,7 +9,7 @@ import {
 } from 'type-graphql';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { PaymentChannel } from '../payments/index.js';
-import type { ExceptionFigure, ExceptionSeverity, OpsExceptionView } from './callbacks.model.js';
+import type { ExceptionFigure, ExceptionSeverity, OpsExceptionView } from './ops-exceptions.model.js';
 
 /** GraphQL shapes of ops exceptions. Views are mapped explicitly; entities and raw payloads never reach the schema. */
 export const ExceptionSeverityEnum = { LOW: 'LOW', MEDIUM: 'MEDIUM', HIGH: 'HIGH' } as const satisfies Record<

@@ -15,4 +15,5 @@ export {
   type StatementSummary,
   type VerifiedNotification,
 } from './payment-provider.js';
+export { createProviders, type FallbackCredentials } from './providers.factory.js';
 export { ProviderRegistry } from './registry.js';

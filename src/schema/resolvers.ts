@@ -4,8 +4,8 @@ import { NotificationsResolver } from '../notifications/index.js';
 import { OrderResolver, PaymentResolver } from '../payments/index.js';
 import { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from '../refunds/index.js';
 import { SystemResolver } from '../system/index.js';
-import { CallbacksResolver } from '../callbacks/index.js';
 import { CasesResolver } from '../cases/index.js';
+import { OpsExceptionsResolver } from '../ops-exceptions/index.js';
 import { ViewerResolver } from '../graphql/index.js';
 
 /**
@@ -22,6 +22,6 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   OrderRefundsResolver,
   PaymentRefundsResolver,
   NotificationsResolver,
-  CallbacksResolver,
   CasesResolver,
+  OpsExceptionsResolver,
 ];

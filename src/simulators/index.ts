@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { FallbackCredentials } from '../providers/index.js';
+import { alipayAdapterConfig, wechatPayAdapterConfig } from './adapter-config.js';
 import { startAlipaySimulator, type StartedAlipaySimulator } from './alipay/index.js';
 import { DEFAULT_SIMULATOR_DATA_DIR } from './shared/index.js';
 import {
@@ -106,4 +108,13 @@ export function simulatorProviderEnv(sims: StartedSimulators): Record<string, st
     });
   }
   return env;
+}
+
+/** The adapters' configurations for the running simulators (their merchant, app and platform keys). */
+export function simulatorCredentials(sims: StartedSimulators): FallbackCredentials {
+  const alipay = sims.all['alipay'] as StartedAlipaySimulator | undefined;
+  return {
+    wechatpay: sims.wechatpay && wechatPayAdapterConfig(sims.wechatpay),
+    alipay: alipay && alipayAdapterConfig(alipay),
+  };
 }
