@@ -33,7 +33,8 @@ export interface Harness {
   readonly notifyUrl: string;
   readonly received: ReceivedNotify[];
   /** Answer 500 to the next n verified notifies (to exercise retries). */
-  failNext(n: number): void;
+  /** The next `n` notifies (only those of refund `refundId`, when given) are answered 500. */
+  failNext(n: number, refundId?: string): void;
   close(): Promise<void>;
 }
 
@@ -57,6 +58,7 @@ export async function startHarness(
   const clock = options.clock ?? createSimClock({ start: START, frozen: true });
   const received: ReceivedNotify[] = [];
   let failures = 0;
+  let failuresFor: string | undefined;
   const ref: { provider?: WechatPayProvider } = {};
   const receiver: LoopbackServer = await listenLoopback(async (req, res) => {
     try {
@@ -64,7 +66,10 @@ export async function startHarness(
         { headers: req.headers, rawBody: req.rawBody },
         new Date(),
       );
-      const fail = failures > 0;
+      const event = notification.event;
+      const targeted =
+        failuresFor === undefined || (event.type === 'REFUND_STATUS' && event.refundId === failuresFor);
+      const fail = failures > 0 && targeted;
       if (fail) failures -= 1;
       received.push({ ok: !fail, code: fail ? 'FORCED_FAIL' : undefined, notification });
       const reply = (ref.provider as WechatPayProvider).acknowledge(!fail);
@@ -96,7 +101,10 @@ export async function startHarness(
     clock,
     notifyUrl,
     received,
-    failNext: (n) => void (failures = n),
+    failNext: (n, refundId) => {
+      failures = n;
+      failuresFor = refundId;
+    },
     async close() {
       await started.close();
       await receiver.close();
