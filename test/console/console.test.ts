@@ -140,6 +140,31 @@ describe('support in the console', () => {
   });
 });
 
+describe('support handles an ABNORMAL refund', () => {
+  it('finds it among ABNORMAL refunds and settles it manually with a note', async () => {
+    t.app.simulators!.wechatpay!.sim.setRefundLifecycle({ mode: 'immediate', outcome: 'ABNORMAL' });
+    const requested = await requestRefund(t, { paymentId: order.paymentId, amountFen: 1_050 });
+    const abnormalId = requested.data!.requestRefund.refund.id;
+    await waitForRefund(t, abnormalId, (r) => r.status === 'ABNORMAL');
+
+    const { page, problems } = await tab();
+    await signInAs(page, 'SUPPORT', 'agent_9');
+    await page.getByLabel('状态').selectOption('ABNORMAL');
+    const row = page.locator('tbody tr', { hasText: abnormalId });
+    await expect.poll(() => row.textContent()).toContain('¥10.50');
+    await row.getByRole('link', { name: abnormalId }).click();
+    const actions = page.getByRole('form', { name: '处理异常退款' });
+    await actions.getByLabel('说明（必填）').fill('顾客银行卡已注销，已通过银行转账退款');
+    await checkPage(page, '04b-refund-abnormal');
+    await actions.getByRole('button', { name: '已线下打款：标记成功' }).click();
+    await expect.poll(() => page.locator('dl.facts').textContent()).toContain('MANUAL');
+    expect(await page.getByRole('form', { name: '处理异常退款' }).count()).toBe(0);
+    const settled = await waitForRefund(t, abnormalId, (r) => r.status === 'SUCCEEDED');
+    expect(settled.settledBy).toBe('MANUAL');
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('finance in the console', () => {
   it('sees the trial balance, resolves an ops exception, and reads it all in English', async () => {
     const { page, problems } = await tab();
