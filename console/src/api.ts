@@ -61,3 +61,18 @@ export async function consoleOptions(): Promise<{ devSignIn: boolean }> {
   const response = await fetch('/console/options');
   return response.ok ? ((await response.json()) as { devSignIn: boolean }) : { devSignIn: false };
 }
+
+/** Downloads a report the API serves to bearer tokens (a plain link could not carry the token). */
+export async function download(path: string, filename: string): Promise<void> {
+  const token = storedToken();
+  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (response.status === 401) onUnauthenticated();
+  if (!response.ok)
+    throw new ApiError(response.status === 403 ? 'FORBIDDEN' : 'NETWORK', `HTTP ${response.status}`);
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = filename;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -130,7 +130,7 @@ function PageFor({
     case 'exceptions':
       return <ExceptionsPage route={route} />;
     case 'ledger':
-      return <LedgerPage />;
+      return <LedgerPage route={route} />;
     default:
       return null;
   }

@@ -94,6 +94,10 @@ const zh = {
   'ledger.code': '科目',
   'ledger.type': '类型',
   'ledger.balance': '余额',
+  'ledger.statement': '科目明细',
+  'ledger.entry': '分录类型',
+  'ledger.reference': '业务单据',
+  'ledger.direction': '借贷',
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -190,6 +194,10 @@ const en: Record<MessageKey, string> = {
   'ledger.code': 'Account',
   'ledger.type': 'Type',
   'ledger.balance': 'Balance',
+  'ledger.statement': 'Account statement',
+  'ledger.entry': 'Entry kind',
+  'ledger.reference': 'Reference',
+  'ledger.direction': 'Side',
 };
 
 const MESSAGES: Readonly<Record<Lang, Readonly<Record<MessageKey, string>>>> = { zh, en };
@@ -239,6 +247,8 @@ const ZH_VALUES: Readonly<Record<string, string>> = {
   EQUITY: '权益',
   REVENUE: '收入',
   EXPENSE: '费用',
+  DEBIT: '借',
+  CREDIT: '贷',
 };
 
 /** An API enum value as shown: Chinese names in Chinese, the value itself in English. */

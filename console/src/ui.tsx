@@ -100,3 +100,40 @@ export function Head({ columns }: { columns: readonly string[] }) {
     </thead>
   );
 }
+
+export interface Connection<T> {
+  readonly edges: readonly { readonly node: T }[];
+  readonly pageInfo: { readonly endCursor: string | null; readonly hasNextPage: boolean };
+}
+
+/** A Relay connection read page by page: the first page on load, the next ones on demand. */
+export function usePaged<T>(
+  load: (after: string | null) => Promise<Connection<T>>,
+  deps: readonly unknown[],
+): AsyncState<Connection<T>> & { readonly rows: readonly T[]; readonly loadMore: (() => void) | undefined } {
+  const [more, setMore] = useState<T[]>([]);
+  const [cursor, setCursor] = useState<string | null>(null);
+  const next = (page: Connection<T>) => setCursor(page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null);
+  const first = useAsync(async () => {
+    const page = await load(null);
+    setMore([]);
+    next(page);
+    return page;
+  }, deps);
+  const loadMore = async () => {
+    const page = await load(cursor);
+    setMore((rows) => [...rows, ...page.edges.map((e) => e.node)]);
+    next(page);
+  };
+  const rows = [...(first.data?.edges.map((e) => e.node) ?? []), ...more];
+  return { ...first, rows, loadMore: cursor ? () => void loadMore() : undefined };
+}
+
+export function LoadMore({ onClick }: { onClick: (() => void) | undefined }) {
+  const { t } = useI18n();
+  return onClick ? (
+    <button type="button" onClick={onClick}>
+      {t('common.loadMore')}
+    </button>
+  ) : null;
+}

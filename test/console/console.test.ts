@@ -177,6 +177,15 @@ describe('finance in the console', () => {
     await expect.poll(() => line.textContent()).toContain('平衡');
     await checkPage(page, '05-ledger');
 
+    // The clearing account's statement: the payment in, the succeeded refund out, running balance.
+    await page.getByRole('link', { name: 'provider:wechatpay:clearing' }).click();
+    const lines = page.locator('main table tbody tr');
+    await expect.poll(() => lines.count()).toBeGreaterThanOrEqual(2);
+    expect(await lines.first().textContent()).toContain('¥1,234.50');
+    expect(await lines.filter({ hasText: refundId }).textContent()).toContain('¥934.50');
+    await checkPage(page, '05b-account-statement');
+    await page.goBack();
+
     await page.getByRole('link', { name: '运营异常' }).click();
     const item = page.locator('li', { hasText: portalRefundId });
     await expect.poll(() => item.count(), { timeout: 15_000 }).toBe(1);

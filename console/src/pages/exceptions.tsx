@@ -2,7 +2,17 @@ import { useState } from 'preact/hooks';
 import { gql, type ApiError } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { href, navigate, type Route } from '../router.js';
-import { asApiError, ErrorNote, Loading, Time, useAsync, Value, Head } from '../ui.js';
+import {
+  asApiError,
+  ErrorNote,
+  Head,
+  Loading,
+  LoadMore,
+  Time,
+  usePaged,
+  Value,
+  type Connection,
+} from '../ui.js';
 
 interface OpsException {
   readonly id: string;
@@ -28,32 +38,17 @@ const PAGE = `query($filter: OpsExceptionFilter, $after: String) {
   }
 }`;
 
-type Page = {
-  opsExceptions: {
-    edges: { node: OpsException }[];
-    pageInfo: { endCursor: string | null; hasNextPage: boolean };
-  };
-};
-
 export function ExceptionsPage({ route }: { route: Route }) {
   const { t } = useI18n();
   const state = route.params.get('state') ?? 'open';
   const severity = route.params.get('severity') ?? '';
   const filter = { resolved: state === 'all' ? null : state === 'resolved', severity: severity || null };
-  const [more, setMore] = useState<OpsException[]>([]);
-  const [cursor, setCursor] = useState<string | null>(null);
-  const page = useAsync(async () => {
-    const data = await gql<Page>(PAGE, { filter });
-    setMore([]);
-    setCursor(data.opsExceptions.pageInfo.hasNextPage ? data.opsExceptions.pageInfo.endCursor : null);
-    return data;
-  }, [state, severity]);
-  const rows = [...(page.data?.opsExceptions.edges.map((e) => e.node) ?? []), ...more];
-  const loadMore = async () => {
-    const data = await gql<Page>(PAGE, { filter, after: cursor });
-    setMore((m) => [...m, ...data.opsExceptions.edges.map((e) => e.node)]);
-    setCursor(data.opsExceptions.pageInfo.hasNextPage ? data.opsExceptions.pageInfo.endCursor : null);
-  };
+  const page = usePaged(
+    async (after) =>
+      (await gql<{ opsExceptions: Connection<OpsException> }>(PAGE, { filter, after })).opsExceptions,
+    [state, severity],
+  );
+  const rows = page.rows;
   const go = (params: Record<string, string>) => navigate(['exceptions'], { state, severity, ...params });
   return (
     <>
@@ -87,11 +82,7 @@ export function ExceptionsPage({ route }: { route: Route }) {
           <ExceptionItem key={x.id} exception={x} resolved={page.reload} />
         ))}
       </ul>
-      {cursor && (
-        <button type="button" onClick={() => void loadMore()}>
-          {t('common.loadMore')}
-        </button>
-      )}
+      <LoadMore onClick={page.loadMore} />
     </>
   );
 }

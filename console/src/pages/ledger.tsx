@@ -1,5 +1,7 @@
 import { gql } from '../api.js';
 import { useI18n } from '../i18n.js';
+import { href, type Route } from '../router.js';
+import { AccountPage } from './account.js';
 import { ErrorNote, Loading, Money, useAsync, Value, type MoneyShape, Head } from '../ui.js';
 
 interface TrialBalanceLine {
@@ -25,7 +27,12 @@ const LEDGER = `query {
     debits { minor currency } credits { minor currency } balance { minor currency } } } }
 }`;
 
-export function LedgerPage() {
+export function LedgerPage({ route }: { route: Route }) {
+  const [, code, currency] = route.segments;
+  return code && currency ? <AccountPage code={code} currency={currency} /> : <TrialBalance />;
+}
+
+function TrialBalance() {
   const { t } = useI18n();
   const ledger = useAsync(
     () => gql<{ trialBalance: TrialBalanceLine[]; accounts: { edges: { node: Account }[] } }>(LEDGER),
@@ -83,7 +90,9 @@ export function LedgerPage() {
               {accounts.map((a) => (
                 <tr key={a.id}>
                   <td>
-                    <code>{a.code}</code>
+                    <a href={href(['ledger', a.code, a.currency])}>
+                      <code>{a.code}</code>
+                    </a>
                   </td>
                   <td>
                     <Value value={a.type} />
