@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { gql, whenUnauthenticated } from './api.js';
 import { I18n, initialLang, rememberLang, translator, useI18n, valueLabel, type Lang } from './i18n.js';
+import { CasesPage } from './pages/cases.js';
 import { ExceptionsPage } from './pages/exceptions.js';
 import { LedgerPage } from './pages/ledger.js';
 import { RefundsPage } from './pages/refunds.js';
@@ -125,6 +126,8 @@ function PageFor({
     );
   }
   switch (path ?? '') {
+    case 'cases':
+      return <CasesPage route={route} />;
     case 'refunds':
       return <RefundsPage route={route} role={role} />;
     case 'exceptions':

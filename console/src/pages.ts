@@ -11,6 +11,7 @@ export interface PageEntry {
 
 /** The console's pages by role; the API's `@Authorized` lists are the real gate. */
 export const PAGES: readonly PageEntry[] = [
+  { path: 'cases', label: 'nav.cases', roles: ['SUPPORT', 'ADMIN'] },
   { path: 'refunds', label: 'nav.refunds', roles: ['SUPPORT', 'FINANCE', 'ADMIN'] },
   { path: 'exceptions', label: 'nav.exceptions', roles: ['SUPPORT', 'FINANCE', 'ADMIN'] },
   { path: 'ledger', label: 'nav.ledger', roles: ['FINANCE', 'ADMIN'] },

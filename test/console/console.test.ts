@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatTime } from '../../console/src/format.js';
 import { CONSOLE_CSP } from '../../src/console/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { reportCase } from '../cases/cases.fixtures.js';
 import { newPaidOrder, requestRefund, waitForRefund, type PaidOrder } from '../support/builders.js';
 import { checkPage, launchChromium, openConsole, signInAs, type ConsoleTab } from './browser.js';
 
@@ -102,13 +103,16 @@ describe('support in the console', () => {
     await checkPage(page, '01-sign-in');
     await signInAs(page, 'SUPPORT', 'agent_7');
     const nav = page.getByRole('navigation');
-    await expect.poll(() => nav.getByRole('link').allTextContents()).toEqual(['退款查询', '运营异常']);
+    await expect
+      .poll(() => nav.getByRole('link').allTextContents())
+      .toEqual(['售后工单', '退款查询', '运营异常']);
     await expect.poll(() => page.locator('header').textContent()).toContain('agent_7');
 
     const token = await page.evaluate(() => sessionStorage.getItem('console.token'));
     expect(token).toMatch(/^ey/);
     expect(await page.evaluate(() => Object.keys(localStorage))).not.toContain('console.token');
 
+    await page.getByRole('link', { name: '退款查询' }).click();
     await page.getByLabel('退款号、订单号或商户退款单号（out_refund_no）').fill(refundId);
     await page.getByRole('button', { name: '查询' }).click();
     const row = page.locator('tbody tr', { hasText: refundId });
@@ -140,6 +144,46 @@ describe('support in the console', () => {
   });
 });
 
+describe('support reads a case', () => {
+  it('opens a reported case by id: the claim, the evidence, the order with its payment and refunds with their events', async () => {
+    const reported = await reportCase(t, order.customerId, {
+      orderId: order.orderId,
+      type: 'DAMAGED',
+      description: '汤洒了一袋子，米饭也湿了',
+      evidence: ['https://img.example.com/spill-1.jpg'],
+      remedy: 'PARTIAL_REFUND',
+      amount: '12.00',
+    });
+    expect(reported.errors).toBeUndefined();
+    const caseId = reported.data!.reportCase.id;
+
+    const { page, problems } = await tab();
+    await signInAs(page, 'SUPPORT', 'agent_5');
+    await page.getByRole('link', { name: '售后工单' }).click();
+    await page.getByLabel('工单号').fill(caseId);
+    await page.getByRole('button', { name: '查询' }).click();
+    await expect.poll(() => page.locator('blockquote').textContent()).toBe('汤洒了一袋子，米饭也湿了');
+    const facts = (await page.locator('dl.facts').textContent())!;
+    expect(facts).toContain('餐品损坏');
+    expect(facts).toContain('部分退款 ¥12.00');
+    expect(facts).toContain('¥1,234.50');
+    expect(
+      await page.getByRole('link', { name: 'https://img.example.com/spill-1.jpg' }).getAttribute('rel'),
+    ).toBe('noopener noreferrer');
+    const refundCard = page.locator('.card', { hasText: refundId });
+    expect(await refundCard.locator('tbody tr').count()).toBeGreaterThanOrEqual(3);
+    await checkPage(page, '03b-case');
+
+    const stranger = await t.gql(
+      `query($id: ID!) { case(id: $id) { id } }`,
+      { id: caseId },
+      { role: 'CUSTOMER', sub: 'c_other' },
+    );
+    expect(stranger.data).toEqual({ case: null });
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('support handles an ABNORMAL refund', () => {
   it('finds it among ABNORMAL refunds and settles it manually with a note', async () => {
     t.app.simulators!.wechatpay!.sim.setRefundLifecycle({ mode: 'immediate', outcome: 'ABNORMAL' });
@@ -149,6 +193,7 @@ describe('support handles an ABNORMAL refund', () => {
 
     const { page, problems } = await tab();
     await signInAs(page, 'SUPPORT', 'agent_9');
+    await page.getByRole('link', { name: '退款查询' }).click();
     await page.getByLabel('状态').selectOption('ABNORMAL');
     const row = page.locator('tbody tr', { hasText: abnormalId });
     await expect.poll(() => row.textContent()).toContain('¥10.50');

@@ -15,7 +15,7 @@ import {
   type MoneyShape,
 } from '../ui.js';
 
-interface RefundEvent {
+export interface RefundEvent {
   readonly id: string;
   readonly fromStatus: string | null;
   readonly toStatus: string;
@@ -122,7 +122,7 @@ export function RefundDetail({ id, role }: { id: string; role: string }) {
   );
 }
 
-function EventTable({ events }: { events: readonly RefundEvent[] }) {
+export function EventTable({ events }: { events: readonly RefundEvent[] }) {
   const { t } = useI18n();
   return (
     <table>
