@@ -1,5 +1,7 @@
 export {
   ProviderError,
+  readStatement,
+  StatementFormatError,
   type Channel,
   type HttpReply,
   type InboundHttpRequest,
@@ -11,9 +13,13 @@ export {
   type ProviderRefundResult,
   type ProviderRefundStatus,
   type StatementDownload,
+  type StatementFormat,
+  type StatementParse,
   type StatementLine,
   type StatementSummary,
   type VerifiedNotification,
 } from './payment-provider.js';
 export { createProviders, type FallbackCredentials } from './providers.factory.js';
 export { ProviderRegistry } from './registry.js';
+export { parseStatementFile } from './statement-reader.js';
+export type { ByteSource } from './statement-csv.js';

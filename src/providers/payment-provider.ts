@@ -168,6 +168,41 @@ export interface StatementSummary {
   readonly refundTotalMinor: bigint;
 }
 
+/**
+ * A statement file the parser could not trust: unreadable, truncated, a malformed cell (with its line
+ * number), or a summary/footer that disagrees with the rows.
+ */
+export class StatementFormatError extends ProviderError {
+  constructor(
+    message: string,
+    /** 1-based line of the decoded file at fault, when one is. */
+    readonly line: number | null,
+  ) {
+    super('STATEMENT_CORRUPT', line === null ? message : `line ${line}: ${message}`);
+  }
+}
+
+/**
+ * A streaming statement parse: yields each line as it is read and returns the file's own summary,
+ * already cross-checked against the lines (throws StatementFormatError when they disagree).
+ */
+export type StatementParse = AsyncGenerator<StatementLine, StatementSummary, undefined>;
+
+/** Runs a parse to the end, handing each line to `each` (awaited: back-pressure), and returns the summary. */
+export async function readStatement(
+  parse: StatementParse,
+  each: (line: StatementLine) => void | Promise<void>,
+): Promise<StatementSummary> {
+  for (;;) {
+    const next = await parse.next();
+    if (next.done === true) return next.value;
+    await each(next.value);
+  }
+}
+
+/** How a raw statement file is encoded, so it can be parsed again from the stored bytes. */
+export type StatementFormat = 'WECHATPAY_TRADEBILL_GZIP' | 'WECHATPAY_TRADEBILL_CSV' | 'ALIPAY_TRADE_ZIP';
+
 export type StatementDownload =
   | { readonly status: 'NOT_READY' }
   | { readonly status: 'NO_STATEMENT' }
@@ -175,11 +210,9 @@ export type StatementDownload =
       readonly status: 'READY';
       /** Bytes exactly as downloaded (gzip / zip), kept immutably by reconciliation. */
       readonly raw: Buffer;
+      readonly format: StatementFormat;
       readonly fileName: string;
       readonly sha256: string;
-      readonly lines: readonly StatementLine[];
-      /** The provider's own summary/footer, already cross-checked against `lines` by the parser. */
-      readonly summary: StatementSummary;
     };
 
 export interface PaymentProvider {

@@ -8,6 +8,7 @@ import {
   parseDetailCsv,
   type AlipayProvider,
 } from '../../src/providers/alipay/index.js';
+import { collectStatement, parsedDownload } from '../support/statements.js';
 import { createSimClock } from '../../src/simulators/shared/index.js';
 import { startAlipaySimulator, type StartedAlipaySimulator } from '../../src/simulators/alipay/index.js';
 
@@ -59,8 +60,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 describe('downloadStatement', () => {
   it('READY: normalised lines, positive refund amounts, summary from the cross-checked footer', async () => {
-    const result = await provider.downloadStatement('2024-05-01');
-    if (result.status !== 'READY') throw new Error(`expected READY, got ${result.status}`);
+    const result = await parsedDownload(await provider.downloadStatement('2024-05-01'));
     expect(result.fileName).toBe(`${s.pid}0156_20240501.csv.zip`);
     expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.raw.subarray(0, 2).toString('latin1')).toBe('PK');
@@ -100,12 +100,9 @@ describe('downloadStatement', () => {
   it('EMPTY_DATA_WITH_BILL_FILE: READY with no lines and zero totals', async () => {
     clock.set(new Date('2024-05-10T04:00:00Z'));
     s.sim.editStatement('2024-05-06', { emptyDayMode: 'empty_file' });
-    const result = await provider.downloadStatement('2024-05-06');
-    expect(result.status).toBe('READY');
-    if (result.status === 'READY') {
-      expect(result.lines).toHaveLength(0);
-      expect(result.summary).toEqual({ count: 0, paymentTotalMinor: 0n, refundTotalMinor: 0n });
-    }
+    const result = await parsedDownload(await provider.downloadStatement('2024-05-06'));
+    expect(result.lines).toHaveLength(0);
+    expect(result.summary).toEqual({ count: 0, paymentTotalMinor: 0n, refundTotalMinor: 0n });
   });
 
   it('footer inconsistent with rows → STATEMENT_CORRUPT (counts and sums)', async () => {
@@ -123,8 +120,7 @@ describe('downloadStatement', () => {
       patchRows: [{ match: { refundNo: 'S2-R1' }, set: { amountFen: 2_500n } }],
       duplicateRows: [{ outTradeNo: 'S2', kind: '交易' }],
     });
-    const result = await provider.downloadStatement('2024-05-01');
-    if (result.status !== 'READY') throw new Error(result.status);
+    const result = await parsedDownload(await provider.downloadStatement('2024-05-01'));
     expect(result.lines.map((l) => [l.kind, l.outTradeNo, l.amountMinor])).toEqual([
       ['PAYMENT', 'S2', 10_000n],
       ['REFUND', 'S2', 2_500n],
@@ -194,9 +190,9 @@ describe('parseDetailCsv', () => {
       `#退款合计：${refunds}，商家优惠退款共0.00元`,
     ].join('\n');
 
-  it('accepts LF files and a BOM, trims TAB suffixes', () => {
+  it('accepts LF files and a BOM, trims TAB suffixes', async () => {
     const text = `\uFEFF${file([row('交易', '0.01'), row('退款', '-0.01', 're_1')], '1笔，商家实收共0.01元', '1笔，商家实收退款共-0.01元')}`;
-    const { lines, summary } = parseDetailCsv(text);
+    const { lines, summary } = await collectStatement(parseDetailCsv([text]));
     expect(lines.map((l) => [l.kind, l.outTradeNo, l.refundId, l.amountMinor])).toEqual([
       ['PAYMENT', 'service_1', null, 1n],
       ['REFUND', 'service_1', 're_1', 1n],
@@ -204,10 +200,14 @@ describe('parseDetailCsv', () => {
     expect(summary).toEqual({ count: 2, paymentTotalMinor: 1n, refundTotalMinor: 1n });
   });
 
-  it('rejects a missing footer and an unknown business type', () => {
-    expect(() => parseDetailCsv([header, row('交易', '0.01')].join('\n'))).toThrow(/footer/);
-    expect(() =>
-      parseDetailCsv(file([row('冻结', '0.01')], '0笔，商家实收共0.00元', '0笔，商家实收退款共0.00元')),
-    ).toThrow(/业务类型/);
+  it('rejects a missing footer and an unknown business type', async () => {
+    await expect(
+      collectStatement(parseDetailCsv([[header, row('交易', '0.01')].join('\n')])),
+    ).rejects.toThrow(/footer/);
+    await expect(
+      collectStatement(
+        parseDetailCsv([file([row('冻结', '0.01')], '0笔，商家实收共0.00元', '0笔，商家实收退款共0.00元')]),
+      ),
+    ).rejects.toThrow(/业务类型/);
   });
 });

@@ -16,6 +16,7 @@ import { createPlatformKeyring } from '../../src/providers/wechatpay/platform-ke
 import { WechatPayHttp } from '../../src/providers/wechatpay/wechatpay.http.js';
 import { createWechatPayProvider } from '../../src/providers/wechatpay/index.js';
 import { providerConfig, sharedDataDir, START } from '../providers/wechatpay.harness.js';
+import { parsedDownload } from '../support/statements.js';
 
 /** The test's own CSV reading, independent of the adapter's parser. */
 function csv(text: string): string[][] {
@@ -559,8 +560,7 @@ describe('trade bills', () => {
       amountFen: 4500,
       tradeTime: '2024-06-02T23:59:59+08:00',
     });
-    const ready = await provider.downloadStatement('2024-06-02');
-    if (ready.status !== 'READY') throw new Error('expected READY');
+    const ready = await parsedDownload(await provider.downloadStatement('2024-06-02'));
     expect(ready.lines.map((l) => `${l.kind}:${l.outTradeNo}:${l.amountMinor}`).sort()).toEqual([
       'PAYMENT:TBMID:100',
       'PAYMENT:TFOREIGN:4500',
@@ -568,8 +568,7 @@ describe('trade bills', () => {
     expect(ready.summary).toEqual({ count: 2, paymentTotalMinor: 4600n, refundTotalMinor: 0n });
     expect(ready.lines[0]?.fee.scale).toBe(5);
     expect(ready.sha256).toBe(createHash('sha256').update(ready.raw).digest('hex'));
-    const june1 = await provider.downloadStatement('2024-06-01');
-    if (june1.status !== 'READY') throw new Error('expected READY');
+    const june1 = await parsedDownload(await provider.downloadStatement('2024-06-01'));
     const rb2 = june1.lines.find((l) => l.refundId === 'RB2');
     expect(rb2).toMatchObject({
       kind: 'REFUND',
@@ -580,7 +579,8 @@ describe('trade bills', () => {
     expect(rb2?.fee.value).toBe(-30_000n); // 0.60% of 50.00 = 0.30 yuan returned, 5 decimals
 
     b.sim.editStatement('2024-06-02', { op: 'overrideSummary', values: { 订单总金额: '46.01' } });
-    await expect(provider.downloadStatement('2024-06-02')).rejects.toMatchObject({
+    // The file is intact (its SHA-1 matches); its summary disagrees with its rows: the parse refuses it.
+    await expect(parsedDownload(await provider.downloadStatement('2024-06-02'))).rejects.toMatchObject({
       code: 'STATEMENT_CORRUPT',
     });
     b.sim.addFault({ endpoint: 'bill.apply', fault: { kind: 'custom', name: 'wrongHash' } });
@@ -606,8 +606,7 @@ describe('trade bills', () => {
     });
     b.sim.editStatement('2024-06-01', { op: 'duplicateRows', outRefundNo: 'RB2' });
     b.sim.addFault({ endpoint: 'bill.download', fault: { kind: 'custom', name: 'textCsv' } });
-    const res = await provider.downloadStatement('2024-06-01');
-    if (res.status !== 'READY') throw new Error('expected READY');
+    const res = await parsedDownload(await provider.downloadStatement('2024-06-01'));
     const keys = res.lines
       .map((l) => `${l.kind}:${l.outTradeNo}:${l.refundId ?? '-'}:${l.amountMinor}:${l.providerStatus}`)
       .sort();

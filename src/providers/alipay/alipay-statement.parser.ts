@@ -1,40 +1,73 @@
 /**
- * Parses an Alipay trade-bill zip (PROTOCOLS B3): pick the detail CSV by name suffix (names are GBK
- * bytes without the UTF-8 flag), decode GBK, drop `#` lines, parse with csv-parse, trim every field
- * (TAB suffixes), and cross-check the `#交易合计` / `#退款合计` footer against the rows.
+ * Streaming parser for an Alipay trade-bill zip (PROTOCOLS B3): the zip is read as it arrives (fflate's
+ * streaming Unzip), the detail CSV is picked by name suffix (names are GBK bytes without the UTF-8
+ * flag), decoded from GBK as it inflates (iconv-lite), and parsed by csv-parse; `#` lines are kept
+ * aside for the footer, every field is trimmed (TAB suffixes), and the `#交易合计` / `#退款合计` footer
+ * is cross-checked against running sums of the rows.
  */
-import { parse } from 'csv-parse/sync';
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import iconv from 'iconv-lite';
-import { ProviderError, type StatementLine, type StatementSummary } from '../payment-provider.js';
-import { parseBeijingTime, parseYuan } from './alipay-units.js';
+import {
+  StatementFormatError,
+  type StatementLine,
+  type StatementParse,
+  type StatementSummary,
+} from '../payment-provider.js';
+import {
+  Columns,
+  csvRecords,
+  type ByteSource,
+  decimalOrNull,
+  shanghaiTimeOrNull,
+  type CsvRecord,
+} from '../statement-csv.js';
 
-export interface ParsedAlipayStatement {
-  readonly detailFileName: string;
-  readonly lines: readonly StatementLine[];
-  readonly summary: StatementSummary;
-}
-
-const corrupt = (why: string): ProviderError => new ProviderError('STATEMENT_CORRUPT', `alipay bill: ${why}`);
+const WHAT = 'alipay bill';
 
 /** fflate hands names without the UTF-8 flag as latin1 strings: recover the bytes, decode GBK. */
 function entryName(raw: string): string {
   return iconv.decode(Buffer.from(raw, 'latin1'), 'gbk');
 }
 
-export function extractDetailCsv(zip: Uint8Array): { name: string; text: string } {
-  let files: Record<string, Uint8Array>;
-  try {
-    files = unzipSync(zip);
-  } catch (err) {
-    throw corrupt(`cannot unzip (${err instanceof Error ? err.message : String(err)})`);
+const isDetailCsv = (name: string): boolean => name.endsWith('.csv') && !name.includes('汇总');
+
+/** The detail CSV's text, decoded from GBK, chunk by chunk as the zip streams in. */
+export async function* detailCsvText(zip: ByteSource): AsyncGenerator<string> {
+  const out: string[] = [];
+  let found = false;
+  let finished = false;
+  let failure: Error | null = null;
+  const unzip = new Unzip((file: UnzipFile) => {
+    if (found || !isDetailCsv(entryName(file.name))) return;
+    found = true;
+    const decoder = iconv.getDecoder('gbk');
+    file.ondata = (err, data, final) => {
+      if (err) failure = err;
+      else out.push(decoder.write(Buffer.from(data)));
+      if (final && !err) {
+        out.push(decoder.end() ?? '');
+        finished = true;
+      }
+    };
+    file.start();
+  });
+  unzip.register(UnzipInflate);
+  const push = (chunk: Uint8Array, final: boolean): void => {
+    try {
+      unzip.push(chunk, final);
+    } catch (err) {
+      failure = err as Error;
+    }
+    if (failure) throw new StatementFormatError(`${WHAT}: cannot unzip (${String(failure)})`, null);
+  };
+  for await (const chunk of zip) {
+    push(chunk, false);
+    yield* out.splice(0);
   }
-  for (const [raw, data] of Object.entries(files)) {
-    const name = entryName(raw);
-    if (name.endsWith('.csv') && !name.includes('汇总'))
-      return { name, text: iconv.decode(Buffer.from(data), 'gbk') };
-  }
-  throw corrupt('no detail file (…_业务明细.csv) in the zip');
+  push(new Uint8Array(0), true);
+  yield* out.splice(0);
+  if (!found) throw new StatementFormatError(`${WHAT}: no detail file (…_业务明细.csv) in the zip`, null);
+  if (!finished) throw new StatementFormatError(`${WHAT}: detail file truncated`, null);
 }
 
 interface Footer {
@@ -44,13 +77,105 @@ interface Footer {
   readonly refundSumMinor: bigint;
 }
 
+const TRADE_FOOTER = /^#交易合计[：:](\d+)笔[，,]商家实收共(-?[\d.]+)元/;
+const REFUND_FOOTER = /^#退款合计[：:](\d+)笔[，,]商家实收退款共(-?[\d.]+)元/;
+
+interface Layout {
+  readonly tradeNo: number;
+  readonly outTradeNo: number;
+  readonly type: number;
+  readonly completedAt: number;
+  readonly orderAmount: number;
+  readonly received: number;
+  readonly refundNo: number;
+  readonly fee: number;
+}
+
+function layoutOf(header: readonly string[]): Layout {
+  const c = new Columns(header, `${WHAT} header`);
+  return {
+    tradeNo: c.at('支付宝交易号'),
+    outTradeNo: c.at('商户订单号'),
+    type: c.at('业务类型'),
+    completedAt: c.at('完成时间'),
+    orderAmount: c.at('订单金额（元）'),
+    received: c.at('商家实收（元）'),
+    refundNo: c.at('退款批次号/请求号'),
+    fee: c.at('服务费（元）'),
+  };
+}
+
+function yuan(text: string, what: string, line: number | null): bigint {
+  const v = decimalOrNull(text, 2);
+  if (v === null) throw new StatementFormatError(`bad amount in ${what}: '${text}'`, line);
+  return v;
+}
+
+/** Parses the detail CSV text (already decoded). */
+export async function* parseDetailCsv(text: AsyncIterable<string> | Iterable<string>): StatementParse {
+  const comments: string[] = [];
+  let layout: Layout | null = null;
+  const seen = { trade: 0, tradeSum: 0n, refund: 0, refundSum: 0n };
+  const source = (async function* () {
+    yield* text;
+  })();
+  for await (const r of csvRecords(source, WHAT)) {
+    const cells = r.cells.map((c) => c.trim());
+    if ((cells[0] ?? '').startsWith('#')) {
+      comments.push(r.cells.join(','));
+      continue;
+    }
+    if (layout === null) {
+      if (!(cells[0] ?? '').startsWith('支付宝交易号'))
+        throw new StatementFormatError(`${WHAT}: header row missing`, r.line);
+      layout = layoutOf(cells);
+      continue;
+    }
+    const line = toLine(cells, r, layout);
+    const received = yuan(cells[layout.received] ?? '', '商家实收（元）', r.line);
+    if (line.kind === 'PAYMENT') {
+      seen.trade++;
+      seen.tradeSum += received;
+    } else {
+      seen.refund++;
+      seen.refundSum += received;
+    }
+    yield line;
+  }
+  if (layout === null) throw new StatementFormatError(`${WHAT}: header row missing`, null);
+  return crossCheck(seen, parseFooter(comments));
+}
+
+function toLine(cells: readonly string[], r: CsvRecord, l: Layout): StatementLine {
+  const type = cells[l.type] ?? '';
+  if (type !== '交易' && type !== '退款')
+    throw new StatementFormatError(`unknown 业务类型 '${type}'`, r.line);
+  const occurredAt = shanghaiTimeOrNull(cells[l.completedAt] ?? '');
+  if (!occurredAt) throw new StatementFormatError(`bad 完成时间 '${cells[l.completedAt] ?? ''}'`, r.line);
+  const amount = yuan(cells[l.orderAmount] ?? '', '订单金额（元）', r.line);
+  const refundNo = cells[l.refundNo] ?? '';
+  return {
+    kind: type === '交易' ? 'PAYMENT' : 'REFUND',
+    providerTransactionId: cells[l.tradeNo] ?? '',
+    outTradeNo: cells[l.outTradeNo] ?? '',
+    refundId: type === '退款' && refundNo ? refundNo : null,
+    providerRefundId: null,
+    amountMinor: amount < 0n ? -amount : amount,
+    currency: 'CNY',
+    fee: { value: yuan(cells[l.fee] ?? '', '服务费（元）', r.line), scale: 2 },
+    providerStatus: type,
+    occurredAt,
+    sourceLine: r.line,
+  };
+}
+
 function parseFooter(comments: readonly string[]): Footer {
-  const trade = comments.map((l) => /^#交易合计：(\d+)笔，商家实收共(-?[\d.]+)元/.exec(l)).find(Boolean);
-  const refund = comments.map((l) => /^#退款合计：(\d+)笔，商家实收退款共(-?[\d.]+)元/.exec(l)).find(Boolean);
-  const tradeSum = trade?.[2] === undefined ? null : parseYuan(trade[2]);
-  const refundSum = refund?.[2] === undefined ? null : parseYuan(refund[2]);
+  const trade = comments.map((l) => TRADE_FOOTER.exec(l)).find(Boolean);
+  const refund = comments.map((l) => REFUND_FOOTER.exec(l)).find(Boolean);
+  const tradeSum = trade?.[2] === undefined ? null : decimalOrNull(trade[2], 2);
+  const refundSum = refund?.[2] === undefined ? null : decimalOrNull(refund[2], 2);
   if (!trade || !refund || tradeSum === null || refundSum === null)
-    throw corrupt('footer (#交易合计/#退款合计) missing or malformed');
+    throw new StatementFormatError(`${WHAT}: footer (#交易合计/#退款合计) missing or malformed`, null);
   return {
     tradeCount: Number(trade[1]),
     tradeSumMinor: tradeSum,
@@ -59,94 +184,29 @@ function parseFooter(comments: readonly string[]): Footer {
   };
 }
 
-type Row = Readonly<Record<string, string>>;
-
-function field(row: Row, name: string): string {
-  return row[name] ?? '';
-}
-
-function money(row: Row, name: string, lineNo: number): bigint {
-  const v = parseYuan(field(row, name));
-  if (v === null) throw corrupt(`line ${lineNo}: bad amount in ${name}: '${field(row, name)}'`);
-  return v;
-}
-
-function toLine(row: Row, lineNo: number): StatementLine {
-  const type = field(row, '业务类型');
-  if (type !== '交易' && type !== '退款') throw corrupt(`line ${lineNo}: unknown 业务类型 '${type}'`);
-  const occurredAt = parseBeijingTime(field(row, '完成时间'));
-  if (!occurredAt) throw corrupt(`line ${lineNo}: bad 完成时间 '${field(row, '完成时间')}'`);
-  const amount = money(row, '订单金额（元）', lineNo);
-  const refundNo = field(row, '退款批次号/请求号');
-  return {
-    kind: type === '交易' ? 'PAYMENT' : 'REFUND',
-    providerTransactionId: field(row, '支付宝交易号'),
-    outTradeNo: field(row, '商户订单号'),
-    refundId: type === '退款' && refundNo ? refundNo : null,
-    providerRefundId: null,
-    amountMinor: amount < 0n ? -amount : amount,
-    currency: 'CNY',
-    fee: { value: money(row, '服务费（元）', lineNo), scale: 2 },
-    providerStatus: type,
-    occurredAt,
-    sourceLine: lineNo,
-  };
-}
-
-/** Parses the decoded detail CSV text; throws STATEMENT_CORRUPT when the footer disagrees with the rows. */
-export function parseDetailCsv(text: string): { lines: StatementLine[]; summary: StatementSummary } {
-  const all = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  const comments = all.filter((l) => l.startsWith('#'));
-  const data: { text: string; lineNo: number }[] = [];
-  all.forEach((l, i) => {
-    if (!l.startsWith('#') && l.trim() !== '') data.push({ text: l, lineNo: i + 1 });
-  });
-  const header = data.shift();
-  if (!header || !header.text.startsWith('支付宝交易号')) throw corrupt('header row missing');
-  const parsed = parse<Row>([header.text, ...data.map((d) => d.text)].join('\n'), {
-    columns: (h: string[]) => h.map((c) => c.trim()),
-    trim: true,
-    // Alipay adds columns over time ⚠ and does not quote fields: tolerate both.
-    relax_column_count: true,
-    relax_quotes: true,
-  });
-  // TAB suffixes: trim every field ourselves too, whatever csv-parse counts as whitespace.
-  const records = parsed.map((r) =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, String(v).trim()])),
-  );
-  if (records.length !== data.length) throw corrupt('row count changed while parsing');
-  const lines = records.map((r, i) => toLine(r, data[i]?.lineNo ?? 0));
-  return { lines, summary: crossCheck(records, parseFooter(comments)) };
-}
-
-function crossCheck(records: readonly Row[], footer: Footer): StatementSummary {
-  const received = (type: string): bigint[] =>
-    records
-      .filter((r) => field(r, '业务类型') === type)
-      .map((r) => parseYuan(field(r, '商家实收（元）')) ?? 0n);
-  const trades = received('交易');
-  const refunds = received('退款');
-  const sum = (xs: bigint[]): bigint => xs.reduce((a, b) => a + b, 0n);
-  if (trades.length !== footer.tradeCount || sum(trades) !== footer.tradeSumMinor) {
-    throw corrupt(
-      `#交易合计 says ${footer.tradeCount} / ${footer.tradeSumMinor}, rows give ${trades.length} / ${sum(trades)}`,
+function crossCheck(
+  seen: { trade: number; tradeSum: bigint; refund: number; refundSum: bigint },
+  footer: Footer,
+): StatementSummary {
+  if (seen.trade !== footer.tradeCount || seen.tradeSum !== footer.tradeSumMinor)
+    throw new StatementFormatError(
+      `${WHAT}: #交易合计 says ${footer.tradeCount} / ${footer.tradeSumMinor}, rows give ${seen.trade} / ${seen.tradeSum}`,
+      null,
     );
-  }
-  if (refunds.length !== footer.refundCount || sum(refunds) !== footer.refundSumMinor) {
-    throw corrupt(
-      `#退款合计 says ${footer.refundCount} / ${footer.refundSumMinor}, rows give ${refunds.length} / ${sum(refunds)}`,
+  if (seen.refund !== footer.refundCount || seen.refundSum !== footer.refundSumMinor)
+    throw new StatementFormatError(
+      `${WHAT}: #退款合计 says ${footer.refundCount} / ${footer.refundSumMinor}, rows give ${seen.refund} / ${seen.refundSum}`,
+      null,
     );
-  }
+  // Summary amounts are positive; the footer carries refunds as negative.
   return {
-    count: trades.length + refunds.length,
+    count: seen.trade + seen.refund,
     paymentTotalMinor: footer.tradeSumMinor,
-    // Summary amounts are positive; the footer carries refunds as negative.
     refundTotalMinor: -footer.refundSumMinor,
   };
 }
 
-export function parseAlipayBillZip(zip: Uint8Array): ParsedAlipayStatement {
-  const { name, text } = extractDetailCsv(zip);
-  const { lines, summary } = parseDetailCsv(text);
-  return { detailFileName: name, lines, summary };
+/** Parses a trade-bill zip from a byte stream. */
+export function parseAlipayBillZip(zip: ByteSource): StatementParse {
+  return parseDetailCsv(detailCsvText(zip));
 }

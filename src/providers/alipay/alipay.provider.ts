@@ -7,6 +7,7 @@ import { AlipaySdk } from 'alipay-sdk';
 import type { Logger } from 'pino';
 import {
   ProviderError,
+  readStatement,
   type HttpReply,
   type InboundHttpRequest,
   type PaymentProvider,
@@ -168,14 +169,14 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     const url = text(node, 'bill_download_url');
     if (!url) throw new ProviderError('PROVIDER_UNAVAILABLE', 'bill query: no bill_download_url');
     const raw = await fetchBill(url, config.timeoutMs);
-    const parsed = parseAlipayBillZip(raw);
+    // An Alipay bill carries no hash: reading it through once (constant memory) is the integrity check.
+    await readStatement(parseAlipayBillZip([raw]), () => undefined);
     return {
       status: 'READY',
       raw,
+      format: 'ALIPAY_TRADE_ZIP',
       fileName: new URL(url).searchParams.get('downloadFileName') ?? `${billDate}.csv.zip`,
       sha256: createHash('sha256').update(raw).digest('hex'),
-      lines: parsed.lines,
-      summary: parsed.summary,
     };
   }
 

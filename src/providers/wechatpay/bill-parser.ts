@@ -1,150 +1,154 @@
 /**
- * Parser for WeChat trade bills (A4.4) with csv-parse: BOM stripped by the caller or here, CRLF or LF,
- * backtick-prefixed fields, columns mapped by header name (new columns are ignored), summary mapped by
- * header name and cross-checked against the rows. Pure: no I/O.
+ * Streaming parser for WeChat trade bills (PROTOCOLS A4.4): UTF-8 text (BOM, CRLF or LF), a plain
+ * header, backtick-prefixed detail rows, then a plain summary header and one summary row. Columns are
+ * mapped by header name (extra columns ignored); the summary is mapped by name too and cross-checked
+ * against running sums of the rows. Pure: bytes in, lines out.
  */
-import { parse } from 'csv-parse/sync';
-import { ProviderError, type StatementLine, type StatementSummary } from '../payment-provider.js';
+import {
+  StatementFormatError,
+  type StatementLine,
+  type StatementParse,
+  type StatementSummary,
+} from '../payment-provider.js';
+import {
+  Columns,
+  csvRecords,
+  type ByteSource,
+  decimalOrNull,
+  shanghaiTimeOrNull,
+  type CsvRecord,
+} from '../statement-csv.js';
 
-export interface ParsedTradeBill {
-  readonly lines: StatementLine[];
-  readonly summary: StatementSummary;
-}
-
-const corrupt = (why: string): ProviderError =>
-  new ProviderError('STATEMENT_CORRUPT', `wechatpay bill: ${why}`);
+const WHAT = 'wechatpay bill';
 
 const clean = (cell: string | undefined): string => (cell ?? '').replace(/^`/, '').trim();
 
 /** Decimal text → integer units of 10^-scale; accepts `45`, `45.0`, `-0.02000`; rejects extra precision. */
-export function parseDecimal(text: string, scale: number, what: string): bigint {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) throw corrupt(`${what}: '${text}' is not a number`);
-  const frac = (m[3] ?? '').replace(/0+$/, '');
-  if (frac.length > scale) throw corrupt(`${what}: '${text}' has more than ${scale} decimals`);
-  const v = BigInt(m[2] ?? '0') * 10n ** BigInt(scale) + BigInt(frac.padEnd(scale, '0') || '0');
-  return m[1] === '-' ? -v : v;
+export function parseDecimal(text: string, scale: number, what: string, line: number | null = null): bigint {
+  const v = decimalOrNull(text, scale);
+  if (v === null) throw new StatementFormatError(`${what}: '${text}' is not an amount`, line);
+  return v;
 }
 
-function parseBeijingTime(text: string, line: number): Date {
-  const d = new Date(`${text.replace(' ', 'T')}+08:00`);
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text) || Number.isNaN(d.getTime()))
-    throw corrupt(`line ${line}: bad time '${text}'`);
-  return d;
+/** Summary columns and the detail column each one sums (with its scale). */
+const SUMMED: readonly (readonly [string, string, number])[] = [
+  ['应结订单总金额', '应结订单金额', 2],
+  ['退款总金额', '退款金额', 2],
+  ['充值券退款总金额', '充值券退款金额', 2],
+  ['手续费总金额', '手续费', 5],
+  ['订单总金额', '订单金额', 2],
+  ['申请退款总金额', '申请退款金额', 2],
+];
+
+interface Layout {
+  readonly time: number;
+  readonly transactionId: number;
+  readonly outTradeNo: number;
+  readonly tradeStatus: number;
+  readonly orderAmount: number;
+  readonly fee: number;
+  readonly currency: number | null;
+  readonly refundId: number | null;
+  readonly outRefundNo: number | null;
+  readonly refundStatus: number | null;
+  /** Refund amount: 申请退款金额 when present, else 退款金额. */
+  readonly refundAmount: number | null;
+  readonly summed: readonly { readonly name: string; readonly at: number; readonly scale: number }[];
 }
 
-interface Record_ {
-  readonly record: string[];
-  readonly info: { readonly lines: number };
-}
-
-export function parseTradeBill(text: string): ParsedTradeBill {
-  const body = text.replace(/^\uFEFF/, '');
-  let records: Record_[];
-  try {
-    records = parse(body, {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      quote: false,
-      info: true,
-      trim: false,
-    }) as unknown as Record_[];
-  } catch (err) {
-    throw corrupt(`unparseable CSV: ${(err as Error).message}`);
-  }
-  const [headerRec, ...rest] = records;
-  if (!headerRec) throw corrupt('empty file');
-  const header = headerRec.record.map(clean);
-  const summaryAt = rest.findIndex((r) => clean(r.record[0]) === '总交易单数');
-  if (summaryAt < 0) throw corrupt('summary section missing');
-  const details = rest.slice(0, summaryAt);
-  const summaryHeader = rest[summaryAt]?.record.map(clean) ?? [];
-  const summaryRow = rest[summaryAt + 1];
-  if (!summaryRow) throw corrupt('summary row missing');
-  const col = indexer(header, 'header');
-  for (const name of ['交易时间', '微信订单号', '商户订单号', '交易状态', '订单金额', '手续费']) col(name);
-  const lines = details.map((r) => toLine(r, col));
-  const summary = checkSummary(details, col, summaryHeader, summaryRow);
-  if (summary.count !== lines.length) throw corrupt(`summary count ${summary.count} ≠ ${lines.length} rows`);
-  return { lines, summary };
-}
-
-type Col = (name: string) => number;
-
-function indexer(header: readonly string[], what: string): Col {
-  return (name) => {
-    const i = header.indexOf(name);
-    if (i < 0) throw corrupt(`${what} lacks column ${name}`);
-    return i;
+function layoutOf(header: readonly string[]): Layout {
+  const c = new Columns(header.map(clean), `${WHAT} header`);
+  return {
+    time: c.at('交易时间'),
+    transactionId: c.at('微信订单号'),
+    outTradeNo: c.at('商户订单号'),
+    tradeStatus: c.at('交易状态'),
+    orderAmount: c.at('订单金额'),
+    fee: c.at('手续费'),
+    currency: c.optional('货币种类'),
+    refundId: c.optional('微信退款单号'),
+    outRefundNo: c.optional('商户退款单号'),
+    refundStatus: c.optional('退款状态'),
+    refundAmount: c.optional('申请退款金额') ?? c.optional('退款金额'),
+    summed: SUMMED.flatMap(([name, column, scale]) => {
+      const at = c.optional(column);
+      return at === null ? [] : [{ name, at, scale }];
+    }),
   };
 }
 
-function has(col: Col, name: string): boolean {
-  try {
-    col(name);
-    return true;
-  } catch {
-    return false;
+/** Parses a decoded (gunzipped) trade bill from a byte or text stream. */
+export async function* parseTradeBill(source: ByteSource): StatementParse {
+  const records = csvRecords(source, WHAT);
+  const first = await records.next();
+  if (first.done === true) throw new StatementFormatError(`${WHAT}: empty file`, null);
+  const layout = layoutOf(first.value.cells);
+  const sums = new Map<string, bigint>(layout.summed.map((s) => [s.name, 0n]));
+  let count = 0;
+  for await (const r of records) {
+    if (clean(r.cells[0]) === '总交易单数') return checkSummary(r, await records.next(), sums, count);
+    for (const s of layout.summed) {
+      const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
+      sums.set(s.name, (sums.get(s.name) ?? 0n) + v);
+    }
+    count++;
+    yield toLine(r, layout);
   }
+  throw new StatementFormatError(`${WHAT}: summary section missing (truncated file?)`, null);
 }
 
-const cell = (r: Record_, col: Col, name: string): string => clean(r.record[col(name)]);
-
-function toLine(r: Record_, col: Col): StatementLine {
-  const line = r.info.lines;
-  const isRefund = cell(r, col, '交易状态') === 'REFUND';
-  const refundCell = (name: string): string | null => {
-    const v = has(col, name) ? cell(r, col, name) : '';
+function toLine(r: CsvRecord, l: Layout): StatementLine {
+  const cell = (i: number | null): string => (i === null ? '' : clean(r.cells[i]));
+  const id = (i: number | null): string | null => {
+    const v = cell(i);
     return v === '' || v === '0' ? null : v;
   };
-  const amountCol = isRefund ? (has(col, '申请退款金额') ? '申请退款金额' : '退款金额') : '订单金额';
+  const isRefund = cell(l.tradeStatus) === 'REFUND';
+  const amountAt = isRefund ? l.refundAmount : l.orderAmount;
+  if (amountAt === null)
+    throw new StatementFormatError(`${WHAT}: refund row without a refund amount`, r.line);
+  const occurredAt = shanghaiTimeOrNull(cell(l.time));
+  if (occurredAt === null) throw new StatementFormatError(`bad 交易时间 '${cell(l.time)}'`, r.line);
   return {
     kind: isRefund ? 'REFUND' : 'PAYMENT',
-    providerTransactionId: cell(r, col, '微信订单号'),
-    outTradeNo: cell(r, col, '商户订单号'),
-    refundId: isRefund ? refundCell('商户退款单号') : null,
-    providerRefundId: isRefund ? refundCell('微信退款单号') : null,
-    amountMinor: parseDecimal(cell(r, col, amountCol), 2, `line ${line} ${amountCol}`),
-    currency: has(col, '货币种类') ? cell(r, col, '货币种类') || 'CNY' : 'CNY',
-    fee: { value: parseDecimal(cell(r, col, '手续费'), 5, `line ${line} 手续费`), scale: 5 },
-    providerStatus: isRefund ? (refundCell('退款状态') ?? 'REFUND') : cell(r, col, '交易状态'),
-    occurredAt: parseBeijingTime(cell(r, col, '交易时间'), line),
-    sourceLine: line,
+    providerTransactionId: cell(l.transactionId),
+    outTradeNo: cell(l.outTradeNo),
+    refundId: isRefund ? id(l.outRefundNo) : null,
+    providerRefundId: isRefund ? id(l.refundId) : null,
+    amountMinor: parseDecimal(cell(amountAt), 2, isRefund ? '退款金额' : '订单金额', r.line),
+    currency: cell(l.currency) || 'CNY',
+    fee: { value: parseDecimal(cell(l.fee), 5, '手续费', r.line), scale: 5 },
+    providerStatus: isRefund ? (id(l.refundStatus) ?? 'REFUND') : cell(l.tradeStatus),
+    occurredAt,
+    sourceLine: r.line,
   };
 }
 
-/** Recomputes each summary column present from the rows; any difference means the file is not trustworthy. */
+/** Every summary column present must equal the sum of its detail column; the count, the row count. */
 function checkSummary(
-  details: readonly Record_[],
-  col: Col,
-  summaryHeader: readonly string[],
-  summaryRow: Record_,
+  header: CsvRecord,
+  row: IteratorResult<CsvRecord>,
+  sums: ReadonlyMap<string, bigint>,
+  count: number,
 ): StatementSummary {
-  const scol = indexer(summaryHeader, 'summary header');
-  const sval = (name: string): string => clean(summaryRow.record[scol(name)]);
-  const count = parseDecimal(sval('总交易单数'), 0, '总交易单数');
-  const pairs: readonly [string, string, number][] = [
-    ['应结订单总金额', '应结订单金额', 2],
-    ['退款总金额', '退款金额', 2],
-    ['充值券退款总金额', '充值券退款金额', 2],
-    ['手续费总金额', '手续费', 5],
-    ['订单总金额', '订单金额', 2],
-    ['申请退款总金额', '申请退款金额', 2],
-  ];
-  const totals = new Map<string, bigint>();
-  for (const [sumName, colName, scale] of pairs) {
-    if (!summaryHeader.includes(sumName) || !has(col, colName)) continue;
-    const expected = parseDecimal(sval(sumName), scale, sumName);
-    const actual = details.reduce(
-      (s, r) => s + parseDecimal(cell(r, col, colName), scale, `line ${r.info.lines} ${colName}`),
-      0n,
-    );
-    if (expected !== actual) throw corrupt(`summary ${sumName} ${expected} ≠ rows ${actual}`);
-    totals.set(sumName, expected);
+  if (row.done === true) throw new StatementFormatError(`${WHAT}: summary row missing`, header.line);
+  const c = new Columns(header.cells.map(clean), `${WHAT} summary header`);
+  const value = (name: string, scale: number): bigint =>
+    parseDecimal(clean(row.value.cells[c.at(name)]), scale, name, row.value.line);
+  const stated = value('总交易单数', 0);
+  if (stated !== BigInt(count))
+    throw new StatementFormatError(`${WHAT}: summary count ${stated} ≠ ${count} rows`, row.value.line);
+  for (const [name, actual] of sums) {
+    if (!c.has(name)) continue;
+    const scale = SUMMED.find(([n]) => n === name)?.[2] ?? 2;
+    const expected = value(name, scale);
+    if (expected !== actual)
+      throw new StatementFormatError(`${WHAT}: summary ${name} ${expected} ≠ rows ${actual}`, row.value.line);
   }
+  const total = (name: string, scale: number): bigint => (c.has(name) ? value(name, scale) : 0n);
   return {
-    count: Number(count),
-    paymentTotalMinor: totals.get('订单总金额') ?? 0n,
-    refundTotalMinor: totals.get('申请退款总金额') ?? totals.get('退款总金额') ?? 0n,
+    count,
+    paymentTotalMinor: total('订单总金额', 2),
+    refundTotalMinor: c.has('申请退款总金额') ? total('申请退款总金额', 2) : total('退款总金额', 2),
   };
 }

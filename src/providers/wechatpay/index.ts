@@ -4,5 +4,5 @@ export {
   type WechatPayProviderConfig,
   type WechatPayProviderDeps,
 } from './wechatpay.config.js';
-export { parseTradeBill, parseDecimal, type ParsedTradeBill } from './bill-parser.js';
+export { parseTradeBill, parseDecimal } from './bill-parser.js';
 export { decryptResource, verifyWechatSignature, SIGNTEST_PREFIX } from './notify-crypto.js';

@@ -4,7 +4,9 @@
  * Units: our bigint minor units ↔ WeChat integer fen, converted only here.
  */
 import { createHash, createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import WxPay from 'wechatpay-node-v3';
 import { z } from 'zod';
 import { pino } from 'pino';
@@ -20,7 +22,6 @@ import {
   type StatementDownload,
   type VerifiedNotification,
 } from '../payment-provider.js';
-import { parseTradeBill } from './bill-parser.js';
 import { decryptResource, verifyWechatSignature } from './notify-crypto.js';
 import { createPlatformKeyring } from './platform-keyring.js';
 import {
@@ -320,21 +321,18 @@ export function createWechatPayProvider(
       );
     }
     const raw = downloaded.data;
-    const plain = gunzipOrThrow(raw);
-    const sha1 = createHash('sha1').update(plain).digest('hex');
+    const sha1 = await plainSha1(raw);
     if (sha1 !== bill.data.hash_value.toLowerCase())
       throw new ProviderError(
         'STATEMENT_CORRUPT',
         `wechatpay bill sha1 ${sha1} ≠ hash_value ${bill.data.hash_value}`,
       );
-    const parsed = parseTradeBill(plain.toString('utf8'));
     return {
       status: 'READY',
       raw,
+      format: 'WECHATPAY_TRADEBILL_GZIP',
       fileName: `wechatpay-${config.mchid}-tradebill-ALL-${billDate}.csv.gz`,
       sha256: createHash('sha256').update(raw).digest('hex'),
-      lines: parsed.lines,
-      summary: parsed.summary,
     };
   };
 
@@ -349,12 +347,15 @@ export function createWechatPayProvider(
   } satisfies WechatPayProvider;
 }
 
-function gunzipOrThrow(raw: Buffer): Buffer {
+/** SHA-1 of the gunzipped file (hash_value is over the plain file), streamed: the plain file is never held. */
+async function plainSha1(raw: Buffer): Promise<string> {
+  const hash = createHash('sha1');
   try {
-    return gunzipSync(raw);
+    await pipeline(Readable.from([raw]), createGunzip(), hash);
   } catch (err) {
     throw new ProviderError('STATEMENT_CORRUPT', `wechatpay bill gunzip failed: ${(err as Error).message}`);
   }
+  return hash.digest('hex');
 }
 
 function parseJson<T>(schema: z.ZodType<T>, text: string, what: string): T {

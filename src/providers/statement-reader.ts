@@ -1,0 +1,22 @@
+import { pipeline, Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { parseAlipayBillZip } from './alipay/index.js';
+import type { StatementFormat, StatementParse } from './payment-provider.js';
+import type { ByteSource } from './statement-csv.js';
+import { parseTradeBill } from './wechatpay/index.js';
+
+/** Parses a stored statement file as it streams in (gunzip / unzip + GBK as its format needs). */
+export function parseStatementFile(format: StatementFormat, bytes: ByteSource): StatementParse {
+  switch (format) {
+    case 'WECHATPAY_TRADEBILL_GZIP':
+      return parseTradeBill(pipeline(Readable.from(bytes), createGunzip(), () => undefined));
+    case 'WECHATPAY_TRADEBILL_CSV':
+      return parseTradeBill(bytes);
+    case 'ALIPAY_TRADE_ZIP':
+      return parseAlipayBillZip(bytes);
+    default: {
+      const unreachable: never = format;
+      return unreachable;
+    }
+  }
+}
