@@ -15,6 +15,13 @@ import { NotificationSchema } from '../notifications/entities.js';
 import { OrderSchema, PaymentSchema } from '../payments/entities.js';
 import { OpsExceptionSchema } from '../ops-exceptions/entities.js';
 import { RefundEventSchema, RefundSchema } from '../refunds/entities.js';
+import {
+  ReconFileChunkSchema,
+  ReconFileSchema,
+  ReconItemSchema,
+  ReconRunSchema,
+  ReconStatementRowSchema,
+} from '../../reconciliation/entities.js';
 
 /**
  * Every entity the ORM knows. Feature modules add theirs here. A function, not a constant: feature
@@ -40,4 +47,9 @@ export const entities = () => [
   CaseRuleVersionSchema,
   RiderPositionSchema,
   OrderWarningSchema,
+  ReconFileSchema,
+  ReconFileChunkSchema,
+  ReconStatementRowSchema,
+  ReconRunSchema,
+  ReconItemSchema,
 ];

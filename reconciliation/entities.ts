@@ -1,0 +1,8 @@
+export {
+  ReconFileChunkSchema,
+  ReconFileSchema,
+  ReconStatementRowSchema,
+  type ReconFile,
+} from './recon-file.entity.js';
+export { ReconRunSchema, type ReconRun } from './recon-run.entity.js';
+export { ReconItemSchema, type ReconItem } from './recon-item.entity.js';
