@@ -20,6 +20,7 @@ import { createProviders, type FallbackCredentials, type ProviderRegistry } from
 import { RefundService, RefundWorker } from './refunds/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemService } from './system/index.js';
+import { ReconciliationService } from '../reconciliation/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -113,8 +114,17 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     const callbacks = new CallbacksService(orm, providers, refunds, payments, opsExceptions, jobs, logger);
     const caseRules = new CaseRuleStore(orm);
     const cases = new CasesService({ orm, payments, rules: caseRules, risk: NO_RISK, logger });
+    const reconciliation = new ReconciliationService({
+      orm,
+      databaseUrl,
+      providers,
+      ledger,
+      settings: config.reconciliation,
+      logger,
+    });
     const services: AppServices = {
       system: new SystemService(orm, jobs),
+      reconciliation,
       ledger,
       payments,
       refunds,
@@ -188,7 +198,8 @@ async function startLocalSimulators(
     dataDir: path.join(config.database.dataDir, 'simulators'),
     logger: logger.child({ component: 'simulators' }),
     wechatpay: { port: config.simulators.wechatpayPort, refundLifecycle: { mode: 'auto', afterMs: 2_000 } },
-    others: { alipay: { port: config.simulators.alipayPort } },
+    // The local Alipay charges the agreed 0.6% like the WeChat simulator, so reconciliation sees real fees.
+    others: { alipay: { port: config.simulators.alipayPort, feeRateBasisPoints: 60 } },
   });
   logger.info(
     Object.fromEntries(Object.entries(simulators.all).map(([name, s]) => [name, s.url])),

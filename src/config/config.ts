@@ -71,6 +71,17 @@ const envSchema = z
     REFUND_STALE_AFTER_MS: positiveInt.default(60_000),
     REFUND_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
 
+    RECON_CRON: z
+      .string()
+      .regex(/^\S+( \S+){4}$/, 'a five-field cron expression')
+      .default('30 10 * * *'),
+    RECON_CRON_TZ: z.string().min(1).default('Asia/Shanghai'),
+    RECON_FEE_RATE_BPS_WECHATPAY: z.coerce.number().int().min(0).max(10_000).default(60),
+    RECON_FEE_RATE_BPS_ALIPAY: z.coerce.number().int().min(0).max(10_000).default(60),
+    RECON_TIMING_WINDOW_MS: z.coerce.number().int().min(0).default(900_000),
+    RECON_NOT_READY_RETRY_S: positiveInt.default(1_800),
+    RECON_NOT_READY_RETRY_LIMIT: z.coerce.number().int().min(0).default(12),
+
     NOTIFY_WEBHOOK_URL: z.url().optional(),
     NOTIFY_WEBHOOK_SECRET: optionalString,
     NOTIFY_WEBHOOK_TIMEOUT_MS: positiveInt.default(5_000),
@@ -157,6 +168,16 @@ export interface AppConfig {
     readonly assetsDir: string | undefined;
     /** The development role picker that mints tokens (never in production, needs the HS256 key). */
     readonly devSignIn: boolean;
+  };
+  readonly reconciliation: {
+    /** When the nightly run starts (pg-boss cron), for the previous day, in `cronTz`. */
+    readonly cron: string;
+    readonly cronTz: string;
+    readonly feeRateBps: { readonly wechatpay: number; readonly alipay: number };
+    readonly timingWindowMs: number;
+    /** A bill not ready yet: retried this often, this many times. */
+    readonly notReadyRetrySeconds: number;
+    readonly notReadyRetryLimit: number;
   };
   readonly webhook: {
     readonly url: string | undefined;
@@ -258,6 +279,14 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       enabled: env.CONSOLE_ENABLED ?? !production,
       assetsDir: env.CONSOLE_ASSETS_DIR,
       devSignIn: !production && hs256Secret !== undefined,
+    },
+    reconciliation: {
+      cron: env.RECON_CRON,
+      cronTz: env.RECON_CRON_TZ,
+      feeRateBps: { wechatpay: env.RECON_FEE_RATE_BPS_WECHATPAY, alipay: env.RECON_FEE_RATE_BPS_ALIPAY },
+      timingWindowMs: env.RECON_TIMING_WINDOW_MS,
+      notReadyRetrySeconds: env.RECON_NOT_READY_RETRY_S,
+      notReadyRetryLimit: env.RECON_NOT_READY_RETRY_LIMIT,
     },
     webhook: {
       url: env.NOTIFY_WEBHOOK_URL,

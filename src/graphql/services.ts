@@ -5,6 +5,7 @@ import type { OpsExceptionsService } from '../ops-exceptions/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { RefundService } from '../refunds/index.js';
 import type { SystemService } from '../system/index.js';
+import type { ReconciliationService } from '../../reconciliation/index.js';
 
 /**
  * The services resolvers may call, composed in `src/main.ts`. Each feature module adds its service
@@ -20,4 +21,5 @@ export interface AppServices {
   readonly caseRules: CaseRuleStore;
   readonly caseFigures: CaseFigures;
   readonly opsExceptions: OpsExceptionsService;
+  readonly reconciliation: ReconciliationService;
 }

@@ -46,6 +46,7 @@ export {
   type TrialBalanceLine,
 } from './ledger.model.js';
 export type {
+  AccountActivity,
   AccountFilter,
   CachedBalanceMismatch,
   EntryFilter,

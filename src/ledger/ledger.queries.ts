@@ -47,6 +47,14 @@ export interface EntryFilter {
   readonly to?: Date | null;
 }
 
+/** An account over a window, debit-minus-credit (the natural sign of an ASSET account). */
+export interface AccountActivity {
+  readonly openingMinor: bigint;
+  readonly debitMinor: bigint;
+  readonly creditMinor: bigint;
+  readonly closingMinor: bigint;
+}
+
 export interface CachedBalanceMismatch {
   readonly accountId: string;
   readonly cached: { debits: bigint; credits: bigint };
@@ -184,6 +192,36 @@ export class LedgerQueries {
       })),
       page.first,
     );
+  }
+
+  /**
+   * One account (all shards) over [from, to): the debit-minus-credit balance before `from`, the debits
+   * and credits of entries created in the window, and the balance at `to` — a roll-forward. Computed
+   * back from the cached totals, so it reads only the postings made since `from`.
+   */
+  async activityOf(code: string, currency: string, from: Date, to: Date): Promise<AccountActivity> {
+    const rows = await this.reader.rows<Record<string, unknown>>(
+      `with acc as (select id, debits_minor, credits_minor from ledger_account where code = $1 and currency = $2),
+            since as (
+              select coalesce(sum(p.amount_minor) filter (where p.direction = 'D' and e.created_at < $4), 0) as d_in,
+                     coalesce(sum(p.amount_minor) filter (where p.direction = 'C' and e.created_at < $4), 0) as c_in,
+                     coalesce(sum(p.amount_minor) filter (where p.direction = 'D'), 0) as d_all,
+                     coalesce(sum(p.amount_minor) filter (where p.direction = 'C'), 0) as c_all
+                from posting p join journal_entry e on e.id = p.entry_id
+               where p.account_id in (select id from acc) and e.created_at >= $3)
+       select coalesce((select sum(debits_minor - credits_minor) from acc), 0) as now_balance, since.* from since`,
+      [code, currency, from, to],
+    );
+    const r = rows[0] ?? {};
+    const opening = big(r['now_balance']) - big(r['d_all']) + big(r['c_all']);
+    const debits = big(r['d_in']);
+    const credits = big(r['c_in']);
+    return {
+      openingMinor: opening,
+      debitMinor: debits,
+      creditMinor: credits,
+      closingMinor: opening + debits - credits,
+    };
   }
 
   /** Per currency, over every account: total debits, total credits, and whether they are equal. */

@@ -32,6 +32,8 @@ export interface ExtraRowInput {
 export interface RowPatch {
   readonly kind?: string;
   readonly amountFen?: FenInput;
+  /** 服务费 as printed (charged on trades is negative). */
+  readonly feeFen?: FenInput;
   readonly completedAt?: Date | string;
   readonly refundNo?: string;
 }
@@ -160,6 +162,7 @@ function patched(row: BillRow, set: RowPatch): BillRow {
     ...(amount === undefined ? {} : { orderAmountFen: amount, receivedFen: amount }),
     ...(set.completedAt === undefined ? {} : { completedAt: toDate(set.completedAt) }),
     ...(set.refundNo === undefined ? {} : { refundNo: set.refundNo }),
+    ...(set.feeFen === undefined ? {} : { feeFen: BigInt(set.feeFen) }),
   };
 }
 

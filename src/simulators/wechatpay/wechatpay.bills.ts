@@ -242,6 +242,8 @@ export type StatementEdit =
       readonly amountFen?: number;
       readonly refundStatus?: string;
       readonly tradeTime?: string;
+      /** 手续费 in 1e-5 yuan (negative on refund rows: fee returned). */
+      readonly feeE5?: number;
     }
   | { readonly op: 'duplicateRows'; readonly outTradeNo?: string; readonly outRefundNo?: string }
   | { readonly op: 'overrideSummary'; readonly values: Partial<Record<SummaryColumn, string>> };
@@ -334,4 +336,5 @@ function alterRow(r: BillRow, edit: Extract<StatementEdit, { op: 'alterRows' }>)
   }
   if (edit.refundStatus !== undefined && r.kind === 'REFUND') r.refundStatus = edit.refundStatus;
   if (edit.tradeTime !== undefined) r.tradeTime = new Date(edit.tradeTime);
+  if (edit.feeE5 !== undefined) r.feeE5 = edit.feeE5;
 }

@@ -1,0 +1,378 @@
+/**
+ * The bulk match: two set-based queries, streamed through server-side cursors in batches, each row
+ * handed to the pure classifier and every discrepancy written back in batches.
+ *
+ * (1) every statement row of the file LEFT JOINed to the payment (by channel + out_trade_no) or the
+ *     refund (by our refund id, the provider's out_refund_no / out_request_no) it names;
+ * (2) every ledger item that moved the provider's clearing on the bill date (payments captured,
+ *     refunds succeeded) that no statement row names (an anti-join).
+ * These read the payments and refunds tables directly (read-only): a join of a million statement rows
+ * cannot go through per-id look-ups, and the payments module exports no bulk reader (README).
+ */
+import type pg from 'pg';
+import { newId } from '../src/db/index.js';
+import {
+  classify,
+  type Kind,
+  type LedgerFacts,
+  type PairContext,
+  type StatementFacts,
+  type Verdict,
+} from './recon.classify.js';
+import { channelOf, type ReconCategory, type ReconProvider } from './recon.model.js';
+
+const FETCH = 5_000;
+const INSERT_BATCH = 500;
+
+export interface MatchInput {
+  readonly runId: string;
+  readonly provider: ReconProvider;
+  readonly billDate: string;
+  /** Null on a day without a statement: only the ledger side is matched. */
+  readonly fileId: string | null;
+  readonly dayStart: Date;
+  readonly dayEnd: Date;
+  readonly feeRateBps: number;
+  readonly timingWindowMs: number;
+}
+
+export interface MatchTotals {
+  statementRows: number;
+  statementPaymentCount: number;
+  statementPaymentMinor: bigint;
+  statementRefundCount: number;
+  statementRefundMinor: bigint;
+  statementFeeMinor: bigint;
+  matchedCount: number;
+  matchedMinor: bigint;
+  discrepancies: number;
+  /** (kind, key) of earlier days' TIMING items this run matched. */
+  readonly timingClosed: { kinds: string[]; keys: string[] };
+}
+
+interface ItemRow {
+  readonly category: ReconCategory;
+  readonly kind: Kind;
+  readonly matchKey: string;
+  readonly outTradeNo: string | null;
+  readonly transactionId: string | null;
+  readonly providerRefundId: string | null;
+  readonly statementLine: number | null;
+  readonly statementAmountMinor: bigint | null;
+  readonly statementStatus: string | null;
+  readonly statementFeeMinor: bigint | null;
+  readonly expectedFeeMinor: bigint | null;
+  readonly statementAt: Date | null;
+  readonly ledgerPaymentId: string | null;
+  readonly ledgerRefundId: string | null;
+  readonly ledgerAmountMinor: bigint | null;
+  readonly ledgerStatus: string | null;
+  readonly ledgerAt: Date | null;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly clearingDeltaMinor: bigint;
+  readonly detail: string;
+}
+
+/**
+ * TIMING items of earlier days still open, or closed by an earlier run of this same date (so that a
+ * re-run sees what the first run saw: same inputs, same results).
+ */
+export const TIMING_TO_CLOSE = `i.provider = $2 and i.category = 'TIMING' and i.bill_date < $3::date
+     and (i.status = 'OPEN' or (i.status = 'AUTO_CLOSED' and i.closed_by_run in
+          (select id from recon_run where provider = $2 and bill_date = $3::date)))`;
+
+const OPEN_TIMING = `timing as (
+  select distinct i.kind, i.match_key from recon_item i join recon_run r on r.id = i.run_id
+   where ${TIMING_TO_CLOSE} and r.superseded_at is null and r.status <> 'FAILED')`;
+
+const STATEMENT_SIDE = `
+with dup as (
+  select kind, coalesce(refund_no, out_trade_no) as k, min(line_no) as first_line
+    from recon_statement_row where file_id = $1 group by 1, 2 having count(*) > 1),
+${OPEN_TIMING}
+select s.line_no, s.kind, s.out_trade_no, s.transaction_id, s.refund_no, s.provider_refund_id, s.amount_minor,
+       s.currency, s.fee_units, s.fee_scale, s.provider_status, s.occurred_at,
+       coalesce(d.first_line <> s.line_no, false) as duplicate,
+       p.id as payment_id, p.amount_minor as payment_amount, p.captured_at,
+       r.id as refund_id, r.amount_minor as refund_amount, r.status as refund_status, r.finalized_at,
+       t.match_key is not null as open_timing
+  from recon_statement_row s
+  left join dup d on d.kind = s.kind and d.k = coalesce(s.refund_no, s.out_trade_no)
+  left join payment p on s.kind = 'PAYMENT' and p.channel = $4 and p.out_trade_no = s.out_trade_no
+  left join refund r on s.kind = 'REFUND' and r.id = s.refund_no and r.channel = $4
+  left join timing t on t.kind = s.kind and t.match_key = coalesce(s.refund_no, s.out_trade_no)
+ where s.file_id = $1`;
+
+const LEDGER_SIDE = `
+with ${OPEN_TIMING}
+select 'PAYMENT' as kind, p.id as payment_id, null as refund_id, p.out_trade_no as match_key, p.out_trade_no,
+       p.provider_transaction_id, null as provider_refund_id, p.amount_minor, p.currency, 'CAPTURED' as status,
+       p.captured_at as settled_at, t.match_key is not null as open_timing
+  from payment p left join timing t on t.kind = 'PAYMENT' and t.match_key = p.out_trade_no
+ where p.channel = $4 and p.captured_at >= $5 and p.captured_at < $6
+   and not exists (select 1 from recon_statement_row s
+                    where s.file_id = $1 and s.kind = 'PAYMENT' and s.out_trade_no = p.out_trade_no)
+union all
+select 'REFUND', r.payment_id, r.id, r.id, pp.out_trade_no, pp.provider_transaction_id, r.provider_refund_id,
+       r.amount_minor, r.currency, r.status, r.finalized_at, t.match_key is not null
+  from refund r join payment pp on pp.id = r.payment_id
+  left join timing t on t.kind = 'REFUND' and t.match_key = r.id
+ where r.channel = $4 and r.status = 'SUCCEEDED' and r.finalized_at >= $5 and r.finalized_at < $6
+   and not exists (select 1 from recon_statement_row s
+                    where s.file_id = $1 and s.kind = 'REFUND' and s.refund_no = r.id)`;
+
+type Row = Record<string, unknown>;
+
+const big = (v: unknown): bigint => BigInt(v as string | number);
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+const time = (v: unknown): Date | null =>
+  v === null || v === undefined ? null : new Date(v as string | Date);
+
+/** Fee in minor units, as charged by the provider (WeChat: + on payments; Alipay prints it negated). */
+function feeMinor(provider: ReconProvider, units: bigint, scale: number): bigint {
+  const signed = provider === 'alipay' ? -units : units;
+  if (scale <= 2) return signed * 10n ** BigInt(2 - scale);
+  const div = 10n ** BigInt(scale - 2);
+  const whole = signed / div;
+  // A fee with fractions of a fen can never equal an agreed whole-fen fee: keep it distinguishable.
+  return signed % div === 0n ? whole : whole + (signed > 0n ? 1n : -1n);
+}
+
+export class Matcher {
+  private readonly items: ItemRow[] = [];
+  readonly totals: MatchTotals = {
+    statementRows: 0,
+    statementPaymentCount: 0,
+    statementPaymentMinor: 0n,
+    statementRefundCount: 0,
+    statementRefundMinor: 0n,
+    statementFeeMinor: 0n,
+    matchedCount: 0,
+    matchedMinor: 0n,
+    discrepancies: 0,
+    timingClosed: { kinds: [], keys: [] },
+  };
+
+  constructor(
+    private readonly client: pg.Client,
+    private readonly input: MatchInput,
+    private readonly onProgress: (rows: number) => void,
+  ) {}
+
+  async run(): Promise<MatchTotals> {
+    const i = this.input;
+    const params = [i.fileId ?? '', i.provider, i.billDate, channelOf(i.provider)];
+    await this.stream('recon_statement_side', STATEMENT_SIDE, params, (r) => this.statementRow(r));
+    await this.stream('recon_ledger_side', LEDGER_SIDE, [...params, i.dayStart, i.dayEnd], (r) =>
+      this.ledgerRow(r),
+    );
+    await this.flush();
+    return this.totals;
+  }
+
+  private async stream(
+    name: string,
+    query: string,
+    params: unknown[],
+    each: (row: Row) => void,
+  ): Promise<void> {
+    await this.client.query(`declare ${name} no scroll cursor for ${query}`, params);
+    for (;;) {
+      const batch = await this.client.query<Row>(`fetch ${FETCH} from ${name}`);
+      for (const row of batch.rows) each(row);
+      if (this.items.length >= INSERT_BATCH) await this.flush();
+      if (batch.rows.length < FETCH) break;
+    }
+    await this.client.query(`close ${name}`);
+  }
+
+  private context(openTiming: boolean): PairContext {
+    const i = this.input;
+    return {
+      dayStart: i.dayStart,
+      dayEnd: i.dayEnd,
+      openTiming,
+      feeRateBps: i.feeRateBps,
+      timingWindowMs: i.timingWindowMs,
+    };
+  }
+
+  private statementRow(r: Row): void {
+    const t = this.totals;
+    const kind = String(r['kind']) as Kind;
+    const amount = big(r['amount_minor']);
+    const fee = feeMinor(this.input.provider, big(r['fee_units']), Number(r['fee_scale']));
+    t.statementRows++;
+    t.statementFeeMinor += fee;
+    if (kind === 'PAYMENT') {
+      t.statementPaymentCount++;
+      t.statementPaymentMinor += amount;
+    } else {
+      t.statementRefundCount++;
+      t.statementRefundMinor += amount;
+    }
+    const s: StatementFacts = {
+      kind,
+      amountMinor: amount,
+      feeMinor: fee,
+      status: String(r['provider_status']),
+      duplicate: r['duplicate'] === true,
+    };
+    const ledger = this.ledgerOfStatementRow(kind, r);
+    const key =
+      kind === 'REFUND' ? (text(r['refund_no']) ?? String(r['out_trade_no'])) : String(r['out_trade_no']);
+    const verdict = classify(s, ledger, this.context(r['open_timing'] === true));
+    this.record(verdict, kind, key, amount, {
+      outTradeNo: text(r['out_trade_no']),
+      transactionId: text(r['transaction_id']),
+      providerRefundId: text(r['provider_refund_id']),
+      statementLine: Number(r['line_no']),
+      statementAmountMinor: amount,
+      statementStatus: s.status,
+      statementFeeMinor: fee,
+      statementAt: time(r['occurred_at']),
+      ledgerPaymentId: text(r['payment_id']),
+      ledgerRefundId: text(r['refund_id']),
+      ledgerAmountMinor: ledger?.amountMinor ?? null,
+      ledgerStatus: ledger?.status ?? null,
+      ledgerAt: ledger?.settledAt ?? null,
+      currency: String(r['currency']),
+    });
+    this.onProgress(t.statementRows);
+  }
+
+  private ledgerOfStatementRow(kind: Kind, r: Row): LedgerFacts | null {
+    if (kind === 'PAYMENT') {
+      if (r['payment_id'] === null) return null;
+      return {
+        kind,
+        amountMinor: big(r['payment_amount']),
+        status: 'CAPTURED',
+        settledAt: time(r['captured_at']),
+      };
+    }
+    if (r['refund_id'] === null) return null;
+    const status = String(r['refund_status']);
+    return {
+      kind,
+      amountMinor: big(r['refund_amount']),
+      status,
+      settledAt: status === 'SUCCEEDED' ? time(r['finalized_at']) : null,
+    };
+  }
+
+  private ledgerRow(r: Row): void {
+    const kind = String(r['kind']) as Kind;
+    const amount = big(r['amount_minor']);
+    const l: LedgerFacts = {
+      kind,
+      amountMinor: amount,
+      status: String(r['status']),
+      settledAt: time(r['settled_at']),
+    };
+    const verdict = classify(null, l, this.context(r['open_timing'] === true));
+    this.record(verdict, kind, String(r['match_key']), amount, {
+      outTradeNo: text(r['out_trade_no']),
+      transactionId: text(r['provider_transaction_id']),
+      providerRefundId: text(r['provider_refund_id']),
+      statementLine: null,
+      statementAmountMinor: null,
+      statementStatus: null,
+      statementFeeMinor: null,
+      statementAt: null,
+      ledgerPaymentId: text(r['payment_id']),
+      ledgerRefundId: text(r['refund_id']),
+      ledgerAmountMinor: amount,
+      ledgerStatus: l.status,
+      ledgerAt: l.settledAt,
+      currency: String(r['currency']),
+    });
+  }
+
+  private record(
+    verdict: Verdict,
+    kind: Kind,
+    matchKey: string,
+    amount: bigint,
+    facts: Omit<
+      ItemRow,
+      'category' | 'kind' | 'matchKey' | 'amountMinor' | 'clearingDeltaMinor' | 'detail' | 'expectedFeeMinor'
+    >,
+  ): void {
+    const t = this.totals;
+    if (verdict.outcome === 'MATCHED') {
+      t.matchedCount++;
+      t.matchedMinor += amount;
+      if (verdict.closesTiming) {
+        t.timingClosed.kinds.push(kind);
+        t.timingClosed.keys.push(matchKey);
+      }
+      return;
+    }
+    t.discrepancies++;
+    this.items.push({
+      ...facts,
+      category: verdict.category,
+      kind,
+      matchKey,
+      amountMinor: verdict.amountMinor,
+      clearingDeltaMinor: verdict.clearingDeltaMinor,
+      detail: verdict.detail.slice(0, 300),
+      // FEE_MISMATCH's clearing delta is agreed − charged.
+      expectedFeeMinor:
+        verdict.category === 'FEE_MISMATCH' && facts.statementFeeMinor !== null
+          ? facts.statementFeeMinor + verdict.clearingDeltaMinor
+          : null,
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const items = this.items.splice(0);
+    for (let at = 0; at < items.length; at += INSERT_BATCH)
+      await this.insert(items.slice(at, at + INSERT_BATCH));
+  }
+
+  private async insert(items: readonly ItemRow[]): Promise<void> {
+    if (items.length === 0) return;
+    const params: unknown[] = [];
+    const tuples = items.map((it) => {
+      const values = [
+        newId('rci'),
+        this.input.runId,
+        this.input.provider,
+        this.input.billDate,
+        it.category,
+        it.kind,
+        it.matchKey.slice(0, 64),
+        it.outTradeNo,
+        it.transactionId,
+        it.providerRefundId,
+        it.statementLine,
+        it.statementAmountMinor,
+        it.statementStatus,
+        it.statementFeeMinor,
+        it.expectedFeeMinor,
+        it.statementAt,
+        it.ledgerPaymentId,
+        it.ledgerRefundId,
+        it.ledgerAmountMinor,
+        it.ledgerStatus,
+        it.ledgerAt,
+        it.currency,
+        it.amountMinor,
+        it.clearingDeltaMinor,
+        it.detail,
+      ];
+      return `(${values.map((v) => `$${params.push(v)}`).join(', ')}, 'OPEN')`;
+    });
+    await this.client.query(
+      `insert into recon_item (id, run_id, provider, bill_date, category, kind, match_key, out_trade_no, transaction_id,
+         provider_refund_id, statement_line, statement_amount_minor, statement_status, statement_fee_minor,
+         expected_fee_minor, statement_at, ledger_payment_id, ledger_refund_id, ledger_amount_minor, ledger_status,
+         ledger_at, currency, amount_minor, clearing_delta_minor, detail, status)
+       values ${tuples.join(', ')}`,
+      params,
+    );
+  }
+}
