@@ -148,7 +148,13 @@ function extraRow(input: ExtraRowInput, day: string, d: StatementDefaults): Bill
     receivedFen: signed(input.kind, amount),
     merchantDiscountFen: 0n,
     refundNo: input.refundNo ?? '',
-    feeFen: 0n,
+    // The agreed fee, as on generated rows: charged on trades, given back on refunds.
+    feeFen:
+      input.kind === '交易'
+        ? -fee(amount, d.feeRateBasisPoints)
+        : input.kind === '退款'
+          ? fee(amount, d.feeRateBasisPoints)
+          : 0n,
     remark: input.subject ?? '商户后台交易',
   };
 }
