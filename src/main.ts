@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
 import { CaseFigures, CaseRuleStore, CasesService, NO_RISK } from './cases/index.js';
-import { ConfigError, loadConfig, type AppConfig } from './config/index.js';
+import { ConfigError, describeStartupFailure, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
@@ -282,7 +282,12 @@ async function main(): Promise<void> {
   try {
     app = await startApp(config, role, logger);
   } catch (error) {
-    logger.fatal({ err: error }, 'failed to start');
+    const problem = describeStartupFailure(error, config, config.database.url);
+    if (problem === undefined) logger.fatal({ err: error }, 'failed to start');
+    else {
+      logger.debug({ err: error }, 'failed to start');
+      process.stderr.write(`Cannot start: ${problem}\n`);
+    }
     process.exit(1);
   }
   if (stoppingSince !== undefined) return;

@@ -5,11 +5,13 @@ import { z } from 'zod';
  * Nothing outside `src/main.ts` (and the CLIs' own entry points) reads `process.env`.
  */
 
-const port = z.coerce.number().int().min(0).max(65_535);
+const PORT_NUMBER = { error: 'a port number from 0 to 65535' };
+const port = z.coerce.number(PORT_NUMBER).int(PORT_NUMBER).min(0, PORT_NUMBER).max(65_535, PORT_NUMBER);
 const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const positiveInt = z.coerce.number().int().positive();
+const POSITIVE = { error: 'a whole number above 0' };
+const positiveInt = z.coerce.number(POSITIVE).int(POSITIVE).positive(POSITIVE);
 const pem = z
   .string()
   .min(1)
@@ -218,7 +220,9 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     const variable = issue?.path.join('.') || 'environment';
     const got = issue && typeof issue.path[0] === 'string' ? source[issue.path[0]] : undefined;
     const shown = got === undefined ? 'unset' : isSecretName(variable) ? 'a value' : JSON.stringify(got);
-    throw new ConfigError(`Invalid configuration: ${variable} (${shown}): expected ${issue?.message ?? '?'}`);
+    throw new ConfigError(
+      `Invalid configuration: ${variable} (${shown}): ${requirement(issue?.message ?? '?')}`,
+    );
   }
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
@@ -295,6 +299,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       maxAttempts: env.NOTIFY_WEBHOOK_MAX_ATTEMPTS,
     },
   });
+}
+
+/** One phrase for what the setting needs: our own wording, or zod's without its "Invalid input:" preamble. */
+function requirement(message: string): string {
+  if (message.startsWith('required')) return message;
+  const what = message.replace(/^Invalid (input|option): (expected )?/, '').replace(/, received .*$/, '');
+  return `expected ${what}`;
 }
 
 const WECHATPAY_KEYS = [

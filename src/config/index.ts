@@ -6,3 +6,4 @@ export {
   type AppConfig,
   type WechatPayCredentials,
 } from './config.js';
+export { describeStartupFailure } from './startup-failure.js';

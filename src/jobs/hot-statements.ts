@@ -65,8 +65,13 @@ type Query = (config: unknown, ...rest: unknown[]) => unknown;
  * through untouched.
  */
 export class HotStatementsClient extends pg.Client {
-  constructor(config?: string | pg.ClientConfig) {
+  constructor(config?: string | (pg.ClientConfig & { onConnectionError?: (error: Error) => void })) {
     super(config);
+    // pg's pool listens for errors only on idle clients; a connection that drops while checked out
+    // (PostgreSQL stopping, a network cut) would emit 'error' to nobody, which ends the process. The
+    // statement in flight rejects on its own, so reporting it is all there is to do.
+    const report = typeof config === 'object' ? config.onConnectionError : undefined;
+    this.on('error', (error) => report?.(error));
     const query = super.query.bind(this) as Query;
     const hot: Query = (config, ...rest) => {
       if (typeof config !== 'string') return query(config, ...rest);

@@ -77,9 +77,20 @@ export async function startJobQueue(options: {
 }): Promise<JobQueue> {
   const log = options.logger.child({ component: 'jobs' });
   const worker = options.role === 'worker';
-  const config: ConstructorOptions & { Client: typeof HotStatementsClient } = {
+  // Connections that drop once the queue is stopping are its own teardown (or PostgreSQL stopping after
+  // it), not a fault worth an error line.
+  let stopping = false;
+  const onError = (error: unknown) =>
+    stopping
+      ? log.debug({ err: error }, 'job queue connection closed while stopping')
+      : log.error({ err: error }, 'job queue error');
+  const config: ConstructorOptions & {
+    Client: typeof HotStatementsClient;
+    onConnectionError: (error: Error) => void;
+  } = {
     // pg-boss hands its options to pg's pool, which builds its connections from this class.
     Client: HotStatementsClient,
+    onConnectionError: onError,
     connectionString: options.url,
     schema: JOB_SCHEMA,
     max: options.poolMax ?? (worker ? 12 : 4),
@@ -91,7 +102,7 @@ export async function startJobQueue(options: {
     useListenNotify: worker,
   };
   const boss = new PgBoss(config);
-  boss.on('error', (error: unknown) => log.error({ err: error }, 'job queue error'));
+  boss.on('error', onError);
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
   await boss.start();
   const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
@@ -127,6 +138,7 @@ export async function startJobQueue(options: {
     register,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
     stop: async () => {
+      stopping = true;
       await boss.stop({ graceful: true, close: true, timeout: 10_000 });
       log.info('job queue stopped');
     },
