@@ -11,7 +11,10 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ PORT: 'eighty' }, /^Invalid configuration: PORT \("eighty"\): expected a port number from 0 to 65535$/],
+    [
+      { PORT: 'eighty' },
+      /^Invalid configuration: PORT \("eighty"\): expected a port number from 0 to 65535$/,
+    ],
     [{ PORT: '70000' }, /^Invalid configuration: PORT/],
     [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL \(a value\): expected a postgres/],
     [{ MIGRATE_ON_START: 'maybe' }, /^Invalid configuration: MIGRATE_ON_START/],

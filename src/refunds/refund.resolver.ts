@@ -85,13 +85,15 @@ export class RefundResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundEventType[]> {
     const refund = await ctx.services.refunds.get(refundId);
-    if (!refund || !mayView(requireViewer(ctx), refund)) return [];
-    return (await ctx.services.refunds.events(refundId)).map(toRefundEventType);
+    const viewer = requireViewer(ctx);
+    if (!refund || !mayView(viewer, refund)) return [];
+    return (await ctx.services.refunds.events(refundId)).map((event) => toRefundEventType(event, viewer));
   }
 
   @FieldResolver(() => [RefundEventType])
   async events(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundEventType[]> {
-    return (await ctx.services.refunds.events(refund.id)).map(toRefundEventType);
+    const viewer = requireViewer(ctx);
+    return (await ctx.services.refunds.events(refund.id)).map((event) => toRefundEventType(event, viewer));
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.SERVICE)

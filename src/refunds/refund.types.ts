@@ -8,6 +8,7 @@ import {
   ObjectType,
   registerEnumType,
 } from 'type-graphql';
+import { BACK_OFFICE, type Viewer } from '../auth/index.js';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { MoneyInput, MoneyType, toMoneyType } from '../money/index.js';
 import { PaymentChannel } from '../payments/index.js';
@@ -61,7 +62,12 @@ export class RefundEventType {
   @Field(() => RefundStatusEnum) toStatus!: RefundStatusEnum;
   @Field(() => String, { description: 'REQUEST, SUBMIT_RESPONSE, NOTIFY, POLL, SUPPORT or WORKER.' })
   source!: string;
-  @Field(() => String) actorId!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Who acted: shown to the back office, and to a customer or merchant only when it was themselves; others see the role alone.',
+  })
+  actorId!: string | null;
   @Field(() => String) actorRole!: string;
   @Field(() => String, { nullable: true, description: 'JSON details (provider status, note, error code).' })
   detail!: string | null;
@@ -133,13 +139,15 @@ export function toRefundType(view: RefundView): RefundType {
   });
 }
 
-export function toRefundEventType(view: RefundEventView): RefundEventType {
+/** Staff identities are for the back office: a customer or merchant sees the actor's role only. */
+export function toRefundEventType(view: RefundEventView, viewer: Viewer): RefundEventType {
+  const showActor = BACK_OFFICE.includes(viewer.role) || view.actorId === viewer.subject;
   return Object.assign(new RefundEventType(), {
     id: view.id,
     fromStatus: view.fromStatus as RefundStatusEnum | null,
     toStatus: view.toStatus as RefundStatusEnum,
     source: view.source,
-    actorId: view.actorId,
+    actorId: showActor ? view.actorId : null,
     actorRole: view.actorRole,
     detail: view.detail === null ? null : JSON.stringify(view.detail),
     occurredAt: view.occurredAt,

@@ -237,6 +237,25 @@ describe('refund lifecycle against the simulators (real HTTP, real SDKs, real Po
       'REFUND_SUCCEEDED',
       'REFUND_ABNORMAL',
     ]);
+
+    // Who settled it: the back office sees the agent, the customer only that support did.
+    const eventsQuery = `query($id: ID!) { refundEvents(refundId: $id) { toStatus source actorId actorRole } }`;
+    type Events = {
+      refundEvents: { toStatus: string; source: string; actorId: string | null; actorRole: string }[];
+    };
+    const bySupport = await t.gql<Events>(eventsQuery, { id: refundId }, SUPPORT);
+    const manual = bySupport.data!.refundEvents.find((e) => e.source === 'SUPPORT');
+    expect(manual).toMatchObject({ toStatus: 'SUCCEEDED', actorId: SUPPORT.sub, actorRole: 'SUPPORT' });
+    const byCustomer = await t.gql<Events>(eventsQuery, { id: refundId }, customer);
+    expect(byCustomer.errors).toBeUndefined();
+    expect(byCustomer.data!.refundEvents).toHaveLength(bySupport.data!.refundEvents.length);
+    expect(byCustomer.data!.refundEvents.find((e) => e.source === 'SUPPORT')).toEqual({
+      toStatus: 'SUCCEEDED',
+      source: 'SUPPORT',
+      actorId: null,
+      actorRole: 'SUPPORT',
+    });
+    expect(JSON.stringify(byCustomer.data)).not.toContain(SUPPORT.sub);
   });
 
   it('CLOSED releases the reservation so the money can be refunded again', async () => {

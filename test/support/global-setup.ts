@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { createServer } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,11 +25,16 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
+  // Everything the run writes to the temporary directory (clusters, simulator keys, process data
+  // directories) goes under one directory of its own, removed at the end: test workers inherit TMPDIR.
+  const runDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-'));
+  await chmod(runDir, 0o711); // as root, the clusters' `postgres` user must reach directories below
+  process.env.TMPDIR = runDir;
   let adminUrl = process.env.DATABASE_URL;
   let stop: () => Promise<void> = async () => {};
   if (adminUrl === undefined) {
     // A throw-away cluster per run: concurrent runs never share one, and initdb takes about a second.
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-pg-'));
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'pg-'));
     const embedded = await startEmbeddedPostgres({
       dataDir,
       port: await freePort(),
@@ -44,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   const template = `tmpl_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
+  admin.on('error', (error) => logger.warn({ err: error }, 'test admin connection lost'));
   await admin.connect();
   await dropStaleTestDatabases(admin);
   await admin.query(`create database ${quoteIdent(template)}`);
@@ -67,6 +73,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await dropStaleTestDatabases(admin, process.pid);
     await admin.end();
     await stop();
+    await rm(runDir, { recursive: true, force: true });
   };
 }
 
