@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -69,4 +69,26 @@ export async function signInAs(page: Page, role: string, subject: string): Promi
   await form.locator('select').selectOption(role);
   await form.locator('input').fill(subject);
   await form.locator('button[type=submit]').click();
+}
+
+/**
+ * Prints the page as Chromium would to paper: navigation and forms hidden, A4 pages (595×842 pt) from
+ * the stylesheet's `@page`. The PDF goes beside the screenshots.
+ */
+export async function expectA4Print(page: Page, name: string): Promise<void> {
+  await page.emulateMedia({ media: 'print' });
+  try {
+    expect(await page.locator('header.top').isVisible()).toBe(false);
+    const pdf = await page.pdf({ preferCSSPageSize: true, printBackground: true });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    writeFileSync(path.join(ARTIFACTS, `${name}.pdf`), pdf);
+    const boxes = [...pdf.toString('latin1').matchAll(/\/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/g)];
+    expect(boxes.length).toBeGreaterThan(0);
+    for (const [, width, height] of boxes) {
+      expect(Math.round(Number(width))).toBe(595);
+      expect(Math.round(Number(height))).toBe(842);
+    }
+  } finally {
+    await page.emulateMedia({ media: 'screen' });
+  }
 }

@@ -6,7 +6,14 @@ import { CONSOLE_CSP } from '../../src/console/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { reportCase } from '../cases/cases.fixtures.js';
 import { newPaidOrder, requestRefund, waitForRefund, type PaidOrder } from '../support/builders.js';
-import { checkPage, launchChromium, openConsole, signInAs, type ConsoleTab } from './browser.js';
+import {
+  checkPage,
+  expectA4Print,
+  launchChromium,
+  openConsole,
+  signInAs,
+  type ConsoleTab,
+} from './browser.js';
 
 let t: TestApp;
 let browser: Browser;
@@ -221,6 +228,7 @@ describe('finance in the console', () => {
     const line = page.locator('table.trial-balance tbody tr', { hasText: 'CNY' });
     await expect.poll(() => line.textContent()).toContain('平衡');
     await checkPage(page, '05-ledger');
+    await expectA4Print(page, '05-ledger');
 
     // The clearing account's statement: the payment in, the succeeded refund out, running balance.
     await page.getByRole('link', { name: 'provider:wechatpay:clearing' }).click();
