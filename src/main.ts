@@ -113,7 +113,19 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     const opsExceptions = new OpsExceptionsService(orm);
     const callbacks = new CallbacksService(orm, providers, refunds, payments, opsExceptions, jobs, logger);
     const caseRules = new CaseRuleStore(orm);
-    const cases = new CasesService({ orm, payments, rules: caseRules, risk: NO_RISK, logger });
+    const caseFigures = new CaseFigures(orm);
+    const cases = new CasesService({
+      orm,
+      payments,
+      refunds,
+      ledger,
+      notifications,
+      rules: caseRules,
+      figures: caseFigures,
+      risk: NO_RISK,
+      logger,
+      settings: config.cases,
+    });
     const reconciliation = new ReconciliationService({
       orm,
       databaseUrl,
@@ -132,12 +144,13 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       opsExceptions,
       cases,
       caseRules,
-      caseFigures: new CaseFigures(orm),
+      caseFigures,
     };
     await jobs.register([
       ...refundWorker.jobDefinitions(),
       ...notifications.jobDefinitions(),
       ...callbacks.jobDefinitions(),
+      ...cases.jobDefinitions(),
     ]);
 
     let url: string | undefined;

@@ -5,7 +5,8 @@ import type { OrderView, PaymentsService } from '../payments/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, CaseView, ReportCaseInput } from './cases.model.js';
 import { toCaseView, type CaseRow } from './case.row.js';
-import { claimDeadline, classify, type RuleBook } from './case.rules.js';
+import type { CaseFigures } from './case.figures.js';
+import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
 import type { RiskAssessment, RiskPort } from './risk.port.js';
 
@@ -21,14 +22,17 @@ export interface NewCase {
   readonly row: Omit<CaseRow, 'created_at' | 'updated_at'>;
   readonly refundable: Money;
   readonly risk: RiskAssessment;
+  readonly review: ReviewOutcome & { readonly figures: Record<string, unknown> };
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * Validates a report against the order, its payments and the rules, classifies it and asks risk
  * flagging about the customer. Refusals are typed; nothing is written here.
  */
 export async function prepareCase(
-  deps: { readonly payments: PaymentsService; readonly risk: RiskPort },
+  deps: { readonly payments: PaymentsService; readonly risk: RiskPort; readonly figures: CaseFigures },
   rules: RuleBook,
   input: ReportCaseInput,
   origin: CaseOrigin,
@@ -78,9 +82,33 @@ export async function prepareCase(
     trigger: 'CASE',
     subjectId: id,
   });
+  const recent = await deps.figures.claimFigures({
+    customerId: origin.customerId,
+    from: new Date(now.getTime() - 30 * DAY_MS),
+    to: now,
+  });
+  const reviewRule = rules['auto-review'];
+  const reviewFigures = {
+    type: input.type,
+    remedy: input.remedy,
+    severity,
+    claimedMinor: claimed,
+    evidenceCount: evidence.length,
+    latenessSeconds,
+    claims30d: recent.claims,
+    riskRouting: risk.routing,
+  };
+  const outcome = autoReview(reviewRule, reviewFigures);
+  const figures = {
+    ...reviewFigures,
+    claimedMinor: claimed.toString(),
+    approve: outcome.approve,
+    reason: outcome.reason,
+  };
   return {
     refundable,
     risk,
+    review: { ...outcome, figures },
     row: {
       id,
       order_id: order.id,
@@ -106,9 +134,9 @@ export async function prepareCase(
       severity,
       classification_rule: classification.ruleId,
       classification_rule_version: classification.version,
-      review_rule: null,
-      review_rule_version: null,
-      review_figures: null,
+      review_rule: reviewRule.ruleId,
+      review_rule_version: reviewRule.version,
+      review_figures: figures,
       risk: { routing: risk.routing, flags: risk.flags },
       assignee_id: null,
       assigned_at: null,

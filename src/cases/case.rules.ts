@@ -39,6 +39,18 @@ export const RULE_PARAMS = {
       severeEvidenceCount: z.number().int().min(1).max(10),
     })
     .strict(),
+  /** Approves small, clear refund claims at once; everything else goes to the support queue. */
+  'auto-review': z
+    .object({
+      types: caseTypeList,
+      severities: z.array(z.enum(['MINOR', 'SEVERE'])).max(2),
+      maxAmountMinor: minor,
+      evidenceRequiredTypes: caseTypeList,
+      /** Claims the customer made in the 30 days before this one. */
+      maxClaims30d: z.number().int().min(0),
+      minLatenessMinutes: z.number().int().min(0),
+    })
+    .strict(),
 } as const;
 
 export type RuleId = keyof typeof RULE_PARAMS;
@@ -65,6 +77,14 @@ export const DEFAULT_RULE_PARAMS: { readonly [R in RuleId]: z.input<(typeof RULE
     evidenceSevereTypes: ['DAMAGED', 'QUALITY'],
     severeEvidenceCount: 3,
   },
+  'auto-review': {
+    types: ['LATE', 'DAMAGED', 'MISSING_ITEM', 'QUALITY'],
+    severities: ['MINOR'],
+    maxAmountMinor: '5000',
+    evidenceRequiredTypes: ['DAMAGED', 'QUALITY', 'WRONG_ITEM'],
+    maxClaims30d: 3,
+    minLatenessMinutes: 10,
+  },
 };
 
 export interface ActiveRule<R extends RuleId> extends RuleRef {
@@ -90,6 +110,11 @@ export function defaultRuleBook(): RuleBook {
       ruleId: 'classification',
       version: 1,
       params: parseRuleParams('classification', DEFAULT_RULE_PARAMS.classification),
+    },
+    'auto-review': {
+      ruleId: 'auto-review',
+      version: 1,
+      params: parseRuleParams('auto-review', DEFAULT_RULE_PARAMS['auto-review']),
     },
   };
 }
@@ -123,4 +148,36 @@ export function classify(rule: ActiveRule<'classification'>, input: Classificati
     input.claimedMinor >= p.severeAmountMinor ||
     (p.evidenceSevereTypes.includes(input.type) && input.evidenceCount >= p.severeEvidenceCount);
   return severe ? 'SEVERE' : 'MINOR';
+}
+
+export interface ReviewFigures {
+  readonly type: CaseType;
+  readonly remedy: string;
+  readonly severity: Severity;
+  readonly claimedMinor: bigint;
+  readonly evidenceCount: number;
+  readonly latenessSeconds: number | null;
+  readonly claims30d: number;
+  readonly riskRouting: string;
+}
+
+export interface ReviewOutcome {
+  readonly approve: boolean;
+  /** Why the case goes to the queue (null when approved). */
+  readonly reason: string | null;
+}
+
+/** Approve a refund claim automatically, or say why a human must look at it. */
+export function autoReview(rule: ActiveRule<'auto-review'>, f: ReviewFigures): ReviewOutcome {
+  const p = rule.params;
+  const refuse = (reason: string): ReviewOutcome => ({ approve: false, reason });
+  if (f.remedy !== 'FULL_REFUND' && f.remedy !== 'PARTIAL_REFUND') return refuse('remedy needs review');
+  if (f.riskRouting !== 'NONE') return refuse(`risk: ${f.riskRouting}`);
+  if (!p.types.includes(f.type)) return refuse('type needs review');
+  if (!p.severities.includes(f.severity)) return refuse(`severity ${f.severity}`);
+  if (f.claimedMinor > p.maxAmountMinor) return refuse('amount above the automatic limit');
+  if (p.evidenceRequiredTypes.includes(f.type) && f.evidenceCount === 0) return refuse('no evidence');
+  if (f.claims30d > p.maxClaims30d) return refuse('many recent claims');
+  if (f.type === 'LATE' && (f.latenessSeconds ?? 0) < p.minLatenessMinutes * 60) return refuse('not late');
+  return { approve: true, reason: null };
 }

@@ -105,3 +105,54 @@ export interface ClaimFigures {
   };
   readonly caseIds: readonly string[];
 }
+
+export interface DecideInput {
+  readonly caseId: string;
+  readonly kind: DecisionKind;
+  /** PARTIAL_REFUND and COUPON only; FULL_REFUND takes what is still refundable. */
+  readonly amount?: Money | null | undefined;
+  readonly liable: LiableKind;
+  readonly note: string;
+}
+
+export type DecisionStatus = 'PROPOSED' | 'EXECUTING' | 'DONE' | 'DECLINED' | 'FAILED';
+
+export interface DecisionView {
+  readonly id: string;
+  readonly caseId: string;
+  readonly seq: number;
+  readonly kind: DecisionKind;
+  readonly amount: Money | null;
+  readonly liableKind: LiableKind;
+  readonly liableId: string | null;
+  readonly note: string;
+  readonly decidedBy: string;
+  readonly decidedRole: string;
+  readonly auto: boolean;
+  readonly rule: RuleRef | null;
+  readonly figures: Record<string, unknown> | null;
+  readonly status: DecisionStatus;
+  readonly respondBy: Date | null;
+  readonly response: 'ACCEPTED' | 'DECLINED' | 'TIMEOUT' | null;
+  readonly refundId: string | null;
+  readonly couponCode: string | null;
+  readonly ledgerEntryId: string | null;
+  readonly createdAt: Date;
+  readonly executedAt: Date | null;
+}
+
+export interface DecisionResult {
+  readonly case: CaseView;
+  readonly decision: DecisionView;
+  /** True when the same decision had already been taken (a retried or double-clicked submit). */
+  readonly replayed: boolean;
+}
+
+export interface RedeliveryView {
+  /** Increasing: the order system pages with `after`. */
+  readonly id: string;
+  readonly caseId: string;
+  readonly orderId: string;
+  readonly merchantId: string;
+  readonly createdAt: Date;
+}

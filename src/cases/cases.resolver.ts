@@ -1,4 +1,17 @@
-import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { InputError } from '../errors/index.js';
 import { Role } from '../auth/index.js';
 import {
   actorOf,
@@ -10,16 +23,30 @@ import {
   type Page,
 } from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
-import type { ReportCaseInput } from './cases.model.js';
+import type { DecisionResult, ReportCaseInput } from './cases.model.js';
 import { mayViewCase } from './cases.service.js';
 import {
   CaseConnection,
   CaseType,
+  DecideCaseInputType,
+  DecideCasePayload,
+  DecisionType,
+  RedeliveryType,
+  toDecisionType,
   MyCasesArgs,
   OpenCaseOnBehalfInputType,
   ReportCaseInputType,
   toCaseType,
 } from './cases.types.js';
+
+function toPayload(result: DecisionResult, ctx: GraphQLContext): DecideCasePayload {
+  const viewer = requireViewer(ctx);
+  return Object.assign(new DecideCasePayload(), {
+    case: toCaseType(result.case, viewer),
+    decision: toDecisionType(result.decision, viewer),
+    replayed: result.replayed,
+  });
+}
 
 function reportInput(input: ReportCaseInputType): ReportCaseInput {
   return {
@@ -82,5 +109,62 @@ export class CasesResolver {
       (r) => [r.createdAt.toISOString(), r.id],
       (r) => toCaseType(r, viewer),
     );
+  }
+
+  @Authorized(Role.SUPPORT)
+  @Mutation(() => DecideCasePayload, {
+    description:
+      'Decide a case in review. Refunds execute at once (idempotently: a resubmitted decision pays once); ' +
+      'COUPON and REDELIVERY wait for the customer; REJECT resolves.',
+  })
+  async decideCase(
+    @Arg('input', () => DecideCaseInputType) input: DecideCaseInputType,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DecideCasePayload> {
+    const result = await ctx.services.cases.decide(
+      {
+        caseId: input.caseId,
+        kind: input.kind,
+        amount: input.amount ? fromMoneyInput(input.amount) : null,
+        liable: input.liableParty,
+        note: input.note,
+      },
+      actorOf(ctx),
+    );
+    return toPayload(result, ctx);
+  }
+
+  @Authorized(Role.CUSTOMER)
+  @Mutation(() => DecideCasePayload, {
+    description:
+      'Accept or decline the COUPON or REDELIVERY proposed on your case (declining returns it to review).',
+  })
+  async respondToCaseProposal(
+    @Arg('caseId', () => ID) caseId: string,
+    @Arg('accept', () => Boolean) accept: boolean,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DecideCasePayload> {
+    return toPayload(await ctx.services.cases.respond(caseId, accept, actorOf(ctx)), ctx);
+  }
+
+  @FieldResolver(() => [DecisionType], { description: 'Every decision on the case, first first.' })
+  async decisions(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<DecisionType[]> {
+    const viewer = requireViewer(ctx);
+    return (await ctx.services.cases.decisionsOf(root.id)).map((d) => toDecisionType(d, viewer));
+  }
+
+  @Authorized(Role.SERVICE)
+  @Query(() => [RedeliveryType], {
+    description: 'Redeliveries decided on cases, oldest first (order system).',
+  })
+  async redeliveries(
+    @Arg('after', () => ID, { nullable: true }) after: string | null | undefined,
+    @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RedeliveryType[]> {
+    if (after !== null && after !== undefined && !/^\d{1,18}$/.test(after))
+      throw new InputError('after is not a redelivery id', 'after');
+    const rows = await ctx.services.cases.redeliveries(after ?? null, pageSize(first, 500));
+    return rows.map((r) => Object.assign(new RedeliveryType(), r));
   }
 }

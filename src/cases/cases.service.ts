@@ -1,24 +1,28 @@
 import type { Actor } from '../audit/index.js';
 import { Role, type Viewer } from '../auth/index.js';
-import { sqlOnPool, type Orm } from '../db/index.js';
-import type { Logger } from '../logging/index.js';
-import type { PaymentsService } from '../payments/index.js';
+import { sqlOnPool, toDate } from '../db/index.js';
+import type { JobDefinition } from '../jobs/index.js';
 import { CaseError } from './cases.errors.js';
-import type { CaseView, ReportCaseInput } from './cases.model.js';
+import type { CasesDeps } from './cases.deps.js';
+import type {
+  CaseType,
+  CaseView,
+  DecideInput,
+  DecisionResult,
+  DecisionView,
+  LiableKind,
+  RedeliveryView,
+  ReportCaseInput,
+} from './cases.model.js';
+import { CaseDecisions } from './case.decide.js';
+import { CaseExecution } from './case.execute.js';
 import { insertCase, prepareCase, type CaseOrigin } from './case.report.js';
 import { toCaseView, type CaseRow } from './case.row.js';
-import type { CaseRuleStore } from './case-rules.store.js';
-import type { RiskPort } from './risk.port.js';
+import { FOLLOW_DECISION, PROPOSAL_TIMEOUT } from './case.store.js';
+import { toDecisionView, type DecisionRow } from './decision.row.js';
 
-export interface CasesDeps {
-  readonly orm: Orm;
-  readonly payments: PaymentsService;
-  readonly rules: CaseRuleStore;
-  readonly risk: RiskPort;
-  readonly logger: Logger;
-  /** The clock (tests move it); defaults to the system time. */
-  readonly now?: () => Date;
-}
+/** Automatic decisions are audited as this actor, with the rule and figures they used. */
+export const AUTO_REVIEW: Actor = { id: 'system:auto-review', role: 'SYSTEM' };
 
 /** Who may see a case: its customer, the merchant or rider it holds liable, and the back office. */
 export function mayViewCase(viewer: Viewer, view: CaseView): boolean {
@@ -38,9 +42,21 @@ export function mayViewCase(viewer: Viewer, view: CaseView): boolean {
   }
 }
 
+/** Who bears a claim of this type when a rule decides: the rider for delivery, the merchant for food. */
+export function defaultLiable(type: CaseType, riderId: string | null): LiableKind {
+  if (type === 'LATE' || type === 'NOT_DELIVERED') return riderId ? 'RIDER' : 'PLATFORM';
+  return 'MERCHANT';
+}
+
 /** After-sales cases: reports, review, decisions and their execution (see src/cases/README.md). */
 export class CasesService {
-  constructor(private readonly deps: CasesDeps) {}
+  private readonly execution: CaseExecution;
+  private readonly decisions: CaseDecisions;
+
+  constructor(private readonly deps: CasesDeps) {
+    this.execution = new CaseExecution(deps);
+    this.decisions = new CaseDecisions(deps, this.execution);
+  }
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
@@ -64,7 +80,34 @@ export class CasesService {
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );
-    return view;
+    if (!prepared.review.approve) return view;
+    const rule = rules['auto-review'];
+    const decided = await this.decisions.decide(
+      {
+        caseId: view.id,
+        kind: input.remedy,
+        amount: input.remedy === 'PARTIAL_REFUND' ? input.amount : null,
+        liable: defaultLiable(view.type, view.riderId),
+        note: 'approved automatically',
+      },
+      AUTO_REVIEW,
+      { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
+    );
+    return decided.case;
+  }
+
+  /** A reviewer's (or a rule's) decision; the same decision submitted twice is taken once. */
+  async decide(input: DecideInput, actor: Actor): Promise<DecisionResult> {
+    return this.decisions.decide(input, actor);
+  }
+
+  /** The customer accepts or declines a COUPON or REDELIVERY proposal on their own case. */
+  async respond(caseId: string, accept: boolean, actor: Actor): Promise<DecisionResult> {
+    const view = await this.get(caseId);
+    if (!view || view.customerId !== actor.id)
+      throw new CaseError('CASE_NOT_FOUND', `case ${caseId} is unknown`);
+    const result = await this.execution.respond(caseId, accept, actor);
+    return { ...result, replayed: false };
   }
 
   async get(caseId: string): Promise<CaseView | null> {
@@ -73,6 +116,14 @@ export class CasesService {
       [caseId],
     );
     return row ? toCaseView(row) : null;
+  }
+
+  async decisionsOf(caseId: string): Promise<DecisionView[]> {
+    const rows = await sqlOnPool(this.deps.orm).prepared<DecisionRow>(
+      `select * from case_decision where case_id = $1 order by seq`,
+      [caseId],
+    );
+    return rows.map(toDecisionView);
   }
 
   /** The case if the viewer may see it; otherwise CASE_NOT_FOUND, exactly as for a missing one. */
@@ -96,5 +147,57 @@ export class CasesService {
       [customerId, after?.createdAt ?? null, after?.id ?? '', limit],
     );
     return rows.map(toCaseView);
+  }
+
+  /** Redeliveries for the order system to perform, oldest first, after the last one it has seen. */
+  async redeliveries(afterId: string | null, limit: number): Promise<RedeliveryView[]> {
+    const rows = await sqlOnPool(this.deps.orm).rows<{
+      id: string;
+      case_id: string;
+      order_id: string;
+      merchant_id: string;
+      created_at: Date;
+    }>(
+      `select id::text, case_id, order_id, merchant_id, created_at from case_redelivery
+        where id > coalesce($1::bigint, 0) order by id limit $2`,
+      [afterId, limit],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      caseId: r.case_id,
+      orderId: r.order_id,
+      merchantId: r.merchant_id,
+      createdAt: toDate(r.created_at),
+    }));
+  }
+
+  jobDefinitions(): JobDefinition[] {
+    return [
+      {
+        name: FOLLOW_DECISION,
+        queue: { retryLimit: 20, retryDelay: 2, retryBackoff: true },
+        handle: (job) => this.execution.follow((job.data as { decisionId: string }).decisionId),
+      },
+      {
+        name: PROPOSAL_TIMEOUT,
+        queue: { retryLimit: 10, retryDelay: 5, retryBackoff: true },
+        handle: (job) => this.proposalTimedOut((job.data as { decisionId: string }).decisionId),
+      },
+    ];
+  }
+
+  /** Silence accepts: a proposal still waiting when its time is up is accepted as TIMEOUT. */
+  private async proposalTimedOut(decisionId: string): Promise<void> {
+    const [row] = await sqlOnPool(this.deps.orm).prepared<DecisionRow>(
+      `select * from case_decision where id = $1`,
+      [decisionId],
+    );
+    if (row?.status !== 'PROPOSED') return;
+    try {
+      await this.execution.respond(row.case_id, true, AUTO_REVIEW, decisionId);
+    } catch (error) {
+      if (error instanceof CaseError && error.code === 'INVALID_CASE_STATE') return; // answered meanwhile
+      throw error;
+    }
   }
 }

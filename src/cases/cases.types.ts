@@ -8,10 +8,11 @@ import {
   ObjectType,
   registerEnumType,
 } from 'type-graphql';
-import { BACK_OFFICE, type Viewer } from '../auth/index.js';
+import { BACK_OFFICE, Role, type Viewer } from '../auth/index.js';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { MoneyInput, MoneyType, toMoneyType } from '../money/index.js';
-import type { CaseView } from './cases.model.js';
+import { LiablePartyEnum } from '../refunds/index.js';
+import type { CaseView, DecisionView } from './cases.model.js';
 
 export enum CaseTypeEnum {
   LATE = 'LATE',
@@ -187,4 +188,85 @@ export function toCaseType(view: CaseView, viewer: Viewer): CaseType {
     firstReviewedAt: view.firstReviewedAt,
     resolvedAt: view.resolvedAt,
   });
+}
+
+@ObjectType('CaseDecision', { description: 'A decision on a case and how far its execution went.' })
+export class DecisionType {
+  @Field(() => ID) id!: string;
+  @Field(() => Int, { description: '1 for the first decision on the case, then 2, …' }) seq!: number;
+  @Field(() => DecisionKindEnum) kind!: DecisionKindEnum;
+  @Field(() => MoneyType, { nullable: true }) amount!: MoneyType | null;
+  @Field(() => LiablePartyEnum) liableParty!: LiablePartyEnum;
+  @Field(() => String) note!: string;
+  @Field(() => String, { description: 'CUSTOMER-facing: SUPPORT or SYSTEM; staff ids for the back office.' })
+  decidedRole!: string;
+  @Field(() => String, { nullable: true }) decidedBy!: string | null;
+  @Field(() => Boolean) auto!: boolean;
+  @Field(() => RuleRefType, { nullable: true }) rule!: RuleRefType | null;
+  @Field(() => String, { description: 'PROPOSED, EXECUTING, DONE, DECLINED or FAILED.' }) status!: string;
+  @Field(() => GraphQLISODateTime, { nullable: true }) respondBy!: Date | null;
+  @Field(() => String, { nullable: true, description: 'ACCEPTED, DECLINED or TIMEOUT.' }) response!:
+    string | null;
+  @Field(() => ID, { nullable: true }) refundId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The coupon code (customer and back office).' })
+  couponCode!: string | null;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
+  @Field(() => GraphQLISODateTime, { nullable: true }) executedAt!: Date | null;
+}
+
+@ObjectType('DecideCasePayload')
+export class DecideCasePayload {
+  @Field(() => CaseType) case!: CaseType;
+  @Field(() => DecisionType) decision!: DecisionType;
+  @Field(() => Boolean, { description: 'True when this decision had already been taken (a resubmission).' })
+  replayed!: boolean;
+}
+
+@InputType('DecideCaseInput')
+export class DecideCaseInputType {
+  @Field(() => ID) caseId!: string;
+  @Field(() => DecisionKindEnum) kind!: DecisionKindEnum;
+  @Field(() => MoneyInput, { nullable: true, description: 'PARTIAL_REFUND and COUPON only.' })
+  amount?: MoneyInput | null;
+  @Field(() => LiablePartyEnum) liableParty!: LiablePartyEnum;
+  @Field(() => String, { description: 'Why (shown to the customer with the decision).' }) note!: string;
+}
+
+export function toDecisionType(view: DecisionView, viewer: Viewer): DecisionType {
+  const backOffice = BACK_OFFICE.includes(viewer.role);
+  const customer = viewer.role === Role.CUSTOMER;
+  return Object.assign(new DecisionType(), {
+    id: view.id,
+    seq: view.seq,
+    kind: view.kind as DecisionKindEnum,
+    amount: view.amount ? toMoneyType(view.amount) : null,
+    liableParty: view.liableKind as LiablePartyEnum,
+    note: view.note,
+    decidedRole: view.decidedRole,
+    decidedBy: backOffice ? view.decidedBy : null,
+    auto: view.auto,
+    rule: view.rule
+      ? Object.assign(new RuleRefType(), {
+          ruleId: view.rule.ruleId,
+          version: view.rule.version,
+          figures: backOffice && view.figures ? JSON.stringify(view.figures) : null,
+        })
+      : null,
+    status: view.status,
+    respondBy: view.respondBy,
+    response: view.response,
+    refundId: view.refundId,
+    couponCode: backOffice || customer ? view.couponCode : null,
+    createdAt: view.createdAt,
+    executedAt: view.executedAt,
+  });
+}
+
+@ObjectType('Redelivery', { description: 'An order the order system must deliver again.' })
+export class RedeliveryType {
+  @Field(() => ID, { description: 'Increasing; pass the last one seen as `after`.' }) id!: string;
+  @Field(() => ID) caseId!: string;
+  @Field(() => ID) orderId!: string;
+  @Field(() => String) merchantId!: string;
+  @Field(() => GraphQLISODateTime) createdAt!: Date;
 }

@@ -12,13 +12,17 @@ export type {
   CaseView,
   ClaimFigures,
   ClaimFiguresQuery,
+  DecideInput,
   DecisionKind,
+  DecisionResult,
+  DecisionView,
   LiableKind,
   ReportCaseInput,
   Severity,
 } from './cases.model.js';
 export { CaseFigures } from './case.figures.js';
 export { CaseRuleStore, type RuleVersionView } from './case-rules.store.js';
-export { CasesService, mayViewCase, type CasesDeps } from './cases.service.js';
+export { AUTO_REVIEW, CasesService, mayViewCase } from './cases.service.js';
+export type { CaseSettings, CasesDeps } from './cases.deps.js';
 export { NO_RISK, type RiskAssessment, type RiskPort, type RiskRouting } from './risk.port.js';
 export { CasesResolver } from './cases.resolver.js';

@@ -91,6 +91,10 @@ const envSchema = z
 
     CONSOLE_ENABLED: bool.optional(),
     CONSOLE_ASSETS_DIR: optionalString,
+
+    CASE_PROPOSAL_TIMEOUT_MS: positiveInt.default(48 * 3_600_000),
+    CASE_REFUND_FOLLOW_MS: positiveInt.default(5_000),
+    CASE_APPEAL_WINDOW_MS: positiveInt.default(72 * 3_600_000),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_HS256_SECRET === undefined && env.JWT_RS256_PUBLIC_KEY === undefined) {
@@ -186,6 +190,14 @@ export interface AppConfig {
     readonly secret: string | undefined;
     readonly timeoutMs: number;
     readonly maxAttempts: number;
+  };
+  readonly cases: {
+    /** How long a COUPON or REDELIVERY proposal waits for the customer before silence accepts it. */
+    readonly proposalTimeoutMs: number;
+    /** How often a case re-reads the refund it issued until the refund is final. */
+    readonly refundFollowMs: number;
+    /** How long after a decision the liable merchant or rider may appeal. */
+    readonly appealWindowMs: number;
   };
 }
 
@@ -297,6 +309,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       secret: env.NOTIFY_WEBHOOK_SECRET,
       timeoutMs: env.NOTIFY_WEBHOOK_TIMEOUT_MS,
       maxAttempts: env.NOTIFY_WEBHOOK_MAX_ATTEMPTS,
+    },
+    cases: {
+      proposalTimeoutMs: env.CASE_PROPOSAL_TIMEOUT_MS,
+      refundFollowMs: env.CASE_REFUND_FOLLOW_MS,
+      appealWindowMs: env.CASE_APPEAL_WINDOW_MS,
     },
   });
 }

@@ -8,4 +8,5 @@ export {
   type RecipientKind,
   type WebhookSettings,
 } from './notifications.service.js';
+export { storeNotification } from './notifications.store.js';
 export { NotificationsResolver } from './notifications.resolver.js';

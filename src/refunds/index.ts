@@ -24,4 +24,4 @@ export {
 } from './refund.state.js';
 export { RefundWorker, SWEEP_REFUNDS, type RefundWorkerSettings } from './refund.worker.js';
 export { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from './refund.resolver.js';
-export { RefundType, toRefundType as toRefundGraphQLType } from './refund.types.js';
+export { LiablePartyEnum, RefundType, toRefundType as toRefundGraphQLType } from './refund.types.js';

@@ -25,7 +25,7 @@ describe('reporting a case (customer, over HTTP)', () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 });
     const res = await reportCase(t, paid.customerId, {
       orderId: paid.orderId,
-      type: 'DAMAGED',
+      type: 'OTHER', // not a type the auto-review rule settles: it waits for support
       remedy: 'PARTIAL_REFUND',
       amount: '12.50',
       evidence: ['https://img.example.com/a.jpg', ' https://img.example.com/a.jpg'],
@@ -35,7 +35,7 @@ describe('reporting a case (customer, over HTTP)', () => {
     expect(opened).toMatchObject({
       orderId: paid.orderId,
       customerId: paid.customerId,
-      type: 'DAMAGED',
+      type: 'OTHER',
       channel: 'APP',
       status: 'IN_REVIEW',
       severity: 'MINOR',
@@ -112,6 +112,7 @@ describe('reporting a case (customer, over HTTP)', () => {
     expect(tooMuch.errors![0]!.extensions!['details']).toEqual({ max: '20.00', currency: 'CNY' });
     const exact = await reportCase(t, paid.customerId, {
       orderId: paid.orderId,
+      type: 'OTHER',
       remedy: 'PARTIAL_REFUND',
       amount: '20.00',
     });
@@ -172,7 +173,7 @@ describe('reporting a case (customer, over HTTP)', () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 2_000 });
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
-        reportCase(t, paid.customerId, { orderId: paid.orderId, type: 'DAMAGED' }),
+        reportCase(t, paid.customerId, { orderId: paid.orderId, type: 'OTHER' }),
       ),
     );
     expect(results.filter((r) => r.errors === undefined)).toHaveLength(1);

@@ -1,0 +1,252 @@
+import type { Actor } from '../audit/index.js';
+import { inTransaction, newId, sqlOn, sqlOnPool, toBigint, type Sql } from '../db/index.js';
+import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
+import { CaseError } from './cases.errors.js';
+import type { DecideInput, DecisionKind, DecisionResult, LiableKind } from './cases.model.js';
+import type { CasesDeps } from './cases.deps.js';
+import { toCaseView, type CaseRow } from './case.row.js';
+import { DECIDABLE, type CaseStatus } from './case.state.js';
+import {
+  changeCase,
+  enqueue,
+  FOLLOW_DECISION,
+  lastDecision,
+  lockCase,
+  notify,
+  PROPOSAL_TIMEOUT,
+} from './case.store.js';
+import type { CaseExecution } from './case.execute.js';
+import { toDecisionView, type DecisionRow } from './decision.row.js';
+
+/** What an automatic decision records: the rule (id and version) and the figures it used. */
+export interface AutoDecision {
+  readonly ruleId: string;
+  readonly version: number;
+  readonly figures: Record<string, unknown>;
+}
+
+const REFUNDS: readonly DecisionKind[] = ['FULL_REFUND', 'PARTIAL_REFUND'];
+const PROPOSALS: readonly DecisionKind[] = ['COUPON', 'REDELIVERY'];
+
+export const isRefund = (kind: string): boolean => REFUNDS.includes(kind as DecisionKind);
+
+function nextStatus(kind: DecisionKind): { decision: DecisionRow['status']; case: CaseStatus } {
+  if (REFUNDS.includes(kind)) return { decision: 'EXECUTING', case: 'EXECUTING' };
+  if (PROPOSALS.includes(kind)) return { decision: 'PROPOSED', case: 'AWAITING_CUSTOMER' };
+  return { decision: 'DONE', case: 'RESOLVED' };
+}
+
+function sameDecision(row: DecisionRow, input: DecideInput, amount: Money | null): boolean {
+  return (
+    row.kind === input.kind &&
+    row.liable_kind === input.liable &&
+    (row.amount_minor === null ? null : toBigint(row.amount_minor)) === (amount?.amountMinor ?? null)
+  );
+}
+
+function liableIdOf(row: CaseRow, liable: LiableKind): string | null {
+  if (liable === 'PLATFORM') return null;
+  const id = liable === 'MERCHANT' ? row.merchant_id : row.rider_id;
+  if (id === null) throw new CaseError('INVALID_CASE_INPUT', 'this order has no rider to hold liable');
+  return id;
+}
+
+/**
+ * Decisions on cases: taken in one transaction with the case locked (state checked, decision numbered,
+ * audit, customer notification, follow-up job), then, for refunds, executed through the refund command
+ * with a key derived from the case and the decision number.
+ */
+export class CaseDecisions {
+  constructor(
+    private readonly deps: CasesDeps,
+    private readonly execution: CaseExecution,
+  ) {}
+
+  async decide(input: DecideInput, actor: Actor, auto?: AutoDecision): Promise<DecisionResult> {
+    const note = input.note.trim().slice(0, 1000);
+    const amount = await this.amountOf(input);
+    const result = await inTransaction(this.deps.orm, async (em) => {
+      const sql = sqlOn(em);
+      const row = await lockCase(sql, input.caseId);
+      const last = await lastDecision(sql, row);
+      if (!DECIDABLE.includes(row.status as CaseStatus)) {
+        // The same decision submitted again (double click, retry): answer with the first one.
+        if (last && sameDecision(last, input, amount) && last.status !== 'DECLINED') {
+          return { case: toCaseView(row), decision: toDecisionView(last), replayed: true };
+        }
+        throw new CaseError('INVALID_CASE_STATE', `case ${row.id} is ${row.status}: no decision now`, {
+          status: row.status,
+        });
+      }
+      if (last?.status === 'EXECUTING') {
+        throw new CaseError(
+          'DECISION_CONFLICT',
+          'the previous refund is not final: settle or close it first',
+        );
+      }
+      return this.record(sql, row, input, amount, note, actor, auto);
+    });
+    if (isRefund(result.decision.kind) && result.decision.refundId === null) {
+      await this.execution.executeRefund(result.decision.id);
+    }
+    return result;
+  }
+
+  private async record(
+    sql: Sql,
+    row: CaseRow,
+    input: DecideInput,
+    amount: Money | null,
+    note: string,
+    actor: Actor,
+    auto: AutoDecision | undefined,
+  ): Promise<DecisionResult> {
+    const seq = row.decision_count + 1;
+    const status = nextStatus(input.kind);
+    const respondBy =
+      status.decision === 'PROPOSED' ? new Date(Date.now() + this.deps.settings.proposalTimeoutMs) : null;
+    const [decision] = await sql.prepared<DecisionRow>(
+      `insert into case_decision (id, case_id, seq, kind, amount_minor, currency, liable_kind, liable_id, note,
+                                  decided_by, decided_role, auto, rule_id, rule_version, figures, status, respond_by)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning *`,
+      [
+        newId('cd'),
+        row.id,
+        seq,
+        input.kind,
+        amount?.amountMinor.toString() ?? null,
+        row.currency,
+        input.liable,
+        liableIdOf(row, input.liable),
+        note,
+        actor.id,
+        actor.role,
+        auto !== undefined,
+        auto?.ruleId ?? null,
+        auto?.version ?? null,
+        auto ? JSON.stringify(auto.figures) : null,
+        status.decision,
+        respondBy,
+      ],
+    );
+    const resolved = status.case === 'RESOLVED';
+    const updated = await changeCase(
+      sql,
+      row,
+      {
+        status: status.case,
+        set: {
+          decision_count: seq,
+          first_reviewed_at: row.first_reviewed_at ?? new Date(),
+          auto_decided: auto !== undefined,
+          liable_kind: input.liable,
+          liable_id: decision!.liable_id,
+          ...(resolved ? { outcome: input.kind, resolved_at: new Date() } : {}),
+        },
+      },
+      {
+        actor,
+        action: 'case.decided',
+        after: {
+          seq,
+          kind: input.kind,
+          amountMinor: decision!.amount_minor,
+          liable: input.liable,
+          note,
+          auto,
+        },
+      },
+    );
+    if (isRefund(input.kind)) {
+      await enqueue(
+        sql,
+        FOLLOW_DECISION,
+        { decisionId: decision!.id },
+        this.deps.settings.refundFollowMs / 1000,
+      );
+    }
+    if (respondBy) {
+      await enqueue(
+        sql,
+        PROPOSAL_TIMEOUT,
+        { decisionId: decision!.id },
+        this.deps.settings.proposalTimeoutMs / 1000,
+      );
+    }
+    await notify(
+      sql,
+      this.deps.notifications,
+      { kind: 'CUSTOMER', id: row.customer_id },
+      {
+        kind: respondBy ? 'case.proposal' : 'case.decided',
+        title: respondBy ? 'We have a proposal for your case' : 'Your case was decided',
+        body: describe(input.kind, amount),
+        dedupeKey: `case:${row.id}:decision:${seq}`,
+        data: { caseId: row.id, decision: input.kind, amountMinor: decision!.amount_minor },
+      },
+    );
+    return { case: toCaseView(updated), decision: toDecisionView(decision!), replayed: false };
+  }
+
+  /** The amount a decision moves: what is still refundable for FULL_REFUND, checked caps otherwise. */
+  private async amountOf(input: DecideInput): Promise<Money | null> {
+    const [row] = await sqlOnPool(this.deps.orm).prepared<CaseRow>(
+      `select * from after_sales_case where id = $1`,
+      [input.caseId],
+    );
+    if (!row) throw new CaseError('CASE_NOT_FOUND', `case ${input.caseId} is unknown`);
+    const view = toCaseView(row);
+    const given = input.amount ?? null;
+    const needsAmount = input.kind === 'PARTIAL_REFUND' || input.kind === 'COUPON';
+    if (needsAmount !== (given !== null)) {
+      throw new CaseError(
+        'INVALID_CASE_INPUT',
+        needsAmount ? `${input.kind} needs an amount` : `${input.kind} takes no amount`,
+        {
+          field: 'amount',
+        },
+      );
+    }
+    if (given && given.currency !== view.orderTotal.currency) {
+      throw new CaseError('CURRENCY_MISMATCH', `the order is in ${view.orderTotal.currency}`);
+    }
+    if (input.kind === 'COUPON') return capped(given!, view.orderTotal);
+    if (!isRefund(input.kind)) return null;
+    const payments = await this.deps.payments.paymentsOfOrder(view.orderId);
+    const refundable = sumMoney(
+      payments.map((p) => p.refundable),
+      view.orderTotal.currency,
+    );
+    if (input.kind === 'FULL_REFUND') {
+      if (refundable.amountMinor === 0n)
+        throw new CaseError('ORDER_FULLY_REFUNDED', 'nothing is left to refund');
+      return refundable;
+    }
+    return capped(given!, refundable);
+  }
+}
+
+function capped(amount: Money, cap: Money): Money {
+  if (compareMoney(amount, cap) > 0) {
+    throw new CaseError('AMOUNT_EXCEEDS_REFUNDABLE', `at most ${formatMoney(cap)} ${cap.currency}`, {
+      max: formatMoney(cap),
+      currency: cap.currency,
+    });
+  }
+  return amount;
+}
+
+export function describe(kind: DecisionKind, amount: Money | null): string {
+  const sum = amount ? ` of ${formatMoney(amount)} ${amount.currency}` : '';
+  switch (kind) {
+    case 'FULL_REFUND':
+    case 'PARTIAL_REFUND':
+      return `A refund${sum} is on its way to your original payment method.`;
+    case 'COUPON':
+      return `We offer you a coupon${sum}. Accept or decline it in the app.`;
+    case 'REDELIVERY':
+      return 'We offer to deliver your order again. Accept or decline it in the app.';
+    case 'REJECT':
+      return 'After review, we could not grant a remedy for this case.';
+  }
+}
