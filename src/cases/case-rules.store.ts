@@ -86,8 +86,8 @@ export class CaseRuleStore {
         const sql = sqlOn(em);
         const [row] = await sql.rows<VersionRow>(
           `insert into case_rule_version (rule_id, version, params, created_by, note)
-           select $1, greatest(coalesce(max(version), 1), 1) + 1, $2, $3, $4
-             from case_rule_version where rule_id = $1
+           select $1::varchar, greatest(coalesce(max(version), 1), 1) + 1, $2::jsonb, $3::varchar, $4::varchar
+             from case_rule_version where rule_id = $1::varchar
            returning *`,
           [ruleId, JSON.stringify(params), actor.id, note.slice(0, 500)],
         );

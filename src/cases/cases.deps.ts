@@ -15,6 +15,14 @@ export interface CaseSettings {
   readonly refundFollowMs: number;
   /** How long after a decision the liable merchant or rider may appeal. */
   readonly appealWindowMs: number;
+  readonly lateAfterMs: number;
+  readonly notDeliveredAfterMs: number;
+  readonly lookbackMs: number;
+  /** Coupon proposed on a detected LATE case, in minor units (0: none). */
+  readonly lateCouponMinor: number;
+  readonly stationaryMs: number;
+  readonly stationaryMeters: number;
+  readonly movingAwayMeters: number;
 }
 
 /** What the cases module uses, each through its owner's public surface; built in src/main.ts. */

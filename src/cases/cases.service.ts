@@ -1,6 +1,6 @@
-import type { Actor } from '../audit/index.js';
+import { auditTrail, type Actor, type AuditEntryView } from '../audit/index.js';
 import { Role, type Viewer } from '../auth/index.js';
-import { sqlOnPool, toDate } from '../db/index.js';
+import { inTransaction, sqlOn, sqlOnPool, toDate } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CasesDeps } from './cases.deps.js';
@@ -14,11 +14,18 @@ import type {
   RedeliveryView,
   ReportCaseInput,
 } from './cases.model.js';
+import { CaseAppeals } from './case.appeal.js';
 import { CaseDecisions } from './case.decide.js';
+import { CaseMetricsQuery } from './case.metrics.js';
+import { CaseSupport } from './case.support.js';
+import { DETECT_LATE_ORDERS, LateOrderDetector, type DetectionResult } from './case.detect.js';
+import { DeliveryTracking } from './case.tracking.js';
+import { money } from '../money/index.js';
+import type { OrderView } from '../payments/index.js';
 import { CaseExecution } from './case.execute.js';
 import { insertCase, prepareCase, type CaseOrigin } from './case.report.js';
 import { toCaseView, type CaseRow } from './case.row.js';
-import { FOLLOW_DECISION, PROPOSAL_TIMEOUT } from './case.store.js';
+import { changeCase, FOLLOW_DECISION, lockCase, PROPOSAL_TIMEOUT } from './case.store.js';
 import { toDecisionView, type DecisionRow } from './decision.row.js';
 
 /** Automatic decisions are audited as this actor, with the rule and figures they used. */
@@ -52,10 +59,55 @@ export function defaultLiable(type: CaseType, riderId: string | null): LiableKin
 export class CasesService {
   private readonly execution: CaseExecution;
   private readonly decisions: CaseDecisions;
+  /** The support queue, assignment, evidence requests and similar cases. */
+  readonly support: CaseSupport;
+  /** Appeals by liable parties and their second review. */
+  readonly appeals: CaseAppeals;
+  readonly metrics: CaseMetricsQuery;
+  /** Rider positions and the early warnings they raise. */
+  readonly tracking: DeliveryTracking;
+  private readonly detector: LateOrderDetector;
 
   constructor(private readonly deps: CasesDeps) {
     this.execution = new CaseExecution(deps);
     this.decisions = new CaseDecisions(deps, this.execution);
+    this.support = new CaseSupport(deps);
+    this.appeals = new CaseAppeals(deps);
+    this.metrics = new CaseMetricsQuery(deps.orm);
+    this.tracking = new DeliveryTracking(deps, deps.settings);
+    this.detector = new LateOrderDetector(deps, deps.settings, (caseId, order, type) =>
+      type === 'LATE' ? this.proposeLateCoupon(caseId, order) : Promise.resolve(),
+    );
+  }
+
+  /** Late-order detection now (the worker also runs it every minute). Idempotent per order and type. */
+  async detectLateOrders(): Promise<DetectionResult> {
+    return this.detector.run(this.now());
+  }
+
+  /** The late-coupon policy: a detected LATE case is offered a coupon (accepted by silence too). */
+  private async proposeLateCoupon(caseId: string, order: OrderView): Promise<void> {
+    const couponMinor = BigInt(this.deps.settings.lateCouponMinor);
+    if (couponMinor === 0n) return;
+    const amount = money(
+      couponMinor < order.total.amountMinor ? couponMinor : order.total.amountMinor,
+      order.total.currency,
+    );
+    await this.decisions.decide(
+      {
+        caseId,
+        kind: 'COUPON',
+        amount,
+        liable: defaultLiable('LATE', order.riderId),
+        note: 'sorry for the late delivery',
+      },
+      AUTO_REVIEW,
+      {
+        ruleId: 'late-coupon',
+        version: 1,
+        figures: { couponMinor: amount.amountMinor.toString(), orderId: order.id },
+      },
+    );
   }
 
   private now(): Date {
@@ -134,6 +186,54 @@ export class CasesService {
     return view;
   }
 
+  /** The customer rates their resolved case, 1–5, once. */
+  async rate(caseId: string, rating: number, comment: string | null, actor: Actor): Promise<CaseView> {
+    if (!Number.isInteger(rating) || rating < 1 || rating > 5) {
+      throw new CaseError('INVALID_CASE_INPUT', 'a rating is 1 to 5', { field: 'rating' });
+    }
+    return inTransaction(this.deps.orm, async (em) => {
+      const sql = sqlOn(em);
+      const row = await lockCase(sql, caseId);
+      if (row.customer_id !== actor.id) throw new CaseError('CASE_NOT_FOUND', `case ${caseId} is unknown`);
+      if (row.status !== 'RESOLVED' || row.rating !== null) {
+        throw new CaseError('INVALID_CASE_STATE', 'only a resolved case is rated, once', {
+          status: row.status,
+        });
+      }
+      const text = comment?.trim().slice(0, 500) || null;
+      const updated = await changeCase(
+        sql,
+        row,
+        { set: { rating, rating_comment: text, rated_at: new Date() } },
+        { actor, action: 'case.rated', after: { rating } },
+      );
+      return toCaseView(updated);
+    });
+  }
+
+  /** The case's audit trail (actor, role, action, before/after, time), oldest first. */
+  async auditTrail(caseId: string): Promise<AuditEntryView[]> {
+    return auditTrail(sqlOnPool(this.deps.orm), 'case', caseId);
+  }
+
+  /** Cases holding this merchant or rider liable, newest first. */
+  async liableCases(
+    kind: 'MERCHANT' | 'RIDER',
+    id: string,
+    limit: number,
+    after: { createdAt: string; id: string } | null,
+  ): Promise<CaseView[]> {
+    const column = kind === 'MERCHANT' ? 'merchant_id' : 'rider_id';
+    const rows = await sqlOnPool(this.deps.orm).rows<CaseRow>(
+      `select * from after_sales_case
+        where ${column} = $1 and liable_kind = $2
+          and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4))
+        order by created_at desc, id desc limit $5`,
+      [id, kind, after?.createdAt ?? null, after?.id ?? '', limit],
+    );
+    return rows.map(toCaseView);
+  }
+
   /** A customer's own cases, newest first (keyset pages). */
   async listForCustomer(
     customerId: string,
@@ -177,6 +277,14 @@ export class CasesService {
         name: FOLLOW_DECISION,
         queue: { retryLimit: 20, retryDelay: 2, retryBackoff: true },
         handle: (job) => this.execution.follow((job.data as { decisionId: string }).decisionId),
+      },
+      {
+        name: DETECT_LATE_ORDERS,
+        cron: '* * * * *',
+        queue: { retryLimit: 0 },
+        handle: async () => {
+          await this.detectLateOrders();
+        },
       },
       {
         name: PROPOSAL_TIMEOUT,

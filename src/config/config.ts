@@ -95,6 +95,13 @@ const envSchema = z
     CASE_PROPOSAL_TIMEOUT_MS: positiveInt.default(48 * 3_600_000),
     CASE_REFUND_FOLLOW_MS: positiveInt.default(5_000),
     CASE_APPEAL_WINDOW_MS: positiveInt.default(72 * 3_600_000),
+    CASE_LATE_AFTER_MS: positiveInt.default(30 * 60_000),
+    CASE_NOT_DELIVERED_AFTER_MS: positiveInt.default(90 * 60_000),
+    CASE_DETECT_LOOKBACK_MS: positiveInt.default(24 * 3_600_000),
+    CASE_LATE_COUPON_MINOR: z.coerce.number().int().min(0).default(500),
+    RIDER_STATIONARY_MS: positiveInt.default(10 * 60_000),
+    RIDER_STATIONARY_METERS: positiveInt.default(50),
+    RIDER_MOVING_AWAY_METERS: positiveInt.default(300),
   })
   .superRefine((env, ctx) => {
     if (env.JWT_HS256_SECRET === undefined && env.JWT_RS256_PUBLIC_KEY === undefined) {
@@ -198,6 +205,16 @@ export interface AppConfig {
     readonly refundFollowMs: number;
     /** How long after a decision the liable merchant or rider may appeal. */
     readonly appealWindowMs: number;
+    /** Late-order detection thresholds past the promised time, and how far back a run looks. */
+    readonly lateAfterMs: number;
+    readonly notDeliveredAfterMs: number;
+    readonly lookbackMs: number;
+    /** Coupon proposed on a detected LATE case, in minor units of the order's currency (0: none). */
+    readonly lateCouponMinor: number;
+    /** Rider-position warnings: stationary this long within this radius; moving away by this much. */
+    readonly stationaryMs: number;
+    readonly stationaryMeters: number;
+    readonly movingAwayMeters: number;
   };
 }
 
@@ -314,6 +331,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       proposalTimeoutMs: env.CASE_PROPOSAL_TIMEOUT_MS,
       refundFollowMs: env.CASE_REFUND_FOLLOW_MS,
       appealWindowMs: env.CASE_APPEAL_WINDOW_MS,
+      lateAfterMs: env.CASE_LATE_AFTER_MS,
+      notDeliveredAfterMs: env.CASE_NOT_DELIVERED_AFTER_MS,
+      lookbackMs: env.CASE_DETECT_LOOKBACK_MS,
+      lateCouponMinor: env.CASE_LATE_COUPON_MINOR,
+      stationaryMs: env.RIDER_STATIONARY_MS,
+      stationaryMeters: env.RIDER_STATIONARY_METERS,
+      movingAwayMeters: env.RIDER_MOVING_AWAY_METERS,
     },
   });
 }

@@ -4,7 +4,8 @@ import { inTransaction, newId, sqlOn, toDate, type Orm, sqlOnPool } from '../db/
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 
-export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER';
+/** SUPPORT: the support team's channel (early warnings), pushed like the others. */
+export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER' | 'SUPPORT';
 
 export interface NotificationInput {
   readonly recipientKind: RecipientKind;

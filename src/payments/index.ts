@@ -20,3 +20,4 @@ export {
 } from './payments.service.js';
 export { OrderResolver, PaymentResolver } from './payments.resolver.js';
 export { OrderType, PaymentChannel, PaymentType, toOrderType, toPaymentType } from './payments.types.js';
+export { overdueOrders } from './order.overdue.js';

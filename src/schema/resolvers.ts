@@ -4,7 +4,7 @@ import { NotificationsResolver } from '../notifications/index.js';
 import { OrderResolver, PaymentResolver } from '../payments/index.js';
 import { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from '../refunds/index.js';
 import { SystemResolver } from '../system/index.js';
-import { CasesResolver } from '../cases/index.js';
+import { CaseSupportResolver, CaseTrackingResolver, CasesResolver } from '../cases/index.js';
 import { OpsExceptionsResolver } from '../ops-exceptions/index.js';
 import { ViewerResolver } from '../graphql/index.js';
 
@@ -23,5 +23,7 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   PaymentRefundsResolver,
   NotificationsResolver,
   CasesResolver,
+  CaseSupportResolver,
+  CaseTrackingResolver,
   OpsExceptionsResolver,
 ];
