@@ -21,10 +21,10 @@ export {
   pgErrorOf,
   sqlOn,
   sqlOnPool,
-  statementName,
   toBigint,
   toDate,
   type PgError,
   type Sql,
 } from './sql.js';
 export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
+export { namedStatementsClient, statementName } from './named-statements.js';

@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
 import { entities } from './entities.js';
+import { PreparedStatementsClient } from './named-statements.js';
 import { applySqlFiles, changedSqlFiles, loadSqlFiles } from './repeatable.js';
 
 export type Orm = MikroORM;
@@ -15,6 +16,8 @@ export function ormOptions(options: { url: string; poolMax: number; logger?: Log
     entities: entities(),
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax },
+    // pg's pool takes the client class: it sends the texts of `Sql.prepared` as named statements.
+    driverOptions: { Client: PreparedStatementsClient },
     // Money is bigint everywhere; never let the driver coerce int8 to a JS number.
     forceEntityConstructor: false,
     allowGlobalContext: false,
