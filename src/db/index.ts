@@ -8,6 +8,8 @@ export { newId } from './ids.js';
 export {
   createOrm,
   migrateUp,
+  migrationNeeded,
+  MIGRATIONS_DIR,
   ormOptions,
   pendingMigrations,
   schemaDrift,
