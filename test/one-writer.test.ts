@@ -43,7 +43,11 @@ function moduleOf(file: string): string {
 
 async function tableOwners(): Promise<Map<string, string>> {
   const owners = new Map(Object.entries(OWNERS_WITHOUT_ENTITY));
-  for (const file of await filesUnder('src', (f) => f.endsWith('.entity.ts'))) {
+  const entityFiles = [
+    ...(await filesUnder('src', (f) => f.endsWith('.entity.ts'))),
+    ...(await filesUnder('reconciliation', (f) => f.endsWith('.entity.ts')).catch(() => [])),
+  ];
+  for (const file of entityFiles) {
     const text = await readFile(path.join(root, file), 'utf8');
     for (const [, table] of text.matchAll(/tableName:\s*'([a-z_]+)'/g)) owners.set(table!, moduleOf(file));
   }
