@@ -6,6 +6,7 @@ import {
   changedSqlFiles,
   loadSqlFiles,
   migrateUp,
+  migrationNeeded,
   newId,
   packageRoot,
   pendingMigrations,
@@ -71,6 +72,10 @@ describe('database foundation', () => {
 
   it('entities and migrations describe the same schema (no drift)', async () => {
     expect(await schemaDrift(orm)).toBe('');
+  });
+
+  it("the committed schema snapshot equals the entities (the ORM's own migration check)", async () => {
+    expect(await migrationNeeded(orm)).toBe(false);
   });
 
   it('runs exactly the functions and triggers the sql files define (no drift)', async () => {

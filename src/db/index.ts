@@ -8,6 +8,8 @@ export { newId } from './ids.js';
 export {
   createOrm,
   migrateUp,
+  migrationNeeded,
+  MIGRATIONS_DIR,
   ormOptions,
   pendingMigrations,
   schemaDrift,
@@ -21,10 +23,10 @@ export {
   pgErrorOf,
   sqlOn,
   sqlOnPool,
-  statementName,
   toBigint,
   toDate,
   type PgError,
   type Sql,
 } from './sql.js';
 export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
+export { namedStatementsClient, statementName } from './named-statements.js';

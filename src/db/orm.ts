@@ -1,20 +1,35 @@
+import path from 'node:path';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
 import { entities } from './entities.js';
-import { applySqlFiles, changedSqlFiles, loadSqlFiles } from './repeatable.js';
+import { PreparedStatementsClient } from './named-statements.js';
+import { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot } from './repeatable.js';
 
 export type Orm = MikroORM;
 export type { EntityManager };
 
-export function ormOptions(options: { url: string; poolMax: number; logger?: Logger }): Options {
+export interface OrmSettings {
+  readonly url: string;
+  readonly poolMax: number;
+  readonly logger?: Logger;
+  /** Rewrite the committed snapshot after migrating (`npm run migration:create` only). */
+  readonly snapshotOnMigrate?: boolean;
+}
+
+/** Where migrations and the schema snapshot live: the source tree, whether running from src/ or dist/. */
+export const MIGRATIONS_DIR = path.join(packageRoot(), 'migrations');
+
+export function ormOptions(options: OrmSettings): Options {
   const log = options.logger?.child({ component: 'orm' });
   return {
     clientUrl: options.url,
     entities: entities(),
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax },
+    // pg's pool takes the client class: it sends the texts of `Sql.prepared` as named statements.
+    driverOptions: { Client: PreparedStatementsClient },
     // Money is bigint everywhere; never let the driver coerce int8 to a JS number.
     forceEntityConstructor: false,
     allowGlobalContext: false,
@@ -22,19 +37,31 @@ export function ormOptions(options: { url: string; poolMax: number; logger?: Log
     logger: (message) => log?.debug(message),
     // Triggers and functions (append-only guards, ledger invariants) live in `sql/` files applied by
     // the repeatable step (see repeatable.ts), checked by test/db.test.ts; the job queue owns its schema.
-    schemaGenerator: { ignoreTriggers: true, ignoreRoutines: true, ignoreSchema: ['pgboss'] },
+    schemaGenerator: {
+      ignoreTriggers: true,
+      ignoreRoutines: true,
+      ignoreSchema: ['pgboss'],
+      skipTables: ['schema_repeatable'],
+    },
     migrations: {
       migrationsList: [...migrationsList],
       tableName: 'mikro_orm_migrations',
       transactional: true,
       allOrNothing: true,
-      snapshot: false,
+      // New migrations are diffed from the entities against the committed snapshot of the schema the
+      // migrations build (`npm run migration:create`); `checkSchema()` is the ORM's own drift check.
+      snapshot: true,
+      snapshotName: '.snapshot-takeout-refunds',
+      snapshotOnMigrate: options.snapshotOnMigrate ?? false,
+      path: MIGRATIONS_DIR,
+      pathTs: MIGRATIONS_DIR,
+      emit: 'ts',
       silent: true,
     },
   };
 }
 
-export async function createOrm(options: { url: string; poolMax: number; logger?: Logger }): Promise<Orm> {
+export async function createOrm(options: OrmSettings): Promise<Orm> {
   return MikroORM.init(ormOptions(options));
 }
 
@@ -69,4 +96,9 @@ export async function pendingMigrations(orm: Orm): Promise<string[]> {
 export async function schemaDrift(orm: Orm): Promise<string> {
   const diff = await orm.schema.getUpdateSchemaMigrationSQL({ wrap: false, safe: false, dropTables: false });
   return diff.up.trim();
+}
+
+/** True when the entities differ from the committed snapshot: a migration is missing. */
+export async function migrationNeeded(orm: Orm): Promise<boolean> {
+  return orm.migrator.checkSchema();
 }

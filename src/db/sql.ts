@@ -1,54 +1,34 @@
-import { createHash } from 'node:crypto';
-import type { Kysely } from '@mikro-orm/sql';
+import { CompiledQuery } from 'kysely';
+import { markPrepared } from './named-statements.js';
 import type { EntityManager, Orm } from './orm.js';
 
 /**
  * Raw SQL with real bind parameters ($1, $2, …) on an entity manager's connection — inside its
  * transaction when it has one. Hand-written SQL keeps hot paths to one round trip and locking explicit.
+ * Runs through Kysely's public `executeQuery(CompiledQuery.raw(…))` on the ORM's own connection.
  */
 export interface Sql {
   rows<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
   /**
-   * The same as a named prepared statement: parsed and planned once per connection, not on every call.
-   * For hot statements with a fixed text only: each distinct text stays prepared on every connection.
+   * The same as a named prepared statement: parsed and planned once per connection, not on every call
+   * (the ORM pool's `PreparedStatementsClient` names it). For hot statements with a fixed text and
+   * bind parameters only: each distinct text stays prepared on every connection.
    */
   prepared<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
-type CompiledQuery = Parameters<Kysely<unknown>['executeQuery']>[0];
-
-let queryCounter = 0;
-
-const statementNames = new Map<string, string>();
-
-/** A stable name per statement text (pg reuses the server-side statement of that name per connection). */
-export function statementName(text: string): string {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `s_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
-    statementNames.set(text, name);
-  }
-  return name;
-}
-
 export function sqlOn(em: EntityManager): Sql {
   const kysely = em.getKysely<unknown>();
-  const run = async <R>(text: string, sql: unknown, params: readonly unknown[]): Promise<R[]> => {
-    const query = {
-      sql,
-      parameters: params,
-      query: { kind: 'RawNode', sqlFragments: [text], parameters: [] },
-      // Only needs to be unique among queries in flight; a counter costs nothing (a UUID did).
-      queryId: { queryId: `q${++queryCounter}` },
-    } as unknown as CompiledQuery;
-    const result = await kysely.executeQuery(query);
-    return result.rows as R[];
+  const rows = async <R>(text: string, params: readonly unknown[] = []): Promise<R[]> => {
+    const result = await kysely.executeQuery<R>(CompiledQuery.raw(text, [...params]));
+    return [...result.rows];
   };
   return {
-    rows: (text, params = []) => run(text, text, params),
-    // Kysely's PostgreSQL driver hands `sql` to pg's `client.query(sql, parameters)` as it is, and pg
-    // takes a query config object there: a fresh one per call, since pg stores the values on it.
-    prepared: (text, params = []) => run(text, { name: statementName(text), text }, params),
+    rows,
+    prepared: (text, params = []) => {
+      markPrepared(text);
+      return rows(text, params);
+    },
   };
 }
 

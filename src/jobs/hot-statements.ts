@@ -1,5 +1,4 @@
-import pg from 'pg';
-import { statementName } from '../db/index.js';
+import { namedStatementsClient, statementName } from '../db/index.js';
 
 /**
  * pg-boss fetches jobs with literal SQL (queue name and batch size written into the text) over the
@@ -56,29 +55,11 @@ export class HotStatements {
 /** One policy per process: the job queue's connections share it. */
 export const jobQueueStatements = new HotStatements();
 
-type Query = (config: unknown, ...rest: unknown[]) => unknown;
-
 /**
  * A pg client (the `Client` option of pg's pool, which pg-boss passes through) that sends pg-boss's
  * recurring statements as named prepared statements: parsed and planned once per connection instead
- * of on every call. Everything else, BEGIN/COMMIT and multi-statement migrations included, goes
- * through untouched.
+ * of on every call.
  */
-export class HotStatementsClient extends pg.Client {
-  constructor(config?: string | (pg.ClientConfig & { onConnectionError?: (error: Error) => void })) {
-    super(config);
-    // pg's pool listens for errors only on idle clients; a connection that drops while checked out
-    // (PostgreSQL stopping, a network cut) would emit 'error' to nobody, which ends the process. The
-    // statement in flight rejects on its own, so reporting it is all there is to do.
-    const report = typeof config === 'object' ? config.onConnectionError : undefined;
-    this.on('error', (error) => report?.(error));
-    const query = super.query.bind(this) as Query;
-    const hot: Query = (config, ...rest) => {
-      if (typeof config !== 'string') return query(config, ...rest);
-      const name = jobQueueStatements.nameFor(config, rest[0]);
-      // A fresh config object per call: pg keeps the values and the callback on it.
-      return name === undefined ? query(config, ...rest) : query({ name, text: config }, ...rest);
-    };
-    Object.defineProperty(this, 'query', { value: hot, writable: true, configurable: true });
-  }
-}
+export const HotStatementsClient = namedStatementsClient((text, values) =>
+  jobQueueStatements.nameFor(text, values),
+);

@@ -17,11 +17,13 @@ import type { RequestRefundInput, RequestRefundResult } from './refund.model.js'
 import type { ContextQuery, RefundRepository, RequestContext } from './refund.repository.js';
 import {
   liablePartyOf,
+  asRefusal,
   refusalOf,
   replay,
   requestHash,
   validateRequest,
   type PaymentContext,
+  type Refusal,
   type RefundRules,
 } from './refund.rules.js';
 
@@ -58,7 +60,7 @@ interface PendingRefund {
 type BatchOutcome =
   | { readonly kind: 'CREATED'; readonly row: RefundRow }
   | { readonly kind: 'KEY_TAKEN' }
-  | { readonly kind: 'NOT_RESERVED' }
+  | { readonly kind: 'REFUSED'; readonly refusal: Refusal }
   | { readonly kind: 'ERROR'; readonly error: unknown };
 
 /**
@@ -123,14 +125,17 @@ export class RefundCommand {
       case 'CREATED':
         return { refund: toRefundView(outcome.row), replayed: false };
       case 'KEY_TAKEN':
-      case 'NOT_RESERVED': {
+      case 'REFUSED': {
         // A request with this key committed first (before us, or earlier in our batch): answer with its
-        // refund. Without one, a rule said no: find out which.
+        // refund. Without one, the payments module's rules said no, and which (`payment_refund_reserve`).
         const winner = await this.repository.findByKey(scope, input.idempotencyKey);
         if (winner) return replay(winner, hash);
         if (outcome.kind === 'KEY_TAKEN') throw new Error('idempotency conflict without a committed refund');
-        const paymentRow = await this.repository.payment(payment.id);
-        throw refusalOf(paymentRow, payment.id, input, this.rules, Date.now());
+        const remaining =
+          outcome.refusal === 'REFUND_EXCEEDS_REMAINING'
+            ? await this.repository.refundable(payment.id)
+            : null;
+        throw refusalOf(outcome.refusal, payment, this.rules, remaining);
       }
       case 'ERROR':
         throw outcome.error;
@@ -220,7 +225,7 @@ export class RefundCommand {
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
     const outcomes = await sqlOnPool(this.orm).prepared<{
       idx: number;
-      outcome: BatchOutcome['kind'];
+      outcome: string;
       refund_id: string | null;
     }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
       JSON.stringify(items),
@@ -237,7 +242,8 @@ export class RefundCommand {
     return outcomes
       .sort((x, y) => x.idx - y.idx)
       .map((o): BatchOutcome => {
-        if (o.outcome !== 'CREATED') return { kind: o.outcome } as BatchOutcome;
+        if (o.outcome === 'KEY_TAKEN') return { kind: 'KEY_TAKEN' };
+        if (o.outcome !== 'CREATED') return { kind: 'REFUSED', refusal: asRefusal(o.outcome) };
         const row = byId.get(o.refund_id!);
         if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
         return { kind: 'CREATED', row };

@@ -1,5 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { OrderSchema, PaymentSchema } from '../payments/entities.js';
+import { REFUND_STATUSES } from './refund.state.js';
 
 /**
  * A refund command and its lifecycle. The id doubles as the provider's out_refund_no / out_request_no
@@ -53,7 +54,7 @@ export const RefundSchema = defineEntity({
     { name: 'refund_amount_positive', expression: 'amount_minor > 0' },
     {
       name: 'refund_status_check',
-      expression: `status in ('PENDING', 'PROCESSING', 'SUCCEEDED', 'FAILED', 'CLOSED', 'ABNORMAL')`,
+      expression: `status in (${REFUND_STATUSES.map((status) => `'${status}'`).join(', ')})`,
     },
   ],
 });

@@ -1,5 +1,4 @@
-import { sqlOnPool, toDate, type Orm, type Sql } from '../db/index.js';
-import type { PaymentRow } from '../payments/index.js';
+import { sqlOnPool, toBigint, toDate, type Orm, type Sql } from '../db/index.js';
 import { toRefundView, type RefundRow } from './refund.mapping.js';
 import type { RefundEventView, RefundFilter, RefundScope, RefundView } from './refund.model.js';
 import type { PaymentContext } from './refund.rules.js';
@@ -49,12 +48,13 @@ export class RefundRepository {
     return row;
   }
 
-  /** The payment a refused request was for, read after the refusal to explain it. */
-  async payment(paymentId: string): Promise<PaymentRow | undefined> {
-    const [payment] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
-      paymentId,
-    ]);
-    return payment;
+  /** What remains refundable on a payment (the payments module's `payment_refundable`), to explain a refusal. */
+  async refundable(paymentId: string): Promise<bigint | null> {
+    const [row] = await sqlOnPool(this.orm).rows<{ remaining: string | null }>(
+      `select payment_refundable($1) as remaining`,
+      [paymentId],
+    );
+    return row?.remaining == null ? null : toBigint(row.remaining);
   }
 
   /** The pre-reads of several requests in one statement (`refund_request_contexts`), in their order. */

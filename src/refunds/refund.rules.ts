@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { toBigint, toDate } from '../db/index.js';
+import { toBigint } from '../db/index.js';
 import { refundReleased, refundSucceeded, type EntryInput, type LiableParty } from '../ledger/index.js';
 import { formatMoney, money } from '../money/index.js';
 import { providerName, type PaymentRow } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
-import { RefundError } from './refund.errors.js';
+import { RefundError, type RefundErrorCode } from './refund.errors.js';
 import { toRefundView, type RefundRow } from './refund.mapping.js';
 import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
 
@@ -100,46 +100,57 @@ export function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: 
 }
 
 /**
- * Why `refund_request_batch` reserved nothing for a request on `payment` (read after the refusal):
- * the first rule, in the order its `WHERE` checks them, that the payment breaks.
+ * Why `payment_refund_reserve` reserves nothing, in the order it checks: the rules themselves live in
+ * that SQL function (the one place they are decided); this list only names its answers.
  */
+export const REFUSALS = [
+  'PAYMENT_NOT_FOUND',
+  'CURRENCY_MISMATCH',
+  'REFUND_WINDOW_EXPIRED',
+  'TOO_MANY_PARTIAL_REFUNDS',
+  'REFUND_EXCEEDS_REMAINING',
+] as const satisfies readonly RefundErrorCode[];
+export type Refusal = (typeof REFUSALS)[number];
+
+export function asRefusal(outcome: string): Refusal {
+  const refusal = REFUSALS.find((r) => r === outcome);
+  if (refusal === undefined) throw new Error(`unknown refund batch outcome ${outcome}`);
+  return refusal;
+}
+
+/** The error a caller gets for a refusal: the code decided in SQL, with the limits that apply. */
 export function refusalOf(
-  payment: PaymentRow | undefined,
-  paymentId: string,
-  input: RequestRefundInput,
+  refusal: Refusal,
+  payment: PaymentContext,
   rules: RefundRules,
-  nowMs: number,
+  remainingMinor: bigint | null,
 ): RefundError {
-  if (!payment || (input.orderId && payment.order_id !== input.orderId)) {
-    return new RefundError('PAYMENT_NOT_FOUND', `payment ${paymentId} is unknown`);
-  }
   const channel = payment.channel as Channel;
-  if (payment.currency !== input.amount.currency) {
-    return new RefundError('CURRENCY_MISMATCH', `the payment is in ${payment.currency}`, {
-      field: 'amount',
-    });
+  switch (refusal) {
+    case 'PAYMENT_NOT_FOUND':
+      return new RefundError(refusal, `payment ${payment.id} is unknown`);
+    case 'CURRENCY_MISMATCH':
+      return new RefundError(refusal, `the payment is in ${payment.currency}`, { field: 'amount' });
+    case 'REFUND_WINDOW_EXPIRED':
+      return new RefundError(
+        refusal,
+        `${channel} refunds are allowed within ${rules.refundWindowDays[channel]} days of payment`,
+      );
+    case 'TOO_MANY_PARTIAL_REFUNDS':
+      return new RefundError(
+        refusal,
+        `${channel} allows at most ${rules.maxRefundsPerPayment[channel]} refunds per payment`,
+      );
+    case 'REFUND_EXCEEDS_REMAINING':
+      return new RefundError(refusal, 'the refund exceeds what remains refundable on the payment', {
+        remaining: formatMoney(money(remainingMinor ?? 0n, payment.currency)),
+        currency: payment.currency,
+      });
+    default: {
+      const unreachable: never = refusal;
+      throw new Error(`unknown refusal ${String(unreachable)}`);
+    }
   }
-  if (nowMs - toDate(payment.captured_at).getTime() > rules.refundWindowDays[channel] * 86_400_000) {
-    return new RefundError(
-      'REFUND_WINDOW_EXPIRED',
-      `${channel} refunds are allowed within ${rules.refundWindowDays[channel]} days of payment`,
-    );
-  }
-  if (payment.refund_count >= rules.maxRefundsPerPayment[channel]) {
-    return new RefundError(
-      'TOO_MANY_PARTIAL_REFUNDS',
-      `${channel} allows at most ${rules.maxRefundsPerPayment[channel]} refunds per payment`,
-    );
-  }
-  const remaining = toBigint(payment.amount_minor) - toBigint(payment.reserved_minor);
-  return new RefundError(
-    'REFUND_EXCEEDS_REMAINING',
-    'the refund exceeds what remains refundable on the payment',
-    {
-      remaining: formatMoney(money(remaining, payment.currency)),
-      currency: payment.currency,
-    },
-  );
 }
 
 /**

@@ -1,14 +1,18 @@
-/** Refund states (DESIGN.md §4). Every transition is monotonic; the database enforces the same table. */
-export type RefundStatus = 'PENDING' | 'PROCESSING' | 'SUCCEEDED' | 'FAILED' | 'CLOSED' | 'ABNORMAL';
-
-export const REFUND_STATUSES: readonly RefundStatus[] = [
+/**
+ * Refund states (DESIGN.md §4), the one list: the type, the GraphQL enum and the table's CHECK derive
+ * from it. Every transition is monotonic; the database enforces the same table (`refund_status_forward`,
+ * tested equal to `ALLOWED` in test/refunds/state-machine.test.ts).
+ */
+export const REFUND_STATUSES = [
   'PENDING',
   'PROCESSING',
   'SUCCEEDED',
   'FAILED',
   'CLOSED',
   'ABNORMAL',
-];
+] as const;
+
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
 const ALLOWED: Readonly<Record<RefundStatus, readonly RefundStatus[]>> = {
   PENDING: ['PROCESSING', 'SUCCEEDED', 'FAILED', 'CLOSED', 'ABNORMAL'],

@@ -13,15 +13,12 @@ import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { MoneyInput, MoneyType, toMoneyType } from '../money/index.js';
 import { PaymentChannel } from '../payments/index.js';
 import type { RefundEventView, RefundView } from './refund.model.js';
+import { REFUND_STATUSES, type RefundStatus } from './refund.state.js';
 
-export enum RefundStatusEnum {
-  PENDING = 'PENDING',
-  PROCESSING = 'PROCESSING',
-  SUCCEEDED = 'SUCCEEDED',
-  FAILED = 'FAILED',
-  CLOSED = 'CLOSED',
-  ABNORMAL = 'ABNORMAL',
-}
+/** The GraphQL enum of refund.state.ts's statuses (a name → value object, as type-graphql takes enums). */
+const RefundStatusEnum = Object.fromEntries(REFUND_STATUSES.map((status) => [status, status])) as {
+  readonly [S in RefundStatus]: S;
+};
 registerEnumType(RefundStatusEnum, { name: 'RefundStatus' });
 
 export enum LiablePartyEnum {
@@ -44,7 +41,7 @@ export class RefundType {
   @Field(() => LiablePartyEnum) liableParty!: LiablePartyEnum;
   @Field(() => String, { nullable: true }) liablePartyId!: string | null;
   @Field(() => String, { nullable: true }) caseId!: string | null;
-  @Field(() => RefundStatusEnum) status!: RefundStatusEnum;
+  @Field(() => RefundStatusEnum) status!: RefundStatus;
   @Field(() => String, { nullable: true, description: 'PROVIDER or MANUAL once SUCCEEDED.' }) settledBy!:
     string | null;
   @Field(() => String, { nullable: true }) providerRefundId!: string | null;
@@ -58,8 +55,8 @@ export class RefundType {
 @ObjectType('RefundEvent', { description: 'One step of a refund’s audit chain.' })
 export class RefundEventType {
   @Field(() => ID) id!: string;
-  @Field(() => RefundStatusEnum, { nullable: true }) fromStatus!: RefundStatusEnum | null;
-  @Field(() => RefundStatusEnum) toStatus!: RefundStatusEnum;
+  @Field(() => RefundStatusEnum, { nullable: true }) fromStatus!: RefundStatus | null;
+  @Field(() => RefundStatusEnum) toStatus!: RefundStatus;
   @Field(() => String, { description: 'REQUEST, SUBMIT_RESPONSE, NOTIFY, POLL, SUPPORT or WORKER.' })
   source!: string;
   @Field(() => String, {
@@ -98,7 +95,7 @@ export class RequestRefundInputType {
 
 @InputType('RefundFilter')
 export class RefundFilterInput {
-  @Field(() => RefundStatusEnum, { nullable: true }) status?: RefundStatusEnum | null;
+  @Field(() => RefundStatusEnum, { nullable: true }) status?: RefundStatus | null;
   @Field(() => PaymentChannel, { nullable: true }) channel?: PaymentChannel | null;
   @Field(() => ID, { nullable: true }) paymentId?: string | null;
   @Field(() => ID, { nullable: true }) orderId?: string | null;
@@ -128,7 +125,7 @@ export function toRefundType(view: RefundView): RefundType {
     liableParty: view.liable.kind as LiablePartyEnum,
     liablePartyId: 'id' in view.liable ? view.liable.id : null,
     caseId: view.caseId,
-    status: view.status as RefundStatusEnum,
+    status: view.status,
     settledBy: view.settledBy,
     providerRefundId: view.providerRefundId,
     attempts: view.attempts,
@@ -144,8 +141,8 @@ export function toRefundEventType(view: RefundEventView, viewer: Viewer): Refund
   const showActor = BACK_OFFICE.includes(viewer.role) || view.actorId === viewer.subject;
   return Object.assign(new RefundEventType(), {
     id: view.id,
-    fromStatus: view.fromStatus as RefundStatusEnum | null,
-    toStatus: view.toStatus as RefundStatusEnum,
+    fromStatus: view.fromStatus,
+    toStatus: view.toStatus,
     source: view.source,
     actorId: showActor ? view.actorId : null,
     actorRole: view.actorRole,

@@ -183,6 +183,8 @@ export class RefundWorker {
     const code = error instanceof ProviderError ? error.code : 'UNEXPECTED';
     const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
     if (error instanceof ProviderError && !error.retryable) {
+      // The reason first, so whoever sees the refund FAILED also sees why.
+      await this.recordError(claimed.id, code, message, false);
       await this.refunds.transition(
         claimed.id,
         {
@@ -193,7 +195,6 @@ export class RefundWorker {
         SYSTEM_WORKER,
         claimed,
       );
-      await this.recordError(claimed.id, code, message, false);
       return;
     }
     // Unknown outcome: stay PENDING, release the lease, let the job retry with the same number.

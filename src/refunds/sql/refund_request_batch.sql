@@ -2,11 +2,13 @@
 -- request (`p_items`, a JSON array; amounts as strings):
 -- - KEY_TAKEN: its idempotency key already has a refund (committed, or earlier in this batch); nothing
 --   of it is written, the caller answers with that refund (a replay) or IDEMPOTENCY_KEY_REUSED.
--- - NOT_RESERVED: the payment has no room, or a rule says no (cap, currency, order, window, count);
---   nothing of it is written, the caller finds out which rule.
+-- - a refusal (PAYMENT_NOT_FOUND, CURRENCY_MISMATCH, REFUND_WINDOW_EXPIRED, TOO_MANY_PARTIAL_REFUNDS,
+--   REFUND_EXCEEDS_REMAINING): `payment_refund_reserve` said no; nothing of it is written.
 -- - CREATED: reservation, refund (PENDING), its event and audit record, the submit job and the
 --   ledger's "refund approved" entry.
--- Lock order, as every writer: payment rows in id order, then every ledger account the batch posts to
+-- Writes the refunds module's tables (refund, refund_event) and calls the owners for the rest:
+-- payment_refund_reserve / _unreserve, audit_record, job_enqueue, ledger_lock_accounts,
+-- ledger_post_entry. Lock order, as every writer: payment rows in id order, then every ledger account the batch posts to
 -- in id order, before any posting. Any error aborts the batch; the service then retries its requests
 -- one per batch, so one bad request never fails the others.
 --
@@ -24,6 +26,7 @@ declare
   v_i int;
   v_outcome varchar[] := array_fill(null::varchar, array[n]);
   v_payment payment;
+  v_reserved record;
   v_payments payment[] := array_fill(null::payment, array[n]);
   v_account_ids bigint[] := '{}';
 begin
@@ -36,26 +39,19 @@ begin
     end if;
   end loop;
 
-  -- Reserve, payment rows in id order: the cap, currency, order, window and count in one UPDATE.
+  -- Reserve, payment rows in id order (the payments module applies the rules and names a refusal).
   for v_i in
     select (e.ord - 1)::int from jsonb_array_elements(p_items) with ordinality as e(item, ord)
      order by e.item ->> 'paymentId', e.ord
   loop
     continue when v_outcome[v_i + 1] is not null;
     v_item := p_items -> v_i;
-    update payment p
-       set reserved_minor = p.reserved_minor + (v_item ->> 'amount')::bigint, refund_count = p.refund_count + 1
-     where p.id = v_item ->> 'paymentId' and p.currency = v_item ->> 'currency'
-       and (v_item ->> 'orderId' is null or p.order_id = v_item ->> 'orderId')
-       and p.reserved_minor + (v_item ->> 'amount')::bigint <= p.amount_minor
-       and p.refund_count < case p.channel when 'WECHAT_PAY' then p_max_wechat else p_max_alipay end
-       and p.captured_at > now() - make_interval(
-             days => case p.channel when 'WECHAT_PAY' then p_days_wechat else p_days_alipay end)
-    returning p.* into v_payment;
-    v_payments[v_i + 1] := v_payment;
-    if not found then
-      v_outcome[v_i + 1] := 'NOT_RESERVED';
-    end if;
+    select * into v_reserved
+      from payment_refund_reserve(v_item ->> 'paymentId', v_item ->> 'orderId', v_item ->> 'currency',
+                                  (v_item ->> 'amount')::bigint, p_max_wechat, p_max_alipay, p_days_wechat,
+                                  p_days_alipay);
+    v_payments[v_i + 1] := v_reserved.o_payment;
+    v_outcome[v_i + 1] := v_reserved.o_refusal;
   end loop;
 
   -- The refunds, in arrival order. A key taken meanwhile (a concurrent request, or one earlier in
@@ -73,18 +69,15 @@ begin
             v_item ->> 'hash', v_item ->> 'actorId', v_item ->> 'actorRole')
     on conflict (idempotency_scope, idempotency_key) do nothing;
     if not found then
-      update payment p
-         set reserved_minor = p.reserved_minor - (v_item ->> 'amount')::bigint, refund_count = p.refund_count - 1
-       where p.id = v_payment.id;
+      perform payment_refund_unreserve(v_payment.id, (v_item ->> 'amount')::bigint);
       v_outcome[v_i + 1] := 'KEY_TAKEN';
       continue;
     end if;
     insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
     values (v_item ->> 'id', null, 'PENDING', 'REQUEST', v_item ->> 'actorId', v_item ->> 'actorRole',
             v_item -> 'eventDetail');
-    insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, after)
-    values (v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested', 'refund',
-            v_item ->> 'id', v_item ->> 'requestId', v_item -> 'auditAfter');
+    perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
+                         'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
     perform job_enqueue(p_submit_queue, jsonb_build_object('refundId', v_item ->> 'id'));
     v_outcome[v_i + 1] := 'CREATED';
     v_account_ids := v_account_ids
@@ -92,7 +85,7 @@ begin
   end loop;
 
   -- Every account the batch posts to, locked in id order before the first posting.
-  perform 1 from (select a.id from ledger_account a where a.id = any(v_account_ids) order by a.id for update) locked;
+  perform ledger_lock_accounts(v_account_ids);
 
   for v_i in 0 .. n - 1 loop
     continue when v_outcome[v_i + 1] is distinct from 'CREATED';

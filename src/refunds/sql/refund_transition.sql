@@ -1,11 +1,12 @@
 -- A refund's state change in one statement. Locks the refund; if it already has the target status,
 -- or the target cannot follow it (`p.from` lists the statuses it may follow: the state machine is in
 -- refund.state.ts), writes nothing but a missing provider refund id and returns changed = false.
--- Otherwise: the status, the refund event, the audit record, the customer notification (deduplicated,
--- with its delivery job when a webhook is configured), then the money: SETTLE (payment's refunded
--- amount, the ledger entry, the order's refund status) or RELEASE (payment's reservation, the ledger
--- entry), payment row before ledger accounts. Last, a follow-up job (the first poll of a PROCESSING
--- refund) when asked. The ledger entry arrives prepared; its key is new for every state a refund
+-- Otherwise it writes the refunds module's own rows (the status, the refund event) and calls each
+-- owner for the rest: the audit record (audit_record), the customer notification (notification_store:
+-- deduplicated, with its delivery job when a webhook is configured), then the money: SETTLE
+-- (payment_refund_settle, the ledger entry, payment_order_refund_status) or RELEASE
+-- (payment_refund_release, the ledger entry), payment row before ledger accounts. Last, a follow-up job (the first poll of a PROCESSING
+-- refund, job_enqueue) when asked. The ledger entry arrives prepared; its key is new for every state a refund
 -- enters once, so a conflict is an invariant violation and aborts everything.
 --
 -- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
@@ -20,7 +21,6 @@ declare
   v_to varchar := p ->> 'to';
   v_note jsonb := p -> 'notification';
   v_entry jsonb := p -> 'entry';
-  v_notification_id varchar;
 begin
   select * into v_current from refund where id = p ->> 'refundId' for update;
   if not found then
@@ -47,27 +47,18 @@ begin
   insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
   values (o_refund.id, v_current.status, v_to, p ->> 'source', p ->> 'actorId', p ->> 'actorRole',
           p -> 'eventDetail');
-  insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, before, after)
-  values (p ->> 'auditId', p ->> 'actorId', p ->> 'actorRole', 'refund.' || lower(v_to), 'refund', o_refund.id,
-          p ->> 'requestId', jsonb_build_object('status', v_current.status), p -> 'auditAfter');
+  perform audit_record(p ->> 'auditId', p ->> 'actorId', p ->> 'actorRole', 'refund.' || lower(v_to), 'refund',
+                       o_refund.id, p ->> 'requestId', jsonb_build_object('status', v_current.status),
+                       p -> 'auditAfter');
 
   if jsonb_typeof(v_note) = 'object' then
-    insert into notification (id, recipient_kind, recipient_id, kind, title, body, data, dedupe_key,
-                              delivery_status)
-    values (v_note ->> 'id', v_note ->> 'recipientKind', v_note ->> 'recipientId', v_note ->> 'kind',
-            v_note ->> 'title', v_note ->> 'body', v_note -> 'data', v_note ->> 'dedupeKey',
-            v_note ->> 'deliveryStatus')
-    on conflict (dedupe_key) do nothing
-    returning id into v_notification_id;
-    if v_notification_id is not null and v_note ->> 'deliverQueue' is not null then
-      perform job_enqueue(v_note ->> 'deliverQueue', jsonb_build_object('id', v_notification_id));
-    end if;
+    perform notification_store(v_note);
   end if;
 
   if p ->> 'effect' = 'SETTLE' then
-    update payment set refunded_minor = refunded_minor + o_refund.amount_minor where id = o_refund.payment_id;
+    perform payment_refund_settle(o_refund.payment_id, o_refund.amount_minor);
   elsif p ->> 'effect' = 'RELEASE' then
-    update payment set reserved_minor = reserved_minor - o_refund.amount_minor where id = o_refund.payment_id;
+    perform payment_refund_release(o_refund.payment_id, o_refund.amount_minor);
   end if;
   if jsonb_typeof(v_entry) = 'object' then
     perform 1 from ledger_post_entry(
@@ -83,14 +74,7 @@ begin
     end if;
   end if;
   if p ->> 'effect' = 'SETTLE' then
-    update food_order o
-       set refund_status = case when t.refunded = 0 then 'NONE'
-                                when t.refunded < t.paid then 'PARTIALLY_REFUNDED'
-                                else 'REFUNDED' end,
-           updated_at = now()
-      from (select coalesce(sum(x.refunded_minor), 0) as refunded, coalesce(sum(x.amount_minor), 0) as paid
-              from payment x where x.order_id = o_refund.order_id) t
-     where o.id = o_refund.order_id;
+    perform payment_order_refund_status(o_refund.order_id);
   end if;
 
   if jsonb_typeof(p -> 'followUp') = 'object' and o_refund.status = 'PROCESSING' then

@@ -1,0 +1,102 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../src/db/index.js';
+
+/**
+ * One writer per table: a table is written (INSERT, UPDATE, DELETE, TRUNCATE) only by the module that
+ * owns it, in TypeScript and in SQL alike; another module calls the owner's published function. The
+ * owner is the module whose folder holds the table's entity (`tableName`), so moving an entity moves
+ * the ownership with it. Statements are found by their text, in SQL files and in TypeScript strings.
+ */
+const root = packageRoot();
+
+/** Tables that have no entity: pg-boss's own schema, and the repeatable step's tracking table. */
+const OWNERS_WITHOUT_ENTITY: Readonly<Record<string, string>> = {
+  'pgboss.job': 'jobs',
+  'pgboss.queue': 'jobs',
+  schema_repeatable: 'db',
+};
+
+const WRITES = [
+  /\binsert\s+into\s+"?([a-z_]+(?:\.[a-z_]+)?)"?/gi,
+  /\bdelete\s+from\s+"?([a-z_]+(?:\.[a-z_]+)?)"?/gi,
+  // Not a trigger's event list (`before truncate on t`).
+  /\btruncate\s+(?:table\s+)?(?!on\b)"?([a-z_]+(?:\.[a-z_]+)?)"?/gi,
+  // `update t [alias] set`, not `for update`, `do update set` or `update of` (a trigger's column list).
+  /(?<!for\s|no key\s|do\s)\bupdate\s+"?([a-z_]+(?:\.[a-z_]+)?)"?(?:\s+(?:as\s+)?[a-z_]+)?\s+set\b/gi,
+];
+
+async function filesUnder(dir: string, accept: (file: string) => boolean): Promise<string[]> {
+  const entries = await readdir(path.join(root, dir), { recursive: true });
+  return entries
+    .map((entry) => path.join(dir, entry).split(path.sep).join('/'))
+    .filter(accept)
+    .sort();
+}
+
+/** `src/<module>/…` → module; `reconciliation/…` → reconciliation. */
+function moduleOf(file: string): string {
+  const parts = file.split('/');
+  return parts[0] === 'src' ? parts[1]! : parts[0]!;
+}
+
+async function tableOwners(): Promise<Map<string, string>> {
+  const owners = new Map(Object.entries(OWNERS_WITHOUT_ENTITY));
+  const entityFiles = [
+    ...(await filesUnder('src', (f) => f.endsWith('.entity.ts'))),
+    ...(await filesUnder('reconciliation', (f) => f.endsWith('.entity.ts')).catch(() => [])),
+  ];
+  for (const file of entityFiles) {
+    const text = await readFile(path.join(root, file), 'utf8');
+    for (const [, table] of text.matchAll(/tableName:\s*'([a-z_]+)'/g)) owners.set(table!, moduleOf(file));
+  }
+  return owners;
+}
+
+async function writesIn(file: string): Promise<string[]> {
+  // Comments say what a function does, not what it writes; drop them before looking.
+  const text = (await readFile(path.join(root, file), 'utf8'))
+    .replace(/--[^\n]*/g, '')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|\s)\/\/[^\n]*/g, '$1');
+  return WRITES.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[1]!.toLowerCase()));
+}
+
+describe('one writer per table', () => {
+  it('every table written from src/ is written only by the module that owns it', async () => {
+    const owners = await tableOwners();
+    expect(owners.get('refund')).toBe('refunds');
+    expect(owners.get('payment')).toBe('payments');
+    const files = [
+      ...(await filesUnder('src', (f) => /\.(ts|sql)$/.test(f) && !f.endsWith('.spec.ts'))),
+      ...(await filesUnder('reconciliation', (f) => /\.(ts|sql)$/.test(f)).catch(() => [])),
+    ];
+    const foreign: string[] = [];
+    let writes = 0;
+    for (const file of files) {
+      for (const table of await writesIn(file)) {
+        writes++;
+        const owner = owners.get(table);
+        if (owner !== moduleOf(file)) foreign.push(`${file} writes ${table} (owner: ${owner ?? 'none'})`);
+      }
+    }
+    expect(writes).toBeGreaterThan(20);
+    expect(foreign).toEqual([]);
+  });
+
+  it('recognises writes, and not locks, upserts or trigger column lists', async () => {
+    const sample = [
+      `insert into payment (id) values (1)`,
+      `update refund r set status = 'X'`,
+      `delete from "ops_exception" where true`,
+      `select 1 from ledger_account for update`,
+      `insert into notification values (1) on conflict (id) do update set x = 1`,
+      `before update of status on refund`,
+      `before truncate on audit_event`,
+      `truncate table posting`,
+    ].join(';\n');
+    const found = WRITES.flatMap((pattern) => [...sample.matchAll(pattern)].map((m) => m[1]));
+    expect(found.sort()).toEqual(['notification', 'ops_exception', 'payment', 'posting', 'refund']);
+  });
+});
