@@ -7,6 +7,7 @@ import { SystemResolver } from '../system/index.js';
 import { CasesResolver } from '../cases/index.js';
 import { OpsExceptionsResolver } from '../ops-exceptions/index.js';
 import { ViewerResolver } from '../graphql/index.js';
+import { ReconciliationResolver } from '../../reconciliation/index.js';
 
 /**
  * Every resolver class in the schema. Feature modules add theirs here. A function, not a constant:
@@ -24,4 +25,5 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   NotificationsResolver,
   CasesResolver,
   OpsExceptionsResolver,
+  ReconciliationResolver,
 ];
