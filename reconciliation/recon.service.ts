@@ -178,6 +178,10 @@ export class ReconciliationService {
           progress('load', n),
         );
     }
+    // The rows were loaded in this transaction: give the planner their statistics, and plan the
+    // cursors for all their rows (the default plans for the first 10%: nested loops over a million rows).
+    if (fileId !== null) await client.query('analyze recon_statement_row');
+    await client.query('set local cursor_tuple_fraction = 1.0');
     const runId = newId('rcr');
     const superseded = await client.query<{ id: string }>(
       `update recon_run set superseded_at = now(), superseded_by = $3
