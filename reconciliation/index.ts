@@ -1,11 +1,23 @@
 export { ReconError, type ReconErrorCode } from './recon.errors.js';
 export {
+  BillNotReadyError,
+  RECONCILE_DAY,
+  RECONCILE_NIGHTLY,
+  configuredReconProviders,
+  reconJobDefinitions,
+  type ReconJobSettings,
+} from './recon.jobs.js';
+export { ReconQueries } from './recon.queries.js';
+export { reportRoutes } from './recon.report.js';
+export { ReconciliationResolver } from './recon.resolver.js';
+export {
   AGE_BUCKETS,
   ITEM_STATUSES,
   RECON_CATEGORIES,
   RECON_PROVIDERS,
   addDays,
   ageBucket,
+  channelOf,
   isBillDate,
   shanghaiDate,
   type AgeBucket,

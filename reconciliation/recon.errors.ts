@@ -2,6 +2,7 @@ import { DomainError, type ErrorCategory } from '../src/errors/index.js';
 
 export type ReconErrorCode =
   | 'INVALID_BILL_DATE'
+  | 'INVALID_FILTER'
   | 'PROVIDER_NOT_CONFIGURED'
   | 'STATEMENT_NOT_READY'
   | 'STATEMENT_CORRUPT'
@@ -15,6 +16,7 @@ export type ReconErrorCode =
 
 const CATEGORY: Record<ReconErrorCode, ErrorCategory> = {
   INVALID_BILL_DATE: 'INVALID_INPUT',
+  INVALID_FILTER: 'INVALID_INPUT',
   PROVIDER_NOT_CONFIGURED: 'UNAVAILABLE',
   STATEMENT_NOT_READY: 'UNAVAILABLE',
   STATEMENT_CORRUPT: 'CONFLICT',

@@ -12,6 +12,8 @@ import { recordAudit, type Actor } from '../src/audit/index.js';
 import { newId, sqlOnPool, type Orm, type Sql } from '../src/db/index.js';
 import { accountCodes, type LedgerService } from '../src/ledger/index.js';
 import type { Logger } from '../src/logging/index.js';
+import type { PaymentsService } from '../src/payments/index.js';
+import type { RefundService } from '../src/refunds/index.js';
 import {
   parseStatementFile,
   ProviderError,
@@ -22,6 +24,8 @@ import {
 import { ReconError } from './recon.errors.js';
 import { Matcher, TIMING_TO_CLOSE, type MatchTotals } from './recon.matcher.js';
 import { channelOf, isBillDate, shanghaiDay, type ReconProvider, type RunTrigger } from './recon.model.js';
+import { ReconQueries } from './recon.queries.js';
+import { resolveItem, type Resolution } from './recon.resolve.js';
 import { loadRows, storeFile, type FileInput } from './recon.store.js';
 
 export interface ReconSettings {
@@ -52,6 +56,8 @@ export type ReconcileOutcome =
 
 export interface ReconDeps {
   readonly orm: Orm;
+  readonly payments: PaymentsService;
+  readonly refunds: RefundService;
   /** The run uses a connection of its own (COPY, cursors, one long transaction). */
   readonly databaseUrl: string;
   readonly providers: ProviderRegistry;
@@ -68,8 +74,15 @@ const clientSql = (client: pg.Client): Sql => {
 
 export class ReconciliationService {
   private readonly log: Logger;
+  readonly queries: ReconQueries;
   constructor(private readonly deps: ReconDeps) {
     this.log = deps.logger.child({ component: 'reconciliation' });
+    this.queries = new ReconQueries(deps.orm);
+  }
+
+  /** Finance's decision on an open discrepancy (see recon.resolve.ts). */
+  async resolve(itemId: string, resolution: Resolution, actor: Actor): Promise<void> {
+    await resolveItem(this.deps, itemId, resolution, actor);
   }
 
   async reconcile(request: ReconcileRequest): Promise<ReconcileOutcome> {
@@ -165,6 +178,10 @@ export class ReconciliationService {
           progress('load', n),
         );
     }
+    // The rows were loaded in this transaction: give the planner their statistics, and plan the
+    // cursors for all their rows (the default plans for the first 10%: nested loops over a million rows).
+    if (fileId !== null) await client.query('analyze recon_statement_row');
+    await client.query('set local cursor_tuple_fraction = 1.0');
     const runId = newId('rcr');
     const superseded = await client.query<{ id: string }>(
       `update recon_run set superseded_at = now(), superseded_by = $3

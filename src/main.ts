@@ -20,7 +20,12 @@ import { createProviders, type FallbackCredentials, type ProviderRegistry } from
 import { RefundService, RefundWorker } from './refunds/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemService } from './system/index.js';
-import { ReconciliationService } from '../reconciliation/index.js';
+import {
+  configuredReconProviders,
+  reconJobDefinitions,
+  ReconciliationService,
+  reportRoutes,
+} from '../reconciliation/index.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -131,6 +136,8 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       databaseUrl,
       providers,
       ledger,
+      payments,
+      refunds,
       settings: config.reconciliation,
       logger,
     });
@@ -151,18 +158,27 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       ...notifications.jobDefinitions(),
       ...callbacks.jobDefinitions(),
       ...cases.jobDefinitions(),
+      ...reconJobDefinitions(
+        reconciliation,
+        jobs,
+        configuredReconProviders(providers),
+        config.reconciliation,
+        logger,
+      ),
     ]);
 
     let url: string | undefined;
     if (role !== 'worker') {
+      const tokens = createTokenVerifier(config.auth);
       const http = await createHttpServer({
         logger,
         services,
-        tokens: createTokenVerifier(config.auth),
+        tokens,
         readiness: () => readiness(orm),
         graphql: config.graphql,
         routes: async (app) => {
           await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
+          reportRoutes(app, { queries: reconciliation.queries, tokens });
           if (config.console.enabled) await registerConsoleRoutes(app, consoleOptions(config, logger));
         },
       });

@@ -17,8 +17,9 @@ export interface JobDefinition<T extends object = object> {
   readonly queue?: Omit<Queue, 'name'>;
   /** Overrides of WORK_DEFAULTS (batching, polling, local concurrency). */
   readonly work?: Omit<WorkOptions, 'perJobResults' | 'transactional'>;
-  /** Cron in Asia/Shanghai; pg-boss makes it fire once across all workers. */
+  /** Cron (in `cronTz`, default Asia/Shanghai); pg-boss makes it fire once across all workers. */
   readonly cron?: string;
+  readonly cronTz?: string;
   readonly handle: (job: Job<T>) => Promise<void>;
 }
 
@@ -128,7 +129,13 @@ export async function startJobQueue(options: {
           output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
         }));
       });
-      if (definition.cron) await boss.schedule(definition.name, definition.cron, {}, { tz: 'Asia/Shanghai' });
+      if (definition.cron)
+        await boss.schedule(
+          definition.name,
+          definition.cron,
+          {},
+          { tz: definition.cronTz ?? 'Asia/Shanghai' },
+        );
     }
     log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');
   };

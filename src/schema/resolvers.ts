@@ -7,6 +7,7 @@ import { SystemResolver } from '../system/index.js';
 import { CaseSupportResolver, CaseTrackingResolver, CasesResolver } from '../cases/index.js';
 import { OpsExceptionsResolver } from '../ops-exceptions/index.js';
 import { ViewerResolver } from '../graphql/index.js';
+import { ReconciliationResolver } from '../../reconciliation/index.js';
 
 /**
  * Every resolver class in the schema. Feature modules add theirs here. A function, not a constant:
@@ -26,4 +27,5 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   CaseSupportResolver,
   CaseTrackingResolver,
   OpsExceptionsResolver,
+  ReconciliationResolver,
 ];
