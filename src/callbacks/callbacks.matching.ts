@@ -1,7 +1,7 @@
 /**
  * Does a signed notify agree with our records? Pure functions over the facts the apply job loads, so the
  * rules are table-tested without a database. An empty list means "agrees"; anything else is a
- * high-severity exception and the notify is not applied (DESIGN.md §4).
+ * high-severity exception and the notify is not applied.
  */
 import { formatMoney, isCurrencyCode, money } from '../money/index.js';
 import type { Channel, ProviderNotificationEvent } from '../providers/index.js';

@@ -73,7 +73,7 @@ type Outcome =
   | { readonly status: 'EXCEPTION'; readonly note: string; readonly exception: RaisedException };
 
 /**
- * Provider notify callbacks (DESIGN.md §4): verify over the raw body, store in the inbox (deduplicated)
+ * Provider notify callbacks: verify over the raw body, store in the inbox (deduplicated)
  * and queue the apply job in one transaction, then acknowledge exactly as the provider expects. The job
  * applies the event idempotently through RefundService / PaymentsService; a notify that disagrees with
  * our records is not applied and becomes an ops exception for support and finance.

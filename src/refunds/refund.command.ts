@@ -64,7 +64,7 @@ type BatchOutcome =
   | { readonly kind: 'ERROR'; readonly error: unknown };
 
 /**
- * The refund command (DESIGN.md §4). A request commits the refund row, the cap reservation on the
+ * The refund command. A request commits the refund row, the cap reservation on the
  * payment, the ledger's "refund approved" entry, the audit events and the submit job in one
  * transaction, shared with the requests that arrived alongside it (group commit).
  */

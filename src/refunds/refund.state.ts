@@ -1,5 +1,5 @@
 /**
- * Refund states (DESIGN.md §4), the one list: the type, the GraphQL enum and the table's CHECK derive
+ * Refund states, the one list: the type, the GraphQL enum and the table's CHECK derive
  * from it. Every transition is monotonic; the database enforces the same table (`refund_status_forward`,
  * tested equal to `ALLOWED` in test/refunds/state-machine.test.ts).
  */
