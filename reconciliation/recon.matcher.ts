@@ -19,7 +19,7 @@ import {
   type StatementFacts,
   type Verdict,
 } from './recon.classify.js';
-import { channelOf, type ReconCategory, type ReconProvider } from './recon.model.js';
+import { channelOf, type DiscrepancyFacts, type ReconProvider } from './recon.model.js';
 
 const FETCH = 5_000;
 const INSERT_BATCH = 500;
@@ -50,29 +50,7 @@ export interface MatchTotals {
   readonly timingClosed: { kinds: string[]; keys: string[] };
 }
 
-interface ItemRow {
-  readonly category: ReconCategory;
-  readonly kind: Kind;
-  readonly matchKey: string;
-  readonly outTradeNo: string | null;
-  readonly transactionId: string | null;
-  readonly providerRefundId: string | null;
-  readonly statementLine: number | null;
-  readonly statementAmountMinor: bigint | null;
-  readonly statementStatus: string | null;
-  readonly statementFeeMinor: bigint | null;
-  readonly expectedFeeMinor: bigint | null;
-  readonly statementAt: Date | null;
-  readonly ledgerPaymentId: string | null;
-  readonly ledgerRefundId: string | null;
-  readonly ledgerAmountMinor: bigint | null;
-  readonly ledgerStatus: string | null;
-  readonly ledgerAt: Date | null;
-  readonly currency: string;
-  readonly amountMinor: bigint;
-  readonly clearingDeltaMinor: bigint;
-  readonly detail: string;
-}
+type ItemRow = DiscrepancyFacts<Kind>;
 
 /**
  * TIMING items of earlier days still open, or closed by an earlier run of this same date (so that a

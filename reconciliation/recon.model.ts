@@ -59,3 +59,28 @@ export function shanghaiDate(at: Date): string {
 export function addDays(billDate: string, days: number): string {
   return new Date(Date.parse(`${billDate}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** What a run found about one statement row or ledger item: both sides' facts and the difference. */
+export interface DiscrepancyFacts<K extends string = string> {
+  readonly category: ReconCategory;
+  readonly kind: K;
+  readonly matchKey: string;
+  readonly outTradeNo: string | null;
+  readonly transactionId: string | null;
+  readonly providerRefundId: string | null;
+  readonly statementLine: number | null;
+  readonly statementAmountMinor: bigint | null;
+  readonly statementStatus: string | null;
+  readonly statementFeeMinor: bigint | null;
+  readonly expectedFeeMinor: bigint | null;
+  readonly statementAt: Date | null;
+  readonly ledgerPaymentId: string | null;
+  readonly ledgerRefundId: string | null;
+  readonly ledgerAmountMinor: bigint | null;
+  readonly ledgerStatus: string | null;
+  readonly ledgerAt: Date | null;
+  readonly currency: string;
+  readonly amountMinor: bigint;
+  readonly clearingDeltaMinor: bigint;
+  readonly detail: string;
+}

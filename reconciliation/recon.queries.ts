@@ -8,6 +8,7 @@ import {
   ageBucket,
   shanghaiDate,
   type AgeBucket,
+  type DiscrepancyFacts,
   type ReconCategory,
   type ReconProvider,
 } from './recon.model.js';
@@ -42,32 +43,12 @@ export interface CategoryFigure {
   readonly clearingDeltaMinor: bigint;
 }
 
-export interface ItemView {
+/** A discrepancy as finance sees it: its facts, the run it belongs to, and its resolution. */
+export interface ItemView extends DiscrepancyFacts {
   readonly id: string;
   readonly runId: string;
   readonly provider: ReconProvider;
   readonly billDate: string;
-  readonly category: ReconCategory;
-  readonly kind: string;
-  readonly matchKey: string;
-  readonly outTradeNo: string | null;
-  readonly transactionId: string | null;
-  readonly providerRefundId: string | null;
-  readonly statementLine: number | null;
-  readonly statementAmountMinor: bigint | null;
-  readonly statementStatus: string | null;
-  readonly statementFeeMinor: bigint | null;
-  readonly expectedFeeMinor: bigint | null;
-  readonly statementAt: Date | null;
-  readonly ledgerPaymentId: string | null;
-  readonly ledgerRefundId: string | null;
-  readonly ledgerAmountMinor: bigint | null;
-  readonly ledgerStatus: string | null;
-  readonly ledgerAt: Date | null;
-  readonly currency: string;
-  readonly amountMinor: bigint;
-  readonly clearingDeltaMinor: bigint;
-  readonly detail: string;
   readonly status: string;
   readonly resolution: string | null;
   readonly resolutionNote: string | null;
