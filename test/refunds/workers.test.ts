@@ -110,11 +110,19 @@ describe('refund workers as separate processes', () => {
 
   it('a worker killed mid-submission is replaced and the refund happens exactly once', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 });
-    // The provider takes 2 s to answer this refund: long enough to kill the worker while it waits.
-    wechat().addFault({ endpoint: 'refund.create', calls: [1], fault: { kind: 'latency', ms: 2_000 } });
-    const first = await startWorker();
     const refundId = (await requestRefund(t, { paymentId: paid.paymentId, amountFen: 3_000 })).data!
       .requestRefund.refund.id;
+    // The provider applies the first submission but never answers it, and its notify is lost: only the
+    // replacement worker's resubmission (same out_refund_no, answered from the provider's record) can
+    // settle the refund. A plain delay let the notify settle it first on a loaded machine.
+    wechat().addFault({
+      endpoint: 'refund.create',
+      id: refundId,
+      calls: [1],
+      fault: { kind: 'timeoutAfterApply', hangMs: 60_000 },
+    });
+    wechat().addFault({ endpoint: 'notify.deliver', id: refundId, calls: 'every', fault: { kind: 'drop' } });
+    const first = await startWorker();
     const deadline = Date.now() + 15_000;
     while (wechat().refundRequests(refundId) === 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 20));
