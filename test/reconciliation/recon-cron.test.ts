@@ -23,8 +23,11 @@ beforeAll(async () => {
   ({ yesterday } = await businessToday());
   sims = await startSimulators({
     dataDir: mkdtempSync(path.join(tmpdir(), 'recon-cron-sim-')),
-    wechatpay: { port: 0 },
-    others: { alipay: { port: 0 } },
+    // Yesterday's bills are downloadable from midnight, and Alipay answers an empty day with its empty
+    // bill file (not `isp.bill_not_exist`, which reads as "not ready" until D+1 10:00). With the providers'
+    // defaults this test failed whenever it ran in the small hours of Shanghai's morning.
+    wechatpay: { port: 0, bill: { readyHour: 0 } },
+    others: { alipay: { port: 0, billReadyAfterMs: 0, emptyDayMode: 'empty_file' } },
   });
   const providerEnv = simulatorProviderEnv(sims);
   t = await startTestApp({ role: 'api', env: providerEnv });
@@ -49,10 +52,7 @@ afterAll(async () => {
 });
 
 describe('nightly reconciliation schedule', () => {
-  // Skipped: after the merge with the one-writer refactor and the supervised start-up, no scheduled
-  // run appears within 180 s even on an idle machine (it passed on the reconciliation branch alone).
-  // Open defect, recorded in issue #14's notes; the CLI and GraphQL paths are tested.
-  it.skip('fires once per tick across two workers, and reconciles each provider’s previous day once', async () => {
+  it('fires once per tick across two workers, and reconciles each provider’s previous day once', async () => {
     const conn = t.app.orm.em.fork().getConnection();
     // A tick is at most a minute away and pg-boss looks for due crons every 30 s; under a loaded
     // machine the jobs also wait for a worker: allow three minutes.
@@ -78,11 +78,19 @@ describe('nightly reconciliation schedule', () => {
       [yesterday],
     );
     for (const p of perProvider) expect(Number(p.n)).toBeLessThanOrEqual(ticks.length);
-    // Both empty days (no bill at either simulator), recorded as such.
-    const statuses = await conn.execute<{ status: string }[]>(
-      `select distinct status from recon_run where bill_date = ? and superseded_at is null`,
+    // Both days are empty: WeChat has no bill for it (EMPTY), Alipay sends its empty bill file
+    // (COMPLETED over zero rows); neither finds anything to match or report.
+    const outcomes = await conn.execute<
+      { provider: string; status: string; statement_rows: number; items: string }[]
+    >(
+      `select r.provider, r.status, r.statement_rows,
+              (select count(*) from recon_item i where i.run_id = r.id) as items
+         from recon_run r where r.bill_date = ? and r.superseded_at is null order by r.provider`,
       [yesterday],
     );
-    expect(statuses).toEqual([{ status: 'EMPTY' }]);
+    expect(outcomes.map((o) => [o.provider, o.status, Number(o.statement_rows), Number(o.items)])).toEqual([
+      ['alipay', 'COMPLETED', 0, 0],
+      ['wechatpay', 'EMPTY', 0, 0],
+    ]);
   }, 200_000);
 });
