@@ -14,7 +14,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/no-unsafe-function-type': 'off',
       '@typescript-eslint/require-await': 'off',
-      // Modules import each other only through their index.ts (STYLE.md).
+      // Modules import each other only through their index.ts (docs/architecture.md).
       'no-restricted-imports': [
         'error',
         {

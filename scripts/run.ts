@@ -16,14 +16,15 @@ import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** What tsconfig.build.json compiles, and the back office's pages (console/, bundled by esbuild). */
+/** What tsconfig.build.json compiles, and the pages esbuild bundles: the back office, the explorer. */
 const COMPILED_DIRS = ['src', 'migrations', 'reconciliation', 'bench'];
-const SOURCE_DIRS = [...COMPILED_DIRS, 'console'];
+const SOURCE_DIRS = [...COMPILED_DIRS, 'console', 'explorer'];
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 /** The build, in order: TypeScript, then the bundles made by compiled scripts. */
 const BUILD_STEPS: readonly (readonly string[])[] = [
   ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
   ['dist/src/cli/build-console.js'],
+  ['dist/src/cli/build-explorer.js'],
 ];
 const FINGERPRINT_FILE = '.sources-fingerprint';
 

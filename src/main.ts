@@ -2,14 +2,19 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { createTokenVerifier } from './auth/index.js';
+import { createTokenVerifier, Role as ViewerRole, signDevelopmentToken } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
 import { CaseFigures, CaseRuleStore, CasesService, NO_RISK } from './cases/index.js';
 import { ConfigError, describeStartupFailure, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
 import type { AppServices } from './graphql/index.js';
-import { createHttpServer, registerNotifyRoutes, type ReadinessReport } from './http/index.js';
+import {
+  createHttpServer,
+  registerNotifyRoutes,
+  type HttpServerOptions,
+  type ReadinessReport,
+} from './http/index.js';
 import { startJobQueue, type JobQueue } from './jobs/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
 import { LedgerService } from './ledger/index.js';
@@ -176,6 +181,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         tokens,
         readiness: () => readiness(orm),
         graphql: config.graphql,
+        explorer: config.graphql.sandbox ? explorerOptions(config, logger) : undefined,
         routes: async (app) => {
           await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
           reportRoutes(app, { queries: reconciliation.queries, tokens });
@@ -200,6 +206,23 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     await stopAll();
     throw error;
   }
+}
+
+/** The development explorer fills in a SUPPORT token signed with the development key, when there is one. */
+function explorerOptions(config: AppConfig, logger: Logger): HttpServerOptions['explorer'] {
+  const { hs256Secret, issuer, audience } = config.auth;
+  const token = async () =>
+    hs256Secret === undefined
+      ? ''
+      : signDevelopmentToken({
+          secret: hs256Secret,
+          issuer,
+          audience,
+          subject: 'agent_1',
+          role: ViewerRole.SUPPORT,
+          expiresIn: '12h',
+        });
+  return { token, logger };
 }
 
 function consoleOptions(config: AppConfig, logger: Logger): Parameters<typeof registerConsoleRoutes>[1] {

@@ -73,7 +73,7 @@ type Outcome =
   | { readonly status: 'EXCEPTION'; readonly note: string; readonly exception: RaisedException };
 
 /**
- * Provider notify callbacks: verify over the raw body, store in the inbox (deduplicated)
+ * Provider notify callbacks (docs/providers.md): verify over the raw body, store in the inbox (deduplicated)
  * and queue the apply job in one transaction, then acknowledge exactly as the provider expects. The job
  * applies the event idempotently through RefundService / PaymentsService; a notify that disagrees with
  * our records is not applied and becomes an ops exception for support and finance.
@@ -121,30 +121,8 @@ export class CallbacksService {
     return provider.acknowledge(true);
   }
 
-  /**
-   * The apply job: idempotent; a row that is no longer RECEIVED is left alone. Returns what happened.
-   * Notifies about one refund apply in the order they were received: their jobs may run in any order, so
-   * earlier ones still waiting are applied first (a SUCCESS received before a stale ABNORMAL must win).
-   */
+  /** The apply job: idempotent; a row that is no longer RECEIVED is left alone. Returns what happened. */
   async apply(inboxId: string): Promise<InboxStatus | null> {
-    for (const earlier of await this.earlierAboutSameRefund(inboxId)) await this.applyOne(earlier);
-    return this.applyOne(inboxId);
-  }
-
-  private async earlierAboutSameRefund(inboxId: string): Promise<string[]> {
-    const rows = await sqlOnPool(this.orm).prepared<{ id: string }>(
-      `select e.id from provider_notification x
-         join provider_notification e
-           on e.status = 'RECEIVED' and e.channel = x.channel and e.id < x.id
-          and e.event->>'type' = 'REFUND_STATUS' and e.event->>'refundId' = x.event->>'refundId'
-        where x.id = $1 and x.event->>'type' = 'REFUND_STATUS'
-        order by e.id`,
-      [inboxId],
-    );
-    return rows.map((r) => String(r.id));
-  }
-
-  private async applyOne(inboxId: string): Promise<InboxStatus | null> {
     try {
       return await inTransaction(this.orm, (em) => this.applyIn(em, inboxId));
     } catch (error) {

@@ -3,7 +3,6 @@ import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
@@ -19,6 +18,7 @@ import {
 } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { buildGraphQLSchema } from '../schema/index.js';
+import { registerExplorer, type ExplorerOptions } from './explorer.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 
 export interface ReadinessReport {
@@ -38,6 +38,8 @@ export interface HttpServerOptions {
     readonly sandbox: boolean;
     readonly introspection: boolean;
   };
+  /** The development GraphQL explorer at GET /graphql for browsers; never in production. */
+  readonly explorer?: ExplorerOptions | undefined;
   /** Plain HTTP routes beside /graphql (provider notify callbacks, reports). */
   readonly routes?: ((app: FastifyInstance) => Promise<void> | void) | undefined;
 }
@@ -108,9 +110,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
       // would still compute a cache hint for every field of every response.
       ApolloServerPluginCacheControlDisabled(),
-      options.graphql.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, footer: false })
-        : ApolloServerPluginLandingPageDisabled(),
+      // Apollo's own landing page loads from a CDN; development gets the bundled explorer instead.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -123,6 +124,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       logger: request.log as Logger,
     }),
   });
+  if (options.explorer) registerExplorer(app as unknown as FastifyInstance, options.explorer);
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
 
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));

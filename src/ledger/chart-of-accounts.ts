@@ -1,7 +1,7 @@
 import { LedgerError } from './ledger.errors.js';
 
 /**
- * The chart of accounts. An account is identified by (code, currency): the code never
+ * The chart of accounts (docs/money-and-ledger.md). An account is identified by (code, currency): the code never
  * embeds the currency, so `merchant:m_42:payable` exists once per currency it has seen.
  */
 export type AccountType = 'ASSET' | 'LIABILITY' | 'EQUITY' | 'REVENUE' | 'EXPENSE';

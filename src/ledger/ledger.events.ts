@@ -4,7 +4,7 @@ import { LedgerError } from './ledger.errors.js';
 import type { EntryInput, PostingInput } from './ledger.model.js';
 
 /**
- * Typed builders for the postings, so callers never hand-write legs. Each returns an
+ * Typed builders for the postings of each business event (docs/money-and-ledger.md), so callers never hand-write legs. Each returns an
  * `EntryInput` whose default idempotency key is `kind:referenceType:referenceId`.
  */
 

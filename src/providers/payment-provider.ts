@@ -1,5 +1,5 @@
 /**
- * The one interface every payment-provider adapter implements (STYLE.md: adapters are pure I/O).
+ * The one interface every payment-provider adapter implements (docs/providers.md: adapters are pure I/O).
  *
  * An adapter never touches the database or the ledger. It converts our units (bigint minor units,
  * Date) to the provider's wire units and back, verifies every signature it is handed, and turns every

@@ -20,7 +20,7 @@ import { moneyEntry } from './refund.rules.js';
 import { canTransition, isFinal, REFUND_STATUSES, releasesReservation } from './refund.state.js';
 
 /**
- * The one place refund state changes after the command: monotonic and idempotent
+ * The one place refund state changes after the command (docs/refund-state-machine.md): monotonic and idempotent
  * whether the change comes from the submit response, a notify, a poll or support.
  */
 export class RefundTransitions {

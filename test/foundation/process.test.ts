@@ -101,6 +101,46 @@ describe('the service process', () => {
     }
   }, 600_000);
 
+  it('npm run demo tells the whole story against npm start, and says what it did', async () => {
+    const ports = {
+      PORT: String(await freePort()),
+      SIMULATOR_WECHATPAY_PORT: String(await freePort()),
+      SIMULATOR_ALIPAY_PORT: String(await freePort()),
+    };
+    const service = npmStart({ EMBEDDED_PG_PORT: String(await pgPort), ...ports });
+    await service.url;
+    try {
+      // The demo reads the same settings as the service, so it finds the same ports.
+      const demo = spawn('npm', ['run', '--silent', 'demo'], {
+        env: { ...process.env, ...ports },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      demo.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      demo.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise<number | null>((resolve) => demo.on('exit', resolve));
+      expect(code, out).toBe(0);
+      // Every operation is printed with its result, the refused one with its code.
+      for (const operation of [
+        'reportOrder',
+        'reportCase',
+        'requestRefund',
+        'myNotifications',
+        'trialBalance',
+      ]) {
+        expect(out).toContain(operation);
+      }
+      expect(out).toContain('"replayed": true');
+      expect(out).toContain('"code": "REFUND_EXCEEDS_REMAINING"');
+      expect(out).toContain('"refundStatus": "PARTIALLY_REFUNDED"');
+      expect(out).toContain('✔ The whole story held');
+    } finally {
+      process.kill(-service.child.pid!, 'SIGINT');
+      await service.exited;
+    }
+    expect(troubleIn(service.output()), service.output()).toEqual([]);
+  }, 240_000);
+
   it('leaves no PostgreSQL behind when the app is SIGKILLed', async () => {
     const run = npmStart({ EMBEDDED_PG_PORT: String(await pgPort) });
     await run.url;

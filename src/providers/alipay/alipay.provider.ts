@@ -1,5 +1,5 @@
 /**
- * Alipay adapter (pure I/O, STYLE.md): refunds, refund queries, notify verification and trade bills over
+ * Alipay adapter (pure I/O, docs/providers.md): refunds, refund queries, notify verification and trade bills over
  * alipay-sdk's legacy `exec` with response-signature validation. No database, no ledger.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
