@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 
 /** What tsconfig.build.json compiles, and the pages esbuild bundles: the back office, the explorer. */
 const COMPILED_DIRS = ['src', 'migrations', 'reconciliation', 'bench'];
-const SOURCE_DIRS = [...COMPILED_DIRS, 'console', 'explorer'];
+const SOURCE_DIRS = [...COMPILED_DIRS, 'console'];
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 /** The build, in order: TypeScript, then the bundles made by compiled scripts. */
 const BUILD_STEPS: readonly (readonly string[])[] = [

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * Builds the development GraphQL explorer (`explorer/`: GraphiQL and React, bundled from the installed
+ * Builds the development GraphQL explorer (`src/explorer/`: GraphiQL and React, bundled from the installed
  * packages, nothing from a CDN) into `dist/explorer`: one script and one stylesheet with content-hashed
  * names, and `manifest.json` naming them for the server (`src/http/explorer.ts`), which renders the page
  * itself because the page carries a freshly signed development token. Part of `npm run build`.
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['explorer/src/main.ts'],
+    entryPoints: ['src/explorer/main.ts'],
     bundle: true,
     format: 'esm',
     target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
