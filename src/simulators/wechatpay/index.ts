@@ -1,13 +1,13 @@
 export {
   startWechatPaySimulator,
   tempSimulatorDataDir,
-  WECHAT_PRODUCTION_BASE,
-} from './wechatpay.simulator.js';
+  type MerchantIdentity,
+  type PlatformIdentity,
+  type StartedWechatPaySimulator,
+} from './wechatpay.server.js';
+export { WECHAT_PRODUCTION_BASE } from './wechatpay.statements.js';
 export type {
   CreatePaymentInput,
-  MerchantIdentity,
-  PlatformIdentity,
-  StartedWechatPaySimulator,
   WechatPaySimulator,
   WechatPaySimulatorOptions,
 } from './wechatpay.simulator.js';

@@ -2,10 +2,8 @@
  * WeChat Pay API v3 simulator: real paths at the root, real signatures both ways, real refund rules,
  * notifies with retries, trade bills; plus a `/__control` API and an in-process handle for tests.
  */
-import { mkdtempSync } from 'node:fs';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import {
-  createSimClock,
   type SimClock,
   createFaultEngine,
   findFault,
@@ -15,15 +13,12 @@ import {
   type FaultRule,
   type FaultRuleInput,
   header,
-  listenLoopback,
   type RawRequest,
-  DEFAULT_SIMULATOR_DATA_DIR,
   randomAlphanumeric,
 } from '../shared/index.js';
 import type { StatementEdit } from './wechatpay.bills.js';
-import { mountWechatPayControl } from './wechatpay.control.js';
 import { gcmEncrypt } from './wechatpay-crypto.js';
-import { WechatPayKeys } from './wechatpay.keys.js';
+import { type WechatPayKeys } from './wechatpay.keys.js';
 import {
   createNotifier,
   WECHAT_RETRY_SCHEDULE_MS,
@@ -32,7 +27,6 @@ import {
   type NotifySigner,
   type DeliveryAttempt,
 } from './wechatpay.notifier.js';
-import { WechatPayProtocol } from './wechatpay.protocol.js';
 import { WechatPayStatements, type BillSettings } from './wechatpay.statements.js';
 import {
   canonicalJson,
@@ -56,8 +50,6 @@ import {
   type SimPayment,
   type SimRefund,
 } from './wechatpay.types.js';
-
-export { WECHAT_PRODUCTION_BASE } from './wechatpay.statements.js';
 
 export interface WechatPaySimulatorOptions {
   readonly port?: number;
@@ -109,26 +101,6 @@ export interface CreatePaymentInput {
   readonly description?: string;
   /** Send TRANSACTION.SUCCESS to notifyUrl right away. */
   readonly sendNotify?: boolean;
-}
-
-export interface MerchantIdentity {
-  readonly mchid: string;
-  readonly appid: string;
-  readonly privateKeyPem: string;
-  readonly certificatePem: string;
-  readonly serialNo: string;
-  readonly apiV3Key: string;
-}
-
-export interface PlatformIdentity {
-  readonly publicKeyId: string;
-  readonly publicKeyPem: string;
-  readonly certificates: readonly {
-    readonly serialNo: string;
-    readonly certificatePem: string;
-    readonly publicKeyPem: string;
-  }[];
-  readonly signingMode: SigningMode;
 }
 
 /** Fault kinds per endpoint (anything else is refused when the rule is added). */
@@ -571,82 +543,7 @@ export class WechatPaySimulator {
   }
 }
 
-export interface StartedWechatPaySimulator {
-  readonly url: string;
-  readonly port: number;
-  readonly merchant: MerchantIdentity;
-  readonly platform: PlatformIdentity;
-  readonly sim: WechatPaySimulator;
-  close(): Promise<void>;
-}
-
-export async function startWechatPaySimulator(
-  options: WechatPaySimulatorOptions = {},
-): Promise<StartedWechatPaySimulator> {
-  const dataDir = options.dataDir ?? `${DEFAULT_SIMULATOR_DATA_DIR}/wechatpay`;
-  const logger = options.logger ?? pino({ level: 'silent' });
-  const clock = options.clock ?? createSimClock();
-  const mchid = options.mchid ?? '1900000100';
-  const appid = options.appid ?? 'wxd678efh567hg6787';
-  const signingMode = options.signingMode ?? 'public_key';
-  const keys = await WechatPayKeys.load(dataDir, mchid, options.platformCertificateCount ?? 1);
-  const sim = new WechatPaySimulator(clock, { ...options, mchid, appid, signingMode }, keys, logger);
-  const protocol = new WechatPayProtocol(
-    sim,
-    keys,
-    { mchid, signingMode, skewMs: options.requestSkewMs ?? 5 * 60_000 },
-    logger,
-  );
-  const control = mountWechatPayControl(sim);
-  const server = await listenLoopback(
-    async (req, res) => {
-      if (await control.handle(req, res)) return;
-      await protocol.handle(req, res);
-    },
-    {
-      port: options.port ?? 0,
-      host: options.host ?? '127.0.0.1',
-      onError: (err) => logger.error({ err }, 'wechatpay simulator error'),
-    },
-  );
-  logger.info({ url: server.url, mchid, signingMode }, 'wechatpay simulator listening');
-
-  return {
-    url: server.url,
-    port: server.port,
-    merchant: {
-      mchid,
-      appid,
-      privateKeyPem: keys.merchantCert.privateKeyPem,
-      certificatePem: keys.merchantCert.certificatePem,
-      serialNo: keys.merchantCert.serialNo,
-      apiV3Key: keys.apiV3Key,
-    },
-    platform: {
-      publicKeyId: keys.publicKeyId,
-      publicKeyPem: keys.publicKeyPem,
-      certificates: keys.platformCerts.map((c) => ({
-        serialNo: c.serialNo,
-        certificatePem: c.certificatePem,
-        publicKeyPem: c.publicKeyPem,
-      })),
-      signingMode,
-    },
-    sim,
-    async close() {
-      sim.close();
-      if (!options.clock) clock.dispose();
-      await server.close();
-    },
-  };
-}
-
 /** Same AEAD as notifies, AAD 'certificate' (A1.3). */
 function encryptCertificate(apiV3Key: string, certificatePem: string): Record<string, string> {
   return { ...gcmEncrypt(apiV3Key, certificatePem, 'certificate') };
-}
-
-/** A scratch data dir for tests that do not care about key reuse. */
-export function tempSimulatorDataDir(prefix = 'wechatpay-sim-'): string {
-  return mkdtempSync(`${process.env['TMPDIR'] ?? '/tmp'}/${prefix}`);
 }
