@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Transaction } from '@mikro-orm/core';
-import type { Orm } from './orm.js';
+import type { MikroORM as Orm } from '@mikro-orm/postgresql';
 
 /**
  * SQL functions and triggers are not versioned migrations: each lives in one file beside the module
