@@ -11,6 +11,7 @@
  */
 import 'reflect-metadata';
 import { createOrm, migrateUp, type Orm } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { LedgerError, LedgerService, paymentCaptured } from '../src/ledger/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { money } from '../src/money/index.js';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     const orm = await createOrm({
       url: withDatabase(server.adminUrl, ledgerDb),
       poolMax: CLIENTS + 2,
+      entities,
       logger,
     });
     try {

@@ -25,6 +25,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { createOrm, migrateUp } from '../src/db/index.js';
 import { createLogger } from '../src/logging/index.js';
+import { entities } from '../src/entities.js';
 import { createDatabase, dropDatabase, line, startBenchServer, withDatabase } from './support.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 1_000_000);
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
   try {
     await createDatabase(server.adminUrl, database);
     const url = withDatabase(server.adminUrl, database);
-    const orm = await createOrm({ url, poolMax: 2, logger });
+    const orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     await orm.close(true);
     const client = new pg.Client({ connectionString: url });

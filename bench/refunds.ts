@@ -27,6 +27,7 @@ import { Worker } from 'node:worker_threads';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { createOrm, migrateUp } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { createLogger } from '../src/logging/index.js';
 import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   try {
     await createDatabase(server.adminUrl, database);
     const url = withDatabase(server.adminUrl, database);
-    const orm = await createOrm({ url, poolMax: 2, logger });
+    const orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     await orm.close(true);
 

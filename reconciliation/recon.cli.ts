@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config/index.js';
 import { createOrm, startEmbeddedPostgres } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { LedgerService } from '../src/ledger/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { NotificationsService } from '../src/notifications/index.js';
@@ -54,7 +55,7 @@ async function main(): Promise<number> {
         })
       : undefined;
   const databaseUrl = config.database.url ?? embedded!.url;
-  const orm = await createOrm({ url: databaseUrl, poolMax: 2, logger });
+  const orm = await createOrm({ url: databaseUrl, poolMax: 2, entities, logger });
   const bar = new ProgressBar(process.stderr);
   try {
     const ledger = new LedgerService(orm);

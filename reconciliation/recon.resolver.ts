@@ -22,7 +22,8 @@ import {
 } from '../src/graphql/index.js';
 import { ReconError } from './recon.errors.js';
 import { isBillDate, shanghaiDate, type ReconProvider } from './recon.model.js';
-import type { ItemView, RunView } from './recon.queries.js';
+import type { ItemView, ReconQueries, RunView } from './recon.queries.js';
+import type { ReconciliationService } from './recon.service.js';
 import {
   AgingBucketType,
   CategoryFigureType,
@@ -54,18 +55,17 @@ function checkDate(value: string | null | undefined, field: string): void {
 /** Finance's view of reconciliation: runs, their figures, discrepancies and what to do about them. */
 @Resolver(() => ReconRunType)
 export class ReconciliationResolver {
+  constructor(private readonly reconciliationService: ReconciliationService) {}
+
   @Authorized(...FINANCE)
   @Query(() => ReconRunConnection, {
     description: 'Runs, newest bill date first; current runs only unless asked.',
   })
-  async reconciliationRuns(
-    @Args(() => RunsArgs) args: RunsArgs,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<Page<ReconRunType>> {
+  async reconciliationRuns(@Args(() => RunsArgs) args: RunsArgs): Promise<Page<ReconRunType>> {
     checkDate(args.filter?.from, 'from');
     checkDate(args.filter?.to, 'to');
     const first = pageSize(args.first);
-    const rows = await ctx.services.reconciliation.queries.runs(
+    const rows = await this.reconciliationService.queries.runs(
       { ...args.filter },
       { first, after: decodeCursor(args.after, 3) },
     );
@@ -74,17 +74,14 @@ export class ReconciliationResolver {
 
   @Authorized(...FINANCE)
   @Query(() => ReconRunType, { nullable: true })
-  async reconciliationRun(
-    @Arg('id', () => ID) id: string,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<ReconRunType | null> {
-    const run = await ctx.services.reconciliation.queries.run(id);
+  async reconciliationRun(@Arg('id', () => ID) id: string): Promise<ReconRunType | null> {
+    const run = await this.reconciliationService.queries.run(id);
     return run === null ? null : toRunType(run);
   }
 
   @FieldResolver(() => [CategoryFigureType], { description: 'Counts and sums of discrepancies by category.' })
-  async categories(@Root() run: ReconRunType, @Ctx() ctx: GraphQLContext): Promise<CategoryFigureType[]> {
-    const figures = await ctx.services.reconciliation.queries.categories(run.id);
+  async categories(@Root() run: ReconRunType): Promise<CategoryFigureType[]> {
+    const figures = await this.reconciliationService.queries.categories(run.id);
     return figures.map((f) => toCategoryType(f, run.matchedTotal.currency));
   }
 
@@ -94,9 +91,11 @@ export class ReconciliationResolver {
   async discrepancies(
     @Root() run: ReconRunType,
     @Args(() => DiscrepanciesArgs) args: DiscrepanciesArgs,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<Page<DiscrepancyType>> {
-    return itemsPage(ctx, { ...args, filter: { ...args.filter, runId: run.id } });
+    return itemsPage(this.reconciliationService.queries, {
+      ...args,
+      filter: { ...args.filter, runId: run.id },
+    });
   }
 
   @Authorized(...FINANCE)
@@ -106,9 +105,8 @@ export class ReconciliationResolver {
   })
   async allDiscrepancies(
     @Args(() => DiscrepanciesArgs) args: DiscrepanciesArgs,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<Page<DiscrepancyType>> {
-    return itemsPage(ctx, args);
+    return itemsPage(this.reconciliationService.queries, args);
   }
 
   @Authorized(...FINANCE)
@@ -120,13 +118,12 @@ export class ReconciliationResolver {
     @Arg('days', () => Int, { defaultValue: 30, description: '1–366' }) days: number,
     @Arg('to', () => String, { nullable: true, description: 'Last bill date (default: yesterday).' })
     to: string | null,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<TrendDayType[]> {
     checkDate(to, 'to');
     if (!Number.isInteger(days) || days < 1 || days > 366)
       throw new ReconError('INVALID_FILTER', 'days must be 1–366');
     const last = to ?? shanghaiDate(new Date(Date.now() - 86_400_000));
-    return (await ctx.services.reconciliation.queries.trend(provider as ReconProvider, last, days)).map(
+    return (await this.reconciliationService.queries.trend(provider as ReconProvider, last, days)).map(
       toTrendType,
     );
   }
@@ -135,11 +132,10 @@ export class ReconciliationResolver {
   @Query(() => [AgingBucketType], { description: 'Unresolved discrepancies by age bucket.' })
   async reconciliationAging(
     @Arg('provider', () => ReconProviderEnum, { nullable: true }) provider: ReconProviderEnum | null,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<AgingBucketType[]> {
-    return (
-      await ctx.services.reconciliation.queries.aging(provider as ReconProvider | null, new Date())
-    ).map(toAgingType);
+    return (await this.reconciliationService.queries.aging(provider as ReconProvider | null, new Date())).map(
+      toAgingType,
+    );
   }
 
   @Authorized(...FINANCE)
@@ -151,7 +147,7 @@ export class ReconciliationResolver {
     @Arg('billDate', () => String) billDate: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RunResultType> {
-    const outcome = await ctx.services.reconciliation.reconcile({
+    const outcome = await this.reconciliationService.reconcile({
       provider: provider,
       billDate,
       trigger: 'GRAPHQL',
@@ -162,7 +158,7 @@ export class ReconciliationResolver {
     result.run =
       outcome.status === 'NOT_READY'
         ? null
-        : toRunType(await ctx.services.reconciliation.queries.requireRun(outcome.runId));
+        : toRunType(await this.reconciliationService.queries.requireRun(outcome.runId));
     return result;
   }
 
@@ -174,7 +170,7 @@ export class ReconciliationResolver {
   ): Promise<DiscrepancyType> {
     const note = input.note ?? '';
     const actor = actorOf(ctx);
-    const recon = ctx.services.reconciliation;
+    const recon = this.reconciliationService;
     if (input.action === ResolveActionEnum.LINK) {
       if (!input.linkType || !input.linkId)
         throw new ReconError('INVALID_RESOLUTION', 'LINK needs linkType and linkId');
@@ -192,7 +188,7 @@ export class ReconciliationResolver {
   }
 }
 
-async function itemsPage(ctx: GraphQLContext, args: DiscrepanciesArgs): Promise<Page<DiscrepancyType>> {
+async function itemsPage(queries: ReconQueries, args: DiscrepanciesArgs): Promise<Page<DiscrepancyType>> {
   const f = args.filter ?? {};
   for (const [name, v] of [
     ['minAgeDays', f.minAgeDays],
@@ -201,7 +197,7 @@ async function itemsPage(ctx: GraphQLContext, args: DiscrepanciesArgs): Promise<
     if (v != null && (!Number.isInteger(v) || v < 0))
       throw new ReconError('INVALID_FILTER', `${name} must be ≥ 0`);
   const first = pageSize(args.first);
-  const rows = await ctx.services.reconciliation.queries.items(
+  const rows = await queries.items(
     {
       ...f,
       provider: f.provider,

@@ -4,11 +4,20 @@ import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { createTokenVerifier, Role as ViewerRole, signDevelopmentToken } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
-import { CaseFigures, CaseRuleStore, CasesService, NO_RISK } from './cases/index.js';
+import {
+  CaseFigures,
+  CaseRuleStore,
+  CaseSupportResolver,
+  CaseTrackingResolver,
+  CasesResolver,
+  CasesService,
+  NO_RISK,
+} from './cases/index.js';
 import { ConfigError, describeStartupFailure, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
+import { entities } from './entities.js';
 import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
-import type { AppServices } from './graphql/index.js';
+import { buildGraphQLSchema, printSchemaSdl, ViewerResolver } from './graphql/index.js';
 import {
   createHttpServer,
   registerNotifyRoutes,
@@ -16,21 +25,70 @@ import {
   type ReadinessReport,
 } from './http/index.js';
 import { startJobQueue, type JobQueue } from './jobs/index.js';
+import { LedgerResolver, LedgerService } from './ledger/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
-import { LedgerService } from './ledger/index.js';
-import { NotificationsService } from './notifications/index.js';
-import { PaymentsService } from './payments/index.js';
-import { OpsExceptionsService } from './ops-exceptions/index.js';
+import { NotificationsResolver, NotificationsService } from './notifications/index.js';
+import { OpsExceptionsResolver, OpsExceptionsService } from './ops-exceptions/index.js';
+import { OrderResolver, PaymentResolver, PaymentsService } from './payments/index.js';
 import { createProviders, type FallbackCredentials, type ProviderRegistry } from './providers/index.js';
-import { RefundService, RefundWorker } from './refunds/index.js';
+import {
+  OrderRefundsResolver,
+  PaymentRefundsResolver,
+  RefundResolver,
+  RefundService,
+  RefundWorker,
+} from './refunds/index.js';
 import type { StartedSimulators } from './simulators/index.js';
-import { SystemService } from './system/index.js';
+import { SystemResolver, SystemService } from './system/index.js';
 import {
   configuredReconProviders,
   reconJobDefinitions,
+  ReconciliationResolver,
   ReconciliationService,
   reportRoutes,
 } from '../reconciliation/index.js';
+
+/** The services of a running app (resolvers get theirs in `createResolvers`; tests and benchmarks use them). */
+export interface AppServices {
+  readonly system: SystemService;
+  readonly ledger: LedgerService;
+  readonly payments: PaymentsService;
+  readonly refunds: RefundService;
+  readonly notifications: NotificationsService;
+  readonly opsExceptions: OpsExceptionsService;
+  readonly cases: CasesService;
+  readonly caseRules: CaseRuleStore;
+  readonly caseFigures: CaseFigures;
+  readonly reconciliation: ReconciliationService;
+}
+
+/** Every resolver of the GraphQL schema, each given the services it calls. A new module adds its own here. */
+export function createResolvers(s: AppServices): object[] {
+  return [
+    new ViewerResolver(),
+    new SystemResolver(s.system),
+    new LedgerResolver(s.ledger),
+    new OrderResolver(s.payments),
+    new PaymentResolver(s.payments),
+    new RefundResolver(s.refunds),
+    new OrderRefundsResolver(s.refunds),
+    new PaymentRefundsResolver(s.refunds),
+    new NotificationsResolver(s.notifications),
+    new OpsExceptionsResolver(s.opsExceptions),
+    new CasesResolver(s.cases),
+    new CaseSupportResolver(s.cases, s.caseRules),
+    new CaseTrackingResolver(s.cases),
+    new ReconciliationResolver(s.reconciliation),
+  ];
+}
+
+/**
+ * The SDL committed in `schema/schema.graphql` (`npm run schema:emit`, checked by a test). Printing reads
+ * the resolver classes' decorators only and calls no service, so the resolvers get none.
+ */
+export function schemaSdl(): Promise<string> {
+  return printSchemaSdl(createResolvers({} as AppServices));
+}
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -77,7 +135,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     }
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
 
-    const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, logger });
+    const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
     if (config.database.migrateOnStart) {
       const applied = await migrateUp(orm);
@@ -177,7 +235,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       const tokens = createTokenVerifier(config.auth);
       const http = await createHttpServer({
         logger,
-        services,
+        schema: await buildGraphQLSchema(createResolvers(services)),
         tokens,
         readiness: () => readiness(orm),
         graphql: config.graphql,

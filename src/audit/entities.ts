@@ -1,2 +1,2 @@
-/** The ORM's view of this module (imported by src/db/entities.ts; pulls in no services, so no cycles). */
+/** The ORM's view of this module (the entity list in src/main.ts imports it; it pulls in no services). */
 export { AuditEventSchema, type AuditEvent } from './audit-event.entity.js';

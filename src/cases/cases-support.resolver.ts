@@ -44,6 +44,8 @@ import {
   toRuleVersionType,
 } from './cases-support.types.js';
 import type { QueueFilter } from './case.support.js';
+import type { CaseRuleStore } from './case-rules.store.js';
+import type { CasesService } from './cases.service.js';
 
 const BACK = [Role.SUPPORT, Role.ADMIN];
 
@@ -76,6 +78,11 @@ function ruleIdOf(value: string): RuleId {
 /** The support side of cases: queue, assignment, evidence, appeals, audit, metrics, rule parameters. */
 @Resolver(() => CaseType)
 export class CaseSupportResolver {
+  constructor(
+    private readonly casesService: CasesService,
+    private readonly caseRules: CaseRuleStore,
+  ) {}
+
   @Authorized(...BACK)
   @Query(() => CaseConnection, {
     description: 'The support queue, filtered and sorted (default: open cases, oldest first).',
@@ -87,7 +94,7 @@ export class CaseSupportResolver {
     const viewer = requireViewer(ctx);
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
-    const rows = await ctx.services.cases.support.queue(
+    const rows = await this.casesService.support.queue(
       queueFilter(args.filter),
       args.sort ?? QueueSortEnum.OLDEST,
       limit + 1,
@@ -105,9 +112,8 @@ export class CaseSupportResolver {
   @Query(() => [StatusCountType], { description: 'How many cases match the filter, by status.' })
   async caseQueueCounts(
     @Arg('filter', () => QueueFilterInput, { nullable: true }) filter: QueueFilterInput | null | undefined,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<StatusCountType[]> {
-    const counts = await ctx.services.cases.support.counts(queueFilter(filter));
+    const counts = await this.casesService.support.counts(queueFilter(filter));
     return counts.map((c) => Object.assign(new StatusCountType(), c));
   }
 
@@ -118,7 +124,7 @@ export class CaseSupportResolver {
     @Arg('assigneeId', () => String, { nullable: true }) assigneeId: string | null | undefined,
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
-    const view = await ctx.services.cases.support.assign(caseId, assigneeId ?? null, actorOf(ctx));
+    const view = await this.casesService.support.assign(caseId, assigneeId ?? null, actorOf(ctx));
     return toCaseType(view, requireViewer(ctx));
   }
 
@@ -126,7 +132,7 @@ export class CaseSupportResolver {
   @Mutation(() => CaseType, { description: 'Take a case: assign it to yourself.' })
   async takeCase(@Arg('caseId', () => ID) caseId: string, @Ctx() ctx: GraphQLContext): Promise<CaseType> {
     const viewer = requireViewer(ctx);
-    return toCaseType(await ctx.services.cases.support.assign(caseId, viewer.subject, actorOf(ctx)), viewer);
+    return toCaseType(await this.casesService.support.assign(caseId, viewer.subject, actorOf(ctx)), viewer);
   }
 
   @Authorized(Role.SUPPORT)
@@ -139,7 +145,7 @@ export class CaseSupportResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
     return toCaseType(
-      await ctx.services.cases.support.requestEvidence(caseId, note, actorOf(ctx)),
+      await this.casesService.support.requestEvidence(caseId, note, actorOf(ctx)),
       requireViewer(ctx),
     );
   }
@@ -154,7 +160,7 @@ export class CaseSupportResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
     return toCaseType(
-      await ctx.services.cases.support.supplyEvidence(caseId, evidence, actorOf(ctx)),
+      await this.casesService.support.supplyEvidence(caseId, evidence, actorOf(ctx)),
       requireViewer(ctx),
     );
   }
@@ -168,7 +174,7 @@ export class CaseSupportResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
     return toCaseType(
-      await ctx.services.cases.rate(caseId, rating, comment ?? null, actorOf(ctx)),
+      await this.casesService.rate(caseId, rating, comment ?? null, actorOf(ctx)),
       requireViewer(ctx),
     );
   }
@@ -182,7 +188,7 @@ export class CaseSupportResolver {
     const viewer = requireViewer(ctx);
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
-    const rows = await ctx.services.cases.liableCases(
+    const rows = await this.casesService.liableCases(
       viewer.role === Role.RIDER ? 'RIDER' : 'MERCHANT',
       viewer.subject,
       limit + 1,
@@ -207,7 +213,7 @@ export class CaseSupportResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<AppealType> {
     return toAppealType(
-      await ctx.services.cases.appeals.appeal(caseId, statement, evidence ?? [], actorOf(ctx)),
+      await this.casesService.appeals.appeal(caseId, statement, evidence ?? [], actorOf(ctx)),
     );
   }
 
@@ -225,7 +231,7 @@ export class CaseSupportResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<AppealType> {
     if (overturn && !newLiable) throw new InputError('overturning needs newLiableParty', 'newLiableParty');
-    const view = await ctx.services.cases.appeals.review(
+    const view = await this.casesService.appeals.review(
       appealId,
       overturn ? { newLiable: newLiable! } : null,
       note,
@@ -235,8 +241,8 @@ export class CaseSupportResolver {
   }
 
   @FieldResolver(() => [AppealType])
-  async appeals(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<AppealType[]> {
-    return (await ctx.services.cases.appeals.ofCase(root.id)).map(toAppealType);
+  async appeals(@Root() root: CaseType): Promise<AppealType[]> {
+    return (await this.casesService.appeals.ofCase(root.id)).map(toAppealType);
   }
 
   @FieldResolver(() => [AuditEntryType], {
@@ -245,16 +251,16 @@ export class CaseSupportResolver {
   })
   async audit(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<AuditEntryType[] | null> {
     if (!BACK.includes(requireViewer(ctx).role)) return null;
-    return (await ctx.services.cases.auditTrail(root.id)).map(toAuditEntryType);
+    return (await this.casesService.auditTrail(root.id)).map(toAuditEntryType);
   }
 
   @FieldResolver(() => SimilarCasesType, { nullable: true, description: 'Support and admins only.' })
   async similarCases(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<SimilarCasesType | null> {
     const viewer = requireViewer(ctx);
     if (!BACK.includes(viewer.role)) return null;
-    const view = await ctx.services.cases.get(root.id);
+    const view = await this.casesService.get(root.id);
     if (!view || !mayViewCase(viewer, view)) return null;
-    const similar = await ctx.services.cases.support.similar(view);
+    const similar = await this.casesService.support.similar(view);
     return Object.assign(new SimilarCasesType(), {
       customer: similar.customer.map((c) => toCaseType(c, viewer)),
       merchant: similar.merchant.map((c) => toCaseType(c, viewer)),
@@ -267,20 +273,16 @@ export class CaseSupportResolver {
   async caseMetrics(
     @Arg('from', () => GraphQLISODateTime) from: Date,
     @Arg('to', () => GraphQLISODateTime) to: Date,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<MetricsType> {
     if (!(from.getTime() < to.getTime())) throw new InputError('from must be before to', 'from');
     if (to.getTime() - from.getTime() > 400 * 86_400_000) throw new InputError('at most 400 days', 'to');
-    return toMetricsType(await ctx.services.cases.metrics.metrics(from, to));
+    return toMetricsType(await this.casesService.metrics.metrics(from, to));
   }
 
   @Authorized(Role.ADMIN)
   @Query(() => [RuleVersionType], { description: 'Every version of a case rule’s parameters, newest first.' })
-  async caseRuleVersions(
-    @Arg('ruleId', () => String) ruleId: string,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<RuleVersionType[]> {
-    return (await ctx.services.caseRules.versions(ruleIdOf(ruleId))).map(toRuleVersionType);
+  async caseRuleVersions(@Arg('ruleId', () => String) ruleId: string): Promise<RuleVersionType[]> {
+    return (await this.caseRules.versions(ruleIdOf(ruleId))).map(toRuleVersionType);
   }
 
   @Authorized(Role.ADMIN)
@@ -299,8 +301,6 @@ export class CaseSupportResolver {
     } catch {
       throw new CaseError('INVALID_RULE_PARAMS', 'params must be JSON', { ruleId });
     }
-    return toRuleVersionType(
-      await ctx.services.caseRules.addVersion(ruleIdOf(ruleId), parsed, note, actorOf(ctx)),
-    );
+    return toRuleVersionType(await this.caseRules.addVersion(ruleIdOf(ruleId), parsed, note, actorOf(ctx)));
   }
 }

@@ -1,7 +1,6 @@
 import {
   Arg,
   Authorized,
-  Ctx,
   Field,
   Float,
   GraphQLISODateTime,
@@ -14,8 +13,8 @@ import {
   Resolver,
 } from 'type-graphql';
 import { Role } from '../auth/index.js';
-import type { GraphQLContext } from '../graphql/index.js';
 import type { WarningView } from './case.tracking.js';
+import type { CasesService } from './cases.service.js';
 
 @InputType('LatLngInput')
 export class LatLngInput {
@@ -58,6 +57,8 @@ export class DetectionRunType {
 /** Rider positions, order warnings and late-order detection. */
 @Resolver()
 export class CaseTrackingResolver {
+  constructor(private readonly casesService: CasesService) {}
+
   @Authorized(Role.SERVICE)
   @Mutation(() => OrderWarningType, {
     nullable: true,
@@ -66,9 +67,8 @@ export class CaseTrackingResolver {
   })
   async reportRiderPosition(
     @Arg('input', () => RiderPositionInput) input: RiderPositionInput,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<OrderWarningType | null> {
-    const warning = await ctx.services.cases.tracking.report({
+    const warning = await this.casesService.tracking.report({
       orderId: input.orderId,
       lat: input.lat,
       lng: input.lng,
@@ -80,19 +80,16 @@ export class CaseTrackingResolver {
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => [OrderWarningType], { description: 'Early warnings raised on an order.' })
-  async orderWarnings(
-    @Arg('orderId', () => ID) orderId: string,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<OrderWarningType[]> {
-    return (await ctx.services.cases.tracking.warnings(orderId)).map(toWarningType);
+  async orderWarnings(@Arg('orderId', () => ID) orderId: string): Promise<OrderWarningType[]> {
+    return (await this.casesService.tracking.warnings(orderId)).map(toWarningType);
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => DetectionRunType, {
     description: 'Run late-order detection now (it also runs every minute).',
   })
-  async detectLateOrders(@Ctx() ctx: GraphQLContext): Promise<DetectionRunType> {
-    const run = await ctx.services.cases.detectLateOrders();
+  async detectLateOrders(): Promise<DetectionRunType> {
+    const run = await this.casesService.detectLateOrders();
     return Object.assign(new DetectionRunType(), {
       scanned: run.scanned,
       openedCaseIds: run.opened.map((o) => o.caseId),

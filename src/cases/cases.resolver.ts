@@ -38,6 +38,7 @@ import {
   ReportCaseInputType,
   toCaseType,
 } from './cases.types.js';
+import type { CasesService } from './cases.service.js';
 
 function toPayload(result: DecisionResult, ctx: GraphQLContext): DecideCasePayload {
   const viewer = requireViewer(ctx);
@@ -61,13 +62,15 @@ function reportInput(input: ReportCaseInputType): ReportCaseInput {
 
 @Resolver(() => CaseType)
 export class CasesResolver {
+  constructor(private readonly casesService: CasesService) {}
+
   @Authorized(Role.CUSTOMER)
   @Mutation(() => CaseType, { description: 'Report a problem with one of your orders.' })
   async reportCase(
     @Arg('input', () => ReportCaseInputType) input: ReportCaseInputType,
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
-    const view = await ctx.services.cases.report(reportInput(input), actorOf(ctx));
+    const view = await this.casesService.report(reportInput(input), actorOf(ctx));
     return toCaseType(view, requireViewer(ctx));
   }
 
@@ -77,7 +80,7 @@ export class CasesResolver {
     @Arg('input', () => OpenCaseOnBehalfInputType) input: OpenCaseOnBehalfInputType,
     @Ctx() ctx: GraphQLContext,
   ): Promise<CaseType> {
-    const view = await ctx.services.cases.openOnBehalf(reportInput(input), input.customerId, actorOf(ctx));
+    const view = await this.casesService.openOnBehalf(reportInput(input), input.customerId, actorOf(ctx));
     return toCaseType(view, requireViewer(ctx));
   }
 
@@ -85,7 +88,7 @@ export class CasesResolver {
   @Query(() => CaseType, { nullable: true, description: 'A case the caller may see (null otherwise).' })
   async case(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<CaseType | null> {
     const viewer = requireViewer(ctx);
-    const view = await ctx.services.cases.get(id);
+    const view = await this.casesService.get(id);
     return view && mayViewCase(viewer, view) ? toCaseType(view, viewer) : null;
   }
 
@@ -98,7 +101,7 @@ export class CasesResolver {
     const viewer = requireViewer(ctx);
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
-    const rows = await ctx.services.cases.listForCustomer(
+    const rows = await this.casesService.listForCustomer(
       viewer.subject,
       limit + 1,
       cursor ? { createdAt: String(cursor[0]), id: String(cursor[1]) } : null,
@@ -121,7 +124,7 @@ export class CasesResolver {
     @Arg('input', () => DecideCaseInputType) input: DecideCaseInputType,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DecideCasePayload> {
-    const result = await ctx.services.cases.decide(
+    const result = await this.casesService.decide(
       {
         caseId: input.caseId,
         kind: input.kind,
@@ -144,13 +147,13 @@ export class CasesResolver {
     @Arg('accept', () => Boolean) accept: boolean,
     @Ctx() ctx: GraphQLContext,
   ): Promise<DecideCasePayload> {
-    return toPayload(await ctx.services.cases.respond(caseId, accept, actorOf(ctx)), ctx);
+    return toPayload(await this.casesService.respond(caseId, accept, actorOf(ctx)), ctx);
   }
 
   @FieldResolver(() => [DecisionType], { description: 'Every decision on the case, first first.' })
   async decisions(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<DecisionType[]> {
     const viewer = requireViewer(ctx);
-    return (await ctx.services.cases.decisionsOf(root.id)).map((d) => toDecisionType(d, viewer));
+    return (await this.casesService.decisionsOf(root.id)).map((d) => toDecisionType(d, viewer));
   }
 
   @Authorized(Role.SERVICE)
@@ -160,11 +163,10 @@ export class CasesResolver {
   async redeliveries(
     @Arg('after', () => ID, { nullable: true }) after: string | null | undefined,
     @Arg('first', () => Int, { nullable: true }) first: number | null | undefined,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<RedeliveryType[]> {
     if (after !== null && after !== undefined && !/^\d{1,18}$/.test(after))
       throw new InputError('after is not a redelivery id', 'after');
-    const rows = await ctx.services.cases.redeliveries(after ?? null, pageSize(first, 500));
+    const rows = await this.casesService.redeliveries(after ?? null, pageSize(first, 500));
     return rows.map((r) => Object.assign(new RedeliveryType(), r));
   }
 }

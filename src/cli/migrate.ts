@@ -1,6 +1,7 @@
 import { loadConfig } from '../config/index.js';
 import { createOrm, migrateUp, startEmbeddedPostgres } from '../db/index.js';
 import { createLogger, safeUrl } from '../logging/index.js';
+import { entities } from '../entities.js';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL (or the embedded database) and exits. */
 const config = loadConfig(process.env);
@@ -15,7 +16,7 @@ const embedded =
       })
     : undefined;
 const url = config.database.url ?? embedded!.url;
-const orm = await createOrm({ url, poolMax: 2, logger });
+const orm = await createOrm({ url, poolMax: 2, entities, logger });
 try {
   const applied = await migrateUp(orm);
   logger.info(

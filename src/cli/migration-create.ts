@@ -9,6 +9,7 @@ import {
   startEmbeddedPostgres,
 } from '../db/index.js';
 import { createLogger } from '../logging/index.js';
+import { entities } from '../entities.js';
 import { parseFlags } from './args.js';
 
 /**
@@ -42,7 +43,13 @@ const scratchUrl = new URL(adminUrl);
 scratchUrl.pathname = `/${scratch}`;
 await ensureDatabase(adminUrl, scratch);
 try {
-  const orm = await createOrm({ url: scratchUrl.toString(), poolMax: 2, logger, snapshotOnMigrate: true });
+  const orm = await createOrm({
+    url: scratchUrl.toString(),
+    poolMax: 2,
+    entities,
+    logger,
+    snapshotOnMigrate: true,
+  });
   try {
     await migrateUp(orm);
     const created = await orm.migrator.create(MIGRATIONS_DIR, false, false, name);

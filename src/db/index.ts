@@ -14,6 +14,7 @@ export {
   pendingMigrations,
   schemaDrift,
   type EntityManager,
+  type OrmSettings,
   type Orm,
 } from './orm.js';
 export {

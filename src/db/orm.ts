@@ -3,7 +3,6 @@ import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresq
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
-import { entities } from './entities.js';
 import { PreparedStatementsClient } from './named-statements.js';
 import { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot } from './repeatable.js';
 
@@ -13,7 +12,9 @@ export type { EntityManager };
 export interface OrmSettings {
   readonly url: string;
   readonly poolMax: number;
-  readonly logger?: Logger;
+  /** Every entity the ORM knows: the composition root's list (`entities` in src/main.ts). */
+  readonly entities: NonNullable<Options['entities']>;
+  readonly logger?: Logger | undefined;
   /** Rewrite the committed snapshot after migrating (`npm run migration:create` only). */
   readonly snapshotOnMigrate?: boolean;
 }
@@ -25,7 +26,7 @@ export function ormOptions(options: OrmSettings): Options {
   const log = options.logger?.child({ component: 'orm' });
   return {
     clientUrl: options.url,
-    entities: entities(),
+    entities: [...options.entities],
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax },
     // pg's pool takes the client class: it sends the texts of `Sql.prepared` as named statements.

@@ -2,14 +2,12 @@ import type { Actor } from '../audit/index.js';
 import type { Viewer } from '../auth/index.js';
 import { AccessError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
-import type { AppServices } from './services.js';
 
 /** What every resolver receives. Built once per request in `src/http/server.ts`. */
 export interface GraphQLContext {
   readonly requestId: string;
   /** Null for anonymous callers; they reach only `__typename` and health checks. */
   readonly viewer: Viewer | null;
-  readonly services: AppServices;
   readonly logger: Logger;
 }
 

@@ -13,4 +13,4 @@ export { actorOf, requireViewer, type GraphQLContext } from './context.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
 export { aliasLimit, depthLimit } from './limits.js';
 export { ViewerResolver } from './viewer.resolver.js';
-export type { AppServices } from './services.js';
+export { buildGraphQLSchema, printSchemaSdl } from './schema.js';

@@ -5,19 +5,12 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { TokenVerifier, Viewer } from '../auth/index.js';
 import { newId } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
-import {
-  aliasLimit,
-  depthLimit,
-  formatGraphQLError,
-  type AppServices,
-  type GraphQLContext,
-} from '../graphql/index.js';
+import { aliasLimit, depthLimit, formatGraphQLError, type GraphQLContext } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
-import { buildGraphQLSchema } from '../schema/index.js';
 import { registerExplorer, type ExplorerOptions } from './explorer.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 
@@ -28,7 +21,8 @@ export interface ReadinessReport {
 
 export interface HttpServerOptions {
   readonly logger: Logger;
-  readonly services: AppServices;
+  /** Built by the composition root from its resolver instances (`buildGraphQLSchema`). */
+  readonly schema: GraphQLSchema;
   readonly tokens: TokenVerifier;
   readonly readiness: () => Promise<ReadinessReport>;
   readonly graphql: {
@@ -97,7 +91,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   });
 
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildGraphQLSchema(),
+    schema: options.schema,
     introspection: options.graphql.introspection,
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/main.ts): stop accepting, drain, then jobs, pool and PostgreSQL, in order.
@@ -120,7 +114,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     context: async (request) => ({
       requestId: request.id,
       viewer: await authenticate(request, options.tokens),
-      services: options.services,
       logger: request.log as Logger,
     }),
   });

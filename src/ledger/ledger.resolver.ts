@@ -21,12 +21,15 @@ import {
   type JournalEntryType,
   type StatementLineType,
 } from './ledger.types.js';
+import type { LedgerService } from './ledger.service.js';
 
 /** Finance and admins read every account; merchants, riders and customers only their own. */
 const LEDGER_READERS = [Role.FINANCE, Role.ADMIN, Role.MERCHANT, Role.RIDER, Role.CUSTOMER];
 
 @Resolver()
 export class LedgerResolver {
+  constructor(private readonly ledgerService: LedgerService) {}
+
   @Authorized(...LEDGER_READERS)
   @Query(() => LedgerAccountType, { nullable: true, description: 'One account by code and currency.' })
   async account(
@@ -34,7 +37,7 @@ export class LedgerResolver {
     @Arg('currency', () => String) currency: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<LedgerAccountType | null> {
-    const view = await ctx.services.ledger.findAccount(code, currency, ledgerScopeFor(requireViewer(ctx)));
+    const view = await this.ledgerService.findAccount(code, currency, ledgerScopeFor(requireViewer(ctx)));
     return view === null ? null : toAccountType(view);
   }
 
@@ -44,7 +47,7 @@ export class LedgerResolver {
     @Args(() => AccountsArgs) args: AccountsArgs,
     @Ctx() ctx: GraphQLContext,
   ): Promise<Page<LedgerAccountType>> {
-    const slice = await ctx.services.ledger.listAccounts(
+    const slice = await this.ledgerService.listAccounts(
       ledgerScopeFor(requireViewer(ctx)),
       args,
       pageOf(args),
@@ -63,7 +66,7 @@ export class LedgerResolver {
     }
     const account =
       args.accountCode && args.currency ? { code: args.accountCode, currency: args.currency } : null;
-    const slice = await ctx.services.ledger.listEntries(
+    const slice = await this.ledgerService.listEntries(
       ledgerScopeFor(requireViewer(ctx)),
       {
         referenceType: args.referenceType,
@@ -84,7 +87,7 @@ export class LedgerResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Page<StatementLineType>> {
     const scope = ledgerScopeFor(requireViewer(ctx));
-    const slice = await ctx.services.ledger.statement(scope, args.code, args.currency, pageOf(args));
+    const slice = await this.ledgerService.statement(scope, args.code, args.currency, pageOf(args));
     return toConnection(slice, (line) => line.postingId, toStatementLineType);
   }
 
@@ -92,8 +95,8 @@ export class LedgerResolver {
   @Query(() => [TrialBalanceLineType], {
     description: 'Per currency: total debits, total credits, equal or not.',
   })
-  async trialBalance(@Ctx() ctx: GraphQLContext): Promise<TrialBalanceLineType[]> {
-    return (await ctx.services.ledger.trialBalance()).map(toTrialBalanceLineType);
+  async trialBalance(): Promise<TrialBalanceLineType[]> {
+    return (await this.ledgerService.trialBalance()).map(toTrialBalanceLineType);
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type Page,
 } from '../graphql/index.js';
 import type { NotificationView, RecipientKind } from './notifications.service.js';
+import type { NotificationsService } from './notifications.service.js';
 
 @ObjectType('Notification', { description: 'A message to the caller (refund completed, …).' })
 export class NotificationType {
@@ -57,6 +58,8 @@ function toType(view: NotificationView): NotificationType {
 
 @Resolver()
 export class NotificationsResolver {
+  constructor(private readonly notificationsService: NotificationsService) {}
+
   @Authorized()
   @Query(() => NotificationConnection, { description: 'The caller’s own notifications, newest first.' })
   async myNotifications(
@@ -68,7 +71,7 @@ export class NotificationsResolver {
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
     const rows = kind
-      ? await ctx.services.notifications.listFor(
+      ? await this.notificationsService.listFor(
           kind,
           viewer.subject,
           limit + 1,
@@ -88,7 +91,7 @@ export class NotificationsResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<NotificationType | null> {
     const viewer = requireViewer(ctx);
-    const view = await ctx.services.notifications.markRead(id, recipientOf(viewer)!, viewer.subject);
+    const view = await this.notificationsService.markRead(id, recipientOf(viewer)!, viewer.subject);
     return view ? toType(view) : null;
   }
 }

@@ -7,21 +7,23 @@ import {
   OpsExceptionType,
   toOpsExceptionType,
 } from './ops-exceptions.types.js';
+import type { OpsExceptionsService } from './ops-exceptions.service.js';
 
 /** Support and finance work the exception queue; admins see it too. */
 const EXCEPTION_HANDLERS = [Role.SUPPORT, Role.FINANCE, Role.ADMIN];
 
 @Resolver()
 export class OpsExceptionsResolver {
+  constructor(private readonly opsExceptionsService: OpsExceptionsService) {}
+
   @Authorized(...EXCEPTION_HANDLERS)
   @Query(() => OpsExceptionConnection, { description: 'Operational exceptions, newest first.' })
   async opsExceptions(
     @Args(() => OpsExceptionsArgs) args: OpsExceptionsArgs,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<Page<OpsExceptionType>> {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after, 1);
-    const views = await ctx.services.opsExceptions.list(
+    const views = await this.opsExceptionsService.list(
       args.filter ?? {},
       limit + 1,
       after === null ? null : String(after[0]),
@@ -38,6 +40,6 @@ export class OpsExceptionsResolver {
     @Arg('resolution', () => String) resolution: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OpsExceptionType> {
-    return toOpsExceptionType(await ctx.services.opsExceptions.resolve(id, resolution, actorOf(ctx)));
+    return toOpsExceptionType(await this.opsExceptionsService.resolve(id, resolution, actorOf(ctx)));
   }
 }

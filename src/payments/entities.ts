@@ -1,3 +1,3 @@
-/** The ORM's view of this module (imported by src/db/entities.ts; pulls in no services, so no cycles). */
+/** The ORM's view of this module (the entity list in src/main.ts imports it; it pulls in no services). */
 export { OrderSchema, type Order } from './order.entity.js';
 export { PaymentSchema, type Payment } from './payment.entity.js';

@@ -12,19 +12,22 @@ import {
   toPaymentType,
   UpdateDeliveryStatusInput,
 } from './payments.types.js';
+import type { PaymentsService } from './payments.service.js';
 
 @Resolver(() => OrderType)
 export class OrderResolver {
+  constructor(private readonly paymentsService: PaymentsService) {}
+
   @Authorized()
   @Query(() => OrderType, { nullable: true, description: 'An order the caller may see (null otherwise).' })
   async order(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<OrderType | null> {
-    const order = await ctx.services.payments.getOrder(id);
+    const order = await this.paymentsService.getOrder(id);
     return order && mayView(requireViewer(ctx), order) ? toOrderType(order) : null;
   }
 
   @FieldResolver(() => [PaymentType])
-  async payments(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<PaymentType[]> {
-    return (await ctx.services.payments.paymentsOfOrder(order.id)).map(toPaymentType);
+  async payments(@Root() order: OrderType): Promise<PaymentType[]> {
+    return (await this.paymentsService.paymentsOfOrder(order.id)).map(toPaymentType);
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)
@@ -33,7 +36,7 @@ export class OrderResolver {
     @Arg('input', () => ReportOrderInput) input: ReportOrderInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const order = await ctx.services.payments.reportOrder(
+    const order = await this.paymentsService.reportOrder(
       {
         id: input.id,
         customerId: input.customerId,
@@ -59,7 +62,7 @@ export class OrderResolver {
     @Arg('input', () => UpdateDeliveryStatusInput) input: UpdateDeliveryStatusInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<OrderType> {
-    const order = await ctx.services.payments.updateDeliveryStatus(
+    const order = await this.paymentsService.updateDeliveryStatus(
       input.orderId,
       input.deliveryStatus,
       input.changedAt,
@@ -72,10 +75,12 @@ export class OrderResolver {
 
 @Resolver(() => PaymentType)
 export class PaymentResolver {
+  constructor(private readonly paymentsService: PaymentsService) {}
+
   @Authorized()
   @Query(() => PaymentType, { nullable: true, description: 'A payment the caller may see (null otherwise).' })
   async payment(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<PaymentType | null> {
-    const payment = await ctx.services.payments.getPayment(id);
+    const payment = await this.paymentsService.getPayment(id);
     return payment && mayView(requireViewer(ctx), payment) ? toPaymentType(payment) : null;
   }
 
@@ -87,7 +92,7 @@ export class PaymentResolver {
     @Arg('input', () => RecordPaymentInput) input: RecordPaymentInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RecordPaymentPayload> {
-    const result = await ctx.services.payments.recordPayment(
+    const result = await this.paymentsService.recordPayment(
       {
         orderId: input.orderId,
         channel: input.channel,

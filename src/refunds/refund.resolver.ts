@@ -23,6 +23,7 @@ import {
   toRefundEventType,
   toRefundType,
 } from './refund.types.js';
+import type { RefundService } from './refund.service.js';
 
 /** Customers see their own refunds, merchants theirs; riders none; the back office all. */
 function refundScope(viewer: Viewer): RefundScope {
@@ -43,10 +44,12 @@ function refundScope(viewer: Viewer): RefundScope {
 
 @Resolver(() => RefundType)
 export class RefundResolver {
+  constructor(private readonly refundService: RefundService) {}
+
   @Authorized()
   @Query(() => RefundType, { nullable: true, description: 'A refund the caller may see (null otherwise).' })
   async refund(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<RefundType | null> {
-    const refund = await ctx.services.refunds.get(id);
+    const refund = await this.refundService.get(id);
     return refund && mayView(requireViewer(ctx), refund) ? toRefundType(refund) : null;
   }
 
@@ -60,7 +63,7 @@ export class RefundResolver {
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
     const f = args.filter ?? {};
-    const rows = await ctx.services.refunds.list(
+    const rows = await this.refundService.list(
       {
         status: f.status ?? undefined,
         channel: f.channel ?? undefined,
@@ -84,16 +87,16 @@ export class RefundResolver {
     @Arg('refundId', () => ID) refundId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundEventType[]> {
-    const refund = await ctx.services.refunds.get(refundId);
+    const refund = await this.refundService.get(refundId);
     const viewer = requireViewer(ctx);
     if (!refund || !mayView(viewer, refund)) return [];
-    return (await ctx.services.refunds.events(refundId)).map((event) => toRefundEventType(event, viewer));
+    return (await this.refundService.events(refundId)).map((event) => toRefundEventType(event, viewer));
   }
 
   @FieldResolver(() => [RefundEventType])
   async events(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundEventType[]> {
     const viewer = requireViewer(ctx);
-    return (await ctx.services.refunds.events(refund.id)).map((event) => toRefundEventType(event, viewer));
+    return (await this.refundService.events(refund.id)).map((event) => toRefundEventType(event, viewer));
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.SERVICE)
@@ -105,7 +108,7 @@ export class RefundResolver {
     @Arg('input', () => RequestRefundInputType) input: RequestRefundInputType,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RequestRefundPayload> {
-    const result = await ctx.services.refunds.requestRefund(
+    const result = await this.refundService.requestRefund(
       {
         idempotencyKey: input.idempotencyKey,
         paymentId: input.paymentId,
@@ -132,7 +135,7 @@ export class RefundResolver {
     @Arg('note', () => String) note: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundType> {
-    return toRefundType(await ctx.services.refunds.settleManually(refundId, note, actorOf(ctx)));
+    return toRefundType(await this.refundService.settleManually(refundId, note, actorOf(ctx)));
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
@@ -142,15 +145,17 @@ export class RefundResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundType> {
-    return toRefundType(await ctx.services.refunds.closeRefund(refundId, reason, actorOf(ctx)));
+    return toRefundType(await this.refundService.closeRefund(refundId, reason, actorOf(ctx)));
   }
 }
 
 @Resolver(() => OrderType)
 export class OrderRefundsResolver {
+  constructor(private readonly refundService: RefundService) {}
+
   @FieldResolver(() => [RefundType])
-  async refunds(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(
+  async refunds(@Root() order: OrderType): Promise<RefundType[]> {
+    return (await this.refundService.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(
       toRefundType,
     );
   }
@@ -158,9 +163,11 @@ export class OrderRefundsResolver {
 
 @Resolver(() => PaymentType)
 export class PaymentRefundsResolver {
+  constructor(private readonly refundService: RefundService) {}
+
   @FieldResolver(() => [RefundType])
-  async refunds(@Root() payment: PaymentType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(
+  async refunds(@Root() payment: PaymentType): Promise<RefundType[]> {
+    return (await this.refundService.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(
       toRefundType,
     );
   }

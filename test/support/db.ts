@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { inject } from 'vitest';
 import { createOrm, quoteIdent, type Orm } from '../../src/db/index.js';
+import { entities } from '../../src/entities.js';
 import { withDatabase } from './global-setup.js';
 
 let counter = 0;
@@ -39,7 +40,7 @@ export async function createTestOrm(
   poolMax = 10,
 ): Promise<{ orm: Orm; url: string; close: () => Promise<void> }> {
   const db = await createTestDatabase();
-  const orm = await createOrm({ url: db.url, poolMax });
+  const orm = await createOrm({ url: db.url, poolMax, entities });
   return {
     orm,
     url: db.url,

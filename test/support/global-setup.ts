@@ -6,6 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
+import { entities } from '../../src/entities.js';
 import { startJobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 
@@ -54,7 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await admin.connect();
   await dropStaleTestDatabases(admin);
   await admin.query(`create database ${quoteIdent(template)}`);
-  const orm = await createOrm({ url: withDatabase(adminUrl, template), poolMax: 2, logger });
+  const orm = await createOrm({ url: withDatabase(adminUrl, template), poolMax: 2, entities, logger });
   try {
     await migrateUp(orm);
     // The job queue's schema too, so each test app starts without installing it.

@@ -1,0 +1,33 @@
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema, type NonEmptyArray } from 'type-graphql';
+import { authChecker } from './auth-checker.js';
+
+/**
+ * The schema of these resolver instances (constructed, with their services, by the composition root):
+ * type-graphql reads the classes' decorators and asks for each class's instance when a field resolves.
+ */
+export function buildGraphQLSchema(resolvers: readonly object[]): Promise<GraphQLSchema> {
+  const byClass = new Map<Function, object>(resolvers.map((resolver) => [resolver.constructor, resolver]));
+  const classes = [...byClass.keys()];
+  if (classes.length === 0) throw new Error('a GraphQL schema needs at least one resolver');
+  return buildSchema({
+    resolvers: classes as NonEmptyArray<Function>,
+    container: {
+      get: (someClass: Function) => {
+        const instance = byClass.get(someClass);
+        if (instance === undefined) throw new Error(`no resolver instance for ${someClass.name}`);
+        return instance;
+      },
+    },
+    authChecker,
+    authMode: 'error',
+    validate: false,
+    emitSchemaFile: false,
+  });
+}
+
+/** The SDL committed in `schema/schema.graphql` (sorted, so diffs show real changes only). */
+export async function printSchemaSdl(resolvers: readonly object[]): Promise<string> {
+  const schema = await buildGraphQLSchema(resolvers);
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}
