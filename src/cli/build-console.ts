@@ -3,7 +3,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 /**
- * Builds the back office (`console/`) into `dist/console`: one script and one stylesheet, bundled with
+ * Builds the back office's pages (`src/console/web/`) into `dist/console`: one script and one stylesheet, bundled with
  * their libraries (no CDN), names carrying a content hash so they can be cached forever, and an
  * `index.html` that only links them (the CSP allows no inline script or style). Part of `npm run build`.
  */
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   mkdirSync(path.join(outDir, 'assets'), { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: ['console/src/main.tsx'],
+    entryPoints: ['src/console/web/main.tsx'],
     bundle: true,
     format: 'esm',
     target: ['es2022', 'chrome110', 'firefox110', 'safari16'],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatTime } from '../../console/src/format.js';
+import { formatTime } from '../../src/console/web/format.js';
 import { CONSOLE_CSP } from '../../src/console/index.js';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { reportCase } from '../cases/cases.fixtures.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTokenVerifier } from '../../src/auth/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { isBuildCurrent, removeOrphanedOutputs, sourcesFingerprint } from '../../scripts/run.js';
+import { isBuildCurrent, removeOrphanedOutputs, sourcesFingerprint } from '../../src/cli/run.js';
 
 const project = mkdtempSync(path.join(tmpdir(), 'launcher-'));
 afterAll(() => rmSync(project, { recursive: true, force: true }));
@@ -15,7 +15,7 @@ function write(file: string, text: string): void {
   writeFileSync(path.join(project, file), text);
 }
 
-/** The launcher (scripts/run.ts) decides whether `npm start`, `npm test` and the CLIs compile first. */
+/** The launcher (src/cli/run.ts) decides whether `npm start`, `npm test` and the CLIs compile first. */
 describe('the build check', () => {
   it('sees every edit, addition and removal of a source, so no run uses a stale dist/', () => {
     write('src/a.ts', 'export const a = 1;\n');

@@ -1,13 +1,14 @@
 /**
- * `node scripts/run.ts <entry> [args…]`: runs `dist/<entry>` after making sure dist/ matches the
+ * `node src/cli/run.ts <entry> [args…]`: runs `dist/<entry>` after making sure dist/ matches the
  * sources, in this process (no second Node start-up), with Node's compile cache on.
- * `node scripts/run.ts --build`: only the build step.
+ * `node src/cli/run.ts --build`: only the build step.
  *
  * The build (tsc, several seconds) runs only when the sources changed since the last one: a
  * fingerprint of every input's path, size and modification time is kept in dist/. So a start with
  * unchanged sources skips it, and `npm test` (which builds first) never runs a stale dist/.
  *
- * Plain TypeScript with node: imports only: Node runs it as is, before anything is compiled.
+ * Plain TypeScript with node: imports only: Node runs it as is (type stripping), before anything is
+ * compiled; so the build leaves it out (tsconfig.build.json).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,9 +17,8 @@ import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** What tsconfig.build.json compiles, and the pages esbuild bundles: the back office, the explorer. */
-const COMPILED_DIRS = ['src', 'migrations', 'reconciliation', 'bench'];
-const SOURCE_DIRS = [...COMPILED_DIRS, 'console'];
+/** What tsconfig.build.json compiles; `src/` holds the pages esbuild bundles too (the back office, the explorer). */
+const SOURCE_DIRS = ['src', 'migrations', 'reconciliation', 'bench'];
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 /** The build, in order: TypeScript, then the bundles made by compiled scripts. */
 const BUILD_STEPS: readonly (readonly string[])[] = [
@@ -68,7 +68,7 @@ export function removeOrphanedOutputs(root: string): void {
       }
     }
   };
-  for (const dir of COMPILED_DIRS) walk(path.join(dist, dir));
+  for (const dir of SOURCE_DIRS) walk(path.join(dist, dir));
 }
 
 /** Builds when the sources changed; returns false (the failing step printed why) when the build failed. */
@@ -89,10 +89,10 @@ export function buildIfStale(root: string): boolean {
 }
 
 async function main(): Promise<void> {
-  const root = path.resolve(import.meta.dirname, '..');
+  const root = path.resolve(import.meta.dirname, '..', '..');
   const [entry, ...args] = process.argv.slice(2);
   if (entry === undefined) {
-    process.stderr.write('usage: node scripts/run.ts --build | <entry under dist/> [args…]\n');
+    process.stderr.write('usage: node src/cli/run.ts --build | <entry under dist/> [args…]\n');
     process.exit(2);
   }
   if (!buildIfStale(root)) process.exit(1);
