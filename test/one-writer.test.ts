@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../src/db/index.js';
 
 /**
- * One writer per table: a table is written (INSERT, UPDATE, DELETE, TRUNCATE) only by the module that
- * owns it, in TypeScript and in SQL alike; another module calls the owner's published function. The
- * owner is the module whose folder holds the table's entity (`tableName`), so moving an entity moves
- * the ownership with it. Statements are found by their text, in SQL files and in TypeScript strings.
+ * One writer per table: a table is written (INSERT, UPDATE, DELETE, TRUNCATE, COPY) only by the module
+ * that owns it, in TypeScript and in SQL alike; another module calls the owner's published function.
+ * The owner is the module whose folder holds the table's entity (`tableName`), so moving an entity
+ * moves the ownership with it. Statements are found by their text, in SQL files and in TypeScript strings.
  */
 const root = packageRoot();
 
@@ -23,6 +23,8 @@ const WRITES = [
   /\bdelete\s+from\s+"?([a-z_]+(?:\.[a-z_]+)?)"?/gi,
   // Not a trigger's event list (`before truncate on t`).
   /\btruncate\s+(?:table\s+)?(?!on\b)"?([a-z_]+(?:\.[a-z_]+)?)"?/gi,
+  // A bulk load: `copy t (columns) from stdin`, `copy t from …`.
+  /\bcopy\s+"?([a-z_]+(?:\.[a-z_]+)?)"?\s*(?:\(|from\b)/gi,
   // `update t [alias] set`, not `for update`, `do update set` or `update of` (a trigger's column list).
   /(?<!for\s|no key\s|do\s)\bupdate\s+"?([a-z_]+(?:\.[a-z_]+)?)"?(?:\s+(?:as\s+)?[a-z_]+)?\s+set\b/gi,
 ];
@@ -95,8 +97,16 @@ describe('one writer per table', () => {
       `before update of status on refund`,
       `before truncate on audit_event`,
       `truncate table posting`,
+      `copy recon_statement_row (file_id, line_no) from stdin`,
     ].join(';\n');
     const found = WRITES.flatMap((pattern) => [...sample.matchAll(pattern)].map((m) => m[1]));
-    expect(found.sort()).toEqual(['notification', 'ops_exception', 'payment', 'posting', 'refund']);
+    expect(found.sort()).toEqual([
+      'notification',
+      'ops_exception',
+      'payment',
+      'posting',
+      'recon_statement_row',
+      'refund',
+    ]);
   });
 });
