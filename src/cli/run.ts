@@ -17,7 +17,10 @@ import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** What tsconfig.build.json compiles; `src/` holds the pages esbuild bundles too (the back office, the explorer). */
+/**
+ * What tsconfig.build.json compiles; `src/` also holds the pages esbuild bundles (the back office,
+ * the explorer).
+ */
 const SOURCE_DIRS = ['src', 'migrations', 'reconciliation', 'bench'];
 const CONFIG_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 /** The build, in order: TypeScript, then the bundles made by compiled scripts. */
