@@ -23,7 +23,12 @@ export const OrderSchema = defineEntity({
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),
   },
-  indexes: [{ properties: ['customerId', 'createdAt'] }, { properties: ['merchantId', 'createdAt'] }],
+  // promisedAt: late-order detection reads a window of promised times every minute.
+  indexes: [
+    { properties: ['customerId', 'createdAt'] },
+    { properties: ['merchantId', 'createdAt'] },
+    { properties: ['promisedAt'] },
+  ],
   uniques: [
     { name: 'food_order_payment_channel_out_trade_no_unique', properties: ['paymentChannel', 'outTradeNo'] },
   ],
