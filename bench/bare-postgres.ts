@@ -5,7 +5,7 @@
  *
  * Usage: node dist/bench/bare-postgres.js <dataDir> <port>
  */
-import { startEmbeddedPostgres } from '../src/db/index.js';
+import { startEmbeddedPostgres } from '../src/db/embedded/index.js';
 import { createLogger } from '../src/logging/index.js';
 
 const [dataDir, port] = process.argv.slice(2);

@@ -16,7 +16,15 @@ import {
 import { ConfigError, describeStartupFailure, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
 import { entities } from './entities.js';
-import { createOrm, migrateUp, pendingMigrations, startEmbeddedPostgres, type Orm } from './db/index.js';
+import {
+  createOrm,
+  EMBEDDED_DATABASE,
+  migrateUp,
+  pendingMigrations,
+  startEmbeddedPostgres,
+  type EmbeddedPostgresHandle,
+  type Orm,
+} from './db/index.js';
 import { buildGraphQLSchema, printSchemaSdl, ViewerResolver } from './graphql/index.js';
 import {
   createHttpServer,
@@ -111,7 +119,18 @@ export interface RunningApp {
  * `all` runs api + worker (+ embedded PostgreSQL and simulators when configured) for a newcomer;
  * production runs `api` and `worker` as separate, horizontally scaled processes.
  */
-export async function startApp(config: AppConfig, role: Role, logger: Logger): Promise<RunningApp> {
+/** What a launcher may have started before this module loaded (src/cli/start.ts). */
+export interface EarlyStart {
+  /** The embedded PostgreSQL, already booting: used instead of starting one when no DATABASE_URL. */
+  readonly postgres?: Promise<EmbeddedPostgresHandle> | undefined;
+}
+
+export async function startApp(
+  config: AppConfig,
+  role: Role,
+  logger: Logger,
+  early: EarlyStart = {},
+): Promise<RunningApp> {
   const cleanups: { name: string; run: () => Promise<void> }[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) {
@@ -124,12 +143,13 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
   try {
     let databaseUrl = config.database.url;
     if (databaseUrl === undefined) {
-      const embedded = await startEmbeddedPostgres({
-        dataDir: config.database.dataDir,
-        port: config.database.embeddedPort,
-        database: 'takeout_refunds',
-        logger,
-      });
+      const embedded = await (early.postgres ??
+        startEmbeddedPostgres({
+          dataDir: config.database.dataDir,
+          port: config.database.embeddedPort,
+          database: EMBEDDED_DATABASE,
+          logger,
+        }));
       cleanups.push({ name: 'embedded-postgres', run: embedded.stop });
       databaseUrl = embedded.url;
     }
@@ -350,7 +370,8 @@ function parseRole(argument: string | undefined): Role {
   throw new ConfigError(`Unknown role "${argument}": expected all, api or worker`);
 }
 
-async function main(): Promise<void> {
+/** The service's command line: `node dist/src/main.js [all|api|worker]`, or through src/cli/start.ts. */
+export async function main(early: EarlyStart = {}): Promise<void> {
   let config: AppConfig;
   let role: Role;
   try {
@@ -390,7 +411,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   try {
-    app = await startApp(config, role, logger);
+    app = await startApp(config, role, logger, early);
   } catch (error) {
     const problem = describeStartupFailure(error, config, config.database.url);
     if (problem === undefined) logger.fatal({ err: error }, 'failed to start');

@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/index.js';
-import { createOrm, migrateUp, startEmbeddedPostgres } from '../db/index.js';
+import { createOrm, migrateUp, startEmbeddedPostgres, EMBEDDED_DATABASE } from '../db/index.js';
 import { createLogger, safeUrl } from '../logging/index.js';
 import { entities } from '../entities.js';
 
@@ -11,7 +11,7 @@ const embedded =
     ? await startEmbeddedPostgres({
         dataDir: config.database.dataDir,
         port: config.database.embeddedPort,
-        database: 'takeout_refunds',
+        database: EMBEDDED_DATABASE,
         logger,
       })
     : undefined;

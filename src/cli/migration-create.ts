@@ -7,6 +7,7 @@ import {
   MIGRATIONS_DIR,
   quoteIdent,
   startEmbeddedPostgres,
+  EMBEDDED_DATABASE,
 } from '../db/index.js';
 import { createLogger } from '../logging/index.js';
 import { entities } from '../entities.js';
@@ -33,7 +34,7 @@ const embedded =
     ? await startEmbeddedPostgres({
         dataDir: config.database.dataDir,
         port: config.database.embeddedPort,
-        database: 'takeout_refunds',
+        database: EMBEDDED_DATABASE,
         logger,
       })
     : undefined;

@@ -22,6 +22,9 @@ export interface EmbeddedPostgresHandle {
   readonly stop: () => Promise<void>;
 }
 
+/** The database the service's embedded PostgreSQL serves it from. */
+export const EMBEDDED_DATABASE = 'takeout_refunds';
+
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** sun_path holds 107 bytes; the socket file is `<dir>/.s.PGSQL.<port>`. */
 const MAX_SOCKET_DIR_LENGTH = 90;

@@ -1,6 +1,7 @@
 export {
   ensureDatabase,
   quoteIdent,
+  EMBEDDED_DATABASE,
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';
