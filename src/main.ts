@@ -182,6 +182,9 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         readiness: () => readiness(orm),
         graphql: config.graphql,
         explorer: config.graphql.sandbox ? explorerOptions(config, logger) : undefined,
+        rateLimit: config.rateLimit,
+        tls: config.tls,
+        trustProxy: config.trustProxy,
         routes: async (app) => {
           await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
           reportRoutes(app, { queries: reconciliation.queries, tokens });
@@ -282,7 +285,8 @@ async function listen(app: FastifyInstance, config: AppConfig): Promise<string> 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const scheme = config.tls ? 'https' : 'http';
+  return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
 function parseRole(argument: string | undefined): Role {

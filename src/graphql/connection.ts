@@ -54,6 +54,21 @@ export function connectionTypes<T extends object>(
   return { Edge, Connection };
 }
 
+/**
+ * `first` of a plain list field (no cursor): nested lists are bounded by an argument with a maximum,
+ * never silently. Use as `@Arg('first', () => Int, listFirst(50))` and `pageSize(first)` to check it.
+ */
+export function listFirst(
+  defaultValue: number,
+  max = 100,
+): {
+  nullable: true;
+  defaultValue: number;
+  description: string;
+} {
+  return { nullable: true, defaultValue, description: `How many, 1–${max} (default ${defaultValue}).` };
+}
+
 /** Validated page size. */
 export function pageSize(first: number | null | undefined, max = 100): number {
   const size = first ?? 20;

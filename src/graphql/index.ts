@@ -3,6 +3,7 @@ export {
   connectionTypes,
   decodeCursor,
   encodeCursor,
+  listFirst,
   PageArgs,
   PageInfo,
   pageSize,
@@ -11,6 +12,12 @@ export {
 } from './connection.js';
 export { actorOf, requireViewer, type GraphQLContext } from './context.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
-export { aliasLimit, depthLimit } from './limits.js';
+export {
+  MAX_PAGE_SIZE,
+  QueryLimitError,
+  queryLimitRules,
+  TOKEN_LIMIT_MESSAGE,
+  type QueryLimits,
+} from './limits.js';
 export { ViewerResolver } from './viewer.resolver.js';
 export type { AppServices } from './services.js';

@@ -4,22 +4,26 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { TokenVerifier, Viewer } from '../auth/index.js';
+import type { RateLimitConfig } from '../config/index.js';
 import { newId } from '../db/index.js';
-import { DomainError } from '../errors/index.js';
 import {
-  aliasLimit,
-  depthLimit,
   formatGraphQLError,
+  queryLimitRules,
   type AppServices,
   type GraphQLContext,
+  type QueryLimits,
 } from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { buildGraphQLSchema } from '../schema/index.js';
 import { registerExplorer, type ExplorerOptions } from './explorer.js';
+import { authenticateRequests } from './authentication.js';
 import { requestIdPlugin } from './graphql-plugin.js';
+import { RateLimitedError, registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -31,15 +35,18 @@ export interface HttpServerOptions {
   readonly services: AppServices;
   readonly tokens: TokenVerifier;
   readonly readiness: () => Promise<ReadinessReport>;
-  readonly graphql: {
-    readonly maxDepth: number;
-    readonly maxAliases: number;
+  readonly graphql: QueryLimits & {
     readonly maxBodyBytes: number;
     readonly sandbox: boolean;
     readonly introspection: boolean;
   };
   /** The development GraphQL explorer at GET /graphql for browsers; never in production. */
   readonly explorer?: ExplorerOptions | undefined;
+  readonly rateLimit: RateLimitConfig;
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this certificate and key. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Fastify's `trustProxy`, when a terminating proxy sets X-Forwarded-For. */
+  readonly trustProxy?: boolean | number | string | undefined;
   /** Plain HTTP routes beside /graphql (provider notify callbacks, reports). */
   readonly routes?: ((app: FastifyInstance) => Promise<void> | void) | undefined;
 }
@@ -53,7 +60,19 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const tls = options.tls && {
+    http2: true as const,
+    https: {
+      allowHTTP1: true,
+      cert: readFileSync(options.tls.certFile),
+      key: readFileSync(options.tls.keyFile),
+    },
+  };
+  // One Fastify type for both transports: the routes below use only what HTTP/1.1 and HTTP/2 share.
   const app = Fastify({
+    ...(tls as object),
+    // A hop count is valid at run time (proxy-addr), though Fastify's types omit it.
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy as string }),
     loggerInstance: options.logger.child({ component: 'http' }),
     bodyLimit: options.graphql.maxBodyBytes,
     // Reuse a caller's id (trace propagation) only if it looks like one; otherwise mint our own.
@@ -66,7 +85,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // One access-log line per request (below) instead of Fastify's two ("incoming request" and
     // "request completed"): each line is a synchronous write to stdout, half the api's logging cost.
     logController: new LogController({ disableRequestLogging: true }),
-  });
+  }) as unknown as FastifyInstance;
+  await registerSecurityHeaders(app, options.graphql.sandbox);
+  authenticateRequests(app, options.tokens);
+  await registerRateLimit(app, options.rateLimit);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -82,6 +104,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     );
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof RateLimitedError)
+      return void reply.status(429).send(rateLimitedBody(request, error));
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : (error.code ?? 'BAD_REQUEST');
@@ -102,8 +126,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/main.ts): stop accepting, drain, then jobs, pool and PostgreSQL, in order.
     stopOnTerminationSignals: false,
-    formatError: formatGraphQLError,
-    validationRules: [depthLimit(options.graphql.maxDepth), aliasLimit(options.graphql.maxAliases)],
+    formatError: formatGraphQLError(options.graphql.introspection),
+    // The parser stops at the token limit, before any validation rule runs.
+    parseOptions: { maxTokens: options.graphql.maxTokens },
+    validationRules: queryLimitRules(options.graphql),
+    allowBatchedHttpRequests: false,
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin,
@@ -119,7 +146,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => ({
       requestId: request.id,
-      viewer: await authenticate(request, options.tokens),
+      viewer: viewerOf(request),
       services: options.services,
       logger: request.log as Logger,
     }),
@@ -129,21 +156,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
   // Apollo's drain plugin closes Fastify itself (stop accepting, drain, close idle keep-alives).
-  return { app: app as unknown as FastifyInstance, close: () => apollo.stop() };
+  return { app, close: () => apollo.stop() };
 }
 
 /** No header: anonymous. A header that does not verify: the whole request is refused with 401. */
-async function authenticate(request: FastifyRequest, tokens: TokenVerifier): Promise<Viewer | null> {
-  const header = request.headers.authorization;
-  if (header === undefined || header === '') return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  try {
-    if (!match?.[1]) throw new Error('malformed');
-    return await tokens.verify(match[1]);
-  } catch (error) {
-    const message = error instanceof DomainError ? error.message : 'A valid bearer token is required.';
-    throw new GraphQLError(message, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 }, requestId: request.id },
-    });
-  }
+function viewerOf(request: FastifyRequest): Viewer | null {
+  const auth = request.authentication;
+  if (auth.kind === 'anonymous') return null;
+  if (auth.kind === 'viewer') return auth.viewer;
+  throw new GraphQLError(auth.message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 }, requestId: request.id },
+  });
+}
+
+/** GraphQL clients get a GraphQL error; every other route the plain error shape. */
+function rateLimitedBody(request: FastifyRequest, error: RateLimitedError): object {
+  const extensions = { code: error.code, retryAfterSeconds: error.retryAfterSeconds, requestId: request.id };
+  if (request.url.startsWith('/graphql')) return { errors: [{ message: error.message, extensions }] };
+  return { error: { message: error.message, ...extensions } };
 }

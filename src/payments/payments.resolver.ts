@@ -1,6 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mayView, Role } from '../auth/index.js';
-import { actorOf, requireViewer, type GraphQLContext } from '../graphql/index.js';
+import { actorOf, listFirst, pageSize, requireViewer, type GraphQLContext } from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
 import {
   OrderType,
@@ -23,8 +23,12 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [PaymentType])
-  async payments(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<PaymentType[]> {
-    return (await ctx.services.payments.paymentsOfOrder(order.id)).map(toPaymentType);
+  async payments(
+    @Root() order: OrderType,
+    @Arg('first', () => Int, listFirst(10)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PaymentType[]> {
+    return (await ctx.services.payments.paymentsOfOrder(order.id, pageSize(first))).map(toPaymentType);
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)

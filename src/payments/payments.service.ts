@@ -247,10 +247,10 @@ export class PaymentsService {
     return row ? toPaymentView(row) : null;
   }
 
-  async paymentsOfOrder(orderId: string): Promise<PaymentView[]> {
+  async paymentsOfOrder(orderId: string, limit = 100): Promise<PaymentView[]> {
     const rows = await sqlOnPool(this.orm).rows<PaymentRow>(
-      `select * from payment where order_id = $1 order by created_at, id`,
-      [orderId],
+      `select * from payment where order_id = $1 order by created_at, id limit $2`,
+      [orderId, limit],
     );
     return rows.map(toPaymentView);
   }

@@ -1,9 +1,22 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { mayView, Role, type Viewer } from '../auth/index.js';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { Role, type Viewer } from '../auth/index.js';
 import { AccessError } from '../errors/index.js';
 import {
   actorOf,
   decodeCursor,
+  listFirst,
   pageSize,
   requireViewer,
   toPage,
@@ -24,15 +37,19 @@ import {
   toRefundType,
 } from './refund.types.js';
 
-/** Customers see their own refunds, merchants theirs; riders none; the back office all. */
-function refundScope(viewer: Viewer): RefundScope {
+/**
+ * The one rule for the Refund type, on every path that reaches it (`refund`, `refunds`,
+ * `refundEvents`, `Order.refunds`, `Payment.refunds`): customers see their own refunds, merchants
+ * theirs, riders none, the back office all. Null: none.
+ */
+function refundScope(viewer: Viewer): RefundScope | null {
   switch (viewer.role) {
     case Role.CUSTOMER:
       return { kind: 'CUSTOMER', id: viewer.subject };
     case Role.MERCHANT:
       return { kind: 'MERCHANT', id: viewer.subject };
     case Role.RIDER:
-      throw AccessError.forbidden('refunds');
+      return null;
     case Role.SUPPORT:
     case Role.FINANCE:
     case Role.ADMIN:
@@ -41,13 +58,31 @@ function refundScope(viewer: Viewer): RefundScope {
   }
 }
 
+function mayViewRefund(viewer: Viewer, refund: { customerId: string; merchantId: string }): boolean {
+  const scope = refundScope(viewer);
+  if (scope === null) return false;
+  if (scope.kind === 'ALL') return true;
+  return (scope.kind === 'CUSTOMER' ? refund.customerId : refund.merchantId) === scope.id;
+}
+
+/** The refunds of one order or payment that the viewer may see, at most `first`. */
+async function visibleRefunds(
+  ctx: GraphQLContext,
+  filter: { orderId: string } | { paymentId: string },
+  first: number | null,
+): Promise<RefundType[]> {
+  const scope = refundScope(requireViewer(ctx));
+  if (scope === null) return [];
+  return (await ctx.services.refunds.list(filter, scope, pageSize(first), null)).map(toRefundType);
+}
+
 @Resolver(() => RefundType)
 export class RefundResolver {
   @Authorized()
   @Query(() => RefundType, { nullable: true, description: 'A refund the caller may see (null otherwise).' })
   async refund(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<RefundType | null> {
     const refund = await ctx.services.refunds.get(id);
-    return refund && mayView(requireViewer(ctx), refund) ? toRefundType(refund) : null;
+    return refund && mayViewRefund(requireViewer(ctx), refund) ? toRefundType(refund) : null;
   }
 
   @Authorized()
@@ -57,6 +92,7 @@ export class RefundResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Page<RefundType>> {
     const scope = refundScope(requireViewer(ctx));
+    if (scope === null) throw AccessError.forbidden('refunds');
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
     const f = args.filter ?? {};
@@ -82,18 +118,26 @@ export class RefundResolver {
   @Query(() => [RefundEventType], { description: 'The audit chain of a refund the caller may see.' })
   async refundEvents(
     @Arg('refundId', () => ID) refundId: string,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundEventType[]> {
+    const limit = pageSize(first);
     const refund = await ctx.services.refunds.get(refundId);
     const viewer = requireViewer(ctx);
-    if (!refund || !mayView(viewer, refund)) return [];
-    return (await ctx.services.refunds.events(refundId)).map((event) => toRefundEventType(event, viewer));
+    if (!refund || !mayViewRefund(viewer, refund)) return [];
+    return (await ctx.services.refunds.events(refundId, limit)).map((event) => toRefundEventType(event, viewer));
   }
 
   @FieldResolver(() => [RefundEventType])
-  async events(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundEventType[]> {
+  async events(
+    @Root() refund: RefundType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundEventType[]> {
     const viewer = requireViewer(ctx);
-    return (await ctx.services.refunds.events(refund.id)).map((event) => toRefundEventType(event, viewer));
+    return (await ctx.services.refunds.events(refund.id, pageSize(first))).map((event) =>
+      toRefundEventType(event, viewer),
+    );
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.SERVICE)
@@ -148,20 +192,24 @@ export class RefundResolver {
 
 @Resolver(() => OrderType)
 export class OrderRefundsResolver {
-  @FieldResolver(() => [RefundType])
-  async refunds(@Root() order: OrderType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(
-      toRefundType,
-    );
+  @FieldResolver(() => [RefundType], { description: 'Newest first; riders see none.' })
+  async refunds(
+    @Root() order: OrderType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundType[]> {
+    return visibleRefunds(ctx, { orderId: order.id }, first);
   }
 }
 
 @Resolver(() => PaymentType)
 export class PaymentRefundsResolver {
-  @FieldResolver(() => [RefundType])
-  async refunds(@Root() payment: PaymentType, @Ctx() ctx: GraphQLContext): Promise<RefundType[]> {
-    return (await ctx.services.refunds.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(
-      toRefundType,
-    );
+  @FieldResolver(() => [RefundType], { description: 'Newest first; riders see none.' })
+  async refunds(
+    @Root() payment: PaymentType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundType[]> {
+    return visibleRefunds(ctx, { paymentId: payment.id }, first);
   }
 }

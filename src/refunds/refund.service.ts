@@ -88,7 +88,7 @@ export class RefundService {
     return this.repository.list(filter, scope, limit, after);
   }
 
-  events(refundId: string): Promise<RefundEventView[]> {
-    return this.repository.events(refundId);
+  events(refundId: string, limit = 100): Promise<RefundEventView[]> {
+    return this.repository.events(refundId, limit);
   }
 }
