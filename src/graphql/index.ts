@@ -11,6 +11,7 @@ export {
   type Page,
 } from './connection.js';
 export { actorOf, requireViewer, type GraphQLContext } from './context.js';
+export { findBadInput, inputGuardPlugin, MAX_TEXT_LENGTH, textProblem } from './input-guard.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
 export {
   MAX_PAGE_SIZE,

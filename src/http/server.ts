@@ -12,6 +12,7 @@ import type { RateLimitConfig } from '../config/index.js';
 import { newId } from '../db/index.js';
 import {
   formatGraphQLError,
+  inputGuardPlugin,
   queryLimitRules,
   type AppServices,
   type GraphQLContext,
@@ -134,6 +135,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin,
+      inputGuardPlugin,
       // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
       // would still compute a cache hint for every field of every response.
       ApolloServerPluginCacheControlDisabled(),
