@@ -23,7 +23,6 @@ export const MAX_TEXT_LENGTH = 4_000;
 const OWNER_ID_NAMES = new Set(['customerId', 'merchantId', 'riderId', 'ownerId', 'liablePartyId']);
 
 /** NUL (PostgreSQL text cannot hold it) and C0 controls other than tab, newline and carriage return. */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
