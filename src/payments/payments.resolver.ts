@@ -28,7 +28,10 @@ export class OrderResolver {
     @Arg('first', () => Int, listFirst(10)) first: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<PaymentType[]> {
-    return (await ctx.services.payments.paymentsOfOrder(order.id, pageSize(first))).map(toPaymentType);
+    const viewer = requireViewer(ctx);
+    const payments = await ctx.services.payments.paymentsOfOrder(order.id, pageSize(first));
+    // The Payment rule on this path too: a rider who carried the order sees only its own share's payment.
+    return payments.filter((payment) => mayView(viewer, payment)).map(toPaymentType);
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)
