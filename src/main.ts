@@ -17,6 +17,7 @@ import {
 } from './http/index.js';
 import { startJobQueue, type JobQueue } from './jobs/index.js';
 import { createLogger, safeUrl, type Logger } from './logging/index.js';
+import { connectionStates, instrumentProvider, Metrics, startMetricsServer } from './metrics/index.js';
 import { LedgerService } from './ledger/index.js';
 import { NotificationsService } from './notifications/index.js';
 import { PaymentsService } from './payments/index.js';
@@ -95,7 +96,20 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
-    const providers = createProviders(config.providers, local?.credentials ?? {}, logger);
+    // Read at scrape time, once the services below exist.
+    const metrics = new Metrics(role, {
+      openRefunds: () => refunds.openCounts(),
+      queues: () => jobs.waiting(),
+      trialBalance: async () =>
+        (await ledger.trialBalance()).map((line) => ({
+          currency: line.currency,
+          differenceMinor: line.totalDebits.amountMinor - line.totalCredits.amountMinor,
+        })),
+      connections: () => connectionStates(orm),
+    });
+    const providers = createProviders(config.providers, local?.credentials ?? {}, logger).wrapped((p) =>
+      instrumentProvider(p, metrics),
+    );
 
     const ledger = new LedgerService(orm);
     const payments = new PaymentsService(orm, ledger);
@@ -185,6 +199,8 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
         rateLimit: config.rateLimit,
         tls: config.tls,
         trustProxy: config.trustProxy,
+        metrics,
+        metricsToken: config.metrics.token,
         routes: async (app) => {
           await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
           reportRoutes(app, { queries: reconciliation.queries, tokens });
@@ -194,6 +210,11 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       url = await listen(http.app, config);
       publicUrl.value ??= url;
       cleanups.push({ name: 'http', run: http.close });
+    }
+    if (config.metrics.port !== undefined) {
+      const server = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
+      logger.info({ metrics: server.url }, 'metrics listening');
+      cleanups.push({ name: 'metrics', run: server.close });
     }
     if (role === 'worker' && config.http.publicBaseUrl === undefined) {
       logger.warn(

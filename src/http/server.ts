@@ -22,6 +22,7 @@ import type { Logger } from '../logging/index.js';
 import { buildGraphQLSchema } from '../schema/index.js';
 import { registerExplorer, type ExplorerOptions } from './explorer.js';
 import { authenticateRequests } from './authentication.js';
+import { graphqlMetricsPlugin, measureRequests, metricsRoute, type Metrics } from '../metrics/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 import { RateLimitedError, registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security.js';
@@ -48,6 +49,9 @@ export interface HttpServerOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Fastify's `trustProxy`, when a terminating proxy sets X-Forwarded-For. */
   readonly trustProxy?: boolean | number | string | undefined;
+  /** Request and operation metrics; `/metrics` on this port too when `metricsToken` is set. */
+  readonly metrics?: Metrics | undefined;
+  readonly metricsToken?: string | undefined;
   /** Plain HTTP routes beside /graphql (provider notify callbacks, reports). */
   readonly routes?: ((app: FastifyInstance) => Promise<void> | void) | undefined;
 }
@@ -90,6 +94,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   await registerSecurityHeaders(app, options.graphql.sandbox);
   authenticateRequests(app, options.tokens);
   await registerRateLimit(app, options.rateLimit);
+  if (options.metrics) {
+    measureRequests(app, options.metrics);
+    if (options.metricsToken) metricsRoute(app, options.metrics, options.metricsToken);
+  }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
@@ -136,6 +144,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       fastifyApolloDrainPlugin(app),
       requestIdPlugin,
       inputGuardPlugin,
+      ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
       // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
       // would still compute a cache hint for every field of every response.
       ApolloServerPluginCacheControlDisabled(),

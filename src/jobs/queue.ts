@@ -61,6 +61,8 @@ export interface JobQueue {
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
   register(definitions: readonly JobDefinition[]): Promise<void>;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Jobs due and not yet started, per queue, with the age of the oldest (seconds since it was due). */
+  waiting(): Promise<{ queue: string; waiting: number; oldestSeconds: number }[]>;
   readonly stop: () => Promise<void>;
 }
 
@@ -144,6 +146,15 @@ export async function startJobQueue(options: {
     boss,
     register,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    waiting: async () => {
+      const result = await boss.getDb().executeSql(
+        `select name as queue, count(*)::int as waiting,
+                coalesce(extract(epoch from now() - min(start_after)), 0)::float8 as "oldestSeconds"
+           from ${JOB_SCHEMA}.job where state in ('created', 'retry') and start_after <= now() group by name`,
+        [],
+      );
+      return result.rows as { queue: string; waiting: number; oldestSeconds: number }[];
+    },
     stop: async () => {
       stopping = true;
       await boss.stop({ graceful: true, close: true, timeout: 10_000 });

@@ -103,6 +103,15 @@ export class RefundRepository {
     return rows.map(toRefundView);
   }
 
+  /** Refunds not final yet, by status and channel (an index range: status leads an index). */
+  async openCounts(): Promise<{ status: string; channel: string; count: number }[]> {
+    return sqlOnPool(this.orm).rows<{ status: string; channel: string; count: number }>(
+      `select status, channel, count(*)::int as count from refund
+        where status in ('PENDING', 'PROCESSING', 'ABNORMAL') group by status, channel`,
+      [],
+    );
+  }
+
   async events(refundId: string, limit: number): Promise<RefundEventView[]> {
     const rows = await sqlOnPool(this.orm).rows<{
       id: string;
