@@ -12,7 +12,7 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{}, /^Invalid configuration: JWT_HS256_SECRET \(unset\): expected required in production/],
+    [{}, /^Invalid configuration: JWT_HS256_SECRET \(unset\): required in production/],
     [{ NODE_ENV: 'development', TLS_CERT_FILE: 'cert.pem' }, /^Invalid configuration: TLS_KEY_FILE/],
     [
       { PORT: 'eighty' },
