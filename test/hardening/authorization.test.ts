@@ -5,12 +5,15 @@ import {
   isNonNullType,
   isObjectType,
   isUnionType,
+  isEnumType,
   type GraphQLField,
+  type GraphQLInputType,
   type GraphQLNamedType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphQLSchema } from '../../src/schema/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { reportCase } from '../cases/cases.fixtures.js';
 import { newPaidOrder, requestRefund, type PaidOrder } from '../support/builders.js';
 
 /**
@@ -33,12 +36,12 @@ const SUBJECTS: readonly Subject[] = [
   { role: 'FINANCE', sub: 'fin_1', forbidden: [] },
   { role: 'SERVICE', sub: 'order-system', forbidden: [] },
   { role: 'CUSTOMER', sub: 'c_owner', forbidden: [] },
-  { role: 'CUSTOMER', sub: 'c_other', forbidden: OWNED },
+  { role: 'CUSTOMER', sub: 'c_other', forbidden: [...OWNED, 'Case'] },
   { role: 'MERCHANT', sub: 'm_owner', forbidden: [] },
-  { role: 'MERCHANT', sub: 'm_other', forbidden: OWNED },
+  { role: 'MERCHANT', sub: 'm_other', forbidden: [...OWNED, 'Case'] },
   // Riders see the orders they carried, never refunds, and payments only with a rider share.
   { role: 'RIDER', sub: 'r_owner', forbidden: ['Payment', 'Refund', 'RefundEvent'] },
-  { role: 'RIDER', sub: 'r_other', forbidden: OWNED },
+  { role: 'RIDER', sub: 'r_other', forbidden: [...OWNED, 'Case'] },
 ];
 
 const DEPTH = 3;
@@ -48,17 +51,33 @@ function argumentsFor(field: GraphQLField<unknown, unknown>, seed: Seed, root: b
     orderId: seed.order.orderId,
     paymentId: seed.order.paymentId,
     refundId: seed.refundId,
+    caseId: seed.caseId,
     code: `merchant:${seed.order.merchantId}:payable`,
     currency: 'CNY',
     id:
-      { order: seed.order.orderId, payment: seed.order.paymentId, refund: seed.refundId }[field.name] ??
-      'x_1',
+      {
+        order: seed.order.orderId,
+        payment: seed.order.paymentId,
+        refund: seed.refundId,
+        case: seed.caseId,
+      }[field.name] ?? 'x_1',
   };
   const args = field.args
-    .filter((a) => isNonNullType(a.type) || a.name === 'first')
-    .map((a) => (a.name === 'first' ? 'first: 5' : `${a.name}: ${JSON.stringify(byName[a.name] ?? 'x_1')}`));
+    .filter((a) => (isNonNullType(a.type) && a.defaultValue === undefined) || a.name === 'first')
+    .map((a) => `${a.name}: ${a.name === 'first' ? '5' : literalFor(a.type, byName[a.name])}`);
   void root;
   return args.length ? `(${args.join(', ')})` : '';
+}
+
+/** A valid literal of the argument's type: the seeded id by name, otherwise any value of the type. */
+function literalFor(type: GraphQLInputType, seeded: string | undefined): string {
+  const named = getNamedType(type);
+  if (seeded !== undefined) return JSON.stringify(seeded);
+  if (isEnumType(named)) return named.getValues()[0]!.name;
+  if (named.name === 'Int') return '10';
+  if (named.name === 'Boolean') return 'false';
+  if (named.name === 'DateTimeISO') return JSON.stringify(new Date(Date.now() - 86_400_000).toISOString());
+  return JSON.stringify('x_1');
 }
 
 function selection(type: GraphQLNamedType, depth: number, seed: Seed): string {
@@ -92,6 +111,7 @@ function typesIn(value: unknown, out = new Set<string>()): Set<string> {
 interface Seed {
   readonly order: PaidOrder;
   readonly refundId: string;
+  readonly caseId: string;
 }
 
 describe('authorization on every path, generated from the schema', () => {
@@ -108,7 +128,9 @@ describe('authorization on every path, generated from the schema', () => {
     });
     const refund = await requestRefund(t, { paymentId: order.paymentId, amountFen: 100 });
     if (!refund.data) throw new Error(JSON.stringify(refund.errors));
-    seed = { order, refundId: refund.data.requestRefund.refund.id };
+    const reported = await reportCase(t, 'c_owner', { orderId: order.orderId });
+    if (!reported.data) throw new Error(JSON.stringify(reported.errors));
+    seed = { order, refundId: refund.data.requestRefund.refund.id, caseId: reported.data.reportCase.id };
   }, 120_000);
   afterAll(async () => t.stop());
 
@@ -142,9 +164,9 @@ describe('authorization on every path, generated from the schema', () => {
     }
     expect(leaks).toEqual([]);
     // The paths are real: owners and the back office do reach the seeded objects.
-    expect([...(seen.get('CUSTOMER c_owner') ?? [])]).toEqual(expect.arrayContaining(OWNED));
+    expect([...(seen.get('CUSTOMER c_owner') ?? [])]).toEqual(expect.arrayContaining([...OWNED, 'Case']));
     expect([...(seen.get('MERCHANT m_owner') ?? [])]).toEqual(expect.arrayContaining(OWNED));
-    expect([...(seen.get('ADMIN root') ?? [])]).toEqual(expect.arrayContaining(OWNED));
+    expect([...(seen.get('ADMIN root') ?? [])]).toEqual(expect.arrayContaining([...OWNED, 'Case']));
     expect([...(seen.get('RIDER r_owner') ?? [])]).toContain('Order');
     expect(queries).toBe(SUBJECTS.length * fields.length);
   }, 120_000);
