@@ -26,6 +26,7 @@ import { createProviders, type FallbackCredentials, type ProviderRegistry } from
 import { RefundService, RefundWorker } from './refunds/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemService } from './system/index.js';
+import { otlpExporter, startTracing, traceProvider } from './tracing/index.js';
 import {
   configuredReconProviders,
   reconJobDefinitions,
@@ -77,6 +78,11 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       databaseUrl = embedded.url;
     }
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    if (config.tracing.enabled) {
+      const { serviceName, otlpUrl } = config.tracing;
+      const tracing = startTracing({ serviceName, exporter: otlpExporter(otlpUrl) });
+      cleanups.push({ name: 'tracing', run: tracing.shutdown });
+    }
 
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, logger });
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
@@ -108,7 +114,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       connections: () => connectionStates(orm),
     });
     const providers = createProviders(config.providers, local?.credentials ?? {}, logger).wrapped((p) =>
-      instrumentProvider(p, metrics),
+      traceProvider(instrumentProvider(p, metrics)),
     );
 
     const ledger = new LedgerService(orm);

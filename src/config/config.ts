@@ -67,6 +67,10 @@ const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     METRICS_PORT: port.optional(),
     METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+
+    TRACING: bool.default(false),
+    TRACING_OTLP_URL: z.url().default('http://127.0.0.1:4318/v1/traces'),
+    TRACING_SERVICE_NAME: z.string().min(1).default('takeout-refunds'),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 
     SIMULATORS: bool.default(true),
@@ -189,6 +193,13 @@ export interface AppConfig {
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the terminating proxies. */
   readonly trustProxy: boolean | number | string | undefined;
+  readonly tracing: {
+    /** OpenTelemetry spans from each GraphQL operation and job through SQL and provider calls. */
+    readonly enabled: boolean;
+    /** OTLP/HTTP traces endpoint of a collector. */
+    readonly otlpUrl: string;
+    readonly serviceName: string;
+  };
   readonly metrics: {
     /** `/metrics` on the api port, for this bearer token only. */
     readonly token: string | undefined;
@@ -365,6 +376,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
         : undefined,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT, host: env.METRICS_HOST },
+    tracing: {
+      enabled: env.TRACING,
+      otlpUrl: env.TRACING_OTLP_URL,
+      serviceName: env.TRACING_SERVICE_NAME,
+    },
     simulators: {
       enabled: env.SIMULATORS && !production,
       wechatpayPort: env.SIMULATOR_WECHATPAY_PORT,

@@ -23,6 +23,7 @@ import { buildGraphQLSchema } from '../schema/index.js';
 import { registerExplorer, type ExplorerOptions } from './explorer.js';
 import { authenticateRequests } from './authentication.js';
 import { graphqlMetricsPlugin, measureRequests, metricsRoute, type Metrics } from '../metrics/index.js';
+import { graphqlTracingPlugin, tracedGraphQLHandler } from '../tracing/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 import { RateLimitedError, registerRateLimit } from './rate-limit.js';
 import { registerSecurityHeaders } from './security.js';
@@ -145,6 +146,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       requestIdPlugin,
       inputGuardPlugin,
       ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
+      graphqlTracingPlugin,
       // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
       // would still compute a cache hint for every field of every response.
       ApolloServerPluginCacheControlDisabled(),
@@ -163,7 +165,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     }),
   });
   if (options.explorer) registerExplorer(app as unknown as FastifyInstance, options.explorer);
-  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: tracedGraphQLHandler(handler) });
 
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
   // Apollo's drain plugin closes Fastify itself (stop accepting, drain, close idle keep-alives).

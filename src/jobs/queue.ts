@@ -7,6 +7,7 @@ import {
   type WorkOptions,
 } from 'pg-boss';
 import type { Logger } from '../logging/index.js';
+import { withSpan } from '../tracing/index.js';
 import { HotStatementsClient } from './hot-statements.js';
 
 export const JOB_SCHEMA = 'pgboss';
@@ -124,7 +125,13 @@ export async function startJobQueue(options: {
       await boss.work<object, unknown, typeof work>(definition.name, work, async (jobs) => {
         // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
         // never re-runs the others.
-        const outcomes = await Promise.allSettled(jobs.map((job) => definition.handle(job)));
+        const outcomes = await Promise.allSettled(
+          jobs.map((job) =>
+            withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
+              definition.handle(job),
+            ),
+          ),
+        );
         return outcomes.map((outcome, i) => ({
           id: jobs[i]!.id,
           status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
