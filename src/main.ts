@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { AdminActions } from './audit/index.js';
 import { createTokenVerifier, Role as ViewerRole, signDevelopmentToken } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
 import { CaseFigures, CaseRuleStore, CasesService, NO_RISK } from './cases/index.js';
@@ -177,6 +178,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
       cases,
       caseRules,
       caseFigures,
+      adminActions: new AdminActions(orm),
     };
     await jobs.register([
       ...refundWorker.jobDefinitions(),

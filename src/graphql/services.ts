@@ -1,3 +1,4 @@
+import type { AdminActions } from '../audit/index.js';
 import type { CaseFigures, CaseRuleStore, CasesService } from '../cases/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
@@ -22,4 +23,5 @@ export interface AppServices {
   readonly caseFigures: CaseFigures;
   readonly opsExceptions: OpsExceptionsService;
   readonly reconciliation: ReconciliationService;
+  readonly adminActions: AdminActions;
 }

@@ -1,4 +1,5 @@
 import type { NonEmptyArray } from 'type-graphql';
+import { AuditResolver } from '../audit/index.js';
 import { LedgerResolver } from '../ledger/index.js';
 import { NotificationsResolver } from '../notifications/index.js';
 import { OrderResolver, PaymentResolver } from '../payments/index.js';
@@ -28,4 +29,5 @@ export const resolverClasses = (): NonEmptyArray<Function> => [
   CaseTrackingResolver,
   OpsExceptionsResolver,
   ReconciliationResolver,
+  AuditResolver,
 ];
