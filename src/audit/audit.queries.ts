@@ -10,11 +10,12 @@ export interface AuditEntryView {
   readonly after: Record<string, unknown> | null;
 }
 
-/** One subject's audit trail, oldest first (indexed on subject type, id and time). */
+/** One subject's audit trail, oldest first, `limit` entries at most (indexed on subject type, id and time). */
 export async function auditTrail(
   sql: Sql,
   subjectType: string,
   subjectId: string,
+  limit = 1000,
 ): Promise<AuditEntryView[]> {
   const rows = await sql.rows<{
     id: string;
@@ -26,8 +27,8 @@ export async function auditTrail(
     after: Record<string, unknown> | null;
   }>(
     `select id, occurred_at, actor_id, actor_role, action, before, after from audit_event
-      where subject_type = $1 and subject_id = $2 order by occurred_at, id limit 1000`,
-    [subjectType, subjectId],
+      where subject_type = $1 and subject_id = $2 order by occurred_at, id limit $3`,
+    [subjectType, subjectId, limit],
   );
   return rows.map((r) => ({
     id: r.id,
