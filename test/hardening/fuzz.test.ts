@@ -15,7 +15,8 @@ import {
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGraphQLSchema } from '../../src/schema/index.js';
-import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { reportCase } from '../cases/cases.fixtures.js';
 import { newPaidOrder, requestRefund, type PaidOrder } from '../support/builders.js';
 
 /** Hostile text: encodings, lengths, injections, forged ids and cursors. */
@@ -72,6 +73,7 @@ function corpusFor(type: GraphQLNamedType): readonly unknown[] {
 interface Seed {
   readonly order: PaidOrder;
   readonly refundId: string;
+  readonly caseId: string;
 }
 
 let keys = 0;
@@ -92,6 +94,7 @@ function validValue(type: GraphQLInputType, name: string, field: string, seed: S
     orderId: seed.order.orderId,
     paymentId: seed.order.paymentId,
     refundId: seed.refundId,
+    caseId: seed.caseId,
     customerId: seed.order.customerId,
     merchantId: seed.order.merchantId,
     outTradeNo: seed.order.outTradeNo,
@@ -99,7 +102,13 @@ function validValue(type: GraphQLInputType, name: string, field: string, seed: S
     currency: 'CNY',
     amount: '1.00',
     code: 'platform:commission',
-    id: { order: seed.order.orderId, payment: seed.order.paymentId, refund: seed.refundId }[field] ?? 'x_1',
+    id:
+      {
+        order: seed.order.orderId,
+        payment: seed.order.paymentId,
+        refund: seed.refundId,
+        case: seed.caseId,
+      }[field] ?? 'x_1',
   };
   if (name in byName) return byName[name];
   switch (inner.name) {
@@ -147,6 +156,8 @@ interface Probe {
   readonly query: string;
   readonly variables: Record<string, unknown>;
   readonly label: string;
+  /** The root field, whose caller is chosen once (see `callerFor`). */
+  readonly root?: string;
 }
 
 /** One field called with its arguments as variables `$<prefix><arg>`. */
@@ -160,6 +171,9 @@ function call(
   return { defs, text: `${field.name}${args.length ? `(${args.join(', ')})` : ''} ${inner}` };
 }
 
+/** Per root field: the field called with valid values only, to find a caller it lets through. */
+const baselines = new Map<string, { query: string; variables: Record<string, unknown> }>();
+
 function probesFor(operation: 'query' | 'mutation', root: GraphQLObjectType, seed: Seed): Probe[] {
   const probes: Probe[] = [];
   const base = (field: GraphQLField<unknown, unknown>, prefix: string) =>
@@ -170,6 +184,11 @@ function probesFor(operation: 'query' | 'mutation', root: GraphQLObjectType, see
     );
   for (const field of Object.values(root.getFields())) {
     const own = call(field, 'a_');
+    const ownDefs = own.defs.length ? `(${own.defs.join(', ')})` : '';
+    baselines.set(field.name, {
+      query: `${operation}${ownDefs} { ${own.text} }`,
+      variables: base(field, 'a_'),
+    });
     for (const leaf of leaves(field.args)) {
       for (const hostile of corpusFor(leaf.type)) {
         const variables = structuredClone(base(field, 'a_'));
@@ -181,6 +200,7 @@ function probesFor(operation: 'query' | 'mutation', root: GraphQLObjectType, see
           query: `${operation}${defs} { ${own.text} }`,
           variables,
           label: `${field.name}.${leaf.path.join('.')}`,
+          root: field.name,
         });
       }
     }
@@ -200,12 +220,47 @@ function probesFor(operation: 'query' | 'mutation', root: GraphQLObjectType, see
             query: `query(${defs.join(', ')}) { ${outer.text} }`,
             variables,
             label: `${field.name}.${nested.name}.${leaf.path.join('.')}`,
+            root: field.name,
           });
         }
       }
     }
   }
   return probes;
+}
+
+interface Caller {
+  readonly role: 'ADMIN' | 'SUPPORT' | 'FINANCE' | 'SERVICE' | 'CUSTOMER' | 'MERCHANT' | 'RIDER';
+  readonly sub: string;
+}
+
+const ADMIN: Caller = { role: 'ADMIN', sub: 'fuzz_admin' };
+
+/**
+ * For each root field, the first role its baseline call does not refuse as FORBIDDEN (admin first,
+ * then the back office, the order system, and the seeded order's customer, merchant and rider).
+ */
+async function callersFor(t: TestApp, seed: Seed): Promise<Map<string, Caller>> {
+  const roles: Caller[] = [
+    ADMIN,
+    { role: 'SUPPORT', sub: 'fuzz_agent' },
+    { role: 'FINANCE', sub: 'fuzz_fin' },
+    { role: 'SERVICE', sub: 'order-system' },
+    { role: 'CUSTOMER', sub: seed.order.customerId },
+    { role: 'MERCHANT', sub: seed.order.merchantId },
+    { role: 'RIDER', sub: 'r_fuzz' },
+  ];
+  const chosen = new Map<string, Caller>();
+  for (const [root, baseline] of baselines) {
+    for (const caller of roles) {
+      const res = await t.gql(baseline.query, baseline.variables, caller);
+      if (!res.errors?.some((e) => e.extensions?.['code'] === 'FORBIDDEN')) {
+        chosen.set(root, caller);
+        break;
+      }
+    }
+  }
+  return chosen;
 }
 
 /** Literals written into the document itself: GraphQL string escapes reach the parser, not JSON. */
@@ -235,7 +290,9 @@ describe('fuzzing every argument of every operation', () => {
     const order = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 100_000, riderId: 'r_fuzz' });
     const refund = await requestRefund(t, { paymentId: order.paymentId, amountFen: 100 });
     if (!refund.data) throw new Error(JSON.stringify(refund.errors));
-    seed = { order, refundId: refund.data.requestRefund.refund.id };
+    const reported = await reportCase(t, order.customerId, { orderId: order.orderId });
+    if (!reported.data) throw new Error(JSON.stringify(reported.errors));
+    seed = { order, refundId: refund.data.requestRefund.refund.id, caseId: reported.data.reportCase.id };
   }, 120_000);
   afterAll(async () => t.stop());
 
@@ -244,9 +301,9 @@ describe('fuzzing every argument of every operation', () => {
     const probes = [
       ...probesFor('query', schema.getQueryType()!, seed),
       ...probesFor('mutation', schema.getMutationType()!, seed),
-      ...LITERALS.map((query) => ({ query, variables: {}, label: query })),
+      ...LITERALS.map((query): Probe => ({ query, variables: {}, label: query })),
     ];
-    const admin = await tokenFor('ADMIN', 'fuzz_admin');
+    const callers = await callersFor(t, seed);
     const failures: string[] = [];
     let sent = 0;
     const CONCURRENCY = 4;
@@ -254,7 +311,7 @@ describe('fuzzing every argument of every operation', () => {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let probe = queue.shift(); probe; probe = queue.shift()) {
-          const res = await t.gql(probe.query, probe.variables, admin);
+          const res = await t.gql(probe.query, probe.variables, callers.get(probe.root ?? '') ?? ADMIN);
           sent++;
           const internal = res.errors?.find((e) => e.extensions?.['code'] === 'INTERNAL_SERVER_ERROR');
           if (res.status >= 500 || internal) {
@@ -269,5 +326,8 @@ describe('fuzzing every argument of every operation', () => {
     expect(failures).toEqual([]);
     expect(errorLines).toEqual([]);
     expect(sent).toBeGreaterThan(1_000);
+    // Every operation was reached by a caller it lets through (hostile values get past the role check).
+    const refusedToAll = [...baselines.keys()].filter((root) => !callers.has(root));
+    expect(refusedToAll).toEqual([]);
   }, 300_000);
 });

@@ -38,7 +38,7 @@ describe('every list field is bounded', () => {
         if (first) {
           const byDefault = first.defaultValue;
           if (byDefault !== undefined && (typeof byDefault !== 'number' || byDefault > MAX_PAGE_SIZE))
-            unbounded.push(`${name}: default first ${String(byDefault)}`);
+            unbounded.push(`${name}: default first ${JSON.stringify(byDefault)}`);
           continue;
         }
         if (field.name === 'edges' && type.name.endsWith('Connection')) continue;
