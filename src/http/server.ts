@@ -103,7 +103,10 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    // Refusals by the rate limiter are counted in the metrics, not logged one by one: an attacker
+    // must not turn each refused request into a log write (and a flood of log lines).
+    const level = reply.statusCode === 429 ? 'debug' : 'info';
+    request.log[level](
       {
         method: request.method,
         url: request.url,
