@@ -82,7 +82,7 @@ export async function startApp(config: AppConfig, role: Role, logger: Logger): P
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
       const tracing = startTracing({ serviceName, exporter: otlpExporter(otlpUrl) });
-      cleanups.push({ name: 'tracing', run: tracing.shutdown });
+      cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
     }
 
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, logger });

@@ -125,7 +125,9 @@ export class RefundResolver {
     const refund = await ctx.services.refunds.get(refundId);
     const viewer = requireViewer(ctx);
     if (!refund || !mayViewRefund(viewer, refund)) return [];
-    return (await ctx.services.refunds.events(refundId, limit)).map((event) => toRefundEventType(event, viewer));
+    return (await ctx.services.refunds.events(refundId, limit)).map((event) =>
+      toRefundEventType(event, viewer),
+    );
   }
 
   @FieldResolver(() => [RefundEventType])
