@@ -167,7 +167,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       logger: request.log as Logger,
     }),
   });
-  if (options.explorer) registerExplorer(app as unknown as FastifyInstance, options.explorer);
+  if (options.explorer) registerExplorer(app, options.explorer);
   app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: tracedGraphQLHandler(handler) });
 
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
