@@ -18,11 +18,9 @@
  * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
@@ -43,6 +41,7 @@ import {
   treeCpuMs,
   type CpuByRole,
 } from './cpu.js';
+import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
 import type { LoadInput, LoadOutput } from './refunds-load.js';
 import {
   createDatabase,
@@ -161,6 +160,7 @@ function appEnv(databaseUrl: string, sims: StartedSimulators): Record<string, st
     MIGRATE_ON_START: 'false',
     SIMULATORS: 'false',
     JWT_HS256_SECRET: JWT_SECRET,
+    RATE_LIMIT_EXEMPT_LOOPBACK: 'true', // the load generator is one client on loopback
     REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
     REFUND_FIRST_POLL_ALIPAY_MS: '1000',
     ...simulatorProviderEnv(sims),
@@ -342,44 +342,6 @@ async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
   } finally {
     await stopProcess(worker);
   }
-}
-
-interface RoleProcess {
-  readonly role: 'api' | 'worker';
-  readonly child: ChildProcess;
-  /** The api's base URL; empty for the worker. */
-  readonly url: string;
-}
-
-/** `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. */
-function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
-  const main = new URL('../src/main.js', import.meta.url);
-  const child = spawn(process.execPath, [fileURLToPath(main), role], {
-    env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${role} did not start:\n${out}`)), 60_000);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out = (out + chunk.toString()).slice(-4_000);
-      const ready = out.split('\n').find((text) => text.includes('"msg":"ready"'));
-      if (ready === undefined) return;
-      clearTimeout(timer);
-      child.stdout?.removeAllListeners('data');
-      child.stdout?.resume();
-      const graphql = (JSON.parse(ready) as { graphql?: string }).graphql;
-      resolve({ role, child, url: graphql?.replace(/\/graphql$/, '') ?? '' });
-    });
-    child.once('exit', (code) => reject(new Error(`${role} exited (${code}):\n${out}`)));
-  });
-}
-
-async function stopProcess(p: RoleProcess): Promise<void> {
-  if (p.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => p.child.once('exit', resolve));
-  p.child.kill('SIGTERM');
-  await exited;
 }
 
 async function requests(run: Run): Promise<Result> {

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000Baseline } from './Migration20261122000000_baseline.js';
 import { Migration20261201141000Cases } from './Migration20261201141000_cases.js';
 import { Migration20261201150000Reconciliation } from './Migration20261201150000_reconciliation.js';
+import { Migration20261201170615AdminActionsIndex } from './Migration20261201170615_admin_actions_index.js';
 import { Migration20261201172921OrderPromisedAtIndex } from './Migration20261201172921_order_promised_at_index.js';
 
 /**
@@ -15,6 +16,7 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261122000000_baseline', class: Migration20261122000000Baseline },
   { name: 'Migration20261201141000_cases', class: Migration20261201141000Cases },
   { name: 'Migration20261201150000_reconciliation', class: Migration20261201150000Reconciliation },
+  { name: 'Migration20261201170615_admin_actions_index', class: Migration20261201170615AdminActionsIndex },
   {
     name: 'Migration20261201172921_order_promised_at_index',
     class: Migration20261201172921OrderPromisedAtIndex,

@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { GraphQLSchema } from 'graphql';
+import { AdminActionsResolver } from './admin/index.js';
+import { AdminActions } from './audit/index.js';
 import { createTokenVerifier, Role as ViewerRole, signDevelopmentToken } from './auth/index.js';
 import { CallbacksService } from './callbacks/index.js';
 import {
@@ -38,6 +41,7 @@ import { createLogger, safeUrl, type Logger } from './logging/index.js';
 import { NotificationsResolver, NotificationsService } from './notifications/index.js';
 import { OpsExceptionsResolver, OpsExceptionsService } from './ops-exceptions/index.js';
 import { OrderResolver, PaymentResolver, PaymentsService } from './payments/index.js';
+import { connectionStates, instrumentProvider, Metrics, startMetricsServer } from './metrics/index.js';
 import { createProviders, type FallbackCredentials, type ProviderRegistry } from './providers/index.js';
 import {
   OrderRefundsResolver,
@@ -48,6 +52,7 @@ import {
 } from './refunds/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemResolver, SystemService } from './system/index.js';
+import { otlpExporter, startTracing, traceProvider } from './tracing/index.js';
 import {
   configuredReconProviders,
   reconJobDefinitions,
@@ -68,6 +73,7 @@ export interface AppServices {
   readonly caseRules: CaseRuleStore;
   readonly caseFigures: CaseFigures;
   readonly reconciliation: ReconciliationService;
+  readonly adminActions: AdminActions;
 }
 
 /** Every resolver of the GraphQL schema, each given the services it calls. A new module adds its own here. */
@@ -87,6 +93,7 @@ export function createResolvers(s: AppServices): object[] {
     new CaseSupportResolver(s.cases, s.caseRules),
     new CaseTrackingResolver(s.cases),
     new ReconciliationResolver(s.reconciliation),
+    new AdminActionsResolver(s.adminActions),
   ];
 }
 
@@ -96,6 +103,11 @@ export function createResolvers(s: AppServices): object[] {
  */
 export function schemaSdl(): Promise<string> {
   return printSchemaSdl(createResolvers({} as AppServices));
+}
+
+/** The schema's types, for tools and tests that walk it (no service is called: see `schemaSdl`). */
+export function schemaTypes(): Promise<GraphQLSchema> {
+  return buildGraphQLSchema(createResolvers({} as AppServices));
 }
 
 export type Role = 'all' | 'api' | 'worker';
@@ -154,6 +166,11 @@ export async function startApp(
       databaseUrl = embedded.url;
     }
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    if (config.tracing.enabled) {
+      const { serviceName, otlpUrl } = config.tracing;
+      const tracing = startTracing({ serviceName, exporter: otlpExporter(otlpUrl) });
+      cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
+    }
 
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
@@ -173,7 +190,20 @@ export async function startApp(
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
-    const providers = createProviders(config.providers, local?.credentials ?? {}, logger);
+    // Read at scrape time, once the services below exist.
+    const metrics = new Metrics(role, {
+      openRefunds: () => refunds.openCounts(),
+      queues: () => jobs.waiting(),
+      trialBalance: async () =>
+        (await ledger.trialBalance()).map((line) => ({
+          currency: line.currency,
+          differenceMinor: line.totalDebits.amountMinor - line.totalCredits.amountMinor,
+        })),
+      connections: () => connectionStates(orm),
+    });
+    const providers = createProviders(config.providers, local?.credentials ?? {}, logger).wrapped((p) =>
+      traceProvider(instrumentProvider(p, metrics)),
+    );
 
     const ledger = new LedgerService(orm);
     const payments = new PaymentsService(orm, ledger);
@@ -235,6 +265,7 @@ export async function startApp(
       cases,
       caseRules,
       caseFigures,
+      adminActions: new AdminActions(orm),
     };
     await jobs.register([
       ...refundWorker.jobDefinitions(),
@@ -260,6 +291,11 @@ export async function startApp(
         readiness: () => readiness(orm),
         graphql: config.graphql,
         explorer: config.graphql.sandbox ? explorerOptions(config, logger) : undefined,
+        rateLimit: config.rateLimit,
+        tls: config.tls,
+        trustProxy: config.trustProxy,
+        metrics,
+        metricsToken: config.metrics.token,
         routes: async (app) => {
           await registerNotifyRoutes(app, (channel, request) => callbacks.receive(channel, request));
           reportRoutes(app, { queries: reconciliation.queries, tokens });
@@ -269,6 +305,11 @@ export async function startApp(
       url = await listen(http.app, config);
       publicUrl.value ??= url;
       cleanups.push({ name: 'http', run: http.close });
+    }
+    if (config.metrics.port !== undefined) {
+      const server = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
+      logger.info({ metrics: server.url }, 'metrics listening');
+      cleanups.push({ name: 'metrics', run: server.close });
     }
     if (role === 'worker' && config.http.publicBaseUrl === undefined) {
       logger.warn(
@@ -360,7 +401,8 @@ async function listen(app: FastifyInstance, config: AppConfig): Promise<string> 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  const scheme = config.tls ? 'https' : 'http';
+  return `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 }
 
 function parseRole(argument: string | undefined): Role {

@@ -16,7 +16,18 @@ export const AuditEventSchema = defineEntity({
     before: p.json<Record<string, unknown>>().nullable(),
     after: p.json<Record<string, unknown>>().nullable(),
   },
-  indexes: [{ properties: ['subjectType', 'subjectId', 'occurredAt'] }],
+  indexes: [
+    { properties: ['subjectType', 'subjectId', 'occurredAt'] },
+    // The back office's actions (adminActions), newest first, all of them or one actor's.
+    {
+      name: 'audit_event_back_office_idx',
+      expression: `create index "audit_event_back_office_idx" on "audit_event" ("occurred_at", "id") where actor_role in ('SUPPORT', 'FINANCE', 'ADMIN')`,
+    },
+    {
+      name: 'audit_event_back_office_actor_idx',
+      expression: `create index "audit_event_back_office_actor_idx" on "audit_event" ("actor_id", "occurred_at", "id") where actor_role in ('SUPPORT', 'FINANCE', 'ADMIN')`,
+    },
+  ],
 });
 
 export type AuditEvent = InstanceType<typeof AuditEventSchema.class>;

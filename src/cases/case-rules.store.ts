@@ -51,11 +51,13 @@ export class CaseRuleStore {
     return book as RuleBook;
   }
 
-  async versions(ruleId: RuleId): Promise<RuleVersionView[]> {
+  /** Newest first, `limit` at most; the built-in version 1 comes last. */
+  async versions(ruleId: RuleId, limit = 1000): Promise<RuleVersionView[]> {
     const rows = await sqlOnPool(this.orm).rows<VersionRow>(
-      `select * from case_rule_version where rule_id = $1 order by version desc`,
-      [ruleId],
+      `select * from case_rule_version where rule_id = $1 order by version desc limit $2`,
+      [ruleId, limit],
     );
+    if (rows.length === limit) return rows.map(toView);
     return [
       ...rows.map(toView),
       {

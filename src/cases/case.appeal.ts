@@ -258,10 +258,10 @@ export class CaseAppeals {
     }
   }
 
-  async ofCase(caseId: string): Promise<AppealView[]> {
+  async ofCase(caseId: string, limit = 1000): Promise<AppealView[]> {
     const rows = await sqlOnPool(this.deps.orm).rows<AppealRow>(
-      `select * from case_appeal where case_id = $1 order by created_at`,
-      [caseId],
+      `select * from case_appeal where case_id = $1 order by created_at limit $2`,
+      [caseId, limit],
     );
     return rows.map(toAppealView);
   }

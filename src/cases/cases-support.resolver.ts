@@ -17,6 +17,7 @@ import { InputError } from '../errors/index.js';
 import {
   actorOf,
   decodeCursor,
+  listFirst,
   pageSize,
   requireViewer,
   toPage,
@@ -241,17 +242,25 @@ export class CaseSupportResolver {
   }
 
   @FieldResolver(() => [AppealType])
-  async appeals(@Root() root: CaseType): Promise<AppealType[]> {
-    return (await this.casesService.appeals.ofCase(root.id)).map(toAppealType);
+  async appeals(
+    @Root() root: CaseType,
+    @Arg('first', () => Int, listFirst(10)) first: number | null,
+  ): Promise<AppealType[]> {
+    return (await this.casesService.appeals.ofCase(root.id, pageSize(first))).map(toAppealType);
   }
 
   @FieldResolver(() => [AuditEntryType], {
     nullable: true,
     description: 'The audit trail (support and admins only).',
   })
-  async audit(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<AuditEntryType[] | null> {
+  async audit(
+    @Root() root: CaseType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<AuditEntryType[] | null> {
+    const limit = pageSize(first);
     if (!BACK.includes(requireViewer(ctx).role)) return null;
-    return (await this.casesService.auditTrail(root.id)).map(toAuditEntryType);
+    return (await this.casesService.auditTrail(root.id, limit)).map(toAuditEntryType);
   }
 
   @FieldResolver(() => SimilarCasesType, { nullable: true, description: 'Support and admins only.' })
@@ -281,8 +290,12 @@ export class CaseSupportResolver {
 
   @Authorized(Role.ADMIN)
   @Query(() => [RuleVersionType], { description: 'Every version of a case rule’s parameters, newest first.' })
-  async caseRuleVersions(@Arg('ruleId', () => String) ruleId: string): Promise<RuleVersionType[]> {
-    return (await this.caseRules.versions(ruleIdOf(ruleId))).map(toRuleVersionType);
+  async caseRuleVersions(
+    @Arg('ruleId', () => String) ruleId: string,
+    @Arg('first', () => Int, listFirst(20)) first: number | null,
+  ): Promise<RuleVersionType[]> {
+    const limit = pageSize(first);
+    return (await this.caseRules.versions(ruleIdOf(ruleId), limit)).map(toRuleVersionType);
   }
 
   @Authorized(Role.ADMIN)

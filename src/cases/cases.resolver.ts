@@ -16,6 +16,7 @@ import { Role } from '../auth/index.js';
 import {
   actorOf,
   decodeCursor,
+  listFirst,
   pageSize,
   requireViewer,
   toPage,
@@ -151,9 +152,14 @@ export class CasesResolver {
   }
 
   @FieldResolver(() => [DecisionType], { description: 'Every decision on the case, first first.' })
-  async decisions(@Root() root: CaseType, @Ctx() ctx: GraphQLContext): Promise<DecisionType[]> {
+  async decisions(
+    @Root() root: CaseType,
+    @Arg('first', () => Int, listFirst(20)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<DecisionType[]> {
     const viewer = requireViewer(ctx);
-    return (await this.casesService.decisionsOf(root.id)).map((d) => toDecisionType(d, viewer));
+    const limit = pageSize(first);
+    return (await this.casesService.decisionsOf(root.id, limit)).map((d) => toDecisionType(d, viewer));
   }
 
   @Authorized(Role.SERVICE)

@@ -170,10 +170,10 @@ export class CasesService {
     return row ? toCaseView(row) : null;
   }
 
-  async decisionsOf(caseId: string): Promise<DecisionView[]> {
+  async decisionsOf(caseId: string, limit = 1000): Promise<DecisionView[]> {
     const rows = await sqlOnPool(this.deps.orm).prepared<DecisionRow>(
-      `select * from case_decision where case_id = $1 order by seq`,
-      [caseId],
+      `select * from case_decision where case_id = $1 order by seq limit $2`,
+      [caseId, limit],
     );
     return rows.map(toDecisionView);
   }
@@ -212,8 +212,8 @@ export class CasesService {
   }
 
   /** The case's audit trail (actor, role, action, before/after, time), oldest first. */
-  async auditTrail(caseId: string): Promise<AuditEntryView[]> {
-    return auditTrail(sqlOnPool(this.deps.orm), 'case', caseId);
+  async auditTrail(caseId: string, limit?: number): Promise<AuditEntryView[]> {
+    return auditTrail(sqlOnPool(this.deps.orm), 'case', caseId, limit);
   }
 
   /** Cases holding this merchant or rider liable, newest first. */

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEV_JWT_SECRET, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('starts on defaults for development', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ NODE_ENV: 'development' });
+    expect(config.auth.hs256Secret).toBe(DEV_JWT_SECRET);
     expect(config.http.port).toBe(4000);
     expect(config.database.url).toBeUndefined();
     expect(config.graphql.sandbox).toBe(true);
@@ -11,6 +12,8 @@ describe('loadConfig', () => {
   });
 
   it.each([
+    [{}, /^Invalid configuration: JWT_HS256_SECRET \(unset\): required in production/],
+    [{ NODE_ENV: 'development', TLS_CERT_FILE: 'cert.pem' }, /^Invalid configuration: TLS_KEY_FILE/],
     [
       { PORT: 'eighty' },
       /^Invalid configuration: PORT \("eighty"\): expected a port number from 0 to 65535$/,
@@ -40,6 +43,19 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('treats a forgotten NODE_ENV as production: no development secret, sandbox or simulators', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://db/x', JWT_HS256_SECRET: 'x'.repeat(32) });
+    expect(config.env).toBe('production');
+    expect(config.graphql.sandbox).toBe(false);
+    expect(config.graphql.introspection).toBe(false);
+    expect(config.simulators.enabled).toBe(false);
+    const rs256 = loadConfig({ DATABASE_URL: 'postgres://db/x', JWT_RS256_PUBLIC_KEY: 'pem' });
+    expect(rs256.auth.hs256Secret).toBeUndefined();
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x', JWT_HS256_SECRET: DEV_JWT_SECRET })).toThrow(
+      /JWT_HS256_SECRET \(a value\): the public development secret/,
+    );
   });
 
   it('never echoes a secret value', () => {

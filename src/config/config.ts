@@ -23,7 +23,9 @@ const optionalString = z
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    // Unset means production: the development secret, sandbox, introspection and simulators need an
+    // explicit NODE_ENV=development (which `npm start` sets) or test.
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('production'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: port.default(4000),
@@ -43,9 +45,32 @@ const envSchema = z
     JWT_ISSUER: z.string().min(1).default('takeout-refunds'),
     JWT_AUDIENCE: z.string().min(1).default('takeout-refunds-api'),
 
-    GRAPHQL_MAX_DEPTH: positiveInt.default(12),
+    GRAPHQL_MAX_DEPTH: positiveInt.default(15),
     GRAPHQL_MAX_ALIASES: positiveInt.default(30),
+    GRAPHQL_MAX_DIRECTIVES: positiveInt.default(20),
+    GRAPHQL_MAX_TOKENS: positiveInt.default(2_000),
+    GRAPHQL_MAX_COST: positiveInt.default(50_000),
     GRAPHQL_MAX_BODY_BYTES: positiveInt.default(100_000),
+
+    RATE_LIMIT: bool.default(true),
+    RATE_LIMIT_WINDOW_MS: positiveInt.default(60_000),
+    RATE_LIMIT_AUTHENTICATED: positiveInt.default(1_200),
+    RATE_LIMIT_ANONYMOUS: positiveInt.default(120),
+    RATE_LIMIT_AUTH_FAILURES: positiveInt.default(20),
+    RATE_LIMIT_NOTIFY: positiveInt.default(2_400),
+    RATE_LIMIT_EXEMPT_LOOPBACK: bool.default(false),
+
+    TLS_CERT_FILE: optionalString,
+    TLS_KEY_FILE: optionalString,
+    TRUST_PROXY: optionalString,
+
+    METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+    METRICS_PORT: port.optional(),
+    METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+
+    TRACING: bool.default(false),
+    TRACING_OTLP_URL: z.url().default('http://127.0.0.1:4318/v1/traces'),
+    TRACING_SERVICE_NAME: z.string().min(1).default('takeout-refunds'),
     SHUTDOWN_GRACE_MS: positiveInt.default(10_000),
 
     SIMULATORS: bool.default(true),
@@ -113,6 +138,13 @@ const envSchema = z
         });
       }
     }
+    if ((env.TLS_CERT_FILE === undefined) !== (env.TLS_KEY_FILE === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TLS_CERT_FILE === undefined ? 'TLS_CERT_FILE' : 'TLS_KEY_FILE'],
+        message: 'TLS_CERT_FILE and TLS_KEY_FILE together',
+      });
+    }
     if (env.NODE_ENV === 'production' && env.DATABASE_URL === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -150,9 +182,30 @@ export interface AppConfig {
   readonly graphql: {
     readonly maxDepth: number;
     readonly maxAliases: number;
+    readonly maxDirectives: number;
+    readonly maxTokens: number;
+    readonly maxCost: number;
     readonly maxBodyBytes: number;
     readonly sandbox: boolean;
     readonly introspection: boolean;
+  };
+  readonly rateLimit: RateLimitConfig;
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Fastify's `trustProxy`: `true`, a hop count, or addresses/CIDRs of the terminating proxies. */
+  readonly trustProxy: boolean | number | string | undefined;
+  readonly tracing: {
+    /** OpenTelemetry spans from each GraphQL operation and job through SQL and provider calls. */
+    readonly enabled: boolean;
+    /** OTLP/HTTP traces endpoint of a collector. */
+    readonly otlpUrl: string;
+    readonly serviceName: string;
+  };
+  readonly metrics: {
+    /** `/metrics` on the api port, for this bearer token only. */
+    readonly token: string | undefined;
+    /** A separate listener for `/metrics` (no token). */
+    readonly port: number | undefined;
+    readonly host: string;
   };
   readonly simulators: {
     readonly enabled: boolean;
@@ -218,6 +271,21 @@ export interface AppConfig {
   };
 }
 
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  readonly windowMs: number;
+  /** Requests per window per signed-in subject. */
+  readonly authenticated: number;
+  /** Requests per window per client address without a token. */
+  readonly anonymous: number;
+  /** Requests per window per client address whose token does not verify. */
+  readonly authFailures: number;
+  /** Provider notify callbacks per window per client address. */
+  readonly notify: number;
+  /** Loopback clients are not counted (test harnesses and benchmarks only). */
+  readonly exemptLoopback: boolean;
+}
+
 export interface WechatPayCredentials {
   readonly mchid: string;
   readonly appid: string;
@@ -239,7 +307,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Development-only default so `npm start` works with no setup; refused in production by the schema. */
+/** Development-only default so `npm start` works with no setup; only with NODE_ENV development or test. */
 export const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
 
 export function loadConfig(source: Readonly<Record<string, string | undefined>>): AppConfig {
@@ -256,7 +324,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
   const hs256Secret =
-    env.JWT_HS256_SECRET ?? (env.JWT_RS256_PUBLIC_KEY === undefined ? DEV_JWT_SECRET : undefined);
+    env.JWT_HS256_SECRET ??
+    (env.JWT_RS256_PUBLIC_KEY === undefined && !production ? DEV_JWT_SECRET : undefined);
+  if (production && hs256Secret === DEV_JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: JWT_HS256_SECRET (a value): the public development secret');
+  }
   return deepFreeze({
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
@@ -282,9 +354,32 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     graphql: {
       maxDepth: env.GRAPHQL_MAX_DEPTH,
       maxAliases: env.GRAPHQL_MAX_ALIASES,
+      maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+      maxTokens: env.GRAPHQL_MAX_TOKENS,
+      maxCost: env.GRAPHQL_MAX_COST,
       maxBodyBytes: env.GRAPHQL_MAX_BODY_BYTES,
       sandbox: !production,
       introspection: !production,
+    },
+    rateLimit: {
+      enabled: env.RATE_LIMIT,
+      windowMs: env.RATE_LIMIT_WINDOW_MS,
+      authenticated: env.RATE_LIMIT_AUTHENTICATED,
+      anonymous: env.RATE_LIMIT_ANONYMOUS,
+      authFailures: env.RATE_LIMIT_AUTH_FAILURES,
+      notify: env.RATE_LIMIT_NOTIFY,
+      exemptLoopback: env.RATE_LIMIT_EXEMPT_LOOPBACK && !production,
+    },
+    tls:
+      env.TLS_CERT_FILE !== undefined && env.TLS_KEY_FILE !== undefined
+        ? { certFile: env.TLS_CERT_FILE, keyFile: env.TLS_KEY_FILE }
+        : undefined,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    metrics: { token: env.METRICS_TOKEN, port: env.METRICS_PORT, host: env.METRICS_HOST },
+    tracing: {
+      enabled: env.TRACING,
+      otlpUrl: env.TRACING_OTLP_URL,
+      serviceName: env.TRACING_SERVICE_NAME,
     },
     simulators: {
       enabled: env.SIMULATORS && !production,
@@ -392,6 +487,12 @@ function alipayCredentials(env: Env): AlipayCredentials | undefined {
     privateKeyPem: env.ALIPAY_PRIVATE_KEY!,
     alipayPublicKeyPem: env.ALIPAY_PUBLIC_KEY!,
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function isSecretName(name: string): boolean {

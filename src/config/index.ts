@@ -4,6 +4,7 @@ export {
   loadConfig,
   type AlipayCredentials,
   type AppConfig,
+  type RateLimitConfig,
   type WechatPayCredentials,
 } from './config.js';
 export { describeStartupFailure } from './startup-failure.js';

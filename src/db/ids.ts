@@ -1,5 +1,11 @@
 import { randomFillSync } from 'node:crypto';
 
+/**
+ * Every id that comes from outside (orders, customers, merchants, riders, and our own ids echoed
+ * back): the ledger embeds owner ids in account codes, so this one pattern holds at every edge.
+ */
+export const EXTERNAL_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 const ENTROPY_POOL_BYTES = 4096;
 let entropy = Buffer.alloc(0);
 let used = 0;

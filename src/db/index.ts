@@ -5,7 +5,7 @@ export {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';
-export { newId } from './ids.js';
+export { EXTERNAL_ID, newId } from './ids.js';
 export {
   createOrm,
   migrateUp,

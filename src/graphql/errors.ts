@@ -1,6 +1,7 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, type ErrorCategory } from '../errors/index.js';
+import { QueryLimitError, TOKEN_LIMIT_MESSAGE } from './limits.js';
 
 /** Apollo's own codes for requests that never reached a resolver. */
 const APOLLO_CLIENT_CODES = new Set([
@@ -34,10 +35,44 @@ export function httpStatusFor(category: ErrorCategory): number {
   }
 }
 
+/** The cause chain of an error (GraphQL wrappers, ORM wrappers, `cause`), outermost first, bounded. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  let current: unknown = error;
+  while (current !== null && current !== undefined && chain.length < 8 && !chain.includes(current)) {
+    chain.push(current);
+    const e = current as { originalError?: unknown; previous?: unknown; cause?: unknown };
+    current = e.originalError ?? e.previous ?? e.cause;
+  }
+  return chain;
+}
+
+/** A limit refused the document (our rules, or the parser's token limit). */
+function isQueryLimit(error: unknown): boolean {
+  return causes(error).some(
+    (e) =>
+      e instanceof QueryLimitError ||
+      (e instanceof GraphQLError && e.extensions['code'] === 'QUERY_LIMIT') ||
+      (e instanceof Error && TOKEN_LIMIT_MESSAGE.test(e.message)),
+  );
+}
+
+/**
+ * PostgreSQL class 22 (data exception: invalid text, out of range, bad encoding, …): a value the
+ * edge validation let through but the database refused. The caller's mistake, never ours.
+ */
+export function isDataException(error: unknown): boolean {
+  return causes(error).some((e) => {
+    const code = (e as { code?: unknown; sqlState?: unknown }).sqlState ?? (e as { code?: unknown }).code;
+    return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+  });
+}
+
 /** True when the error is a bug (not a domain error, not a client mistake Apollo detected). */
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
   if (original instanceof DomainError) return false;
+  if (isQueryLimit(error) || isDataException(error)) return false;
   if (original instanceof GraphQLError) {
     const code = original.extensions['code'];
     if (code === 'QUERY_LIMIT' || (typeof code === 'string' && APOLLO_CLIENT_CODES.has(code))) return false;
@@ -46,12 +81,25 @@ export function isUnexpected(error: unknown): boolean {
   return true;
 }
 
+/** graphql-js' hints that name schema members ("Did you mean …?"). */
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
 /**
  * The one error formatter. Domain errors keep their code, message and safe details; client mistakes
  * that Apollo detected keep theirs; anything else is a bug, masked here (and logged with the request id
- * by the request plugin in src/http/graphql-plugin.ts).
+ * by the request plugin in src/http/graphql-plugin.ts). Without introspection, messages do not
+ * suggest schema names either.
  */
-export function formatGraphQLError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatGraphQLError(
+  showSchema: boolean,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const shaped = shapeError(formatted, error);
+    return showSchema ? shaped : { ...shaped, message: shaped.message.replace(SUGGESTION, '') };
+  };
+}
+
+function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
   const original = unwrapResolverError(error);
   const path = formatted.path ? { path: formatted.path } : {};
   if (original instanceof DomainError) {
@@ -63,6 +111,16 @@ export function formatGraphQLError(formatted: GraphQLFormattedError, error: unkn
         category: original.category,
         ...(original.details ? { details: original.details } : {}),
       },
+    };
+  }
+  if (isQueryLimit(error)) {
+    return { message: formatted.message, ...path, extensions: { code: 'QUERY_LIMIT' } };
+  }
+  if (isDataException(error)) {
+    return {
+      message: 'A value in this request is not valid.',
+      ...path,
+      extensions: { code: 'BAD_USER_INPUT' },
     };
   }
   if (!isUnexpected(error)) {

@@ -3,6 +3,7 @@ export {
   connectionTypes,
   decodeCursor,
   encodeCursor,
+  listFirst,
   PageArgs,
   PageInfo,
   pageSize,
@@ -10,7 +11,14 @@ export {
   type Page,
 } from './connection.js';
 export { actorOf, requireViewer, type GraphQLContext } from './context.js';
+export { findBadInput, inputGuardPlugin, MAX_TEXT_LENGTH, textProblem } from './input-guard.js';
 export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
-export { aliasLimit, depthLimit } from './limits.js';
+export {
+  MAX_PAGE_SIZE,
+  QueryLimitError,
+  queryLimitRules,
+  TOKEN_LIMIT_MESSAGE,
+  type QueryLimits,
+} from './limits.js';
 export { ViewerResolver } from './viewer.resolver.js';
 export { buildGraphQLSchema, printSchemaSdl } from './schema.js';

@@ -4,15 +4,27 @@ import {
   ApolloServerPluginLandingPageDisabled,
 } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
 import type { TokenVerifier, Viewer } from '../auth/index.js';
+import type { RateLimitConfig } from '../config/index.js';
 import { newId } from '../db/index.js';
-import { DomainError } from '../errors/index.js';
-import { aliasLimit, depthLimit, formatGraphQLError, type GraphQLContext } from '../graphql/index.js';
+import {
+  formatGraphQLError,
+  inputGuardPlugin,
+  queryLimitRules,
+  type GraphQLContext,
+  type QueryLimits,
+} from '../graphql/index.js';
 import type { Logger } from '../logging/index.js';
 import { registerExplorer, type ExplorerOptions } from './explorer.js';
+import { authenticateRequests } from './authentication.js';
+import { graphqlMetricsPlugin, measureRequests, metricsRoute, type Metrics } from '../metrics/index.js';
+import { graphqlTracingPlugin, tracedGraphQLHandler } from '../tracing/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
+import { RateLimitedError, registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders } from './security.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -25,15 +37,21 @@ export interface HttpServerOptions {
   readonly schema: GraphQLSchema;
   readonly tokens: TokenVerifier;
   readonly readiness: () => Promise<ReadinessReport>;
-  readonly graphql: {
-    readonly maxDepth: number;
-    readonly maxAliases: number;
+  readonly graphql: QueryLimits & {
     readonly maxBodyBytes: number;
     readonly sandbox: boolean;
     readonly introspection: boolean;
   };
   /** The development GraphQL explorer at GET /graphql for browsers; never in production. */
   readonly explorer?: ExplorerOptions | undefined;
+  readonly rateLimit: RateLimitConfig;
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this certificate and key. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Fastify's `trustProxy`, when a terminating proxy sets X-Forwarded-For. */
+  readonly trustProxy?: boolean | number | string | undefined;
+  /** Request and operation metrics; `/metrics` on this port too when `metricsToken` is set. */
+  readonly metrics?: Metrics | undefined;
+  readonly metricsToken?: string | undefined;
   /** Plain HTTP routes beside /graphql (provider notify callbacks, reports). */
   readonly routes?: ((app: FastifyInstance) => Promise<void> | void) | undefined;
 }
@@ -47,7 +65,19 @@ export interface HttpServer {
 }
 
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const tls = options.tls && {
+    http2: true as const,
+    https: {
+      allowHTTP1: true,
+      cert: readFileSync(options.tls.certFile),
+      key: readFileSync(options.tls.keyFile),
+    },
+  };
+  // One Fastify type for both transports: the routes below use only what HTTP/1.1 and HTTP/2 share.
   const app = Fastify({
+    ...(tls as object),
+    // A hop count is valid at run time (proxy-addr), though Fastify's types omit it.
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy as string }),
     loggerInstance: options.logger.child({ component: 'http' }),
     bodyLimit: options.graphql.maxBodyBytes,
     // Reuse a caller's id (trace propagation) only if it looks like one; otherwise mint our own.
@@ -60,12 +90,22 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // One access-log line per request (below) instead of Fastify's two ("incoming request" and
     // "request completed"): each line is a synchronous write to stdout, half the api's logging cost.
     logController: new LogController({ disableRequestLogging: true }),
-  });
+  }) as unknown as FastifyInstance;
+  await registerSecurityHeaders(app, options.graphql.sandbox);
+  authenticateRequests(app, options.tokens);
+  await registerRateLimit(app, options.rateLimit);
+  if (options.metrics) {
+    measureRequests(app, options.metrics);
+    if (options.metricsToken) metricsRoute(app, options.metrics, options.metricsToken);
+  }
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    // Refusals by the rate limiter are counted in the metrics, not logged one by one: an attacker
+    // must not turn each refused request into a log write (and a flood of log lines).
+    const level = reply.statusCode === 429 ? 'debug' : 'info';
+    request.log[level](
       {
         method: request.method,
         url: request.url,
@@ -76,6 +116,8 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     );
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+    if (error instanceof RateLimitedError)
+      return void reply.status(429).send(rateLimitedBody(request, error));
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : (error.code ?? 'BAD_REQUEST');
@@ -96,11 +138,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (src/main.ts): stop accepting, drain, then jobs, pool and PostgreSQL, in order.
     stopOnTerminationSignals: false,
-    formatError: formatGraphQLError,
-    validationRules: [depthLimit(options.graphql.maxDepth), aliasLimit(options.graphql.maxAliases)],
+    formatError: formatGraphQLError(options.graphql.introspection),
+    // The parser stops at the token limit, before any validation rule runs.
+    parseOptions: { maxTokens: options.graphql.maxTokens },
+    validationRules: queryLimitRules(options.graphql),
+    allowBatchedHttpRequests: false,
     plugins: [
       fastifyApolloDrainPlugin(app),
       requestIdPlugin,
+      inputGuardPlugin,
+      ...(options.metrics ? [graphqlMetricsPlugin(options.metrics)] : []),
+      graphqlTracingPlugin,
       // Responses are per viewer and never cached by HTTP caches; the default cache-control plugin
       // would still compute a cache hint for every field of every response.
       ApolloServerPluginCacheControlDisabled(),
@@ -113,30 +161,31 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   const handler = fastifyApolloHandler(apollo, {
     context: async (request) => ({
       requestId: request.id,
-      viewer: await authenticate(request, options.tokens),
+      viewer: viewerOf(request),
       logger: request.log as Logger,
     }),
   });
-  if (options.explorer) registerExplorer(app as unknown as FastifyInstance, options.explorer);
-  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler });
+  if (options.explorer) registerExplorer(app, options.explorer);
+  app.route({ url: '/graphql', method: ['GET', 'POST', 'OPTIONS'], handler: tracedGraphQLHandler(handler) });
 
   if (options.routes) await app.register(async (scope) => options.routes?.(scope));
   // Apollo's drain plugin closes Fastify itself (stop accepting, drain, close idle keep-alives).
-  return { app: app as unknown as FastifyInstance, close: () => apollo.stop() };
+  return { app, close: () => apollo.stop() };
 }
 
 /** No header: anonymous. A header that does not verify: the whole request is refused with 401. */
-async function authenticate(request: FastifyRequest, tokens: TokenVerifier): Promise<Viewer | null> {
-  const header = request.headers.authorization;
-  if (header === undefined || header === '') return null;
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  try {
-    if (!match?.[1]) throw new Error('malformed');
-    return await tokens.verify(match[1]);
-  } catch (error) {
-    const message = error instanceof DomainError ? error.message : 'A valid bearer token is required.';
-    throw new GraphQLError(message, {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 }, requestId: request.id },
-    });
-  }
+function viewerOf(request: FastifyRequest): Viewer | null {
+  const auth = request.authentication;
+  if (auth.kind === 'anonymous') return null;
+  if (auth.kind === 'viewer') return auth.viewer;
+  throw new GraphQLError(auth.message, {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 }, requestId: request.id },
+  });
+}
+
+/** GraphQL clients get a GraphQL error; every other route the plain error shape. */
+function rateLimitedBody(request: FastifyRequest, error: RateLimitedError): object {
+  const extensions = { code: error.code, retryAfterSeconds: error.retryAfterSeconds, requestId: request.id };
+  if (request.url.startsWith('/graphql')) return { errors: [{ message: error.message, extensions }] };
+  return { error: { message: error.message, ...extensions } };
 }

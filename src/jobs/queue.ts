@@ -7,6 +7,7 @@ import {
   type WorkOptions,
 } from 'pg-boss';
 import type { Logger } from '../logging/index.js';
+import { withSpan } from '../tracing/index.js';
 import { HotStatementsClient } from './hot-statements.js';
 
 export const JOB_SCHEMA = 'pgboss';
@@ -61,6 +62,8 @@ export interface JobQueue {
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
   register(definitions: readonly JobDefinition[]): Promise<void>;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
+  /** Jobs due and not yet started, per queue, with the age of the oldest (seconds since it was due). */
+  waiting(): Promise<{ queue: string; waiting: number; oldestSeconds: number }[]>;
   readonly stop: () => Promise<void>;
 }
 
@@ -122,7 +125,13 @@ export async function startJobQueue(options: {
       await boss.work<object, unknown, typeof work>(definition.name, work, async (jobs) => {
         // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
         // never re-runs the others.
-        const outcomes = await Promise.allSettled(jobs.map((job) => definition.handle(job)));
+        const outcomes = await Promise.allSettled(
+          jobs.map((job) =>
+            withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
+              definition.handle(job),
+            ),
+          ),
+        );
         return outcomes.map((outcome, i) => ({
           id: jobs[i]!.id,
           status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
@@ -144,6 +153,15 @@ export async function startJobQueue(options: {
     boss,
     register,
     send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    waiting: async () => {
+      const result = await boss.getDb().executeSql(
+        `select name as queue, count(*)::int as waiting,
+                coalesce(extract(epoch from now() - min(start_after)), 0)::float8 as "oldestSeconds"
+           from ${JOB_SCHEMA}.job where state in ('created', 'retry') and start_after <= now() group by name`,
+        [],
+      );
+      return result.rows as { queue: string; waiting: number; oldestSeconds: number }[];
+    },
     stop: async () => {
       stopping = true;
       await boss.stop({ graceful: true, close: true, timeout: 10_000 });

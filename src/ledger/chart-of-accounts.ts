@@ -1,3 +1,4 @@
+import { EXTERNAL_ID } from '../db/index.js';
 import { LedgerError } from './ledger.errors.js';
 
 /**
@@ -46,9 +47,9 @@ export const accountCodes = {
   reconSuspense: (provider: ProviderName) => `recon:${provider}:suspense`,
 } as const;
 
-const OWNER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const OWNER_ID = EXTERNAL_ID;
 const PROVIDER = '(wechatpay|alipay)';
-const OWNER = '([A-Za-z0-9_-]{1,64})';
+const OWNER = `(${EXTERNAL_ID.source.slice(1, -1)})`;
 
 /**
  * Pattern → account properties. In-flight refunds and customer coupons can never be negative (a refund

@@ -1,7 +1,14 @@
-import { Arg, Args, Authorized, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth/index.js';
 import { InputError } from '../errors/index.js';
-import { decodeCursor, pageSize, requireViewer, type GraphQLContext, type Page } from '../graphql/index.js';
+import {
+  decodeCursor,
+  listFirst,
+  pageSize,
+  requireViewer,
+  type GraphQLContext,
+  type Page,
+} from '../graphql/index.js';
 import { ledgerScopeFor } from './ledger.access.js';
 import type { PageRequest } from './ledger.queries.js';
 import {
@@ -12,13 +19,14 @@ import {
   LedgerAccountConnection,
   LedgerAccountType,
   StatementLineConnection,
+  JournalEntryType,
+  PostingType,
   TrialBalanceLineType,
   toAccountType,
   toConnection,
   toEntryType,
   toStatementLineType,
   toTrialBalanceLineType,
-  type JournalEntryType,
   type StatementLineType,
 } from './ledger.types.js';
 import type { LedgerService } from './ledger.service.js';
@@ -26,7 +34,7 @@ import type { LedgerService } from './ledger.service.js';
 /** Finance and admins read every account; merchants, riders and customers only their own. */
 const LEDGER_READERS = [Role.FINANCE, Role.ADMIN, Role.MERCHANT, Role.RIDER, Role.CUSTOMER];
 
-@Resolver()
+@Resolver(() => JournalEntryType)
 export class LedgerResolver {
   constructor(private readonly ledgerService: LedgerService) {}
 
@@ -97,6 +105,14 @@ export class LedgerResolver {
   })
   async trialBalance(): Promise<TrialBalanceLineType[]> {
     return (await this.ledgerService.trialBalance()).map(toTrialBalanceLineType);
+  }
+
+  @FieldResolver(() => [PostingType], { description: 'Owners see only the legs on their own accounts.' })
+  postings(
+    @Root() entry: JournalEntryType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+  ): PostingType[] {
+    return entry.postings.slice(0, pageSize(first));
   }
 }
 

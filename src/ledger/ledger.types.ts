@@ -81,7 +81,7 @@ export class JournalEntryType {
   @Field(() => String, { nullable: true }) memo!: string | null;
   @Field(() => GraphQLISODateTime) createdAt!: Date;
   @Field(() => ID, { nullable: true }) reversesEntryId!: string | null;
-  @Field(() => [PostingType], { description: 'Owners see only the legs on their own accounts.' })
+  /** Exposed by `JournalEntryResolver.postings` (bounded by `first`). */
   postings!: PostingType[];
 }
 

@@ -10,3 +10,4 @@ export {
 } from './notifications.service.js';
 export { storeNotification } from './notifications.store.js';
 export { NotificationsResolver } from './notifications.resolver.js';
+export { signWebhook, verifyWebhook, WEBHOOK_TOLERANCE_SECONDS } from './webhook-signature.js';

@@ -1,8 +1,8 @@
-import { createHmac } from 'node:crypto';
 import type { Job } from 'pg-boss';
 import { inTransaction, newId, sqlOn, toDate, type Orm, sqlOnPool } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
+import { signWebhook } from './webhook-signature.js';
 
 /** SUPPORT: the support team's channel (early warnings), pushed like the others. */
 export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER' | 'SUPPORT';
@@ -41,7 +41,7 @@ export interface NotificationView {
 export interface WebhookSettings {
   /** Where notifications are pushed (the messaging service); unset: stored only. */
   readonly url: string | undefined;
-  /** HMAC-SHA256 key for the `x-signature` header. */
+  /** HMAC-SHA256 key for the `x-signature` header (`t=…,v1=…`, see webhook-signature.ts). */
   readonly secret: string | undefined;
   readonly timeoutMs: number;
   readonly maxAttempts: number;
@@ -150,7 +150,7 @@ export class NotificationsService {
       'x-notification-id': payload.id,
     };
     if (this.webhook.secret)
-      headers['x-signature'] = createHmac('sha256', this.webhook.secret).update(body).digest('hex');
+      headers['x-signature'] = signWebhook(this.webhook.secret, body, Math.floor(Date.now() / 1000));
     let failure: string | null = null;
     try {
       const response = await fetch(url, {

@@ -1,6 +1,6 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { mayView, Role } from '../auth/index.js';
-import { actorOf, requireViewer, type GraphQLContext } from '../graphql/index.js';
+import { actorOf, listFirst, pageSize, requireViewer, type GraphQLContext } from '../graphql/index.js';
 import { fromMoneyInput } from '../money/index.js';
 import {
   OrderType,
@@ -26,8 +26,15 @@ export class OrderResolver {
   }
 
   @FieldResolver(() => [PaymentType])
-  async payments(@Root() order: OrderType): Promise<PaymentType[]> {
-    return (await this.paymentsService.paymentsOfOrder(order.id)).map(toPaymentType);
+  async payments(
+    @Root() order: OrderType,
+    @Arg('first', () => Int, listFirst(10)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<PaymentType[]> {
+    const viewer = requireViewer(ctx);
+    const payments = await this.paymentsService.paymentsOfOrder(order.id, pageSize(first));
+    // The Payment rule on this path too: a rider who carried the order sees only its own share's payment.
+    return payments.filter((payment) => mayView(viewer, payment)).map(toPaymentType);
   }
 
   @Authorized(Role.SERVICE, Role.ADMIN)

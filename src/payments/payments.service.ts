@@ -13,7 +13,7 @@ import {
 import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
-import { PaymentsError } from './payments.errors.js';
+import { PaymentsError, translatePaymentRefusal } from './payments.errors.js';
 import type {
   DeliveryStatus,
   OrderRefundStatus,
@@ -174,29 +174,7 @@ export class PaymentsService {
     if (commission < 0n || riderShare < 0n || commission + riderShare > input.amount.amountMinor) {
       throw new PaymentsError('INVALID_SPLIT', 'commission and rider share must not exceed the payment');
     }
-    const [row] = await sql.rows<PaymentRow>(
-      `insert into payment (id, order_id, customer_id, merchant_id, channel, out_trade_no, provider_transaction_id,
-                            amount_minor, currency, commission_minor, rider_id, rider_minor, source, captured_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-       on conflict (channel, out_trade_no) do nothing
-       returning *`,
-      [
-        newId('pm'),
-        order.id,
-        order.customer_id,
-        order.merchant_id,
-        input.channel,
-        input.outTradeNo,
-        input.providerTransactionId ?? null,
-        input.amount.amountMinor.toString(),
-        input.amount.currency,
-        commission.toString(),
-        input.rider?.riderId ?? null,
-        riderShare.toString(),
-        source,
-        input.capturedAt,
-      ],
-    );
+    const [row] = await this.insertPayment(sql, order, input, source, commission, riderShare);
     if (!row) return { payment: await this.replayPayment(sql, input), replayed: true };
     await this.ledger.post(
       paymentCaptured({
@@ -217,6 +195,47 @@ export class PaymentsService {
       after: { ...input, source },
     });
     return { payment: toPaymentView(row), replayed: false };
+  }
+
+  /**
+   * The payment row, or none when this (channel, out_trade_no) is recorded already. The database
+   * refuses a payment its order contradicts (payment_matches_order): translated to a coded error.
+   */
+  private async insertPayment(
+    sql: Sql,
+    order: OrderRow,
+    input: RecordPaymentInput,
+    source: 'SERVICE' | 'NOTIFY',
+    commission: bigint,
+    riderShare: bigint,
+  ): Promise<PaymentRow[]> {
+    return sql
+      .rows<PaymentRow>(
+        `insert into payment (id, order_id, customer_id, merchant_id, channel, out_trade_no, provider_transaction_id,
+                            amount_minor, currency, commission_minor, rider_id, rider_minor, source, captured_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       on conflict (channel, out_trade_no) do nothing
+       returning *`,
+        [
+          newId('pm'),
+          order.id,
+          order.customer_id,
+          order.merchant_id,
+          input.channel,
+          input.outTradeNo,
+          input.providerTransactionId ?? null,
+          input.amount.amountMinor.toString(),
+          input.amount.currency,
+          commission.toString(),
+          input.rider?.riderId ?? null,
+          riderShare.toString(),
+          source,
+          input.capturedAt,
+        ],
+      )
+      .catch((error: unknown) => {
+        throw translatePaymentRefusal(error);
+      });
   }
 
   async getOrder(orderId: string): Promise<OrderView | null> {
@@ -247,10 +266,10 @@ export class PaymentsService {
     return row ? toPaymentView(row) : null;
   }
 
-  async paymentsOfOrder(orderId: string): Promise<PaymentView[]> {
+  async paymentsOfOrder(orderId: string, limit = 100): Promise<PaymentView[]> {
     const rows = await sqlOnPool(this.orm).rows<PaymentRow>(
-      `select * from payment where order_id = $1 order by created_at, id`,
-      [orderId],
+      `select * from payment where order_id = $1 order by created_at, id limit $2`,
+      [orderId, limit],
     );
     return rows.map(toPaymentView);
   }

@@ -14,6 +14,11 @@ export class ProviderRegistry {
     return provider;
   }
 
+  /** The same channels, each adapter wrapped (metrics, tracing). */
+  wrapped(wrap: (provider: PaymentProvider) => PaymentProvider): ProviderRegistry {
+    return new ProviderRegistry([...this.byChannel.values()].map(wrap));
+  }
+
   has(channel: Channel): boolean {
     return this.byChannel.has(channel);
   }

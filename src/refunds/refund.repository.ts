@@ -103,7 +103,16 @@ export class RefundRepository {
     return rows.map(toRefundView);
   }
 
-  async events(refundId: string): Promise<RefundEventView[]> {
+  /** Refunds not final yet, by status and channel (an index range: status leads an index). */
+  async openCounts(): Promise<{ status: string; channel: string; count: number }[]> {
+    return sqlOnPool(this.orm).rows<{ status: string; channel: string; count: number }>(
+      `select status, channel, count(*)::int as count from refund
+        where status in ('PENDING', 'PROCESSING', 'ABNORMAL') group by status, channel`,
+      [],
+    );
+  }
+
+  async events(refundId: string, limit: number): Promise<RefundEventView[]> {
     const rows = await sqlOnPool(this.orm).rows<{
       id: string;
       refund_id: string;
@@ -114,7 +123,7 @@ export class RefundRepository {
       actor_role: string;
       detail: Record<string, unknown> | null;
       occurred_at: Date;
-    }>(`select * from refund_event where refund_id = $1 order by id`, [refundId]);
+    }>(`select * from refund_event where refund_id = $1 order by id limit $2`, [refundId, limit]);
     return rows.map((r) => ({
       id: String(r.id),
       refundId: r.refund_id,

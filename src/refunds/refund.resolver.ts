@@ -1,9 +1,22 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { mayView, Role, type Viewer } from '../auth/index.js';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
+import { Role, type Viewer } from '../auth/index.js';
 import { AccessError } from '../errors/index.js';
 import {
   actorOf,
   decodeCursor,
+  listFirst,
   pageSize,
   requireViewer,
   toPage,
@@ -25,21 +38,44 @@ import {
 } from './refund.types.js';
 import type { RefundService } from './refund.service.js';
 
-/** Customers see their own refunds, merchants theirs; riders none; the back office all. */
-function refundScope(viewer: Viewer): RefundScope {
+/**
+ * The one rule for the Refund type, on every path that reaches it (`refund`, `refunds`,
+ * `refundEvents`, `Order.refunds`, `Payment.refunds`): customers see their own refunds, merchants
+ * theirs, riders none, the back office all. Null: none.
+ */
+function refundScope(viewer: Viewer): RefundScope | null {
   switch (viewer.role) {
     case Role.CUSTOMER:
       return { kind: 'CUSTOMER', id: viewer.subject };
     case Role.MERCHANT:
       return { kind: 'MERCHANT', id: viewer.subject };
     case Role.RIDER:
-      throw AccessError.forbidden('refunds');
+      return null;
     case Role.SUPPORT:
     case Role.FINANCE:
     case Role.ADMIN:
     case Role.SERVICE:
       return { kind: 'ALL' };
   }
+}
+
+function mayViewRefund(viewer: Viewer, refund: { customerId: string; merchantId: string }): boolean {
+  const scope = refundScope(viewer);
+  if (scope === null) return false;
+  if (scope.kind === 'ALL') return true;
+  return (scope.kind === 'CUSTOMER' ? refund.customerId : refund.merchantId) === scope.id;
+}
+
+/** The refunds of one order or payment that the viewer may see, at most `first`. */
+async function visibleRefunds(
+  refunds: RefundService,
+  ctx: GraphQLContext,
+  filter: { orderId: string } | { paymentId: string },
+  first: number | null,
+): Promise<RefundType[]> {
+  const scope = refundScope(requireViewer(ctx));
+  if (scope === null) return [];
+  return (await refunds.list(filter, scope, pageSize(first), null)).map(toRefundType);
 }
 
 @Resolver(() => RefundType)
@@ -50,7 +86,7 @@ export class RefundResolver {
   @Query(() => RefundType, { nullable: true, description: 'A refund the caller may see (null otherwise).' })
   async refund(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<RefundType | null> {
     const refund = await this.refundService.get(id);
-    return refund && mayView(requireViewer(ctx), refund) ? toRefundType(refund) : null;
+    return refund && mayViewRefund(requireViewer(ctx), refund) ? toRefundType(refund) : null;
   }
 
   @Authorized()
@@ -60,6 +96,7 @@ export class RefundResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<Page<RefundType>> {
     const scope = refundScope(requireViewer(ctx));
+    if (scope === null) throw AccessError.forbidden('refunds');
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
     const f = args.filter ?? {};
@@ -85,18 +122,28 @@ export class RefundResolver {
   @Query(() => [RefundEventType], { description: 'The audit chain of a refund the caller may see.' })
   async refundEvents(
     @Arg('refundId', () => ID) refundId: string,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RefundEventType[]> {
+    const limit = pageSize(first);
     const refund = await this.refundService.get(refundId);
     const viewer = requireViewer(ctx);
-    if (!refund || !mayView(viewer, refund)) return [];
-    return (await this.refundService.events(refundId)).map((event) => toRefundEventType(event, viewer));
+    if (!refund || !mayViewRefund(viewer, refund)) return [];
+    return (await this.refundService.events(refundId, limit)).map((event) =>
+      toRefundEventType(event, viewer),
+    );
   }
 
   @FieldResolver(() => [RefundEventType])
-  async events(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundEventType[]> {
+  async events(
+    @Root() refund: RefundType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundEventType[]> {
     const viewer = requireViewer(ctx);
-    return (await this.refundService.events(refund.id)).map((event) => toRefundEventType(event, viewer));
+    return (await this.refundService.events(refund.id, pageSize(first))).map((event) =>
+      toRefundEventType(event, viewer),
+    );
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.SERVICE)
@@ -153,11 +200,13 @@ export class RefundResolver {
 export class OrderRefundsResolver {
   constructor(private readonly refundService: RefundService) {}
 
-  @FieldResolver(() => [RefundType])
-  async refunds(@Root() order: OrderType): Promise<RefundType[]> {
-    return (await this.refundService.list({ orderId: order.id }, { kind: 'ALL' }, 100, null)).map(
-      toRefundType,
-    );
+  @FieldResolver(() => [RefundType], { description: 'Newest first; riders see none.' })
+  async refunds(
+    @Root() order: OrderType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundType[]> {
+    return visibleRefunds(this.refundService, ctx, { orderId: order.id }, first);
   }
 }
 
@@ -165,10 +214,12 @@ export class OrderRefundsResolver {
 export class PaymentRefundsResolver {
   constructor(private readonly refundService: RefundService) {}
 
-  @FieldResolver(() => [RefundType])
-  async refunds(@Root() payment: PaymentType): Promise<RefundType[]> {
-    return (await this.refundService.list({ paymentId: payment.id }, { kind: 'ALL' }, 100, null)).map(
-      toRefundType,
-    );
+  @FieldResolver(() => [RefundType], { description: 'Newest first; riders see none.' })
+  async refunds(
+    @Root() payment: PaymentType,
+    @Arg('first', () => Int, listFirst(50)) first: number | null,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RefundType[]> {
+    return visibleRefunds(this.refundService, ctx, { paymentId: payment.id }, first);
   }
 }

@@ -88,7 +88,11 @@ export class RefundService {
     return this.repository.list(filter, scope, limit, after);
   }
 
-  events(refundId: string): Promise<RefundEventView[]> {
-    return this.repository.events(refundId);
+  openCounts(): Promise<{ status: string; channel: string; count: number }[]> {
+    return this.repository.openCounts();
+  }
+
+  events(refundId: string, limit = 100): Promise<RefundEventView[]> {
+    return this.repository.events(refundId, limit);
   }
 }

@@ -291,6 +291,17 @@ describe('Alipay notifies crafted with the simulator’s key', () => {
     total_amount: '20.00',
   });
 
+  it('an unknown or weaker sign_type is a 400 `fail`, never a 500, and stores nothing', async () => {
+    const order = await newOrder(t, 'ALIPAY', { amountFen: 2_000, record: true });
+    for (const signType of ['RSA', 'MD5', 'SM2', 'rsa2', '']) {
+      const res = await post(finished(order), (form) => form.set('sign_type', signType));
+      expect([res.status, await res.text()], signType).toEqual([400, 'fail']);
+    }
+    const missing = await post(finished(order), (form) => form.delete('sign_type'));
+    expect([missing.status, await missing.text()]).toEqual([400, 'fail']);
+    expect(await inboxOf(t, order.outTradeNo)).toEqual([]);
+  });
+
   it('TRADE_FINISHED is acknowledged with `success` and stored as IGNORED; a tampered copy gets 401', async () => {
     const order = await newOrder(t, 'ALIPAY', { amountFen: 2_000, record: true });
     const tampered = await post(finished(order), (form) => form.set('total_amount', '0.01'));

@@ -95,8 +95,8 @@ describe('HTTP + GraphQL foundation', () => {
     expect((await t.gql(`{ ${aliases(30)} }`, {}, { role: 'ADMIN', sub: 'root' })).errors).toBeUndefined();
     const res = await t.gql(`{ ${aliases(31)} }`, {}, { role: 'ADMIN', sub: 'root' });
     expect(res.status).toBe(400);
-    expect(res.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(res.errors?.[0]?.message).toMatch(/31 aliases exceed the limit of 30/);
+    expect(res.errors?.[0]?.extensions?.['code']).toBe('QUERY_LIMIT');
+    expect(res.errors?.[0]?.message).toMatch(/Aliases limit of 30 exceeded, found 31/);
   });
 
   it('answers a syntax error as a client error, not a 500', async () => {

@@ -58,7 +58,7 @@ describe('npm run token', () => {
   const token = (...args: string[]) =>
     spawnSync(process.execPath, ['dist/src/cli/token.js', ...args], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development' }, // as `npm run token` sets it
     });
 
   it('--help explains the options instead of printing a token', () => {
@@ -72,7 +72,7 @@ describe('npm run token', () => {
   it('prints a token the service accepts, for the role and subject asked', async () => {
     const printed = token('--role', 'CUSTOMER', '--sub', 'c_1');
     expect(printed.status).toBe(0);
-    const verifier = createTokenVerifier(loadConfig({}).auth);
+    const verifier = createTokenVerifier(loadConfig({ NODE_ENV: 'development' }).auth);
     expect(await verifier.verify(printed.stdout.trim())).toMatchObject({ subject: 'c_1', role: 'CUSTOMER' });
   });
 

@@ -22,11 +22,14 @@ interface Started {
  * signals as a whole.
  */
 function npmStart(env: Record<string, string>): Started {
+  // A fresh machine: no NODE_ENV (npm start sets development when unset).
+  const inherited = { ...process.env };
+  delete inherited.NODE_ENV;
   const child = spawn('npm', ['start', '--silent'], {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
-      ...process.env,
+      ...inherited,
       DATA_DIR: dataDir,
       PORT: '0',
       SIMULATOR_WECHATPAY_PORT: '0',
@@ -221,7 +224,8 @@ describe('the service process', () => {
 /** The built service run directly, returning its exit status and what it printed besides info logs. */
 function runMain(env: Record<string, string>): { status: number | null; lines: string[] } {
   const result = spawnSync(process.execPath, [MAIN, 'all'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'error', ...env },
+    // NODE_ENV as `npm start` sets it when unset.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'development', LOG_LEVEL: 'error', ...env },
     encoding: 'utf8',
     timeout: 60_000,
   });

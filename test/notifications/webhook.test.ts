@@ -1,7 +1,7 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyWebhook } from '../../src/notifications/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, requestRefund, waitForRefund } from '../support/builders.js';
 
@@ -55,7 +55,10 @@ describe('customer notifications pushed to the messaging webhook', () => {
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);
     const [delivery] = received;
-    expect(delivery!.signature).toBe(createHmac('sha256', SECRET).update(delivery!.body).digest('hex'));
+    expect(delivery!.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+    const now = Math.floor(Date.now() / 1000);
+    expect(verifyWebhook(SECRET, delivery!.signature, delivery!.body, now)).toBe(true);
+    expect(verifyWebhook(SECRET, delivery!.signature, delivery!.body, now + 600)).toBe(false); // a late replay
     const payload = JSON.parse(delivery!.body) as {
       recipientId: string;
       kind: string;

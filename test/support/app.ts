@@ -79,6 +79,8 @@ export async function startTestApp(
     JWT_HS256_SECRET: TEST_JWT.secret,
     JWT_ISSUER: TEST_JWT.issuer,
     JWT_AUDIENCE: TEST_JWT.audience,
+    // Tests hammer the api from loopback; the rate-limit tests ask for it with RATE_LIMIT_EXEMPT_LOOPBACK=false.
+    RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
     ...options.env,
   });
   const logger = createLogger(options.logs ?? { level: config.logLevel });

@@ -48,7 +48,9 @@ export function verifyAlipayNotification(
 ): VerifiedNotification {
   const form = parseForm(request);
   if (!form['sign']) throw new ProviderError('INVALID_SIGNATURE', 'alipay notify: no sign');
-  if (!sdk.checkNotifySignV2(form))
+  // RSA2 only: the SDK would also try RSA (SHA-1) and throws on names it does not know.
+  if (form['sign_type'] !== 'RSA2') throw malformed(`sign_type ${form['sign_type'] ?? '(none)'} (RSA2 only)`);
+  if (!checkSignature(sdk, form))
     throw new ProviderError('INVALID_SIGNATURE', 'alipay notify: signature mismatch');
   if (form['app_id'] !== appId) throw malformed(`app_id ${form['app_id'] ?? '(none)'} is not ours`);
   const notifyTime = time(form, 'notify_time');
@@ -61,6 +63,14 @@ export function verifyAlipayNotification(
   if (form['notify_type'] !== 'trade_status_sync')
     throw malformed(`notify_type ${form['notify_type'] ?? '(none)'}`);
   return toNotification(form);
+}
+
+function checkSignature(sdk: AlipaySdk, form: Record<string, string>): boolean {
+  try {
+    return sdk.checkNotifySignV2(form);
+  } catch {
+    return false; // a value the SDK cannot even parse is no signature of Alipay's
+  }
 }
 
 function toNotification(form: Readonly<Record<string, string>>): VerifiedNotification {

@@ -1,0 +1,31 @@
+import { SpanKind } from '@opentelemetry/api';
+import { ProviderError, type PaymentProvider } from '../providers/index.js';
+import { withSpan } from './tracing.js';
+
+/** The same provider, with each outbound call in a client span (the HTTP request's parent). */
+export function traceProvider(provider: PaymentProvider): PaymentProvider {
+  const traced =
+    <A extends unknown[], R>(call: string, fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      withSpan(
+        `provider ${provider.channel} ${call}`,
+        { 'provider.name': provider.channel, 'provider.call': call },
+        async (span) => {
+          try {
+            return await fn(...args);
+          } catch (error) {
+            if (error instanceof ProviderError) span.setAttribute('provider.error_code', error.code);
+            throw error;
+          }
+        },
+        SpanKind.CLIENT,
+      );
+  return {
+    channel: provider.channel,
+    refund: traced('refund', (request) => provider.refund(request)),
+    queryRefund: traced('queryRefund', (lookup) => provider.queryRefund(lookup)),
+    downloadStatement: traced('downloadStatement', (date) => provider.downloadStatement(date)),
+    acknowledge: (accepted) => provider.acknowledge(accepted),
+    verifyNotification: (request, now) => provider.verifyNotification(request, now),
+  };
+}
