@@ -1,7 +1,9 @@
+import { useEffect } from 'preact/hooks';
 import { gql } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { href } from '../router.js';
 import { ErrorNote, Field, Loading, Money, Time, useAsync, Value, type MoneyShape } from '../ui.js';
+import { DecisionForm, Decisions, DECISION_FIELDS, type CaseDecision } from './case-decision.js';
 import { EventTable, type RefundEvent } from './refund-detail.js';
 
 interface RuleRef {
@@ -39,6 +41,7 @@ interface CaseView {
   readonly createdAt: string;
   readonly firstReviewedAt: string | null;
   readonly resolvedAt: string | null;
+  readonly decisions: readonly CaseDecision[];
 }
 
 interface OrderView {
@@ -73,7 +76,7 @@ const CASE = `query($id: ID!) { case(id: $id) {
   id orderId customerId merchantId riderId type channel status severity reporterRole reporterId description
   evidence requestedRemedy requestedAmount ${M} orderTotal ${M} latenessSeconds claimDelaySeconds
   classification ${RULE} review ${RULE} risk assigneeId outcome liableParty autoDecided createdAt
-  firstReviewedAt resolvedAt
+  firstReviewedAt resolvedAt decisions { ${DECISION_FIELDS} }
 } }`;
 const ORDER = `query($id: ID!) { order(id: $id) {
   id deliveryStatus promisedAt deliveredAt refundStatus total ${M}
@@ -91,6 +94,18 @@ export function CasePage({ id }: { id: string }) {
     return { found, order };
   }, [id]);
   const c = loaded.data?.found;
+  const inFlight =
+    c?.status === 'EXECUTING' ||
+    (loaded.data?.order?.refunds.some(
+      (r) => r.caseId === id && ['PENDING', 'PROCESSING'].includes(r.status),
+    ) ??
+      false);
+  // While the decision's refund is on its way, follow it without a reload button.
+  useEffect(() => {
+    if (!inFlight || loaded.loading) return;
+    const timer = setTimeout(loaded.reload, 1_500);
+    return () => clearTimeout(timer);
+  }, [inFlight, loaded.loading, loaded.reload]);
   return (
     <>
       <h1>
@@ -101,6 +116,15 @@ export function CasePage({ id }: { id: string }) {
       {loaded.data && !c && <p class="empty">{t('cases.notFound')}</p>}
       {c && <CaseFacts c={c} />}
       {c && <Claim c={c} />}
+      {c && (
+        <section aria-labelledby="decisions">
+          <h2 id="decisions">{t('cases.decisions')}</h2>
+          <Decisions decisions={c.decisions} />
+          {c.status === 'IN_REVIEW' && (
+            <DecisionForm caseId={c.id} currency={c.orderTotal.currency} decided={loaded.reload} />
+          )}
+        </section>
+      )}
       {loaded.data?.order && <OrderMoney order={loaded.data.order} />}
       {c && <Rules c={c} />}
     </>
