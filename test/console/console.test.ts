@@ -191,6 +191,42 @@ describe('support reads a case', () => {
   });
 });
 
+describe('support decides a case', () => {
+  it('decides a partial refund on the case page and sees the refund reach SUCCEEDED', async () => {
+    const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 88_800 });
+    const reported = await reportCase(t, paid.customerId, {
+      orderId: paid.orderId,
+      type: 'MISSING_ITEM',
+      description: '少了一份凉菜',
+      remedy: 'PARTIAL_REFUND',
+      amount: '18.00',
+    });
+    expect(reported.errors).toBeUndefined();
+    const caseId = reported.data!.reportCase.id;
+    expect(reported.data!.reportCase.status).toBe('IN_REVIEW');
+
+    const { page, problems } = await tab();
+    await signInAs(page, 'SUPPORT', 'agent_3');
+    await page.goto(`/console#/cases/${caseId}`);
+    const form = page.getByRole('form', { name: '做出决定' });
+    await form.getByLabel('决定').selectOption('PARTIAL_REFUND');
+    await form.getByLabel('金额（元）').fill('18.00');
+    await form.getByLabel('责任方').selectOption('MERCHANT');
+    await form.getByLabel('说明（会告知顾客）').fill('少送凉菜，按菜价退款');
+    await checkPage(page, '03c-case-decide');
+    await form.getByRole('button', { name: '提交决定' }).click();
+
+    const decisions = page.locator('section', { has: page.getByRole('heading', { name: '处理决定' }) });
+    await expect.poll(() => decisions.locator('tbody tr').count()).toBe(1);
+    expect(await decisions.locator('tbody tr').textContent()).toContain('¥18.00');
+    const refundCard = page.locator('.card', { hasText: '¥18.00' });
+    await expect.poll(() => refundCard.locator('h3').textContent(), { timeout: 20_000 }).toContain('成功');
+    await checkPage(page, '03d-case-refunded');
+    expect(await page.getByRole('form', { name: '做出决定' }).count()).toBe(0);
+    expect(problems).toEqual([]);
+  });
+});
+
 describe('support handles an ABNORMAL refund', () => {
   it('finds it among ABNORMAL refunds and settles it manually with a note', async () => {
     t.app.simulators!.wechatpay!.sim.setRefundLifecycle({ mode: 'immediate', outcome: 'ABNORMAL' });

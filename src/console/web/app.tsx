@@ -127,7 +127,7 @@ function PageFor({
   }
   switch (path ?? '') {
     case 'cases':
-      return <CasesPage route={route} />;
+      return <CasesPage route={route} role={role} />;
     case 'refunds':
       return <RefundsPage route={route} role={role} />;
     case 'exceptions':

@@ -86,7 +86,7 @@ const ORDER = `query($id: ID!) { order(id: $id) {
 } }`;
 
 /** Everything a reviewer needs on one page: the claim, the order and its money, the rules' figures. */
-export function CasePage({ id }: { id: string }) {
+export function CasePage({ id, role }: { id: string; role: string }) {
   const { t } = useI18n();
   const loaded = useAsync(async () => {
     const { case: found } = await gql<{ case: CaseView | null }>(CASE, { id });
@@ -120,7 +120,7 @@ export function CasePage({ id }: { id: string }) {
         <section aria-labelledby="decisions">
           <h2 id="decisions">{t('cases.decisions')}</h2>
           <Decisions decisions={c.decisions} />
-          {c.status === 'IN_REVIEW' && (
+          {c.status === 'IN_REVIEW' && role === 'SUPPORT' && (
             <DecisionForm caseId={c.id} currency={c.orderTotal.currency} decided={loaded.reload} />
           )}
         </section>

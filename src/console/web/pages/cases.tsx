@@ -3,9 +3,9 @@ import { useI18n } from '../i18n.js';
 import { navigate, type Route } from '../router.js';
 import { CasePage } from './case.js';
 
-export function CasesPage({ route }: { route: Route }) {
+export function CasesPage({ route, role }: { route: Route; role: string }) {
   const id = route.segments[1];
-  return id ? <CasePage id={id} /> : <CaseLookup />;
+  return id ? <CasePage id={id} role={role} /> : <CaseLookup />;
 }
 
 function CaseLookup() {
