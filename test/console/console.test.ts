@@ -196,8 +196,10 @@ describe('support decides a case', () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 88_800 });
     const reported = await reportCase(t, paid.customerId, {
       orderId: paid.orderId,
-      type: 'MISSING_ITEM',
-      description: '少了一份凉菜',
+      // WRONG_ITEM is never decided by the automatic review: it waits for a person.
+      type: 'WRONG_ITEM',
+      description: '送来的凉菜不是我点的那一份',
+      evidence: ['https://img.example.com/wrong-dish.jpg'],
       remedy: 'PARTIAL_REFUND',
       amount: '18.00',
     });
