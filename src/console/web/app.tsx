@@ -4,6 +4,7 @@ import { I18n, initialLang, rememberLang, translator, useI18n, valueLabel, type 
 import { CasesPage } from './pages/cases.js';
 import { ExceptionsPage } from './pages/exceptions.js';
 import { LedgerPage } from './pages/ledger.js';
+import { DiscrepanciesPage, ReconPage } from './pages/recon.js';
 import { RefundsPage } from './pages/refunds.js';
 import { SignIn } from './pages/sign-in.js';
 import { pagesFor } from './pages.js';
@@ -134,6 +135,10 @@ function PageFor({
       return <ExceptionsPage route={route} />;
     case 'ledger':
       return <LedgerPage route={route} />;
+    case 'recon':
+      return <ReconPage route={route} />;
+    case 'discrepancies':
+      return <DiscrepanciesPage route={route} />;
     default:
       return null;
   }

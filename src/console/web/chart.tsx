@@ -12,7 +12,7 @@ import {
 } from 'chart.js';
 import { useEffect, useRef } from 'preact/hooks';
 import './chart.css';
-import { formatMoney } from './format.js';
+import { formatMoney, sumMinor } from './format.js';
 
 Chart.register(
   BarController,
@@ -47,11 +47,14 @@ export function SeriesChart(props: {
   readonly series: readonly Series[];
   /** Set when the values are amounts in this currency's minor units. */
   readonly currency?: string;
+  /** Stacks the bars (one bar per label, its parts the series); the table adds this total column. */
+  readonly stackedTotal?: string;
 }) {
   const canvas = useRef<HTMLCanvasElement>(null);
-  const { id, title, kind, labels, series, currency } = props;
+  const { id, title, kind, labels, series, currency, stackedTotal } = props;
+  const stacked = stackedTotal !== undefined;
   const shown = (value: string) => (currency ? formatMoney(value, currency) : value);
-  const key = JSON.stringify([kind, labels, series, currency]);
+  const key = JSON.stringify([kind, labels, series, currency, stacked]);
   useEffect(() => {
     if (!canvas.current) return;
     const chart = new Chart(canvas.current, {
@@ -70,7 +73,9 @@ export function SeriesChart(props: {
         responsive: true,
         maintainAspectRatio: false,
         scales: {
+          x: { stacked },
           y: {
+            stacked,
             beginAtZero: true,
             ticks: { precision: 0, callback: (v) => shown(String(Math.round(Number(v)))) },
           },
@@ -109,6 +114,11 @@ export function SeriesChart(props: {
                 {s.label}
               </th>
             ))}
+            {stacked && (
+              <th scope="col" class="num">
+                {stackedTotal}
+              </th>
+            )}
           </tr>
         </thead>
         <tbody>
@@ -120,6 +130,7 @@ export function SeriesChart(props: {
                   {shown(s.values[row] ?? '0')}
                 </td>
               ))}
+              {stacked && <td class="num">{shown(sumMinor(series.map((s) => s.values[row] ?? '0')))}</td>}
             </tr>
           ))}
         </tbody>

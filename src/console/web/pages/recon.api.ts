@@ -1,54 +1,87 @@
 import { gql } from '../api.js';
-import type { ItemFilters, Resolution } from './recon-items.js';
-import type { Discrepancy, RunReport, RunSummary } from './recon.model.js';
 import type { Connection } from '../ui.js';
+import type { ItemFilters, Resolution } from './recon-items.js';
+import {
+  AGE_BUCKETS,
+  type AgeBucketName,
+  type AgingBucket,
+  type Discrepancy,
+  type RunReport,
+  type RunSummary,
+  type TrendDay,
+} from './recon.model.js';
 
 const M = `{ minor currency }`;
-const SUMMARY = `id provider billDate status statementRows matchedCount matched ${M} discrepancyCount
-  discrepancyAmount ${M} openCount`;
-const ITEM = `id category kind matchKey statementAmount ${M} ledgerAmount ${M} amount ${M} detail status ageBucket
-  resolution resolutionNote resolvedBy resolvedAt ledgerRefundId`;
+const SUMMARY = `id provider billDate status current statement { rows } matchedCount matchedTotal ${M}
+  categories { category count open total ${M} }`;
+const REPORT = `${SUMMARY} trigger requestedBy finishedAt fileName errorMessage timingClosedCount
+  statement { rows paymentCount paymentTotal ${M} refundCount refundTotal ${M} feeTotal ${M} }
+  ledger { paymentCount paymentTotal ${M} refundCount refundTotal ${M} }
+  clearing { opening ${M} debits ${M} credits ${M} closing ${M} providerNet ${M} difference ${M} balanced }`;
+const ITEM = `id runId provider billDate category kind matchKey statementAmount ${M} ledgerAmount ${M}
+  amount ${M} detail status ageBucket ageDays refundId resolution resolutionNote resolvedBy resolvedAt
+  linkedType linkedId adjustmentEntryId`;
 
-/** The reconciliation API as the finance pages use it (one place to follow its schema). */
+/** The API's filter from the page's: an age bucket is a range of days. */
+function discrepancyFilter(filters: ItemFilters, runId: string | undefined): Record<string, unknown> {
+  const days = filters.age ? AGE_BUCKETS[filters.age as AgeBucketName] : undefined;
+  return {
+    runId,
+    category: filters.category || undefined,
+    status: filters.status || undefined,
+    provider: filters.provider || undefined,
+    minAgeDays: days?.[0],
+    maxAgeDays: days?.[1],
+  };
+}
+
+/** The reconciliation API as the finance pages use it (`schema/schema.graphql`). */
 export const RECON_API = {
-  async runs(): Promise<readonly RunSummary[]> {
+  async runs(after: string | null): Promise<Connection<RunSummary>> {
     const data = await gql<{ reconciliationRuns: Connection<RunSummary> }>(
-      `query { reconciliationRuns(first: 100) { edges { node { ${SUMMARY} } } pageInfo { endCursor hasNextPage } } }`,
+      `query($after: String) { reconciliationRuns(first: 50, after: $after) {
+        edges { node { ${SUMMARY} } } pageInfo { endCursor hasNextPage } } }`,
+      { after },
     );
-    return data.reconciliationRuns.edges.map((e) => e.node);
+    return data.reconciliationRuns;
   },
-  async run(id: string): Promise<RunReport | null> {
-    const data = await gql<{ reconciliationRun: RunReport | null }>(
-      `query($id: ID!) { reconciliationRun(id: $id) { ${SUMMARY} currency
-        statement { payments { count amount ${M} } refunds { count amount ${M} } fees ${M} }
-        ledger { payments { count amount ${M} } refunds { count amount ${M} } }
-        clearing { opening ${M} debits ${M} credits ${M} closing ${M} }
-        byCategory { category count amount ${M} } aging { bucket count } } }`,
+  async trend(provider: string): Promise<readonly TrendDay[]> {
+    const data = await gql<{ reconciliationTrend: readonly TrendDay[] }>(
+      `query($provider: ReconProvider!) { reconciliationTrend(provider: $provider, days: 30) {
+        billDate provider runId discrepancyCount unresolvedCount } }`,
+      { provider },
+    );
+    return data.reconciliationTrend;
+  },
+  async run(id: string): Promise<{ run: RunReport; aging: readonly AgingBucket[] } | null> {
+    const { reconciliationRun: run } = await gql<{ reconciliationRun: RunReport | null }>(
+      `query($id: ID!) { reconciliationRun(id: $id) { ${REPORT} } }`,
       { id },
     );
-    return data.reconciliationRun;
+    if (!run) return null;
+    const { reconciliationAging: aging } = await gql<{ reconciliationAging: readonly AgingBucket[] }>(
+      `query($provider: ReconProvider) { reconciliationAging(provider: $provider) { bucket count total ${M} } }`,
+      { provider: run.provider },
+    );
+    return { run, aging };
   },
-  async items(runId: string, filters: ItemFilters, after: string | null): Promise<Connection<Discrepancy>> {
+  async items(
+    filters: ItemFilters,
+    runId: string | undefined,
+    after: string | null,
+  ): Promise<Connection<Discrepancy>> {
     const data = await gql<{ discrepancies: Connection<Discrepancy> }>(
-      `query($runId: ID!, $category: String, $status: String, $age: String, $after: String) {
-        discrepancies(runId: $runId, category: $category, status: $status, ageBucket: $age, first: 100, after: $after) {
+      `query($filter: DiscrepancyFilter, $after: String) {
+        discrepancies(filter: $filter, first: 50, after: $after) {
           edges { node { ${ITEM} } } pageInfo { endCursor hasNextPage } } }`,
-      {
-        runId,
-        category: filters.category || null,
-        status: filters.status || null,
-        age: filters.age || null,
-        after,
-      },
+      { filter: discrepancyFilter(filters, runId), after },
     );
     return data.discrepancies;
   },
   async resolve(id: string, resolution: Resolution): Promise<void> {
     await gql(
       `mutation($input: ResolveDiscrepancyInput!) { resolveDiscrepancy(input: $input) { id status } }`,
-      {
-        input: { id, ...resolution },
-      },
+      { input: { id, ...resolution } },
     );
   },
   csvPath: (runId: string) => `/reports/reconciliation/${encodeURIComponent(runId)}.csv`,
