@@ -102,7 +102,7 @@ function Signed({ viewer }: { viewer: Viewer }) {
   const path = route.segments[0] ?? pages[0]?.path;
   return (
     <main id="main" tabIndex={-1}>
-      <PageFor path={path} route={route} role={viewer.role} allowed={pages.some((p) => p.path === path)} />
+      <PageFor path={path} route={route} viewer={viewer} allowed={pages.some((p) => p.path === path)} />
     </main>
   );
 }
@@ -110,14 +110,15 @@ function Signed({ viewer }: { viewer: Viewer }) {
 function PageFor({
   path,
   route,
-  role,
+  viewer,
   allowed,
 }: {
   path: string | undefined;
   route: Route;
-  role: string;
+  viewer: Viewer;
   allowed: boolean;
 }) {
+  const { role } = viewer;
   const { t } = useI18n();
   if (!allowed) {
     return (
@@ -128,7 +129,7 @@ function PageFor({
   }
   switch (path ?? '') {
     case 'cases':
-      return <CasesPage route={route} role={role} />;
+      return <CasesPage route={route} role={role} subject={viewer.subject} />;
     case 'refunds':
       return <RefundsPage route={route} role={role} />;
     case 'exceptions':
