@@ -45,11 +45,12 @@ export const RECON_API = {
     );
     return data.reconciliationRuns;
   },
-  async trend(provider: string): Promise<readonly TrendDay[]> {
+  /** 30 bill dates up to `to` (the API's default: yesterday). */
+  async trend(provider: string, to: string | undefined): Promise<readonly TrendDay[]> {
     const data = await gql<{ reconciliationTrend: readonly TrendDay[] }>(
-      `query($provider: ReconProvider!) { reconciliationTrend(provider: $provider, days: 30) {
+      `query($provider: ReconProvider!, $to: String) { reconciliationTrend(provider: $provider, days: 30, to: $to) {
         billDate provider runId discrepancyCount unresolvedCount } }`,
-      { provider },
+      { provider, to },
     );
     return data.reconciliationTrend;
   },

@@ -17,8 +17,14 @@ export function ReconPage({ route }: { route: Route }) {
 
 function RunsPage() {
   const { t } = useI18n();
-  const trend = useAsync(() => Promise.all(PROVIDERS.map((p) => RECON_API.trend(p))), []);
   const runs = usePaged<RunSummary>((after) => RECON_API.runs(after), []);
+  // The trend ends at the newest bill date reconciled (a run made today for today included).
+  const newest = runs.data?.edges[0]?.node.billDate;
+  const loaded = runs.data !== undefined;
+  const trend = useAsync(
+    async () => (loaded ? Promise.all(PROVIDERS.map((p) => RECON_API.trend(p, newest))) : undefined),
+    [loaded, newest],
+  );
   return (
     <>
       <h1>{t('recon.title')}</h1>
