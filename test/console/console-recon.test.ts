@@ -106,12 +106,12 @@ describe('finance reads and works a reconciliation in the console', () => {
     const chart = page.locator('canvas#by-category');
     // Stacked: two datasets (open, resolved), one bar per category in each — six bars on screen.
     await expect.poll(() => chart.getAttribute('data-drawn')).toBe('[6,6]');
-    const categoryRows = () =>
-      page
-        .locator('#by-category-data tbody tr')
-        .evaluateAll((rows) =>
-          rows.map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent ?? '')),
-        );
+    const categoryRows = async () =>
+      Promise.all(
+        (await page.locator('#by-category-data tbody tr').all()).map((r) =>
+          r.locator('th, td').allTextContents(),
+        ),
+      );
     expect(await categoryRows()).toEqual(
       EXPECTED_CATEGORIES.map(([label, n]) => [label, String(n), '0', String(n)]),
     );
@@ -149,7 +149,7 @@ describe('finance reads and works a reconciliation in the console', () => {
       page.getByRole('button', { name: '下载 CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(`reconciliation-wechatpay-${today}.csv`);
-    const csv = (await readFile((await download.path())!, 'utf8')).trim().split(/\r?\n/);
+    const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
     expect(csv[0]).toMatch(/^\uFEFF?run_id,provider,bill_date,category,status/);
     expect(csv).toHaveLength(8);
     expect(csv.filter((l) => l.includes('AMOUNT_MISMATCH,RESOLVED'))).toHaveLength(1);
@@ -166,7 +166,7 @@ describe('finance reads and works a reconciliation in the console', () => {
     await expect.poll(() => rows.count()).toBe(6); // open by default: one was resolved above
     await filter('类别').selectOption('AMOUNT_MISMATCH');
     await expect.poll(() => rows.count()).toBe(1);
-    await filter('状态').selectOption('');
+    await filter('状态').selectOption('ANY');
     await expect.poll(() => rows.count()).toBe(2);
     expect(page.url()).toContain('category=AMOUNT_MISMATCH');
     await filter('渠道').selectOption('alipay');

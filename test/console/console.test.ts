@@ -273,8 +273,8 @@ describe('support works the queue', () => {
     await second.page.goto(`/console#/cases/${caseId}`);
     const review = second.page.getByRole('form', { name: '二次复核' });
     await review.getByLabel('改判').check();
-    await review.getByLabel('改由谁承担').selectOption('RIDER');
-    await review.getByLabel('复核说明').fill('出餐记录显示商户无误，由骑手承担');
+    await review.getByLabel('改由谁承担').selectOption('PLATFORM');
+    await review.getByLabel('复核说明').fill('出餐记录显示商户无误，由平台承担');
     await checkPage(second.page, '03e-case-appeal');
     await review.getByRole('button', { name: '提交复核' }).click();
     const appeals = second.page.locator('section', {

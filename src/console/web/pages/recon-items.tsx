@@ -23,6 +23,9 @@ export type Resolution =
       readonly linkId: string;
     };
 
+/** The status filter's "all" (an empty value would fall back to the page's default). */
+export const ANY_STATUS = 'ANY';
+
 export interface ItemFilters {
   readonly category: string;
   readonly status: string;
@@ -72,7 +75,7 @@ export function ItemFilterBar({
       <label class="inline">
         {t('common.status')}
         <select value={filters.status} onChange={(e) => change({ status: e.currentTarget.value })}>
-          <option value="">{t('common.all')}</option>
+          <option value={ANY_STATUS}>{t('common.all')}</option>
           {STATUSES.map((s) => (
             <option key={s} value={s}>
               {valueLabel(lang, s)}

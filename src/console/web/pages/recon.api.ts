@@ -1,6 +1,6 @@
 import { gql } from '../api.js';
 import type { Connection } from '../ui.js';
-import type { ItemFilters, Resolution } from './recon-items.js';
+import { ANY_STATUS, type ItemFilters, type Resolution } from './recon-items.js';
 import {
   AGE_BUCKETS,
   type AgeBucketName,
@@ -28,7 +28,7 @@ function discrepancyFilter(filters: ItemFilters, runId: string | undefined): Rec
   return {
     runId,
     category: filters.category || undefined,
-    status: filters.status || undefined,
+    status: filters.status === ANY_STATUS ? undefined : filters.status || undefined,
     provider: filters.provider || undefined,
     minAgeDays: days?.[0],
     maxAgeDays: days?.[1],

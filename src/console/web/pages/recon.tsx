@@ -3,7 +3,7 @@ import { download, type ApiError } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { href, navigate, type Route } from '../router.js';
 import { asApiError, ErrorNote, Loading, LoadMore, useAsync, usePaged } from '../ui.js';
-import { ItemFilterBar, ItemTable, type ItemFilters, type Resolution } from './recon-items.js';
+import { ANY_STATUS, ItemFilterBar, ItemTable, type ItemFilters, type Resolution } from './recon-items.js';
 import { RunFigures } from './recon-report.js';
 import { RunList, Trend } from './recon-runs.js';
 import { RECON_API } from './recon.api.js';
@@ -59,7 +59,7 @@ function Discrepancies({
   route: Route;
   resolved: () => void;
 }) {
-  const filters = filtersOf(route, runId ? '' : 'OPEN');
+  const filters = filtersOf(route, runId ? ANY_STATUS : 'OPEN');
   const items = usePaged<Discrepancy>(
     (after) => RECON_API.items(filters, runId, after),
     [runId, filters.category, filters.status, filters.age, filters.provider],
