@@ -191,6 +191,104 @@ describe('support reads a case', () => {
   });
 });
 
+describe('support works the queue', () => {
+  it('takes a case from the queue, decides a partial refund on the case page and sees the refund reach SUCCEEDED; another agent reviews the merchant’s appeal', async () => {
+    const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 88_800 });
+    const reported = await reportCase(t, paid.customerId, {
+      orderId: paid.orderId,
+      // WRONG_ITEM is never decided by the automatic review: it waits for a person.
+      type: 'WRONG_ITEM',
+      description: '送来的凉菜不是我点的那一份',
+      evidence: ['https://img.example.com/wrong-dish.jpg'],
+      remedy: 'PARTIAL_REFUND',
+      amount: '18.00',
+    });
+    expect(reported.errors).toBeUndefined();
+    const caseId = reported.data!.reportCase.id;
+    expect(reported.data!.reportCase.status).toBe('IN_REVIEW');
+
+    const { page, problems } = await tab();
+    await signInAs(page, 'SUPPORT', 'agent_3');
+    await page.getByRole('link', { name: '售后工单' }).click();
+    const filter = (name: string) =>
+      page.locator('.filters label', { hasText: new RegExp(`^${name}`) }).locator('select');
+    await filter('问题类型').selectOption('WRONG_ITEM');
+    await filter('处理人').selectOption('unassigned');
+    const row = page.locator('table.queue tbody tr', { hasText: caseId });
+    await expect.poll(() => row.textContent()).toContain('送错');
+    expect(await row.textContent()).toContain('部分退款 ¥18.00');
+    // The counts are the API's for the same filter: this one case is in review.
+    const inReview = page.locator('ul.counts strong[data-status=IN_REVIEW]');
+    await expect.poll(() => inReview.textContent()).toBe('1');
+    expect(page.url()).toContain('type=WRONG_ITEM');
+    await checkPage(page, '03a-case-queue');
+
+    await row.getByRole('button', { name: '领取' }).click();
+    // Taken: no longer unassigned, so it leaves this view and the count follows.
+    await expect.poll(() => inReview.textContent()).toBe('0');
+    await filter('处理人').selectOption('mine');
+    await expect.poll(() => row.textContent()).toContain('agent_3');
+    await row.getByRole('link', { name: caseId }).click();
+
+    const form = page.getByRole('form', { name: '做出决定' });
+    await form.getByLabel('决定').selectOption('PARTIAL_REFUND');
+    await form.getByLabel('金额（元）').fill('18.00');
+    await form.getByLabel('责任方').selectOption('MERCHANT');
+    await form.getByLabel('说明（会告知顾客）').fill('少送凉菜，按菜价退款');
+    await checkPage(page, '03c-case-decide');
+    await form.getByRole('button', { name: '提交决定' }).click();
+
+    const decisions = page.locator('section', { has: page.getByRole('heading', { name: '处理决定' }) });
+    await expect.poll(() => decisions.locator('tbody tr').count()).toBe(1);
+    expect(await decisions.locator('tbody tr').textContent()).toContain('¥18.00');
+    const refundCard = page.locator('.card', { hasText: '¥18.00' });
+    await expect.poll(() => refundCard.locator('h3').textContent(), { timeout: 20_000 }).toContain('成功');
+    expect(await page.getByRole('form', { name: '做出决定' }).count()).toBe(0);
+    const audit = page.locator('table.audit tbody tr');
+    expect((await audit.allTextContents()).join('\n')).toContain('agent_3');
+    await checkPage(page, '03d-case-refunded');
+
+    // The merchant appeals; the second review is another agent's.
+    await expect
+      .poll(
+        async () =>
+          (
+            await t.gql<{ case: { status: string } }>(
+              `query($id: ID!) { case(id: $id) { status } }`,
+              { id: caseId },
+              { role: 'SUPPORT', sub: 'agent_3' },
+            )
+          ).data?.case.status,
+        { timeout: 20_000 },
+      )
+      .toBe('RESOLVED');
+    const appealed = await t.gql(
+      `mutation($id: ID!) { appealCase(caseId: $id, statement: "凉菜是按单出餐的，骑手拿错了") { id } }`,
+      { id: caseId },
+      { role: 'MERCHANT', sub: paid.merchantId },
+    );
+    expect(appealed.errors).toBeUndefined();
+    const second = await tab();
+    await signInAs(second.page, 'SUPPORT', 'agent_4');
+    await second.page.goto(`/console#/cases/${caseId}`);
+    const review = second.page.getByRole('form', { name: '二次复核' });
+    await review.getByLabel('改判').check();
+    await review.getByLabel('改由谁承担').selectOption('PLATFORM');
+    await review.getByLabel('复核说明').fill('出餐记录显示商户无误，由平台承担');
+    await checkPage(second.page, '03e-case-appeal');
+    await review.getByRole('button', { name: '提交复核' }).click();
+    const appeals = second.page.locator('section', {
+      has: second.page.getByRole('heading', { name: '申诉与复核' }),
+    });
+    await expect.poll(() => appeals.locator('.card h3').textContent()).toContain('已改判');
+    expect(await appeals.textContent()).toContain('出餐记录显示商户无误');
+    expect(await second.page.getByRole('form', { name: '二次复核' }).count()).toBe(0);
+    await checkPage(second.page, '03f-case-reviewed');
+    expect(problems).toEqual([]);
+    expect(second.problems).toEqual([]);
+  }, 90_000);
+});
+
 describe('support handles an ABNORMAL refund', () => {
   it('finds it among ABNORMAL refunds and settles it manually with a note', async () => {
     t.app.simulators!.wechatpay!.sim.setRefundLifecycle({ mode: 'immediate', outcome: 'ABNORMAL' });
@@ -223,7 +321,7 @@ describe('finance in the console', () => {
     await signInAs(page, 'FINANCE', 'fin_1');
     await expect
       .poll(() => page.getByRole('navigation').getByRole('link').allTextContents())
-      .toEqual(['退款查询', '运营异常', '总账试算']);
+      .toEqual(['退款查询', '运营异常', '总账试算', '对账', '对账差异']);
     await page.getByRole('link', { name: '总账试算' }).click();
     const line = page.locator('table.trial-balance tbody tr', { hasText: 'CNY' });
     await expect.poll(() => line.textContent()).toContain('平衡');

@@ -4,6 +4,7 @@ import { I18n, initialLang, rememberLang, translator, useI18n, valueLabel, type 
 import { CasesPage } from './pages/cases.js';
 import { ExceptionsPage } from './pages/exceptions.js';
 import { LedgerPage } from './pages/ledger.js';
+import { DiscrepanciesPage, ReconPage } from './pages/recon.js';
 import { RefundsPage } from './pages/refunds.js';
 import { SignIn } from './pages/sign-in.js';
 import { pagesFor } from './pages.js';
@@ -101,7 +102,7 @@ function Signed({ viewer }: { viewer: Viewer }) {
   const path = route.segments[0] ?? pages[0]?.path;
   return (
     <main id="main" tabIndex={-1}>
-      <PageFor path={path} route={route} role={viewer.role} allowed={pages.some((p) => p.path === path)} />
+      <PageFor path={path} route={route} viewer={viewer} allowed={pages.some((p) => p.path === path)} />
     </main>
   );
 }
@@ -109,14 +110,15 @@ function Signed({ viewer }: { viewer: Viewer }) {
 function PageFor({
   path,
   route,
-  role,
+  viewer,
   allowed,
 }: {
   path: string | undefined;
   route: Route;
-  role: string;
+  viewer: Viewer;
   allowed: boolean;
 }) {
+  const { role } = viewer;
   const { t } = useI18n();
   if (!allowed) {
     return (
@@ -127,13 +129,17 @@ function PageFor({
   }
   switch (path ?? '') {
     case 'cases':
-      return <CasesPage route={route} />;
+      return <CasesPage route={route} role={role} subject={viewer.subject} />;
     case 'refunds':
       return <RefundsPage route={route} role={role} />;
     case 'exceptions':
       return <ExceptionsPage route={route} />;
     case 'ledger':
       return <LedgerPage route={route} />;
+    case 'recon':
+      return <ReconPage route={route} />;
+    case 'discrepancies':
+      return <DiscrepanciesPage route={route} />;
     default:
       return null;
   }

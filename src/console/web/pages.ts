@@ -15,6 +15,8 @@ export const PAGES: readonly PageEntry[] = [
   { path: 'refunds', label: 'nav.refunds', roles: ['SUPPORT', 'FINANCE', 'ADMIN'] },
   { path: 'exceptions', label: 'nav.exceptions', roles: ['SUPPORT', 'FINANCE', 'ADMIN'] },
   { path: 'ledger', label: 'nav.ledger', roles: ['FINANCE', 'ADMIN'] },
+  { path: 'recon', label: 'nav.recon', roles: ['FINANCE', 'ADMIN'] },
+  { path: 'discrepancies', label: 'nav.discrepancies', roles: ['FINANCE', 'ADMIN'] },
 ];
 
 export function pagesFor(role: string): readonly PageEntry[] {

@@ -1,7 +1,29 @@
-import { gql } from '../api.js';
+import { useEffect, useState } from 'preact/hooks';
+import { gql, type ApiError } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { href } from '../router.js';
-import { ErrorNote, Field, Loading, Money, Time, useAsync, Value, type MoneyShape } from '../ui.js';
+import {
+  asApiError,
+  ErrorNote,
+  Field,
+  Loading,
+  Money,
+  Time,
+  useAsync,
+  Value,
+  type MoneyShape,
+} from '../ui.js';
+import { DecisionForm, Decisions, DECISION_FIELDS, type CaseDecision } from './case-decision.js';
+import {
+  Appeals,
+  AuditTrail,
+  REVIEW_FIELDS,
+  RiskFlags,
+  Similar,
+  type CaseAppeal,
+  type CaseAuditEntry,
+  type SimilarCases,
+} from './case-review.js';
 import { EventTable, type RefundEvent } from './refund-detail.js';
 
 interface RuleRef {
@@ -39,6 +61,10 @@ interface CaseView {
   readonly createdAt: string;
   readonly firstReviewedAt: string | null;
   readonly resolvedAt: string | null;
+  readonly decisions: readonly CaseDecision[];
+  readonly appeals: readonly CaseAppeal[];
+  readonly audit: readonly CaseAuditEntry[] | null;
+  readonly similarCases: SimilarCases | null;
 }
 
 interface OrderView {
@@ -73,7 +99,7 @@ const CASE = `query($id: ID!) { case(id: $id) {
   id orderId customerId merchantId riderId type channel status severity reporterRole reporterId description
   evidence requestedRemedy requestedAmount ${M} orderTotal ${M} latenessSeconds claimDelaySeconds
   classification ${RULE} review ${RULE} risk assigneeId outcome liableParty autoDecided createdAt
-  firstReviewedAt resolvedAt
+  firstReviewedAt resolvedAt decisions { ${DECISION_FIELDS} } ${REVIEW_FIELDS}
 } }`;
 const ORDER = `query($id: ID!) { order(id: $id) {
   id deliveryStatus promisedAt deliveredAt refundStatus total ${M}
@@ -83,7 +109,7 @@ const ORDER = `query($id: ID!) { order(id: $id) {
 } }`;
 
 /** Everything a reviewer needs on one page: the claim, the order and its money, the rules' figures. */
-export function CasePage({ id }: { id: string }) {
+export function CasePage({ id, role, subject }: { id: string; role: string; subject: string }) {
   const { t } = useI18n();
   const loaded = useAsync(async () => {
     const { case: found } = await gql<{ case: CaseView | null }>(CASE, { id });
@@ -91,6 +117,18 @@ export function CasePage({ id }: { id: string }) {
     return { found, order };
   }, [id]);
   const c = loaded.data?.found;
+  const inFlight =
+    c?.status === 'EXECUTING' ||
+    (loaded.data?.order?.refunds.some(
+      (r) => r.caseId === id && ['PENDING', 'PROCESSING'].includes(r.status),
+    ) ??
+      false);
+  // While the decision's refund is on its way, follow it without a reload button.
+  useEffect(() => {
+    if (!inFlight || loaded.loading) return;
+    const timer = setTimeout(loaded.reload, 1_500);
+    return () => clearTimeout(timer);
+  }, [inFlight, loaded.loading, loaded.reload]);
   return (
     <>
       <h1>
@@ -101,9 +139,46 @@ export function CasePage({ id }: { id: string }) {
       {loaded.data && !c && <p class="empty">{t('cases.notFound')}</p>}
       {c && <CaseFacts c={c} />}
       {c && <Claim c={c} />}
+      {c && (
+        <section aria-labelledby="decisions">
+          <h2 id="decisions">{t('cases.decisions')}</h2>
+          <Decisions decisions={c.decisions} />
+          {c.status === 'IN_REVIEW' && role === 'SUPPORT' && c.assigneeId !== subject && (
+            <TakeCase caseId={c.id} taken={loaded.reload} />
+          )}
+          {c.status === 'IN_REVIEW' && role === 'SUPPORT' && (
+            <DecisionForm caseId={c.id} currency={c.orderTotal.currency} decided={loaded.reload} />
+          )}
+        </section>
+      )}
+      {c && <Appeals appeals={c.appeals} role={role} reviewed={loaded.reload} />}
       {loaded.data?.order && <OrderMoney order={loaded.data.order} />}
+      {c && <RiskFlags risk={c.risk} />}
+      {c?.similarCases && <Similar similar={c.similarCases} />}
       {c && <Rules c={c} />}
+      {c?.audit && <AuditTrail entries={c.audit} />}
     </>
+  );
+}
+
+function TakeCase({ caseId, taken }: { caseId: string; taken: () => void }) {
+  const { t } = useI18n();
+  const [error, setError] = useState<ApiError | undefined>();
+  return (
+    <div class="actions">
+      <ErrorNote error={error} />
+      <button
+        type="button"
+        onClick={() =>
+          void gql(`mutation($id: ID!) { takeCase(caseId: $id) { id } }`, { id: caseId }).then(
+            taken,
+            (e: unknown) => setError(asApiError(e)),
+          )
+        }
+      >
+        {t('cases.take')}
+      </button>
+    </div>
   );
 }
 
@@ -246,8 +321,6 @@ function Rules({ c }: { c: CaseView }) {
           {rule?.figures && <pre class="json">{pretty(rule.figures)}</pre>}
         </p>
       ))}
-      <h3>{t('cases.risk')}</h3>
-      {c.risk ? <pre class="json">{pretty(c.risk)}</pre> : <p class="empty">{t('common.none')}</p>}
     </section>
   );
 }

@@ -1,11 +1,20 @@
 import { useState } from 'preact/hooks';
 import { useI18n } from '../i18n.js';
 import { navigate, type Route } from '../router.js';
+import { CaseQueue } from './case-queue.js';
 import { CasePage } from './case.js';
 
-export function CasesPage({ route }: { route: Route }) {
+/** `#/cases`: the lookup by id and the queue; `#/cases/<id>`: the case page. */
+export function CasesPage({ route, role, subject }: { route: Route; role: string; subject: string }) {
   const id = route.segments[1];
-  return id ? <CasePage id={id} /> : <CaseLookup />;
+  return id ? (
+    <CasePage id={id} role={role} subject={subject} />
+  ) : (
+    <>
+      <CaseLookup />
+      <CaseQueue route={route} role={role} subject={subject} />
+    </>
+  );
 }
 
 function CaseLookup() {
