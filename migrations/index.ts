@@ -3,6 +3,7 @@ import { Migration20261122000000Baseline } from './Migration20261122000000_basel
 import { Migration20261201141000Cases } from './Migration20261201141000_cases.js';
 import { Migration20261201150000Reconciliation } from './Migration20261201150000_reconciliation.js';
 import { Migration20261201172921OrderPromisedAtIndex } from './Migration20261201172921_order_promised_at_index.js';
+import { Migration20261201180000Risk } from './Migration20261201180000_risk.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -19,4 +20,5 @@ export const migrationsList: readonly MigrationObject[] = [
     name: 'Migration20261201172921_order_promised_at_index',
     class: Migration20261201172921OrderPromisedAtIndex,
   },
+  { name: 'Migration20261201180000_risk', class: Migration20261201180000Risk },
 ];

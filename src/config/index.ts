@@ -2,8 +2,10 @@ export {
   ConfigError,
   DEV_JWT_SECRET,
   loadConfig,
+  RISK_RULE_DEFAULTS,
   type AlipayCredentials,
   type AppConfig,
+  type RiskRuleSetting,
   type WechatPayCredentials,
 } from './config.js';
 export { describeStartupFailure } from './startup-failure.js';

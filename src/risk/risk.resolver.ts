@@ -1,0 +1,122 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../auth/index.js';
+import { actorOf, decodeCursor, pageSize, toPage, type GraphQLContext, type Page } from '../graphql/index.js';
+import { RefundType } from '../refunds/index.js';
+import type { RiskFlagRef, RiskRouting } from './risk.model.js';
+import { ruleById } from './risk.rules-store.js';
+import {
+  RefundRiskType,
+  RiskFlagConnection,
+  RiskFlagsArgs,
+  RiskFlagType,
+  RiskRuleType,
+  RiskRuleVersionType,
+  toRefundRiskType,
+  toRiskFlagType,
+  toRiskRuleType,
+  toRuleVersionType,
+  UpdateRiskRuleInput,
+} from './risk.types.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Flags and rules are back-office only: customers never see them. */
+@Resolver(() => RiskFlagType)
+export class RiskResolver {
+  @Authorized(Role.SUPPORT, Role.ADMIN)
+  @Query(() => RiskFlagConnection, { description: 'Risk flags, newest first.' })
+  async riskFlags(
+    @Args(() => RiskFlagsArgs) args: RiskFlagsArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<Page<RiskFlagType>> {
+    const limit = pageSize(args.first);
+    const cursor = decodeCursor(args.after, 2);
+    const f = args.filter ?? {};
+    const now = Date.now();
+    const rows = await ctx.services.risk.listFlags(
+      {
+        ruleId: f.ruleId ?? undefined,
+        status: f.status ?? undefined,
+        action: f.action ?? undefined,
+        subjectKind: f.subjectKind ?? undefined,
+        subjectId: f.subjectId ?? undefined,
+        raisedBefore: f.minAgeHours == null ? undefined : new Date(now - f.minAgeHours * HOUR_MS),
+        raisedAfter: f.maxAgeHours == null ? undefined : new Date(now - f.maxAgeHours * HOUR_MS),
+      },
+      limit + 1,
+      cursor ? { raisedAt: String(cursor[0]), id: String(cursor[1]) } : null,
+    );
+    return toPage(rows, limit, (r) => [r.raisedAt.toISOString(), r.id], toRiskFlagType);
+  }
+
+  @Authorized(Role.SUPPORT, Role.ADMIN)
+  @Query(() => RiskFlagType, { nullable: true, description: 'One flag with its evidence.' })
+  async riskFlag(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<RiskFlagType | null> {
+    const flag = await ctx.services.risk.getFlag(id);
+    return flag ? toRiskFlagType(flag) : null;
+  }
+
+  @Authorized(Role.SUPPORT, Role.ADMIN)
+  @Mutation(() => RiskFlagType, {
+    description: 'Clears an active flag (audited); the same rule version does not re-flag the same activity.',
+  })
+  async clearRiskFlag(
+    @Arg('id', () => ID) id: string,
+    @Arg('reason', () => String) reason: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RiskFlagType> {
+    return toRiskFlagType(await ctx.services.risk.clearFlag(id, reason, actorOf(ctx)));
+  }
+
+  @Authorized(Role.SUPPORT, Role.ADMIN)
+  @Query(() => [RiskRuleType], { description: 'Every rule with its current version.' })
+  async riskRules(@Ctx() ctx: GraphQLContext): Promise<RiskRuleType[]> {
+    const current = await ctx.services.risk.rules.current();
+    return [...current.values()].map((a) => toRiskRuleType(a.rule, a.version));
+  }
+
+  @Authorized(Role.SUPPORT, Role.ADMIN)
+  @Query(() => [RiskRuleVersionType], { description: 'Every version of a rule, newest first.' })
+  async riskRuleVersions(
+    @Arg('ruleId', () => String) ruleId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RiskRuleVersionType[]> {
+    return (await ctx.services.risk.rules.history(ruleId)).map(toRuleVersionType);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Mutation(() => RiskRuleType, {
+    description:
+      'Changes a rule’s parameters, action or mode: a new version (audited); old flags keep theirs.',
+  })
+  async updateRiskRule(
+    @Arg('input', () => UpdateRiskRuleInput) input: UpdateRiskRuleInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RiskRuleType> {
+    const version = await ctx.services.risk.rules.change(
+      {
+        ruleId: input.ruleId,
+        params: input.params ?? undefined,
+        action: input.action ?? undefined,
+        mode: input.mode ?? undefined,
+        note: input.note ?? undefined,
+      },
+      actorOf(ctx),
+    );
+    return toRiskRuleType(ruleById(input.ruleId), version);
+  }
+}
+
+/** Whether a flag routed a refund request: shown to the back office on every refund. */
+@Resolver(() => RefundType)
+export class RefundRiskResolver {
+  @Authorized(Role.SUPPORT, Role.ADMIN, Role.FINANCE)
+  @FieldResolver(() => RefundRiskType, {
+    description: 'How risk flags routed this refund request (back office only).',
+  })
+  async risk(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundRiskType> {
+    const request = (await ctx.services.refunds.events(refund.id)).find((e) => e.source === 'REQUEST');
+    const found = request?.detail?.['risk'] as { routing: RiskRouting; flags: RiskFlagRef[] } | undefined;
+    return toRefundRiskType(found?.routing ?? 'NONE', found?.flags ?? []);
+  }
+}
