@@ -13,6 +13,17 @@ interface FiguresRow {
 }
 
 /**
+ * Orders claimed in [`$1` − 30 days, `$1`): a case reported on them in the app or by phone (system-detected
+ * cases are not claims), for merchants' and riders' claim rates (risk flagging's sweep). Reads the
+ * `created_at` index.
+ */
+export const CLAIMED_ORDERS_30D_SQL = `
+  select distinct c.order_id
+    from after_sales_case c
+   where c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
+     and c.channel <> 'SYSTEM'`;
+
+/**
  * Read-only figures other modules (risk flagging) may ask for: one indexed range scan on
  * (customer_id, created_at), aggregated in SQL.
  */

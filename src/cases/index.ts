@@ -20,7 +20,7 @@ export type {
   ReportCaseInput,
   Severity,
 } from './cases.model.js';
-export { CaseFigures } from './case.figures.js';
+export { CaseFigures, CLAIMED_ORDERS_30D_SQL } from './case.figures.js';
 export { CaseRuleStore, type RuleVersionView } from './case-rules.store.js';
 export { AUTO_REVIEW, CasesService, mayViewCase } from './cases.service.js';
 export type { CaseSettings, CasesDeps } from './cases.deps.js';

@@ -1,7 +1,7 @@
 import type { Sql } from '../db/index.js';
 import { draftsOf, raiseFlags, type FlagDraft, type RaisedFlag } from './risk.flags.js';
 import { CUSTOMER_FIGURES_SQL, toCustomerFigures, type CustomerFiguresRow } from './risk.figures.js';
-import type { CustomerFigures, RiskTrigger } from './risk.model.js';
+import type { CustomerFigures, FigurePart, RiskTrigger } from './risk.model.js';
 import type { ActiveRule } from './risk.rules-store.js';
 
 export interface FiguresQuery {
@@ -13,6 +13,26 @@ export interface FiguresQuery {
   readonly orderIds?: readonly string[] | undefined;
   /** List the contributing rows (a flag's evidence), not only count them. */
   readonly evidence: boolean;
+  /**
+   * The rules to be evaluated on these figures: a part is read only for a customer who does not already
+   * hold an active flag of every rule version needing it. Without: every part, for everyone.
+   */
+  readonly rules?: readonly ActiveRule[] | undefined;
+}
+
+const PARTS: readonly FigurePart[] = ['refunds', 'orders', 'claims', 'payer'];
+
+/** Per part, the rule versions (`rule:version`) that need it; '*' (held by nobody) forces a part. */
+function partNeeds(rules: readonly ActiveRule[] | undefined): string[][] {
+  return PARTS.map((part) =>
+    rules === undefined
+      ? ['*']
+      : rules.flatMap((a) =>
+          a.rule.kind === 'CUSTOMER' && a.version.mode !== 'OFF' && a.rule.needs.includes(part)
+            ? [`${a.version.ruleId}:${a.version.version}`]
+            : [],
+        ),
+  );
 }
 
 /** One round trip: the figures of every customer asked for, with their active flags. */
@@ -24,6 +44,7 @@ export async function readCustomerFigures(sql: Sql, query: FiguresQuery): Promis
     query.paymentIds ?? [],
     query.orderIds ?? [],
     query.evidence,
+    ...partNeeds(query.rules),
   ]);
 }
 
@@ -71,6 +92,7 @@ export async function raiseFiring(
     asOf: at.asOf,
     currency,
     evidence: true,
+    rules,
   });
   return raiseFlags(
     sql,

@@ -84,9 +84,14 @@ export interface CustomerRule<P = unknown> {
   readonly windowDays: number;
   /** A cluster rule flags every account in its hit's `evidence.customerIds`, not only the one evaluated. */
   readonly cluster?: boolean;
+  /** The parts of the figures it reads: a part no rule still able to fire needs is not read. */
+  readonly needs: readonly FigurePart[];
   readonly params: z.ZodType<P>;
   evaluate(figures: CustomerFigures, params: P): RuleHit | null;
 }
+
+/** Parts of a customer's figures, each read by one owner's function (`sql/risk_customer_figures.sql`). */
+export type FigurePart = 'refunds' | 'orders' | 'claims' | 'payer';
 
 /** A merchant's or rider's claims against their peers' (every other one of the kind) in one period. */
 export interface PlatformFigures {

@@ -1,3 +1,4 @@
+import { CLAIMED_ORDERS_30D_SQL } from '../cases/index.js';
 import type { Sql } from '../db/index.js';
 import { ORDERS_30D_SQL } from '../payments/index.js';
 import { REFUNDED_ORDERS_30D_SQL } from '../refunds/index.js';
@@ -5,12 +6,12 @@ import type { PlatformFigures } from './risk.model.js';
 
 /**
  * Claim rates of every merchant and rider over the 30 days before `$1`: orders placed, orders claimed
- * (a refund requested), and the same for all their peers of the kind. One pass over the period's
+ * (a refund requested or a case reported), and the same for all their peers of the kind. One pass over the period's
  * orders (index-only) and its refunds.
  */
 const PLATFORM_FIGURES_SQL = `
   with o as (${ORDERS_30D_SQL}),
-  c as (${REFUNDED_ORDERS_30D_SQL}),
+  c as (${REFUNDED_ORDERS_30D_SQL} union ${CLAIMED_ORDERS_30D_SQL}),
   oc as (select o.*, c.order_id is not null as claimed from o left join c on c.order_id = o.order_id),
   per as (
     select 'MERCHANT' as kind, merchant_id as subject_id, count(*) as orders, count(*) filter (where claimed) as claims,

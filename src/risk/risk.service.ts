@@ -123,7 +123,7 @@ export class RiskService {
     const sql = sqlOnPool(this.orm);
     const at = { asOf, trigger, triggerSubjectId: triggerSubjectId ?? null };
     const currency = this.settings.currency;
-    const rows = await readCustomerFigures(sql, { ...query, asOf, currency, evidence: false });
+    const rows = await readCustomerFigures(sql, { ...query, asOf, currency, evidence: false, rules });
     const raised = await raiseFiring(sql, rows, rules, at, currency);
     if (raised.length > 0) {
       this.logger?.info({ raised: raised.map((f) => [f.subjectId, f.ruleId]), trigger }, 'risk flags raised');

@@ -114,7 +114,8 @@ export class RiskSweep {
       if (page.length === 0) break;
       const ids = page.map((r) => r.customer_id);
       const currency = this.risk.settings.currency;
-      const figures = await readCustomerFigures(sql, { customerIds: ids, asOf, currency, evidence: false });
+      const query = { customerIds: ids, asOf, currency, evidence: false, rules };
+      const figures = await readCustomerFigures(sql, query);
       const at = { asOf, trigger: 'SWEEP' as const, triggerSubjectId: runKey };
       raised += (await raiseFiring(sql, figures, rules, at, currency)).length;
       count += ids.length;

@@ -17,7 +17,9 @@ function scans(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
   return out;
 }
 
-const TABLES = ['refund', 'payment', 'food_order', 'risk_flag'];
+const TABLES = ['refund', 'payment', 'food_order', 'risk_flag', 'after_sales_case'];
+/** Every part of the figures read (the rule versions needing each part: '*', held by nobody). */
+const ALL_PARTS = [['*'], ['*'], ['*'], ['*']];
 
 describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded refunds)', () => {
   let orm: Orm;
@@ -46,8 +48,11 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
     const [fn] = await sql.rows<{ prosrc: string }>(
       `select prosrc from pg_proc where proname = 'risk_customer_figures'`,
     );
-    const names = ['p_customers', 'p_as_of', 'p_currency', 'p_payment_ids', 'p_order_ids', 'p_evidence'];
-    const types = ['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'];
+    const names = [
+      ...['p_customers', 'p_as_of', 'p_currency', 'p_payment_ids', 'p_order_ids', 'p_evidence'],
+      ...['p_refund_rules', 'p_order_rules', 'p_claim_rules', 'p_payer_rules'],
+    ];
+    const types = [...['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'], ...Array(4).fill('text[]')];
     return names.reduce(
       (text, name, i) => text.replaceAll(new RegExp(`\\b${name}\\b`, 'g'), `$${i + 1}::${types[i]}`),
       fn!.prosrc,
@@ -78,8 +83,8 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
   ] as const)('%s: every table is read by an index', async (_, generic, by) => {
     const params =
       by === 'customer'
-        ? [['c_42'], new Date(), 'CNY', [], [], false]
-        : [[], new Date(), 'CNY', ['pm_84'], [], false];
+        ? [['c_42'], new Date(), 'CNY', [], [], false, ...ALL_PARTS]
+        : [[], new Date(), 'CNY', ['pm_84'], [], false, ...ALL_PARTS];
     const found = scans(await plan(params, generic));
     const touched = new Set(found.map((n) => n['Relation Name']));
     for (const table of TABLES) expect(touched, table).toContain(table);
@@ -100,6 +105,7 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
       [],
       [],
       true,
+      ...ALL_PARTS,
     ]);
     const [expected] = await sql.rows<{ refunds_30d: number; orders_90d: number }>(
       `select (select count(*)::int from refund where customer_id = 'c_42' and created_at >= now() - interval '30 days' and created_at < now()) as refunds_30d,
@@ -107,5 +113,24 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
     );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject(expected!);
+  });
+
+  it('a customer already holding every refund rule’s flag costs no refund scan (the hot path of a heavy refunder)', async () => {
+    const run = async (refundRules: string[]): Promise<PlanNode> => {
+      const [row] = await sql.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `explain (analyze, format json) ${await body()}`,
+        [['c_42'], new Date(), 'CNY', [], [], false, refundRules, [], [], []],
+      );
+      return row!['QUERY PLAN'][0].Plan;
+    };
+    const refundScans = (plan: PlanNode): (PlanNode & { 'Actual Loops'?: number })[] =>
+      scans(plan).filter((n) => n['Relation Name'] === 'refund');
+    // c_42 holds refund-frequency v1 (seeded above): nothing left to find in its refunds.
+    const held = refundScans(await run(['refund-frequency:1']));
+    expect(held.length).toBeGreaterThan(0);
+    for (const node of held) expect(node['Actual Loops'], 'refund scan executed').toBe(0);
+    // A rule version it does not hold reads them.
+    const open = refundScans(await run(['refund-frequency:1', 'refund-amount:1']));
+    expect(Math.max(...open.map((n) => n['Actual Loops'] ?? 0))).toBeGreaterThan(0);
   });
 });

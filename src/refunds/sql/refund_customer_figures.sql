@@ -1,10 +1,11 @@
 -- Read-only figures over one customer's refunds for other modules (risk flagging): counts and sums over
 -- the 7, 30 and 90 days before `p_as_of` (amounts in `p_currency`), and with `p_evidence` the
 -- contributing refunds and orders (at most 50 each). Refunds refused or closed do not count. Reads
--- `refund_customer_id_created_at_index`, which carries the columns read. Inlinable (language sql,
--- stable, no settings): callers plan it as part of their own statement.
+-- `refund_customer_id_created_at_index`, which carries the columns read. With `p_needed` false it reads
+-- nothing and answers zeros (a one-time filter: the caller already knows the answer cannot matter).
+-- Inlinable (language sql, stable, no settings): callers plan it as part of their own statement.
 create or replace function refund_customer_figures(p_customer text, p_as_of timestamptz, p_currency text,
-                                                   p_evidence boolean)
+                                                   p_evidence boolean, p_needed boolean)
   returns table(refunds_7d bigint, refunds_30d bigint, refunded_7d_minor numeric, refunded_30d_minor numeric,
                 refunded_orders_90d bigint, refund_ids_30d varchar[], refund_ids_7d varchar[],
                 refunded_order_ids_90d varchar[])
@@ -23,7 +24,7 @@ select count(*) filter (where r.created_at >= p_as_of - interval '7 days'),
                    filter (where p_evidence and r.created_at >= p_as_of - interval '7 days'))[1:50], '{}'),
        coalesce((array_agg(distinct r.order_id) filter (where p_evidence))[1:50], '{}')
   from refund r
- where r.customer_id = p_customer
+ where p_needed and r.customer_id = p_customer
    and r.created_at >= p_as_of - interval '90 days' and r.created_at < p_as_of
    and r.status not in ('FAILED', 'CLOSED')
 $$;

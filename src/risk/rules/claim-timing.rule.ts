@@ -14,6 +14,7 @@ export const claimTimingRule: CustomerRule<z.infer<typeof params>> = {
   id: 'claim-timing',
   title: 'Claims made < 2 min or > 24 h after delivery',
   windowDays: 30,
+  needs: ['claims'],
   params,
   evaluate(f, p) {
     const odd = f.claimsFast30d + f.claimsLate30d;

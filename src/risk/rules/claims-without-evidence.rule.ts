@@ -11,6 +11,7 @@ export const claimsWithoutEvidenceRule: CustomerRule<z.infer<typeof params>> = {
   id: 'claims-without-evidence',
   title: 'Share of claims without evidence in 30 days',
   windowDays: 30,
+  needs: ['claims'],
   params,
   evaluate(f, p) {
     if (f.claims30d < p.minClaims) return null;

@@ -1,4 +1,11 @@
-import type { CustomerFigures, CustomerRule, PlatformFigures, PlatformRule, RuleHit } from '../risk.model.js';
+import type {
+  CustomerFigures,
+  CustomerRule,
+  FigurePart,
+  PlatformFigures,
+  PlatformRule,
+  RuleHit,
+} from '../risk.model.js';
 import { merchantClaimOutlierRule, riderClaimOutlierRule } from './claim-outlier.rule.js';
 import { claimTimingRule } from './claim-timing.rule.js';
 import { claimsWithoutEvidenceRule } from './claims-without-evidence.rule.js';
@@ -21,6 +28,7 @@ export type RegisteredRule =
   | (RuleBase & {
       readonly kind: 'CUSTOMER';
       readonly cluster: boolean;
+      readonly needs: readonly FigurePart[];
       evaluate(figures: CustomerFigures, params: unknown): RuleHit | null;
     })
   | (RuleBase & {
@@ -51,6 +59,7 @@ function customer<P>(rule: CustomerRule<P>): RegisteredCustomerRule {
     title,
     windowDays,
     cluster: rule.cluster ?? false,
+    needs: rule.needs,
     parseParams: parser(rule.params),
     evaluate,
   };

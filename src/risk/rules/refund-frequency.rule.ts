@@ -11,6 +11,7 @@ export const refundFrequencyRule: CustomerRule<z.infer<typeof params>> = {
   id: 'refund-frequency',
   title: 'Refunds in 7 / 30 days',
   windowDays: 30,
+  needs: ['refunds'],
   params,
   evaluate(f, p) {
     const short = f.refunds7d >= p.refunds7d;

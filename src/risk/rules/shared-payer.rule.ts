@@ -13,6 +13,7 @@ export const sharedPayerRule: CustomerRule<z.infer<typeof params>> = {
   id: 'shared-payer',
   title: 'Refunding accounts sharing one payer account',
   windowDays: 30,
+  needs: ['payer'],
   cluster: true,
   params,
   evaluate(f, p) {
