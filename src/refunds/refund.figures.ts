@@ -22,3 +22,9 @@ export const REFUNDED_ORDERS_30D_SQL = `
     from refund r
    where r.created_at >= $1::timestamptz - interval '30 days' and r.created_at < $1::timestamptz
      and r.status not in ('FAILED', 'CLOSED')`;
+
+/** Customers who requested a refund in [`$1`, `$2`) (a backtest's day), read off the `created_at` index. */
+export const REFUND_CUSTOMERS_BETWEEN_SQL = `
+  select distinct r.customer_id
+    from refund r
+   where r.created_at >= $1::timestamptz and r.created_at < $2::timestamptz`;

@@ -6,6 +6,9 @@ import type { RiskFlagRef, RiskRouting } from './risk.model.js';
 import { ruleById } from './risk.rules-store.js';
 import {
   RefundRiskType,
+  RiskBacktestInput,
+  RiskBacktestType,
+  toBacktestType,
   RiskFlagConnection,
   RiskFlagsArgs,
   RiskFlagType,
@@ -82,6 +85,26 @@ export class RiskResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<RiskRuleVersionType[]> {
     return (await ctx.services.risk.rules.history(ruleId)).map(toRuleVersionType);
+  }
+
+  @Authorized(Role.ADMIN)
+  @Query(() => RiskBacktestType, {
+    description:
+      'Replays a customer rule version, or a proposed parameter set, over a past period: how many it would have flagged, how many of those later had cases rejected or overturned, and a sample. Writes nothing.',
+  })
+  async riskBacktest(
+    @Arg('input', () => RiskBacktestInput) input: RiskBacktestInput,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RiskBacktestType> {
+    const result = await ctx.services.risk.backtest({
+      ruleId: input.ruleId,
+      version: input.version ?? undefined,
+      params: input.params ?? undefined,
+      from: input.from,
+      to: input.to,
+      sample: input.sample ?? undefined,
+    });
+    return toBacktestType(result);
   }
 
   @Authorized(Role.ADMIN)

@@ -126,7 +126,7 @@ export class RuleStore {
         [rule.id],
       );
       if (!current) throw new Error(`rule ${rule.id} has no version after seeding`);
-      const params = { ...current.params, ...coerce(current.params, change.params ?? []) };
+      const params = { ...current.params, ...applyParamChanges(current.params, change.params ?? []) };
       parseParamsOrThrow(rule, params);
       const action = change.action ?? current.action;
       const mode = change.mode ?? current.mode;
@@ -178,7 +178,8 @@ export class RuleStore {
   }
 }
 
-function coerce(
+/** `changes` (text values) applied over `current`: integers where the current value is a number. */
+export function applyParamChanges(
   current: Readonly<Record<string, unknown>>,
   changes: readonly { readonly name: string; readonly value: string }[],
 ): Record<string, unknown> {

@@ -2,6 +2,7 @@ import { recordAudit, type Actor } from '../audit/index.js';
 import type { RiskRuleSetting } from '../config/index.js';
 import { inTransaction, sqlOn, sqlOnPool, type Orm } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
+import { backtest, type BacktestInput, type BacktestResult } from './risk.backtest.js';
 import { raiseFiring, readCustomerFigures, toCustomerFigures } from './risk.evaluate.js';
 import { RiskError } from './risk.errors.js';
 import { activityIds } from './risk.flags.js';
@@ -139,6 +140,11 @@ export class RiskService {
         flags,
       };
     });
+  }
+
+  /** Replays a customer rule version (or proposed parameters) over a past period; writes nothing. */
+  backtest(input: BacktestInput): Promise<BacktestResult> {
+    return backtest(this.orm, this.rules, this.settings.currency, input);
   }
 
   async listFlags(

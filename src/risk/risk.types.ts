@@ -9,6 +9,7 @@ import {
   registerEnumType,
 } from 'type-graphql';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
+import type { BacktestResult } from './risk.backtest.js';
 import type { RiskFlagRef, RiskFlagView, RiskRouting, RuleVersion } from './risk.model.js';
 import type { RegisteredRule } from './rules/index.js';
 
@@ -169,6 +170,56 @@ export class UpdateRiskRuleInput {
   @Field(() => String, { nullable: true }) note?: string | null;
 }
 
+@InputType('RiskBacktestInput')
+export class RiskBacktestInput {
+  @Field(() => String) ruleId!: string;
+  @Field(() => Int, { nullable: true, description: 'The version to replay; the current one when absent.' })
+  version?: number | null;
+  @Field(() => [RiskParamInput], {
+    nullable: true,
+    description: 'A proposed parameter set: changes over that version’s parameters.',
+  })
+  params?: RiskParamInput[] | null;
+  @Field(() => GraphQLISODateTime) from!: Date;
+  @Field(() => GraphQLISODateTime, { description: 'At most 92 days after `from`, not in the future.' })
+  to!: Date;
+  @Field(() => Int, { nullable: true, description: 'Flagged customers to show with figures (≤ 50; 10).' })
+  sample?: number | null;
+}
+
+@ObjectType('RiskBacktestHit', { description: 'A customer the rule would have flagged, and what followed.' })
+export class RiskBacktestHitType {
+  @Field(() => String) customerId!: string;
+  @Field(() => GraphQLISODateTime, { description: 'The first day-end evaluation that would have flagged.' })
+  flaggedAt!: Date;
+  @Field(() => [RiskFigureType]) figures!: RiskFigureType[];
+  @Field(() => [RiskFigureType]) thresholds!: RiskFigureType[];
+  @Field(() => Boolean, { description: 'A case reported at or after the flag was rejected.' })
+  laterRejected!: boolean;
+  @Field(() => Boolean, { description: 'A case reported at or after the flag was overturned on appeal.' })
+  laterOverturned!: boolean;
+}
+
+@ObjectType('RiskBacktest', {
+  description:
+    'A rule version replayed over a past period: each day end, the customers with a refund or claim that day.',
+})
+export class RiskBacktestType {
+  @Field(() => String) ruleId!: string;
+  @Field(() => Int) version!: number;
+  @Field(() => [RiskFigureType], { description: 'The parameters replayed (proposed changes applied).' })
+  params!: RiskFigureType[];
+  @Field(() => Boolean) proposed!: boolean;
+  @Field(() => GraphQLISODateTime) from!: Date;
+  @Field(() => GraphQLISODateTime) to!: Date;
+  @Field(() => Int) customersEvaluated!: number;
+  @Field(() => Int) flagged!: number;
+  @Field(() => Int) laterRejected!: number;
+  @Field(() => Int) laterOverturned!: number;
+  @Field(() => Int) laterRejectedOrOverturned!: number;
+  @Field(() => [RiskBacktestHitType]) sample!: RiskBacktestHitType[];
+}
+
 const pairs = (values: Readonly<Record<string, unknown>>): RiskFigureType[] =>
   Object.entries(values).map(([name, value]) =>
     Object.assign(new RiskFigureType(), { name, value: String(value) }),
@@ -224,6 +275,20 @@ export function toRefundRiskType(routing: RiskRouting, flags: readonly RiskFlagR
         ...f,
         action: f.action as RiskActionEnum,
         mode: f.mode as RiskRuleModeEnum,
+      }),
+    ),
+  });
+}
+
+export function toBacktestType(result: BacktestResult): RiskBacktestType {
+  return Object.assign(new RiskBacktestType(), {
+    ...result,
+    params: pairs(result.params),
+    sample: result.sample.map((hit) =>
+      Object.assign(new RiskBacktestHitType(), {
+        ...hit,
+        figures: pairs(hit.figures),
+        thresholds: pairs(hit.thresholds),
       }),
     ),
   });

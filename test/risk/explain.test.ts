@@ -52,7 +52,10 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
       ...['p_customers', 'p_as_of', 'p_currency', 'p_payment_ids', 'p_order_ids', 'p_evidence'],
       ...['p_refund_rules', 'p_order_rules', 'p_claim_rules', 'p_payer_rules'],
     ];
-    const types = [...['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'], ...Array(4).fill('text[]')];
+    const types = [
+      ...['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'],
+      ...Array(4).fill('text[]'),
+    ];
     return names.reduce(
       (text, name, i) => text.replaceAll(new RegExp(`\\b${name}\\b`, 'g'), `$${i + 1}::${types[i]}`),
       fn!.prosrc,

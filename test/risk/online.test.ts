@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlOnPool } from '../../src/db/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, requestRefund, SERVICE, SUPPORT } from '../support/builders.js';
+import { customer, reportCase } from '../cases/cases.fixtures.js';
 
 const ADMIN = { role: 'ADMIN', sub: 'admin_1' } as const;
 
@@ -96,32 +97,45 @@ describe('online risk evaluation on refund requests (real HTTP, real PostgreSQL)
     ]);
     expect([...flag!.evidence.refundIds].sort()).toEqual([...refunds.slice(0, 3)].sort());
 
-    // The next case of this customer goes to manual review (what the cases module asks).
-    const assessment = await t.app.services.risk.assessCustomer({
-      customerId,
-      trigger: 'CASE',
-      subjectId: 'case_1',
-    });
-    expect(assessment.routing).toBe('REVIEW');
-    expect(assessment.flags.map((f) => f.ruleId)).toContain('refund-frequency');
-    // A customer with no history is not routed.
-    expect(
-      (await t.app.services.risk.assessCustomer({ customerId: 'c_clean', trigger: 'CASE' })).routing,
-    ).toBe('NONE');
+    // The next case of this customer goes to the support queue, where a clean customer's same claim is
+    // approved automatically; support sees which flag routed it, the customer does not.
+    const clean = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 });
+    const cleanCase = await reportCase(t, clean.customerId, { orderId: clean.orderId, type: 'DAMAGED' });
+    expect(cleanCase.errors).toBeUndefined();
+    expect(cleanCase.data!.reportCase).toMatchObject({ autoDecided: true });
+
+    const next = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000, customerId });
+    const reported = await reportCase(t, customerId, { orderId: next.orderId, type: 'DAMAGED' });
+    expect(reported.errors).toBeUndefined();
+    expect(reported.data!.reportCase).toMatchObject({ status: 'IN_REVIEW', autoDecided: false });
+    const caseId = reported.data!.reportCase.id;
+    const caseRisk = async (as: Parameters<TestApp['gql']>[2]) => {
+      const res = await t.gql<{ case: { risk: string | null } | null }>(
+        `query($id: ID!) { case(id: $id) { risk } }`,
+        { id: caseId },
+        as,
+      );
+      expect(res.errors).toBeUndefined();
+      return res.data!.case!.risk;
+    };
+    const seen = JSON.parse((await caseRisk(SUPPORT))!) as { routing: string; flags: { id: string }[] };
+    expect(seen.routing).toBe('REVIEW');
+    expect(seen.flags.map((f) => f.id)).toContain(flag!.id);
+    expect(await caseRisk(customer(customerId))).toBeNull();
   });
 
   it('customers see neither flags nor rules nor the routing of their refunds', async () => {
-    const customer = { role: 'CUSTOMER', sub: 'c_someone' } as const;
-    const flags = await t.gql(`{ riskFlags(first: 5) { edges { node { id } } } }`, {}, customer);
+    const asCustomer = { role: 'CUSTOMER', sub: 'c_someone' } as const;
+    const flags = await t.gql(`{ riskFlags(first: 5) { edges { node { id } } } }`, {}, asCustomer);
     expect(flags.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
-    const rules = await t.gql(`{ riskRules { id } }`, {}, customer);
+    const rules = await t.gql(`{ riskRules { id } }`, {}, asCustomer);
     expect(rules.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const paid = await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 3_000, customerId: 'c_someone' });
     const refund = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 100 });
     const own = await t.gql(
       `query($id: ID!) { refund(id: $id) { id risk { routing } } }`,
       { id: refund.data!.requestRefund.refund.id },
-      customer,
+      asCustomer,
     );
     expect(own.errors?.[0]?.extensions?.['code']).toBe('FORBIDDEN');
     const merchant = await t.gql(`{ riskRules { id } }`, {}, { role: 'MERCHANT', sub: paid.merchantId });
