@@ -54,7 +54,7 @@ export interface RefundRequestAssessment extends RiskAssessment {
 }
 
 /**
- * Flagging of high-frequency refund users (DESIGN.md §6). `assessCustomer` evaluates a customer's
+ * Flagging of high-frequency refund users. `assessCustomer` evaluates a customer's
  * rules now, records the flags raised and answers how their new cases and refunds are routed.
  */
 export class RiskService {
