@@ -21,6 +21,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config/index.js';
 import { createOrm, migrateUp, sqlOnPool, type Orm } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { createLogger } from '../src/logging/index.js';
 import { RiskService, RiskSweep } from '../src/risk/index.js';
 import { readCustomerFigures } from '../src/risk/risk.evaluate.js';
@@ -130,7 +131,7 @@ function sweepProcess(url: string): Promise<{ seconds: number; maxRssMb: number;
 }
 
 async function sweepChild(url: string): Promise<void> {
-  const orm = await createOrm({ url, poolMax: 2, logger });
+  const orm = await createOrm({ url, poolMax: 2, entities, logger });
   try {
     const risk = new RiskService(orm, config.risk, logger);
     const sweep = new RiskSweep(
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
   try {
     await createDatabase(server.adminUrl, name);
     const url = withDatabase(server.adminUrl, name);
-    let orm = await createOrm({ url, poolMax: 2, logger });
+    let orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     line(
       `seeding ${SMALL.toLocaleString('en')} refunds over ${CUSTOMERS.toLocaleString('en')} customers (a year)`,
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
       `  ${sweep.seconds.toFixed(1)} s, ${sweep.customers} customers, peak RSS ${sweep.maxRssMb.toFixed(0)} MB`,
     );
 
-    orm = await createOrm({ url, poolMax: 2, logger });
+    orm = await createOrm({ url, poolMax: 2, entities, logger });
     line(`adding older history: ${(LARGE - SMALL).toLocaleString('en')} refunds (${M(LARGE)} in all)`);
     await seed(orm, 2 * SMALL + 1, 2 * LARGE);
     const atLarge = await online(orm, M(LARGE));

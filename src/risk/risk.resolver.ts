@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { Role } from '../auth/index.js';
 import { actorOf, decodeCursor, pageSize, toPage, type GraphQLContext, type Page } from '../graphql/index.js';
-import { RefundType } from '../refunds/index.js';
+import { RefundType, type RefundService } from '../refunds/index.js';
+import type { RiskService } from './risk.service.js';
 import type { RiskFlagRef, RiskRouting } from './risk.model.js';
 import { ruleById } from './risk.rules-store.js';
 import {
@@ -26,17 +27,16 @@ const HOUR_MS = 3_600_000;
 /** Flags and rules are back-office only: customers never see them. */
 @Resolver(() => RiskFlagType)
 export class RiskResolver {
+  constructor(private readonly risk: RiskService) {}
+
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => RiskFlagConnection, { description: 'Risk flags, newest first.' })
-  async riskFlags(
-    @Args(() => RiskFlagsArgs) args: RiskFlagsArgs,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<Page<RiskFlagType>> {
+  async riskFlags(@Args(() => RiskFlagsArgs) args: RiskFlagsArgs): Promise<Page<RiskFlagType>> {
     const limit = pageSize(args.first);
     const cursor = decodeCursor(args.after, 2);
     const f = args.filter ?? {};
     const now = Date.now();
-    const rows = await ctx.services.risk.listFlags(
+    const rows = await this.risk.listFlags(
       {
         ruleId: f.ruleId ?? undefined,
         status: f.status ?? undefined,
@@ -54,8 +54,8 @@ export class RiskResolver {
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => RiskFlagType, { nullable: true, description: 'One flag with its evidence.' })
-  async riskFlag(@Arg('id', () => ID) id: string, @Ctx() ctx: GraphQLContext): Promise<RiskFlagType | null> {
-    const flag = await ctx.services.risk.getFlag(id);
+  async riskFlag(@Arg('id', () => ID) id: string): Promise<RiskFlagType | null> {
+    const flag = await this.risk.getFlag(id);
     return flag ? toRiskFlagType(flag) : null;
   }
 
@@ -68,23 +68,20 @@ export class RiskResolver {
     @Arg('reason', () => String) reason: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RiskFlagType> {
-    return toRiskFlagType(await ctx.services.risk.clearFlag(id, reason, actorOf(ctx)));
+    return toRiskFlagType(await this.risk.clearFlag(id, reason, actorOf(ctx)));
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => [RiskRuleType], { description: 'Every rule with its current version.' })
-  async riskRules(@Ctx() ctx: GraphQLContext): Promise<RiskRuleType[]> {
-    const current = await ctx.services.risk.rules.current();
+  async riskRules(): Promise<RiskRuleType[]> {
+    const current = await this.risk.rules.current();
     return [...current.values()].map((a) => toRiskRuleType(a.rule, a.version));
   }
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => [RiskRuleVersionType], { description: 'Every version of a rule, newest first.' })
-  async riskRuleVersions(
-    @Arg('ruleId', () => String) ruleId: string,
-    @Ctx() ctx: GraphQLContext,
-  ): Promise<RiskRuleVersionType[]> {
-    return (await ctx.services.risk.rules.history(ruleId)).map(toRuleVersionType);
+  async riskRuleVersions(@Arg('ruleId', () => String) ruleId: string): Promise<RiskRuleVersionType[]> {
+    return (await this.risk.rules.history(ruleId)).map(toRuleVersionType);
   }
 
   @Authorized(Role.ADMIN)
@@ -94,9 +91,8 @@ export class RiskResolver {
   })
   async riskBacktest(
     @Arg('input', () => RiskBacktestInput) input: RiskBacktestInput,
-    @Ctx() ctx: GraphQLContext,
   ): Promise<RiskBacktestType> {
-    const result = await ctx.services.risk.backtest({
+    const result = await this.risk.backtest({
       ruleId: input.ruleId,
       version: input.version ?? undefined,
       params: input.params ?? undefined,
@@ -116,7 +112,7 @@ export class RiskResolver {
     @Arg('input', () => UpdateRiskRuleInput) input: UpdateRiskRuleInput,
     @Ctx() ctx: GraphQLContext,
   ): Promise<RiskRuleType> {
-    const version = await ctx.services.risk.rules.change(
+    const version = await this.risk.rules.change(
       {
         ruleId: input.ruleId,
         params: input.params ?? undefined,
@@ -133,12 +129,14 @@ export class RiskResolver {
 /** Whether a flag routed a refund request: shown to the back office on every refund. */
 @Resolver(() => RefundType)
 export class RefundRiskResolver {
+  constructor(private readonly refunds: RefundService) {}
+
   @Authorized(Role.SUPPORT, Role.ADMIN, Role.FINANCE)
   @FieldResolver(() => RefundRiskType, {
     description: 'How risk flags routed this refund request (back office only).',
   })
-  async risk(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundRiskType> {
-    const request = (await ctx.services.refunds.events(refund.id)).find((e) => e.source === 'REQUEST');
+  async risk(@Root() refund: RefundType): Promise<RefundRiskType> {
+    const request = (await this.refunds.events(refund.id)).find((e) => e.source === 'REQUEST');
     const found = request?.detail?.['risk'] as { routing: RiskRouting; flags: RiskFlagRef[] } | undefined;
     return toRefundRiskType(found?.routing ?? 'NONE', found?.flags ?? []);
   }
