@@ -4,6 +4,7 @@ import { Migration20261201141000Cases } from './Migration20261201141000_cases.js
 import { Migration20261201150000Reconciliation } from './Migration20261201150000_reconciliation.js';
 import { Migration20261201170615AdminActionsIndex } from './Migration20261201170615_admin_actions_index.js';
 import { Migration20261201172921OrderPromisedAtIndex } from './Migration20261201172921_order_promised_at_index.js';
+import { Migration20261201180000Risk } from './Migration20261201180000_risk.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -21,4 +22,5 @@ export const migrationsList: readonly MigrationObject[] = [
     name: 'Migration20261201172921_order_promised_at_index',
     class: Migration20261201172921OrderPromisedAtIndex,
   },
+  { name: 'Migration20261201180000_risk', class: Migration20261201180000Risk },
 ];

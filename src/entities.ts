@@ -22,6 +22,7 @@ import {
   ReconRunSchema,
   ReconStatementRowSchema,
 } from '../reconciliation/entities.js';
+import { RiskFlagSchema, RiskRuleVersionSchema, RiskSweepRunSchema } from './risk/entities.js';
 
 /**
  * Every entity the ORM knows (each module's `entities.ts`), registered here at the top of the import
@@ -53,4 +54,7 @@ export const entities = [
   ReconStatementRowSchema,
   ReconRunSchema,
   ReconItemSchema,
+  RiskRuleVersionSchema,
+  RiskFlagSchema,
+  RiskSweepRunSchema,
 ];

@@ -14,7 +14,6 @@ import {
   CaseTrackingResolver,
   CasesResolver,
   CasesService,
-  NO_RISK,
 } from './cases/index.js';
 import { ConfigError, describeStartupFailure, loadConfig, type AppConfig } from './config/index.js';
 import { registerConsoleRoutes } from './console/index.js';
@@ -44,12 +43,14 @@ import { OrderResolver, PaymentResolver, PaymentsService } from './payments/inde
 import { connectionStates, instrumentProvider, Metrics, startMetricsServer } from './metrics/index.js';
 import { createProviders, type FallbackCredentials, type ProviderRegistry } from './providers/index.js';
 import {
+  DEFAULT_REFUND_RULES,
   OrderRefundsResolver,
   PaymentRefundsResolver,
   RefundResolver,
   RefundService,
   RefundWorker,
 } from './refunds/index.js';
+import { RefundRiskResolver, RiskResolver, RiskService, RiskSweep } from './risk/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemResolver, SystemService } from './system/index.js';
 import { otlpExporter, startTracing, traceProvider } from './tracing/index.js';
@@ -74,6 +75,7 @@ export interface AppServices {
   readonly caseFigures: CaseFigures;
   readonly reconciliation: ReconciliationService;
   readonly adminActions: AdminActions;
+  readonly risk: RiskService;
 }
 
 /** Every resolver of the GraphQL schema, each given the services it calls. A new module adds its own here. */
@@ -94,6 +96,8 @@ export function createResolvers(s: AppServices): object[] {
     new CaseTrackingResolver(s.cases),
     new ReconciliationResolver(s.reconciliation),
     new AdminActionsResolver(s.adminActions),
+    new RiskResolver(s.risk),
+    new RefundRiskResolver(s.refunds),
   ];
 }
 
@@ -120,6 +124,7 @@ export interface RunningApp {
   readonly services: AppServices;
   readonly providers: ProviderRegistry;
   readonly refundWorker: RefundWorker;
+  readonly riskSweep: RiskSweep;
   /** In-process simulators (`all` role with SIMULATORS=true). */
   readonly simulators: StartedSimulators | undefined;
   /** Stops everything in order; idempotent. */
@@ -208,7 +213,14 @@ export async function startApp(
     const ledger = new LedgerService(orm);
     const payments = new PaymentsService(orm, ledger);
     const notifications = new NotificationsService(orm, config.webhook, logger);
-    const refunds = new RefundService(orm, ledger, notifications);
+    const risk = new RiskService(orm, config.risk, logger.child({ component: 'risk' }));
+    const riskSweep = new RiskSweep(
+      orm,
+      risk,
+      { cron: config.risk.sweepCron, batch: config.risk.sweepBatch },
+      logger.child({ component: 'risk-sweep' }),
+    );
+    const refunds = new RefundService(orm, ledger, notifications, DEFAULT_REFUND_RULES, risk);
     const refundWorker = new RefundWorker(
       orm,
       refunds,
@@ -240,7 +252,7 @@ export async function startApp(
       notifications,
       rules: caseRules,
       figures: caseFigures,
-      risk: NO_RISK,
+      risk,
       logger,
       settings: config.cases,
     });
@@ -266,6 +278,7 @@ export async function startApp(
       caseRules,
       caseFigures,
       adminActions: new AdminActions(orm),
+      risk,
     };
     await jobs.register([
       ...refundWorker.jobDefinitions(),
@@ -279,6 +292,7 @@ export async function startApp(
         config.reconciliation,
         logger,
       ),
+      ...riskSweep.jobDefinitions(),
     ]);
 
     let url: string | undefined;
@@ -320,7 +334,7 @@ export async function startApp(
       refundWorker.startSweeper();
       cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });
     }
-    return { url, orm, jobs, services, providers, refundWorker, simulators, stop: stopAll };
+    return { url, orm, jobs, services, providers, refundWorker, riskSweep, simulators, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -13,6 +13,38 @@ interface FiguresRow {
 }
 
 /**
+ * Orders claimed in [`$1` − 30 days, `$1`): a case reported on them in the app or by phone (system-detected
+ * cases are not claims), for merchants' and riders' claim rates (risk flagging's sweep). Reads the
+ * `created_at` index.
+ */
+export const CLAIMED_ORDERS_30D_SQL = `
+  select distinct c.order_id
+    from after_sales_case c
+   where c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
+     and c.channel <> 'SYSTEM'`;
+
+/** Customers who reported a case (app or phone) in [`$1`, `$2`) (a risk backtest's day); `created_at` index. */
+export const CLAIMING_CUSTOMERS_BETWEEN_SQL = `
+  select distinct c.customer_id
+    from after_sales_case c
+   where c.created_at >= $1::timestamptz and c.created_at < $2::timestamptz and c.channel <> 'SYSTEM'`;
+
+/**
+ * For each customer `$1[i]`, whether a case they reported at or after `$2[i]` was rejected, or decided and
+ * then overturned on appeal (a risk backtest: did the customers a rule would have flagged turn out to
+ * claim wrongly?). Reads the `(customer_id, created_at)` index and each case's appeals.
+ */
+export const LATER_CASE_OUTCOMES_SQL = `
+  select f.customer_id,
+         coalesce(bool_or(c.outcome = 'REJECT'), false) as rejected,
+         coalesce(bool_or(exists (select 1 from case_appeal a where a.case_id = c.id and a.status = 'OVERTURNED')),
+                  false) as overturned
+    from unnest($1::text[], $2::timestamptz[]) as f(customer_id, since)
+    left join after_sales_case c
+      on c.customer_id = f.customer_id and c.created_at >= f.since and c.channel <> 'SYSTEM'
+   group by f.customer_id`;
+
+/**
  * Read-only figures other modules (risk flagging) may ask for: one indexed range scan on
  * (customer_id, created_at), aggregated in SQL.
  */

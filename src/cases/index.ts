@@ -20,7 +20,12 @@ export type {
   ReportCaseInput,
   Severity,
 } from './cases.model.js';
-export { CaseFigures } from './case.figures.js';
+export {
+  CaseFigures,
+  CLAIMED_ORDERS_30D_SQL,
+  CLAIMING_CUSTOMERS_BETWEEN_SQL,
+  LATER_CASE_OUTCOMES_SQL,
+} from './case.figures.js';
 export { CaseRuleStore, type RuleVersionView } from './case-rules.store.js';
 export { AUTO_REVIEW, CasesService, mayViewCase } from './cases.service.js';
 export type { CaseSettings, CasesDeps } from './cases.deps.js';

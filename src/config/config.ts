@@ -21,6 +21,13 @@ const optionalString = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+const riskRuleSetting = z.strictObject({
+  params: z.record(z.string(), z.unknown()),
+  action: z.enum(['REVIEW', 'BLOCK_AUTO_REFUND', 'WATCH']),
+  mode: z.enum(['ENFORCE', 'SHADOW', 'OFF']),
+});
+const riskRulesSchema = z.record(z.string(), riskRuleSetting.partial());
+
 const envSchema = z
   .object({
     // Unset means production: the development secret, sandbox, introspection and simulators need an
@@ -116,6 +123,28 @@ const envSchema = z
 
     CONSOLE_ENABLED: bool.optional(),
     CONSOLE_ASSETS_DIR: optionalString,
+    RISK_RULES: z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        if (v === undefined || v === '') return {};
+        try {
+          return riskRulesSchema.parse(JSON.parse(v));
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'JSON: { "<ruleId>": { "params"?, "action"?, "mode"? } }',
+          });
+          return z.NEVER;
+        }
+      }),
+    RISK_CURRENCY: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code')
+      .default('CNY'),
+    RISK_RULES_CACHE_MS: positiveInt.default(5_000),
+    RISK_SWEEP_CRON: z.string().min(9).default('30 3 * * *'),
+    RISK_SWEEP_BATCH: positiveInt.max(10_000).default(1_000),
 
     CASE_PROPOSAL_TIMEOUT_MS: positiveInt.default(48 * 3_600_000),
     CASE_REFUND_FOLLOW_MS: positiveInt.default(5_000),
@@ -155,6 +184,27 @@ const envSchema = z
   });
 
 type Env = z.infer<typeof envSchema>;
+
+export type RiskRuleSetting = z.infer<typeof riskRuleSetting>;
+
+/**
+ * The rules' starting versions (thresholds per ISSUE #13), used when a rule has no stored version yet;
+ * `RISK_RULES` overrides them per rule. ADMIN changes them later through GraphQL (new versions).
+ */
+export const RISK_RULE_DEFAULTS: Readonly<Record<string, RiskRuleSetting>> = {
+  'refund-frequency': { params: { refunds7d: 3, refunds30d: 5 }, action: 'REVIEW', mode: 'ENFORCE' },
+  'refund-order-ratio': { params: { maxPercent: 30, minOrders: 5 }, action: 'REVIEW', mode: 'ENFORCE' },
+  'refund-amount': {
+    params: { max7dMinor: '20000', maxSpendPercent: 40 },
+    action: 'REVIEW',
+    mode: 'ENFORCE',
+  },
+  'claims-without-evidence': { params: { minClaims: 3, maxPercent: 50 }, action: 'REVIEW', mode: 'ENFORCE' },
+  'claim-timing': { params: { maxOddClaims: 3 }, action: 'REVIEW', mode: 'ENFORCE' },
+  'shared-payer': { params: { minAccounts: 3 }, action: 'BLOCK_AUTO_REFUND', mode: 'ENFORCE' },
+  'merchant-claim-outlier': { params: { multiple: 3, minOrders: 20 }, action: 'WATCH', mode: 'ENFORCE' },
+  'rider-claim-outlier': { params: { multiple: 3, minOrders: 20 }, action: 'WATCH', mode: 'ENFORCE' },
+};
 
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
@@ -244,6 +294,18 @@ export interface AppConfig {
     /** A bill not ready yet: retried this often, this many times. */
     readonly notReadyRetrySeconds: number;
     readonly notReadyRetryLimit: number;
+  };
+  readonly risk: {
+    /** Each rule's starting version: RISK_RULE_DEFAULTS with RISK_RULES merged over them. */
+    readonly rules: Readonly<Record<string, RiskRuleSetting>>;
+    /** Amount thresholds and figures are in this currency. */
+    readonly currency: string;
+    /** How long a process keeps rule versions before reading them again (ADMIN changes elsewhere). */
+    readonly rulesCacheMs: number;
+    /** The nightly sweep's schedule (cron, Asia/Shanghai). */
+    readonly sweepCron: string;
+    /** Customers evaluated per sweep statement. */
+    readonly sweepBatch: number;
   };
   readonly webhook: {
     readonly url: string | undefined;
@@ -416,6 +478,13 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       notReadyRetrySeconds: env.RECON_NOT_READY_RETRY_S,
       notReadyRetryLimit: env.RECON_NOT_READY_RETRY_LIMIT,
     },
+    risk: {
+      rules: riskRules(env.RISK_RULES),
+      currency: env.RISK_CURRENCY,
+      rulesCacheMs: env.RISK_RULES_CACHE_MS,
+      sweepCron: env.RISK_SWEEP_CRON,
+      sweepBatch: env.RISK_SWEEP_BATCH,
+    },
     webhook: {
       url: env.NOTIFY_WEBHOOK_URL,
       secret: env.NOTIFY_WEBHOOK_SECRET,
@@ -442,6 +511,19 @@ function requirement(message: string): string {
   if (message.startsWith('required')) return message;
   const what = message.replace(/^Invalid (input|option): (expected )?/, '').replace(/, received .*$/, '');
   return `expected ${what}`;
+}
+
+function riskRules(overrides: Env['RISK_RULES']): Record<string, RiskRuleSetting> {
+  const unknown = Object.keys(overrides).find((id) => !(id in RISK_RULE_DEFAULTS));
+  if (unknown !== undefined) {
+    throw new ConfigError(`Invalid configuration: RISK_RULES: unknown rule "${unknown}"`);
+  }
+  return Object.fromEntries(
+    Object.entries(RISK_RULE_DEFAULTS).map(([id, base]) => {
+      const override = overrides[id] ?? {};
+      return [id, { ...base, ...override, params: { ...base.params, ...override.params } }];
+    }),
+  );
 }
 
 const WECHATPAY_KEYS = [

@@ -20,4 +20,5 @@ export {
 } from './payments.service.js';
 export { OrderResolver, PaymentResolver } from './payments.resolver.js';
 export { OrderType, PaymentChannel, PaymentType, toOrderType, toPaymentType } from './payments.types.js';
+export { ORDERS_30D_SQL } from './payment.figures.js';
 export { overdueOrders } from './order.overdue.js';

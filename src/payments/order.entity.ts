@@ -28,6 +28,8 @@ export const OrderSchema = defineEntity({
     { properties: ['customerId', 'createdAt'] },
     { properties: ['merchantId', 'createdAt'] },
     { properties: ['promisedAt'] },
+    // The nightly risk sweep's claim rates read a period's orders (payment.figures.ts), index-only.
+    { properties: ['createdAt'], include: ['merchantId', 'riderId'] },
   ],
   uniques: [
     { name: 'food_order_payment_channel_out_trade_no_unique', properties: ['paymentChannel', 'outTradeNo'] },

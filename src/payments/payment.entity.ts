@@ -21,6 +21,8 @@ export const PaymentSchema = defineEntity({
     currency: p.string().length(3),
     commissionMinor: p.bigint('bigint').default(0),
     riderId: p.string().length(64).nullable(),
+    /** The provider account that paid (WeChat openid, Alipay buyer id), when the order system gives it. */
+    payerAccount: p.string().length(128).nullable(),
     riderMinor: p.bigint('bigint').default(0),
     reservedMinor: p.bigint('bigint').default(0),
     refundedMinor: p.bigint('bigint').default(0),
@@ -30,7 +32,12 @@ export const PaymentSchema = defineEntity({
     capturedAt: p.datetime(),
     createdAt: p.datetime().defaultRaw('now()'),
   },
-  indexes: [{ properties: ['order'] }, { properties: ['customerId', 'createdAt'] }],
+  indexes: [
+    { properties: ['order'] },
+    // Carries what the risk figures read (payment.figures.ts), so they are index-only scans.
+    { properties: ['customerId', 'createdAt'], include: ['amountMinor', 'currency', 'payerAccount'] },
+    { properties: ['payerAccount', 'createdAt'], include: ['customerId'] },
+  ],
   uniques: [{ name: 'payment_channel_out_trade_no_unique', properties: ['channel', 'outTradeNo'] }],
   checks: [
     { name: 'payment_amount_positive', expression: 'amount_minor > 0' },

@@ -72,4 +72,6 @@ export interface RecordPaymentInput {
   readonly capturedAt: Date;
   readonly commission?: Money | undefined;
   readonly rider?: { readonly riderId: string; readonly amount: Money } | undefined;
+  /** The provider account that paid (WeChat openid, Alipay buyer_id). */
+  readonly payerAccount?: string | undefined;
 }

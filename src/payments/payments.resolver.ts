@@ -114,6 +114,7 @@ export class PaymentResolver {
               amount: fromMoneyInput(input.riderShare.amount, 'nonNegative'),
             }
           : undefined,
+        payerAccount: input.payerAccount ?? undefined,
       },
       actorOf(ctx),
       'SERVICE',

@@ -10,6 +10,7 @@ import {
   type Sql,
   sqlOnPool,
 } from '../db/index.js';
+import { InputError } from '../errors/index.js';
 import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
@@ -169,6 +170,9 @@ export class PaymentsService {
     if (order.currency !== input.amount.currency) {
       throw new PaymentsError('CURRENCY_MISMATCH', `the order is in ${order.currency}`);
     }
+    if (input.payerAccount !== undefined && !/^[\x21-\x7e]{1,128}$/.test(input.payerAccount)) {
+      throw new InputError('payerAccount must be 1–128 printable characters', 'payerAccount');
+    }
     const commission = input.commission?.amountMinor ?? 0n;
     const riderShare = input.rider?.amount.amountMinor ?? 0n;
     if (commission < 0n || riderShare < 0n || commission + riderShare > input.amount.amountMinor) {
@@ -212,8 +216,9 @@ export class PaymentsService {
     return sql
       .rows<PaymentRow>(
         `insert into payment (id, order_id, customer_id, merchant_id, channel, out_trade_no, provider_transaction_id,
-                            amount_minor, currency, commission_minor, rider_id, rider_minor, source, captured_at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                            amount_minor, currency, commission_minor, rider_id, rider_minor, source, captured_at,
+                            payer_account)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        on conflict (channel, out_trade_no) do nothing
        returning *`,
         [
@@ -231,6 +236,7 @@ export class PaymentsService {
           riderShare.toString(),
           source,
           input.capturedAt,
+          input.payerAccount ?? null,
         ],
       )
       .catch((error: unknown) => {

@@ -102,6 +102,12 @@ export class RecordPaymentInput {
   })
   commission?: MoneyInput | null;
   @Field(() => RiderShareInput, { nullable: true }) riderShare?: RiderShareInput | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The provider account that paid (WeChat openid, Alipay buyer_id): accounts sharing one are flagged together.',
+  })
+  payerAccount?: string | null;
 }
 
 @ObjectType('RecordPaymentPayload')

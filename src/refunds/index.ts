@@ -22,6 +22,13 @@ export {
   type RefundStatus,
   type TransitionSource,
 } from './refund.state.js';
+export { Batcher } from './refund.batch.js';
+export { NO_REFUND_RISK, type RefundRiskAssessment, type RefundRiskPort } from './refund.risk.js';
 export { RefundWorker, SWEEP_REFUNDS, type RefundWorkerSettings } from './refund.worker.js';
 export { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from './refund.resolver.js';
 export { LiablePartyEnum, RefundType, toRefundType as toRefundGraphQLType } from './refund.types.js';
+export {
+  REFUND_ACTIVE_CUSTOMERS_SQL,
+  REFUND_CUSTOMERS_BETWEEN_SQL,
+  REFUNDED_ORDERS_30D_SQL,
+} from './refund.figures.js';

@@ -11,6 +11,7 @@ import { providerName } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
 import { Batcher } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
+import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
 import { SUBMIT_REFUND } from './refund.jobs.js';
 import { toRefundView, type RefundRow } from './refund.mapping.js';
 import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
@@ -86,6 +87,7 @@ export class RefundCommand {
     private readonly repository: RefundRepository,
     private readonly ledger: LedgerService,
     private readonly rules: RefundRules,
+    private readonly risk: RefundRiskPort,
   ) {}
 
   /**
@@ -98,12 +100,16 @@ export class RefundCommand {
     validateRequest(input);
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
-    const found = await this.contexts.submit({
-      scope,
-      key: input.idempotencyKey,
-      paymentId: input.paymentId ?? null,
-      orderId: input.orderId ?? null,
-    });
+    // Risk reads the customer's figures alongside the request's own pre-read (batched, like it).
+    const [found, risk] = await Promise.all([
+      this.contexts.submit({
+        scope,
+        key: input.idempotencyKey,
+        paymentId: input.paymentId ?? null,
+        orderId: input.orderId ?? null,
+      }),
+      this.risk.assessRefundRequest({ paymentId: input.paymentId, orderId: input.orderId }),
+    ]);
     if (found?.existing_id) return replay((await this.repository.row(found.existing_id))!, hash);
     if (!found?.id) {
       throw new RefundError(
@@ -120,7 +126,9 @@ export class RefundCommand {
       );
     }
     const payment: PaymentContext = found;
-    const outcome = await this.batches.submit(await this.pendingRefund(payment, input, actor, scope, hash));
+    refuseUnreviewedAutomaticRefund(risk, input, actor);
+    const pending = await this.pendingRefund(payment, input, actor, scope, hash, risk);
+    const outcome = await this.batches.submit(pending);
     switch (outcome.kind) {
       case 'CREATED':
         return { refund: toRefundView(outcome.row), replayed: false };
@@ -153,6 +161,7 @@ export class RefundCommand {
     actor: Actor,
     scope: string,
     hash: string,
+    risk: RefundRiskAssessment | null,
   ): Promise<PendingRefund> {
     const refundId = newId('rf');
     const liable = liablePartyOf(input.liableParty, payment);
@@ -179,7 +188,11 @@ export class RefundCommand {
       hash,
       actorId: actor.id,
       actorRole: actor.role,
-      eventDetail: { caseId: input.caseId ?? null },
+      eventDetail: {
+        caseId: input.caseId ?? null,
+        // How risk flags routed the request, kept when some flag was active (see refund.risk.ts).
+        ...(risk && risk.flags.length > 0 ? { risk: { routing: risk.routing, flags: risk.flags } } : {}),
+      },
       auditId: newId('ae'),
       requestId: actor.requestId ?? null,
       auditAfter: {
@@ -249,4 +262,21 @@ export class RefundCommand {
         return { kind: 'CREATED', row };
       });
   }
+}
+
+/**
+ * A customer whose active flags block automatic refunds gets none from an automated caller (SERVICE)
+ * unless the refund executes an after-sales case's decision (`caseId`): the case's review consulted
+ * risk already. People (support, admins) decide themselves, and see the routing on the refund.
+ */
+function refuseUnreviewedAutomaticRefund(
+  risk: RefundRiskAssessment | null,
+  input: RequestRefundInput,
+  actor: Actor,
+): void {
+  if (risk?.routing !== 'BLOCK_AUTO_REFUND' || actor.role !== 'SERVICE' || input.caseId) return;
+  throw new RefundError(
+    'RISK_REVIEW_REQUIRED',
+    'risk flags block automatic refunds for this customer: a person must review this refund',
+  );
 }

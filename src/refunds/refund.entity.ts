@@ -45,7 +45,8 @@ export const RefundSchema = defineEntity({
     { properties: ['payment'] },
     { properties: ['order'] },
     { properties: ['status', 'updatedAt'] },
-    { properties: ['customerId', 'createdAt'] },
+    // Carries what the risk figures read (refund.figures.ts), so they are index-only scans.
+    { properties: ['customerId', 'createdAt'], include: ['order', 'amountMinor', 'currency', 'status'] },
     { properties: ['merchantId', 'createdAt'] },
     { properties: ['createdAt'] },
   ],

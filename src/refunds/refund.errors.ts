@@ -10,7 +10,8 @@ export type RefundErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'CURRENCY_MISMATCH'
   | 'INVALID_REFUND_REQUEST'
-  | 'INVALID_TRANSITION';
+  | 'INVALID_TRANSITION'
+  | 'RISK_REVIEW_REQUIRED';
 
 const CATEGORY: Record<RefundErrorCode, ErrorCategory> = {
   PAYMENT_NOT_FOUND: 'NOT_FOUND',
@@ -23,6 +24,7 @@ const CATEGORY: Record<RefundErrorCode, ErrorCategory> = {
   CURRENCY_MISMATCH: 'INVALID_INPUT',
   INVALID_REFUND_REQUEST: 'INVALID_INPUT',
   INVALID_TRANSITION: 'CONFLICT',
+  RISK_REVIEW_REQUIRED: 'CONFLICT',
 };
 
 export class RefundError extends DomainError<RefundErrorCode> {

@@ -3,6 +3,7 @@ import type { EntityManager, Orm } from '../db/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { RefundCommand } from './refund.command.js';
+import { NO_REFUND_RISK, type RefundRiskPort } from './refund.risk.js';
 import type { RefundRow } from './refund.mapping.js';
 import type {
   RefundChange,
@@ -32,9 +33,10 @@ export class RefundService {
     ledger: LedgerService,
     notifications: NotificationsService,
     rules: RefundRules = DEFAULT_REFUND_RULES,
+    risk: RefundRiskPort = NO_REFUND_RISK,
   ) {
     this.repository = new RefundRepository(orm);
-    this.command = new RefundCommand(orm, this.repository, ledger, rules);
+    this.command = new RefundCommand(orm, this.repository, ledger, rules, risk);
     this.transitions = new RefundTransitions(orm, this.repository, ledger, notifications);
   }
 
