@@ -21,6 +21,7 @@ export {
 export {
   inTransaction,
   retryingTransaction,
+  isDatabaseUnavailable,
   isRetryableTransactionError,
   pgErrorOf,
   sqlOn,

@@ -57,19 +57,20 @@ export class RefundWorker {
       {
         name: SUBMIT_REFUND,
         // Unknown outcomes are retried with backoff and the same refund number; the sweeper takes over
-        // after the retries run out.
+        // after the retries run out. A job left active by a crash (worker or database) expires, and is
+        // retried, once the lease it may hold has run out: no sooner (the claim would refuse it), no later.
         queue: {
           retryLimit: 12,
           retryDelay: 1,
           retryBackoff: true,
           retryDelayMax: 300,
-          expireInSeconds: 120,
+          expireInSeconds: this.leaseSeconds(),
         },
         handle: (job) => this.submit((job as Job<{ refundId: string }>).data.refundId),
       },
       {
         name: POLL_REFUND,
-        queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true },
+        queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: this.leaseSeconds() },
         handle: (job) => {
           const data = (job as Job<{ refundId: string; attempt?: number }>).data;
           return this.poll(data.refundId, data.attempt ?? 0);
@@ -282,6 +283,10 @@ export class RefundWorker {
       { refundId: refund.id, attempt },
       { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) },
     );
+  }
+
+  private leaseSeconds(): number {
+    return Math.max(1, Math.ceil(this.settings.leaseMs / 1000));
   }
 
   private firstPollDelaySeconds(channel: Channel): number {

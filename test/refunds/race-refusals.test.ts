@@ -32,7 +32,7 @@ describe('racing refunds with duplicate keys', () => {
         paid.push(await newPaidOrder(t, { channel: 'ALIPAY', amountFen: FIT * SIZE_FEN }));
       }
       const requests = paid.flatMap((p) =>
-        Array.from({ length: COPIED + SINGLE }, (_, i) => `race-${randomUUID()}`).flatMap((key, i) =>
+        Array.from({ length: COPIED + SINGLE }, () => `race-${randomUUID()}`).flatMap((key, i) =>
           Array.from({ length: i < COPIED ? COPIES : 1 }, () => ({ payment: p, key })),
         ),
       );
