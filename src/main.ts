@@ -190,6 +190,8 @@ export async function startApp(
         maxPollDelayMs: config.refunds.maxPollDelayMs,
         staleAfterMs: config.refunds.staleAfterMs,
         sweepIntervalMs: config.refunds.sweepIntervalMs,
+        concurrencyPerProvider: config.refunds.concurrencyPerProvider,
+        submitsPerSecond: config.refunds.submitsPerSecond,
         notifyUrl: {
           get WECHAT_PAY() {
             return publicUrl.value ? `${publicUrl.value}/notify/wechatpay` : undefined;

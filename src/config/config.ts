@@ -72,6 +72,9 @@ const envSchema = z
     REFUND_MAX_POLL_DELAY_MS: positiveInt.default(3_600_000),
     REFUND_STALE_AFTER_MS: positiveInt.default(60_000),
     REFUND_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
+    REFUND_PROVIDER_CONCURRENCY: positiveInt.default(16),
+    REFUND_RATE_LIMIT_WECHATPAY_QPS: positiveInt.default(150),
+    REFUND_RATE_LIMIT_ALIPAY_QPS: positiveInt.default(150),
 
     RECON_CRON: z
       .string()
@@ -173,6 +176,10 @@ export interface AppConfig {
     readonly maxPollDelayMs: number;
     readonly staleAfterMs: number;
     readonly sweepIntervalMs: number;
+    /** Provider calls in flight at once per provider, per worker process. */
+    readonly concurrencyPerProvider: number;
+    /** Refund submissions per second per provider, per worker process. */
+    readonly submitsPerSecond: { readonly WECHAT_PAY: number; readonly ALIPAY: number };
   };
   readonly console: {
     /** Serve the back office at /console (default: on outside production). */
@@ -307,6 +314,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       maxPollDelayMs: env.REFUND_MAX_POLL_DELAY_MS,
       staleAfterMs: env.REFUND_STALE_AFTER_MS,
       sweepIntervalMs: env.REFUND_SWEEP_INTERVAL_MS,
+      concurrencyPerProvider: env.REFUND_PROVIDER_CONCURRENCY,
+      submitsPerSecond: {
+        WECHAT_PAY: env.REFUND_RATE_LIMIT_WECHATPAY_QPS,
+        ALIPAY: env.REFUND_RATE_LIMIT_ALIPAY_QPS,
+      },
     },
     console: {
       enabled: env.CONSOLE_ENABLED ?? !production,

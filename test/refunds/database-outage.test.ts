@@ -93,13 +93,17 @@ describe('a database outage', () => {
 
   it('jobs left active by a crash are retried once the refund lease has run out, not later', async () => {
     const queues = await sqlOn(t.app.orm.em.fork()).rows<{ name: string; expire_seconds: number }>(
-      `select name, expire_seconds from pgboss.queue where name in ('refunds.submit', 'refunds.poll') order by name`,
+      `select name, expire_seconds from pgboss.queue where name like 'refunds.submit.%' or name like 'refunds.poll.%' order by name`,
     );
     // REFUND_LEASE_MS is 4000 in test apps.
-    expect(queues).toEqual([
-      { name: 'refunds.poll', expire_seconds: 4 },
-      { name: 'refunds.submit', expire_seconds: 4 },
-    ]);
+    expect(queues).toEqual(
+      [
+        'refunds.poll.ALIPAY',
+        'refunds.poll.WECHAT_PAY',
+        'refunds.submit.ALIPAY',
+        'refunds.submit.WECHAT_PAY',
+      ].map((name) => ({ name, expire_seconds: 4 })),
+    );
   });
 
   it('logs job queue errors by code and message, not the database client', () => {

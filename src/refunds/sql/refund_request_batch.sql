@@ -30,6 +30,7 @@ declare
   v_reserved record;
   v_key text;
   v_keys text[] := '{}';
+  v_channels varchar[] := array_fill(null::varchar, array[n]);
   v_account_ids bigint[] := '{}';
 begin
   -- Per request, payment rows in id order: its key first claimed within the batch (a later copy is
@@ -72,9 +73,11 @@ begin
     end if;
     v_outcome[v_i + 1] := 'CREATED';
     v_keys := v_keys || v_key;
+    v_channels[v_i + 1] := v_payment.channel;
   end loop;
 
-  -- Each new refund's event, audit record and submit job, in arrival order.
+  -- Each new refund's event, audit record and submit job (on its provider's queue,
+  -- `<p_submit_queue>.<channel>`), in arrival order.
   for v_i in 0 .. n - 1 loop
     continue when v_outcome[v_i + 1] is distinct from 'CREATED';
     v_item := p_items -> v_i;
@@ -83,7 +86,8 @@ begin
             v_item -> 'eventDetail');
     perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
                          'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
-    perform job_enqueue(p_submit_queue, jsonb_build_object('refundId', v_item ->> 'id'));
+    perform job_enqueue(p_submit_queue || '.' || v_channels[v_i + 1],
+                        jsonb_build_object('refundId', v_item ->> 'id'));
     v_account_ids := v_account_ids
       || array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a);
   end loop;
