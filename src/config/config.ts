@@ -33,6 +33,10 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
       .optional(),
+    DATABASE_OWNER_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
+      .optional(),
     DATABASE_POOL_MAX: positiveInt.default(10),
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_PG_PORT: port.default(54_329),
@@ -139,6 +143,8 @@ export interface AppConfig {
   readonly database: {
     /** Undefined: start embedded PostgreSQL under `dataDir`. */
     readonly url: string | undefined;
+    /** The owner role for migrations (DATABASE_URL is then the runtime role); undefined: DATABASE_URL. */
+    readonly ownerUrl: string | undefined;
     readonly poolMax: number;
     readonly dataDir: string;
     readonly embeddedPort: number;
@@ -275,6 +281,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     },
     database: {
       url: env.DATABASE_URL,
+      ownerUrl: env.DATABASE_OWNER_URL,
       poolMax: env.DATABASE_POOL_MAX,
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_PG_PORT,
@@ -407,7 +414,7 @@ function alipayCredentials(env: Env): AlipayCredentials | undefined {
 }
 
 function isSecretName(name: string): boolean {
-  return /SECRET|KEY|PASSWORD|TOKEN|DATABASE_URL/i.test(name);
+  return /SECRET|KEY|PASSWORD|TOKEN|DATABASE_(OWNER_)?URL/i.test(name);
 }
 
 function deepFreeze<T>(value: T): T {
