@@ -20,10 +20,9 @@ import { registerConsoleRoutes } from './console/index.js';
 import { entities } from './entities.js';
 import {
   createOrm,
-  EMBEDDED_DATABASE,
   migrateUp,
+  openDatabase,
   pendingMigrations,
-  startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
   type Orm,
 } from './db/index.js';
@@ -158,18 +157,12 @@ export async function startApp(
     }
   };
   try {
-    let databaseUrl = config.database.url;
-    if (databaseUrl === undefined) {
-      const embedded = await (early.postgres ??
-        startEmbeddedPostgres({
-          dataDir: config.database.dataDir,
-          port: config.database.embeddedPort,
-          database: EMBEDDED_DATABASE,
-          logger,
-        }));
-      cleanups.push({ name: 'embedded-postgres', run: embedded.stop });
-      databaseUrl = embedded.url;
-    }
+    // Embedded: started here (or earlier, `early.postgres`), with its owner and runtime roles. The
+    // service connects as the runtime role; migrations run as the owner, which then grants the runtime
+    // role its rights.
+    const database = await openDatabase(config.database, logger, early.postgres);
+    cleanups.push({ name: 'embedded-postgres', run: database.stop });
+    const databaseUrl = database.url;
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
@@ -177,12 +170,17 @@ export async function startApp(
       cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
     }
 
+    if (config.database.migrateOnStart) {
+      const owner = await createOrm({ url: database.ownerUrl, poolMax: 2, entities, logger });
+      try {
+        const applied = await migrateUp(owner, { runtimeRole: database.runtimeRole });
+        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      } finally {
+        await owner.close(true);
+      }
+    }
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
-    if (config.database.migrateOnStart) {
-      const applied = await migrateUp(orm);
-      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    }
 
     const worker = role !== 'api';
     const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
@@ -232,6 +230,8 @@ export async function startApp(
         maxPollDelayMs: config.refunds.maxPollDelayMs,
         staleAfterMs: config.refunds.staleAfterMs,
         sweepIntervalMs: config.refunds.sweepIntervalMs,
+        concurrencyPerProvider: config.refunds.concurrencyPerProvider,
+        submitsPerSecond: config.refunds.submitsPerSecond,
         notifyUrl: {
           get WECHAT_PAY() {
             return publicUrl.value ? `${publicUrl.value}/notify/wechatpay` : undefined;

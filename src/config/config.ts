@@ -42,6 +42,10 @@ const envSchema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
       .optional(),
+    DATABASE_OWNER_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'a postgres:// connection URL')
+      .optional(),
     DATABASE_POOL_MAX: positiveInt.default(10),
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_PG_PORT: port.default(54_329),
@@ -104,6 +108,9 @@ const envSchema = z
     REFUND_MAX_POLL_DELAY_MS: positiveInt.default(3_600_000),
     REFUND_STALE_AFTER_MS: positiveInt.default(60_000),
     REFUND_SWEEP_INTERVAL_MS: positiveInt.default(15_000),
+    REFUND_PROVIDER_CONCURRENCY: positiveInt.default(16),
+    REFUND_RATE_LIMIT_WECHATPAY_QPS: positiveInt.default(150),
+    REFUND_RATE_LIMIT_ALIPAY_QPS: positiveInt.default(150),
 
     RECON_CRON: z
       .string()
@@ -218,6 +225,8 @@ export interface AppConfig {
   readonly database: {
     /** Undefined: start embedded PostgreSQL under `dataDir`. */
     readonly url: string | undefined;
+    /** The owner role for migrations (DATABASE_URL is then the runtime role); undefined: DATABASE_URL. */
+    readonly ownerUrl: string | undefined;
     readonly poolMax: number;
     readonly dataDir: string;
     readonly embeddedPort: number;
@@ -276,6 +285,10 @@ export interface AppConfig {
     readonly maxPollDelayMs: number;
     readonly staleAfterMs: number;
     readonly sweepIntervalMs: number;
+    /** Provider calls in flight at once per provider, per worker process. */
+    readonly concurrencyPerProvider: number;
+    /** Refund submissions per second per provider, per worker process. */
+    readonly submitsPerSecond: { readonly WECHAT_PAY: number; readonly ALIPAY: number };
   };
   readonly console: {
     /** Serve the back office at /console (default: on outside production). */
@@ -402,6 +415,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
     },
     database: {
       url: env.DATABASE_URL,
+      ownerUrl: env.DATABASE_OWNER_URL,
       poolMax: env.DATABASE_POOL_MAX,
       dataDir: env.DATA_DIR,
       embeddedPort: env.EMBEDDED_PG_PORT,
@@ -464,6 +478,11 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
       maxPollDelayMs: env.REFUND_MAX_POLL_DELAY_MS,
       staleAfterMs: env.REFUND_STALE_AFTER_MS,
       sweepIntervalMs: env.REFUND_SWEEP_INTERVAL_MS,
+      concurrencyPerProvider: env.REFUND_PROVIDER_CONCURRENCY,
+      submitsPerSecond: {
+        WECHAT_PAY: env.REFUND_RATE_LIMIT_WECHATPAY_QPS,
+        ALIPAY: env.REFUND_RATE_LIMIT_ALIPAY_QPS,
+      },
     },
     console: {
       enabled: env.CONSOLE_ENABLED ?? !production,
@@ -578,7 +597,7 @@ function parseTrustProxy(value: string | undefined): boolean | number | string |
 }
 
 function isSecretName(name: string): boolean {
-  return /SECRET|KEY|PASSWORD|TOKEN|DATABASE_URL/i.test(name);
+  return /SECRET|KEY|PASSWORD|TOKEN|DATABASE_(OWNER_)?URL/i.test(name);
 }
 
 function deepFreeze<T>(value: T): T {

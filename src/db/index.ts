@@ -21,6 +21,7 @@ export {
 export {
   inTransaction,
   retryingTransaction,
+  isDatabaseUnavailable,
   isRetryableTransactionError,
   pgErrorOf,
   sqlOn,
@@ -30,5 +31,7 @@ export {
   type PgError,
   type Sql,
 } from './sql.js';
+export { EMBEDDED_ROLES, openDatabase, type DatabaseConnections } from './connections.js';
+export { LEDGER_TABLES, provisionRoles, runtimeGrants, type DatabaseRoles } from './roles.js';
 export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';

@@ -5,6 +5,7 @@ import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
 import { PreparedStatementsClient } from './named-statements.js';
 import { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot } from './repeatable.js';
+import { runtimeGrants } from './roles.js';
 
 export type Orm = MikroORM;
 export type { EntityManager };
@@ -71,17 +72,22 @@ const MIGRATION_LOCK = 7_104_211_520;
 
 /**
  * One migration run, one transaction, one lock: the pending versioned migrations, then the repeatable
- * step (every `sql/` file whose content changed; all of them when a versioned migration ran). Returns
+ * step (every `sql/` file whose content changed; all of them when a versioned migration ran), then,
+ * given the service's runtime role, its grants (`runtimeGrants`). Returns
  * what it applied: migration names, then file paths. Processes starting together (api and worker
  * replicas with MIGRATE_ON_START) wait for each other on the lock, and the later ones find nothing to do.
  */
-export async function migrateUp(orm: Orm): Promise<string[]> {
+export async function migrateUp(orm: Orm, options: { runtimeRole?: string } = {}): Promise<string[]> {
   const files = await loadSqlFiles();
   const conn = orm.em.getConnection();
   return conn.transactional(async (trx) => {
     await conn.execute(`select pg_advisory_xact_lock(?)`, [MIGRATION_LOCK], 'run', trx);
     const applied = await orm.migrator.up({ transaction: trx });
     const definitions = await applySqlFiles(orm, trx, files, { all: applied.length > 0 });
+    // Run by the owner: what the service's role may do with what the migrations built.
+    if (options.runtimeRole !== undefined) {
+      for (const grant of runtimeGrants(options.runtimeRole)) await conn.execute(grant, [], 'run', trx);
+    }
     return [...applied.map((m) => m.name), ...definitions];
   });
 }

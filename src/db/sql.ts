@@ -102,5 +102,38 @@ export function isRetryableTransactionError(error: unknown): boolean {
   return code === '40001' || code === '40P01';
 }
 
+/** Socket errors of a database that is down, restarting or out of reach. */
+const UNREACHABLE_ERRNOS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOENT',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+]);
+/** pg's and pg-pool's own messages for a connection lost, or never made. */
+const UNREACHABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|is not queryable|Connection ended|the database system is (starting up|shutting down|in recovery mode)/i;
+
+/**
+ * The database cannot be reached right now (down, restarting, connections cut, all of them refused):
+ * nothing was decided, so the caller may retry. SQLSTATE class 08 (connection exception), 57P01–57P03
+ * (the server shutting down or starting), 53300 (too many connections), socket errors, and pg's
+ * messages for a lost connection, wherever they sit in the chain of wrapped errors.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== null && typeof e === 'object' && depth < 5; depth++) {
+    const candidate = e as { code?: unknown; message?: unknown; cause?: unknown; previous?: unknown };
+    const code = typeof candidate.code === 'string' ? candidate.code : '';
+    if (/^08[0-9A-Z]{3}$/.test(code) || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+    if (UNREACHABLE_ERRNOS.has(code)) return true;
+    if (typeof candidate.message === 'string' && UNREACHABLE_MESSAGE.test(candidate.message)) return true;
+    e = candidate.cause ?? candidate.previous;
+  }
+  return false;
+}
+
 export const toBigint = (value: unknown): bigint => BigInt(String(value));
 export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));

@@ -1,7 +1,13 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { isDatabaseUnavailable } from '../db/index.js';
 import { DomainError, type ErrorCategory } from '../errors/index.js';
 import { QueryLimitError, TOKEN_LIMIT_MESSAGE } from './limits.js';
+
+/** What a client gets while the database is unreachable: nothing was decided, the same request may be retried. */
+export const SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE';
+/** Seconds a client should wait before retrying a SERVICE_UNAVAILABLE answer (HTTP `Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** Apollo's own codes for requests that never reached a resolver. */
 const APOLLO_CLIENT_CODES = new Set([
@@ -68,10 +74,15 @@ export function isDataException(error: unknown): boolean {
   });
 }
 
-/** True when the error is a bug (not a domain error, not a client mistake Apollo detected). */
+/** The database could not be reached while the request ran: a retry may succeed (see `isDatabaseUnavailable`). */
+export function isUnavailable(error: unknown): boolean {
+  return isDatabaseUnavailable(unwrapResolverError(error));
+}
+
+/** True when the error is a bug (not a domain error, not a client mistake Apollo detected, not an outage). */
 export function isUnexpected(error: unknown): boolean {
   const original = unwrapResolverError(error);
-  if (original instanceof DomainError) return false;
+  if (original instanceof DomainError || isUnavailable(error)) return false;
   if (isQueryLimit(error) || isDataException(error)) return false;
   if (original instanceof GraphQLError) {
     const code = original.extensions['code'];
@@ -86,9 +97,9 @@ const SUGGESTION = /\s*Did you mean [^?]*\?/g;
 
 /**
  * The one error formatter. Domain errors keep their code, message and safe details; client mistakes
- * that Apollo detected keep theirs; anything else is a bug, masked here (and logged with the request id
- * by the request plugin in src/http/graphql-plugin.ts). Without introspection, messages do not
- * suggest schema names either.
+ * that Apollo detected keep theirs; an unreachable database is SERVICE_UNAVAILABLE, retryable; anything
+ * else is a bug, masked here (and logged with the request id by the request plugin in
+ * src/http/graphql-plugin.ts). Without introspection, messages do not suggest schema names either.
  */
 export function formatGraphQLError(
   showSchema: boolean,
@@ -111,6 +122,13 @@ function shapeError(formatted: GraphQLFormattedError, error: unknown): GraphQLFo
         category: original.category,
         ...(original.details ? { details: original.details } : {}),
       },
+    };
+  }
+  if (isUnavailable(error)) {
+    return {
+      message: 'The service is briefly unavailable. Retry the request (with the same idempotency key).',
+      ...path,
+      extensions: { code: SERVICE_UNAVAILABLE, category: 'UNAVAILABLE', retryable: true },
     };
   }
   if (isQueryLimit(error)) {

@@ -12,7 +12,14 @@ export {
 } from './connection.js';
 export { actorOf, requireViewer, type GraphQLContext } from './context.js';
 export { findBadInput, inputGuardPlugin, MAX_TEXT_LENGTH, textProblem } from './input-guard.js';
-export { formatGraphQLError, httpStatusFor, isUnexpected } from './errors.js';
+export {
+  formatGraphQLError,
+  httpStatusFor,
+  isUnavailable,
+  isUnexpected,
+  RETRY_AFTER_SECONDS,
+  SERVICE_UNAVAILABLE,
+} from './errors.js';
 export {
   MAX_PAGE_SIZE,
   QueryLimitError,

@@ -6,7 +6,7 @@ import {
   type SendOptions,
   type WorkOptions,
 } from 'pg-boss';
-import type { Logger } from '../logging/index.js';
+import { errorBrief, type Logger } from '../logging/index.js';
 import { withSpan } from '../tracing/index.js';
 import { HotStatementsClient } from './hot-statements.js';
 
@@ -82,12 +82,12 @@ export async function startJobQueue(options: {
   const log = options.logger.child({ component: 'jobs' });
   const worker = options.role === 'worker';
   // Connections that drop once the queue is stopping are its own teardown (or PostgreSQL stopping after
-  // it), not a fault worth an error line.
+  // it), not a fault worth an error line. Code and message only: pg-boss's errors carry the client.
   let stopping = false;
   const onError = (error: unknown) =>
     stopping
-      ? log.debug({ err: error }, 'job queue connection closed while stopping')
-      : log.error({ err: error }, 'job queue error');
+      ? log.debug({ error: errorBrief(error) }, 'job queue connection closed while stopping')
+      : log.error({ error: errorBrief(error) }, 'job queue error');
   const config: ConstructorOptions & {
     Client: typeof HotStatementsClient;
     onConnectionError: (error: Error) => void;

@@ -1,1 +1,1 @@
-export { createLogger, safeUrl, type Logger } from './logger.js';
+export { createLogger, errorBrief, safeUrl, type Logger } from './logger.js';

@@ -51,3 +51,17 @@ export function safeUrl(url: string): string {
     return '[unparseable url]';
   }
 }
+
+/**
+ * An error as one small log field: its code (SQLSTATE, errno) and message only. Errors from database
+ * clients carry the client itself, its pool and its connection settings: logged whole they run to
+ * kilobytes per line and can include connection details.
+ */
+export function errorBrief(error: unknown): { code?: string; message: string } {
+  if (error === null || typeof error !== 'object') return { message: String(error) };
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    message: typeof message === 'string' ? message.slice(0, 500) : 'unknown error',
+  };
+}

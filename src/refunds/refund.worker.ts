@@ -12,7 +12,8 @@ import {
   type ProviderRegistry,
 } from '../providers/index.js';
 import type { TransitionSource } from './refund.state.js';
-import { POLL_REFUND, SUBMIT_REFUND, type JobSender } from './refund.jobs.js';
+import { pollQueue, submitQueue, type JobSender } from './refund.jobs.js';
+import { RateLimiter } from './refund.rate-limit.js';
 import type { RefundRow } from './refund.mapping.js';
 import type { RefundService } from './refund.service.js';
 
@@ -29,7 +30,13 @@ export interface RefundWorkerSettings {
   readonly sweepIntervalMs: number;
   /** Our notify endpoint per channel, sent with WeChat refunds. */
   readonly notifyUrl: Readonly<Partial<Record<Channel, string>>>;
+  /** Provider calls in flight at once, per provider (each of its queues), in this process. */
+  readonly concurrencyPerProvider: number;
+  /** Refund submissions started per second, per provider, in this process (WeChat: 150). */
+  readonly submitsPerSecond: Readonly<Record<Channel, number>>;
 }
+
+const CHANNELS: readonly Channel[] = ['WECHAT_PAY', 'ALIPAY'];
 
 type Claimed = RefundRow &
   Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id'> & { payment_amount_minor: string };
@@ -42,6 +49,7 @@ type Claimed = RefundRow &
  */
 export class RefundWorker {
   private sweeper: NodeJS.Timeout | undefined;
+  private readonly submitLimits: ReadonlyMap<Channel, RateLimiter>;
 
   constructor(
     private readonly orm: Orm,
@@ -50,32 +58,57 @@ export class RefundWorker {
     private readonly jobs: JobSender,
     private readonly settings: RefundWorkerSettings,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.submitLimits = new Map(
+      CHANNELS.map((channel) => [channel, new RateLimiter(settings.submitsPerSecond[channel])]),
+    );
+  }
 
+  /**
+   * Each provider has its own submit and poll queues, worked one job at a time by
+   * `concurrencyPerProvider` independent slots: a slow or hung call holds one slot of its provider,
+   * never a batch of other refunds, never the other provider. NOTIFY wakes a slot for a new job;
+   * the idle poll only finds delayed jobs (first polls), so it can be slow.
+   */
   jobDefinitions(): JobDefinition[] {
+    const work = {
+      batchSize: 1,
+      localConcurrency: this.settings.concurrencyPerProvider,
+      pollingIntervalSeconds: 2,
+      notifyPollingIntervalSeconds: 5,
+    };
+    return [
+      ...CHANNELS.flatMap((channel) => this.channelJobs(channel, work)),
+      { name: SWEEP_REFUNDS, cron: '* * * * *', handle: async () => void (await this.sweep()) },
+    ];
+  }
+
+  private channelJobs(channel: Channel, work: JobDefinition['work']): JobDefinition[] {
     return [
       {
-        name: SUBMIT_REFUND,
+        name: submitQueue(channel),
+        work,
         // Unknown outcomes are retried with backoff and the same refund number; the sweeper takes over
-        // after the retries run out.
+        // after the retries run out. A job left active by a crash (worker or database) expires, and is
+        // retried, once the lease it may hold has run out: no sooner (the claim would refuse it), no later.
         queue: {
           retryLimit: 12,
           retryDelay: 1,
           retryBackoff: true,
           retryDelayMax: 300,
-          expireInSeconds: 120,
+          expireInSeconds: this.leaseSeconds(),
         },
         handle: (job) => this.submit((job as Job<{ refundId: string }>).data.refundId),
       },
       {
-        name: POLL_REFUND,
-        queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true },
+        name: pollQueue(channel),
+        work,
+        queue: { retryLimit: 5, retryDelay: 5, retryBackoff: true, expireInSeconds: this.leaseSeconds() },
         handle: (job) => {
           const data = (job as Job<{ refundId: string; attempt?: number }>).data;
           return this.poll(data.refundId, data.attempt ?? 0);
         },
       },
-      { name: SWEEP_REFUNDS, cron: '* * * * *', handle: async () => void (await this.sweep()) },
     ];
   }
 
@@ -98,6 +131,7 @@ export class RefundWorker {
     const provider = this.providers.get(claimed.channel as Channel);
     let result: ProviderRefundResult;
     try {
+      await this.submitLimits.get(claimed.channel as Channel)?.acquire();
       result = await provider.refund(
         this.providerRequest(claimed, {
           out_trade_no: claimed.out_trade_no,
@@ -137,7 +171,8 @@ export class RefundWorker {
         `update refund set lease_until = null where id = $1 and status = 'PENDING'`,
         [refundId],
       );
-      if (refund.status === 'PENDING') await this.jobs.send(SUBMIT_REFUND, { refundId });
+      if (refund.status === 'PENDING')
+        await this.jobs.send(submitQueue(refund.channel as Channel), { refundId });
       else await this.submitAgain(refund, payment!);
       return;
     }
@@ -148,8 +183,8 @@ export class RefundWorker {
   /** Re-enqueues what fell through the cracks: crashed submissions, polls that stopped. */
   async sweep(): Promise<number> {
     const sql = sqlOnPool(this.orm);
-    const stale = await sql.rows<{ id: string; status: string }>(
-      `select id, status from refund
+    const stale = await sql.rows<{ id: string; status: string; channel: Channel }>(
+      `select id, status, channel from refund
         where (status = 'PENDING' and (lease_until is null or lease_until < now())
                and updated_at < now() - make_interval(secs => $1 / 1000.0))
            or (status = 'PROCESSING' and updated_at < now() - make_interval(secs => $2 / 1000.0))
@@ -158,7 +193,8 @@ export class RefundWorker {
     );
     for (const row of stale) {
       await sql.rows(`update refund set updated_at = now() where id = $1`, [row.id]);
-      await this.jobs.send(row.status === 'PENDING' ? SUBMIT_REFUND : POLL_REFUND, { refundId: row.id });
+      const queue = row.status === 'PENDING' ? submitQueue(row.channel) : pollQueue(row.channel);
+      await this.jobs.send(queue, { refundId: row.id });
     }
     if (stale.length > 0) this.logger.info({ count: stale.length }, 'sweeper re-enqueued refunds');
     return stale.length;
@@ -222,6 +258,7 @@ export class RefundWorker {
 
   /** PROCESSING at our side but unknown at the provider (Alipay: not refunded yet): same number again. */
   private async submitAgain(refund: RefundRow, payment: PaymentRow): Promise<void> {
+    await this.submitLimits.get(refund.channel as Channel)?.acquire();
     const result = await this.providers
       .get(refund.channel as Channel)
       .refund(this.providerRequest(refund, payment));
@@ -263,7 +300,7 @@ export class RefundWorker {
         followUp:
           source === 'SUBMIT_RESPONSE'
             ? {
-                queue: POLL_REFUND,
+                queue: pollQueue(refund.channel as Channel),
                 data: { refundId: refund.id, attempt: 0 },
                 delaySeconds: this.firstPollDelaySeconds(refund.channel as Channel),
               }
@@ -278,10 +315,14 @@ export class RefundWorker {
     const first = this.settings.firstPollDelayMs[refund.channel as Channel];
     const delayMs = Math.min(first * 2 ** attempt, this.settings.maxPollDelayMs);
     await this.jobs.send(
-      POLL_REFUND,
+      pollQueue(refund.channel as Channel),
       { refundId: refund.id, attempt },
       { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) },
     );
+  }
+
+  private leaseSeconds(): number {
+    return Math.max(1, Math.ceil(this.settings.leaseMs / 1000));
   }
 
   private firstPollDelaySeconds(channel: Channel): number {

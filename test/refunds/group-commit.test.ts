@@ -42,7 +42,7 @@ describe('refund requests committed in groups', () => {
     const [counts] = await sql().rows<Record<string, string>>(
       `select (select count(*) from refund_event where refund_id = any($1) and source = 'REQUEST') as events,
               (select count(*) from audit_event where subject_id = any($1) and action = 'refund.requested') as audits,
-              (select count(*) from pgboss.job where name = 'refunds.submit' and data->>'refundId' = any($1)) as jobs,
+              (select count(*) from pgboss.job where name = 'refunds.submit.ALIPAY' and data->>'refundId' = any($1)) as jobs,
               (select count(*) from journal_entry where reference_type = 'refund' and reference_id = any($1)
                  and kind = 'REFUND_APPROVED') as entries`,
       [ids],

@@ -55,6 +55,8 @@ export async function startTestApp(
     simulators?: boolean;
     /** Where the app's logs go (and at which level) instead of nowhere. */
     logs?: { level: string; destination: NodeJS.WritableStream };
+    /** How the app reaches its fresh database (e.g. through a relay the test can cut). */
+    reach?: (databaseUrl: string) => Promise<string>;
   } = {},
 ): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -63,7 +65,7 @@ export async function startTestApp(
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     HOST: '127.0.0.1',
     PORT: '0',
-    DATABASE_URL: db.url,
+    DATABASE_URL: options.reach ? await options.reach(db.url) : db.url,
     MIGRATE_ON_START: 'false',
     SIMULATORS: options.simulators ? 'true' : 'false',
     SIMULATOR_WECHATPAY_PORT: '0',

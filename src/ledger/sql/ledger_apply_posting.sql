@@ -2,9 +2,13 @@
 -- unbalance an already-checked entry), then adds the amount to the account's cached totals under the
 -- row lock, so the non-negative CHECK sees the result. It also proves the entry and the account exist
 -- (postings carry no foreign keys: their row locks on hot accounts were too costly).
+-- Security definer (the owner's rights, a fixed search_path): the service's role may not update
+-- ledger_account itself.
 create or replace function ledger_apply_posting()
   returns trigger
   language plpgsql
+  security definer
+  set search_path = public, pg_temp
 as $$
 begin
   perform 1 from journal_entry where id = new.entry_id and created_xact = pg_current_xact_id();

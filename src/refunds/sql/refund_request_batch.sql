@@ -1,7 +1,8 @@
 -- Group commit of the refund command: the requests that arrived together, in one transaction. Per
 -- request (`p_items`, a JSON array; amounts as strings):
 -- - KEY_TAKEN: its idempotency key already has a refund (committed, or earlier in this batch); nothing
---   of it is written, the caller answers with that refund (a replay) or IDEMPOTENCY_KEY_REUSED.
+--   of it is written (no reservation either), the caller answers with that refund (a replay) or
+--   IDEMPOTENCY_KEY_REUSED.
 -- - a refusal (PAYMENT_NOT_FOUND, CURRENCY_MISMATCH, REFUND_WINDOW_EXPIRED, TOO_MANY_PARTIAL_REFUNDS,
 --   REFUND_EXCEEDS_REMAINING): `payment_refund_reserve` said no; nothing of it is written.
 -- - CREATED: reservation, refund (PENDING), its event and audit record, the submit job and the
@@ -27,39 +28,36 @@ declare
   v_outcome varchar[] := array_fill(null::varchar, array[n]);
   v_payment payment;
   v_reserved record;
-  v_payments payment[] := array_fill(null::payment, array[n]);
+  v_key text;
+  v_keys text[] := '{}';
+  v_channels varchar[] := array_fill(null::varchar, array[n]);
   v_account_ids bigint[] := '{}';
 begin
-  -- Keys that already have a refund: nothing to do for those.
-  for v_i in 0 .. n - 1 loop
-    v_item := p_items -> v_i;
-    if exists (select 1 from refund r
-                where r.idempotency_scope = v_item ->> 'scope' and r.idempotency_key = v_item ->> 'key') then
-      v_outcome[v_i + 1] := 'KEY_TAKEN';
-    end if;
-  end loop;
-
-  -- Reserve, payment rows in id order (the payments module applies the rules and names a refusal).
+  -- Per request, payment rows in id order: its key first claimed within the batch (a later copy is
+  -- KEY_TAKEN without reserving), then the reservation (the payments module applies the rules and
+  -- names a refusal), then the refund row, whose unique key is the claim against every other
+  -- transaction (the insert waits for a concurrent one holding the key). A key taken elsewhere hands
+  -- its reservation back at once, before the payment's next request reserves: a refusal then means
+  -- the money is not there, never that a duplicate holds it.
   for v_i in
     select (e.ord - 1)::int from jsonb_array_elements(p_items) with ordinality as e(item, ord)
      order by e.item ->> 'paymentId', e.ord
   loop
-    continue when v_outcome[v_i + 1] is not null;
     v_item := p_items -> v_i;
+    v_key := (v_item ->> 'scope') || E'\n' || (v_item ->> 'key');
+    if v_key = any(v_keys) then
+      v_outcome[v_i + 1] := 'KEY_TAKEN';
+      continue;
+    end if;
     select * into v_reserved
       from payment_refund_reserve(v_item ->> 'paymentId', v_item ->> 'orderId', v_item ->> 'currency',
                                   (v_item ->> 'amount')::bigint, p_max_wechat, p_max_alipay, p_days_wechat,
                                   p_days_alipay);
-    v_payments[v_i + 1] := v_reserved.o_payment;
-    v_outcome[v_i + 1] := v_reserved.o_refusal;
-  end loop;
-
-  -- The refunds, in arrival order. A key taken meanwhile (a concurrent request, or one earlier in
-  -- this batch) hands its reservation back: the payment row is ours until commit.
-  for v_i in 0 .. n - 1 loop
-    continue when v_outcome[v_i + 1] is not null;
-    v_item := p_items -> v_i;
-    v_payment := v_payments[v_i + 1];
+    if v_reserved.o_refusal is not null then
+      v_outcome[v_i + 1] := v_reserved.o_refusal;
+      continue;
+    end if;
+    v_payment := v_reserved.o_payment;
     insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency,
                         reason, liable, case_id, status, idempotency_scope, idempotency_key, request_hash,
                         requested_by, requested_role)
@@ -73,13 +71,23 @@ begin
       v_outcome[v_i + 1] := 'KEY_TAKEN';
       continue;
     end if;
+    v_outcome[v_i + 1] := 'CREATED';
+    v_keys := v_keys || v_key;
+    v_channels[v_i + 1] := v_payment.channel;
+  end loop;
+
+  -- Each new refund's event, audit record and submit job (on its provider's queue,
+  -- `<p_submit_queue>.<channel>`), in arrival order.
+  for v_i in 0 .. n - 1 loop
+    continue when v_outcome[v_i + 1] is distinct from 'CREATED';
+    v_item := p_items -> v_i;
     insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
     values (v_item ->> 'id', null, 'PENDING', 'REQUEST', v_item ->> 'actorId', v_item ->> 'actorRole',
             v_item -> 'eventDetail');
     perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
                          'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
-    perform job_enqueue(p_submit_queue, jsonb_build_object('refundId', v_item ->> 'id'));
-    v_outcome[v_i + 1] := 'CREATED';
+    perform job_enqueue(p_submit_queue || '.' || v_channels[v_i + 1],
+                        jsonb_build_object('refundId', v_item ->> 'id'));
     v_account_ids := v_account_ids
       || array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a);
   end loop;
