@@ -196,7 +196,8 @@ export async function readStatement(
   for (;;) {
     const next = await parse.next();
     if (next.done === true) return next.value;
-    await each(next.value);
+    const pending = each(next.value);
+    if (pending !== undefined) await pending;
   }
 }
 
