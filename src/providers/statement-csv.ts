@@ -18,20 +18,22 @@ export interface CsvRecord {
   readonly line: number;
 }
 
+/** The records of a statement, in batches: those complete in each chunk of input (none for some). */
 export async function* csvRecords(
   source: ByteSource | AsyncIterable<string>,
   what: string,
-): AsyncGenerator<CsvRecord> {
+): AsyncGenerator<CsvRecord[]> {
   const decoder = new TextDecoder('utf-8');
   let rest = '';
   let line = 0;
   let first = true;
-  /** The complete lines of `text` as records (empty lines counted, not yielded); keeps the tail. */
-  function* lines(text: string, final: boolean): Generator<CsvRecord> {
+  /** The complete lines of `text` as records (empty lines counted, not returned); keeps the tail. */
+  function records(text: string, final: boolean): CsvRecord[] {
     if (first && text.length > 0) {
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
+    const batch: CsvRecord[] = [];
     let at = 0;
     for (;;) {
       let end = text.indexOf('\n', at);
@@ -42,19 +44,18 @@ export async function* csvRecords(
       const next = end + 1;
       if (end > at && text.charCodeAt(end - 1) === 0x0d) end--;
       line++;
-      if (end > at) yield { cells: text.slice(at, end).split(','), line };
+      if (end > at) batch.push({ cells: text.slice(at, end).split(','), line });
       at = next;
     }
     rest = text.slice(at);
+    return batch;
   }
   try {
     for await (const chunk of source) {
-      yield* lines(
-        rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })),
-        false,
-      );
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      yield records(rest + text, false);
     }
-    yield* lines(rest + decoder.decode(), true);
+    yield records(rest + decoder.decode(), true);
   } catch (err) {
     if (err instanceof StatementFormatError) throw err;
     throw new StatementFormatError(`${what}: unreadable (${(err as Error).message})`, null);

@@ -93,25 +93,39 @@ function layoutOf(header: readonly string[]): Layout {
 
 /** Parses a decoded (gunzipped) trade bill from a byte or text stream. */
 export async function* parseTradeBill(source: ByteSource): StatementParse {
-  const records = csvRecords(source, WHAT);
-  const first = await records.next();
-  if (first.done === true) throw new StatementFormatError(`${WHAT}: empty file`, null);
-  const layout = layoutOf(first.value.cells);
-  const sums = layout.summed.map(() => 0n);
+  let layout: Layout | null = null;
+  let sums: bigint[] = [];
   let count = 0;
-  for await (const r of records) {
-    if (clean(r.cells[0]) === '总交易单数') {
-      const totals = new Map(layout.summed.map((s, i) => [s.name, sums[i]!]));
-      return checkSummary(r, await records.next(), totals, count);
+  let summaryHeader: CsvRecord | null = null;
+  const totals = (): Map<string, bigint> => new Map(layout!.summed.map((s, i) => [s.name, sums[i]!]));
+  for await (const batch of csvRecords(source, WHAT)) {
+    const lines: StatementLine[] = [];
+    for (const r of batch) {
+      if (summaryHeader !== null) {
+        if (lines.length > 0) yield lines;
+        return checkSummary(summaryHeader, r, totals(), count);
+      }
+      if (layout === null) {
+        layout = layoutOf(r.cells);
+        sums = layout.summed.map(() => 0n);
+        continue;
+      }
+      if (clean(r.cells[0]) === '总交易单数') {
+        summaryHeader = r;
+        continue;
+      }
+      const values = layout.summed.map((s, i) => {
+        const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
+        sums[i]! += v;
+        return v;
+      });
+      count++;
+      lines.push(toLine(r, layout, values));
     }
-    const values = layout.summed.map((s, i) => {
-      const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
-      sums[i]! += v;
-      return v;
-    });
-    count++;
-    yield toLine(r, layout, values);
+    if (lines.length > 0) yield lines;
   }
+  if (layout === null) throw new StatementFormatError(`${WHAT}: empty file`, null);
+  if (summaryHeader !== null) return checkSummary(summaryHeader, null, totals(), count);
   throw new StatementFormatError(`${WHAT}: summary section missing (truncated file?)`, null);
 }
 
@@ -150,23 +164,23 @@ function toLine(r: CsvRecord, l: Layout, summed: readonly bigint[]): StatementLi
 /** Every summary column present must equal the sum of its detail column; the count, the row count. */
 function checkSummary(
   header: CsvRecord,
-  row: IteratorResult<CsvRecord>,
+  row: CsvRecord | null,
   sums: ReadonlyMap<string, bigint>,
   count: number,
 ): StatementSummary {
-  if (row.done === true) throw new StatementFormatError(`${WHAT}: summary row missing`, header.line);
+  if (row === null) throw new StatementFormatError(`${WHAT}: summary row missing`, header.line);
   const c = new Columns(header.cells.map(clean), `${WHAT} summary header`);
   const value = (name: string, scale: number): bigint =>
-    parseDecimal(clean(row.value.cells[c.at(name)]), scale, name, row.value.line);
+    parseDecimal(clean(row.cells[c.at(name)]), scale, name, row.line);
   const stated = value('总交易单数', 0);
   if (stated !== BigInt(count))
-    throw new StatementFormatError(`${WHAT}: summary count ${stated} ≠ ${count} rows`, row.value.line);
+    throw new StatementFormatError(`${WHAT}: summary count ${stated} ≠ ${count} rows`, row.line);
   for (const [name, actual] of sums) {
     if (!c.has(name)) continue;
     const scale = SUMMED.find(([n]) => n === name)?.[2] ?? 2;
     const expected = value(name, scale);
     if (expected !== actual)
-      throw new StatementFormatError(`${WHAT}: summary ${name} ${expected} ≠ rows ${actual}`, row.value.line);
+      throw new StatementFormatError(`${WHAT}: summary ${name} ${expected} ≠ rows ${actual}`, row.line);
   }
   const total = (name: string, scale: number): bigint => (c.has(name) ? value(name, scale) : 0n);
   return {
