@@ -1,9 +1,9 @@
 /**
  * Streaming parser for an Alipay trade-bill zip (PROTOCOLS B3): the zip is read as it arrives (fflate's
  * streaming Unzip), the detail CSV is picked by name suffix (names are GBK bytes without the UTF-8
- * flag), decoded from GBK as it inflates (iconv-lite), and parsed by csv-parse; `#` lines are kept
- * aside for the footer, every field is trimmed (TAB suffixes), and the `#交易合计` / `#退款合计` footer
- * is cross-checked against running sums of the rows.
+ * flag), decoded from GBK as it inflates (iconv-lite), and split into records (statement-csv.ts); `#`
+ * lines are kept aside for the footer, every field is trimmed (TAB suffixes), and the `#交易合计` /
+ * `#退款合计` footer is cross-checked against running sums of the rows.
  */
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import iconv from 'iconv-lite';
