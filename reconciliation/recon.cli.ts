@@ -80,7 +80,9 @@ async function main(): Promise<number> {
       filePath: values.file,
       onProgress: (phase, rows) => {
         if (values.stats === true && !phases.some((p) => p.startsWith(`${phase}@`)))
-          phases.push(`${phase}@${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}`);
+          phases.push(
+            `${phase}@${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}/${Math.round(process.memoryUsage().heapUsed / 2 ** 20)}MB`,
+          );
         bar.update(phase, rows);
       },
     });
