@@ -3,6 +3,8 @@
  *
  *   npm run bench:reconcile          # embedded PostgreSQL under .data/bench-postgres
  *   ROWS=200000 npm run bench:reconcile
+ *   PROFILE_DIR=/tmp/prof ROWS=100000 npm run bench:reconcile   # + a .cpuprofile of the reconciliation
+ *   EXPLAIN=1 ROWS=100000 npm run bench:reconcile                # + the matcher's plans (EXPLAIN ANALYZE)
  *
  * Seeds a database with ROWS captured WeChat payments (and their orders), writes the matching bill
  * (gzip, the real layout, 100 rows with an altered amount) and the same rows as COPY text, then:
@@ -26,10 +28,15 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { createOrm, migrateUp } from '../src/db/index.js';
 import { createLogger } from '../src/logging/index.js';
 import { entities } from '../src/entities.js';
+import { matchQueries, shanghaiDay } from '../reconciliation/index.js';
 import { createDatabase, dropDatabase, line, startBenchServer, withDatabase } from './support.js';
 
 const ROWS = Number(process.env['ROWS'] ?? 1_000_000);
 const ALTERED = 100;
+/** A directory for a CPU profile of the reconciliation process (node --cpu-prof), when set. */
+const PROFILE_DIR = process.env['PROFILE_DIR'];
+/** EXPLAIN=1: after the run, print EXPLAIN ANALYZE of the matcher's queries over the committed rows. */
+const EXPLAIN = process.env['EXPLAIN'] === '1';
 const BILL_DATE = '2026-11-21';
 const TARGET_RATIO = 3;
 const TARGET_RSS_MB = 300;
@@ -132,6 +139,8 @@ async function floor(client: pg.Client, copyText: string): Promise<number> {
 interface CliStats {
   seconds: number;
   maxRssMb: number;
+  /** Seconds from the start to each phase (store, load, match, commit). */
+  phases: string;
   exitCode: number;
   summary: string;
 }
@@ -140,6 +149,7 @@ async function reconcile(databaseUrl: string, bill: string): Promise<CliStats> {
   const child = spawn(
     process.execPath,
     [
+      ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
       'dist/reconciliation/recon.cli.js',
       '--provider',
       'wechatpay',
@@ -167,7 +177,38 @@ async function reconcile(databaseUrl: string, bill: string): Promise<CliStats> {
   const [code] = (await once(child, 'exit')) as [number];
   const seconds = Number(/seconds=([\d.]+)/.exec(stats)?.[1] ?? NaN);
   const maxRssMb = Number(/maxRssMb=([\d.]+)/.exec(stats)?.[1] ?? NaN);
-  return { seconds, maxRssMb, exitCode: code, summary: stdout };
+  const phases = /phases=(\S*)/.exec(stats)?.[1] ?? '';
+  return { seconds, maxRssMb, phases, exitCode: code, summary: stdout };
+}
+
+/** The matcher's queries over the rows the run committed, as the run plans them. */
+async function explain(client: pg.Client): Promise<void> {
+  const file = await client.query<{ id: string }>(`select id from recon_file where bill_date = $1`, [
+    BILL_DATE,
+  ]);
+  const day = shanghaiDay(BILL_DATE);
+  const queries = matchQueries({
+    runId: 'explain',
+    provider: 'wechatpay',
+    billDate: BILL_DATE,
+    fileId: file.rows[0]?.id ?? null,
+    dayStart: day.start,
+    dayEnd: day.end,
+    feeRateBps: 60,
+    timingWindowMs: 0,
+  });
+  await client.query('begin');
+  await client.query('set local cursor_tuple_fraction = 1.0');
+  await client.query(`set local work_mem = '64MB'`);
+  for (const q of queries) {
+    const plan = await client.query<{ 'QUERY PLAN': string }>(
+      `explain (analyze, buffers) ${q.text}`,
+      q.params,
+    );
+    line('');
+    for (const r of plan.rows) line(r['QUERY PLAN']);
+  }
+  await client.query('rollback');
 }
 
 async function main(): Promise<void> {
@@ -191,6 +232,7 @@ async function main(): Promise<void> {
       line(`  ${floorBefore.toFixed(2)} s`);
       line('reconciliation (its own process)');
       const recon = await reconcile(url, files.bill);
+      if (EXPLAIN) await explain(client);
       line('floor (2/2): COPY + hash join');
       const floorAfter = await floor(client, files.copyText);
       line(`  ${floorAfter.toFixed(2)} s`);
@@ -202,6 +244,7 @@ async function main(): Promise<void> {
       line(
         `reconciliation               ${recon.seconds.toFixed(2)} s (exit ${recon.exitCode}: unresolved remain)`,
       );
+      line(`  phases (s from start)      ${recon.phases.replaceAll('@', ' ').replaceAll(',', ', ')}`);
       line(
         `floor (COPY + hash join)     ${floorMean.toFixed(2)} s (${floorBefore.toFixed(2)} / ${floorAfter.toFixed(2)})`,
       );

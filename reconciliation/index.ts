@@ -7,6 +7,7 @@ export {
   reconJobDefinitions,
   type ReconJobSettings,
 } from './recon.jobs.js';
+export { matchQueries, type MatchInput, type MatchQuery } from './recon.matcher.js';
 export { ReconQueries } from './recon.queries.js';
 export { reportRoutes } from './recon.report.js';
 export { ReconciliationResolver } from './recon.resolver.js';
@@ -20,6 +21,7 @@ export {
   channelOf,
   isBillDate,
   shanghaiDate,
+  shanghaiDay,
   type AgeBucket,
   type ItemStatus,
   type ReconCategory,

@@ -135,6 +135,49 @@ function both(s: StatementFacts, l: LedgerFacts, ctx: PairContext): Verdict {
   return discrepancy('TIMING', s.amountMinor, 0n, 'the ledger settled it on another day');
 }
 
+/**
+ * The fee of a statement row in minor units, as charged by the provider: the file's units of 10^-scale
+ * (WeChat: + on payments; Alipay prints it negated). A fee with fractions of a fen can never equal an
+ * agreed whole-fen fee, so it is rounded away from zero: it stays distinguishable.
+ */
+export function feeMinor(negated: boolean, units: bigint, scale: number): bigint {
+  const signed = negated ? -units : units;
+  if (scale <= 2) return signed * 10n ** BigInt(2 - scale);
+  const div = 10n ** BigInt(scale - 2);
+  const whole = signed / div;
+  return signed % div === 0n ? whole : whole + (signed > 0n ? 1n : -1n);
+}
+
+/** `feeMinor` in SQL (bigint arithmetic), over a row's fee_units and fee_scale columns (scale 0–18). */
+export function feeMinorSql(negated: boolean, units: string, scale: string): string {
+  const signed = negated ? `(-${units})` : units;
+  const pow = `power(10, abs(${scale} - 2))::bigint`;
+  const rest = `${signed} % ${pow}`;
+  return `(case when ${scale} <= 2 then ${signed} * ${pow}
+    else ${signed} / ${pow} + case when ${rest} > 0 then 1 when ${rest} < 0 then -1 else 0 end end)`;
+}
+
+/**
+ * The SQL twin of "classify(s, l, ctx) is MATCHED and closes no TIMING item", over a pair's columns
+ * (kind, amount_minor, fee_minor, provider_status, duplicate, ledger_id, ledger_amount, ledger_status,
+ * ledger_settled_at, open_timing) and the context's parameters. The matcher leaves the pairs it holds
+ * in PostgreSQL (the exact matches: nearly all of a bill) and streams every other pair to `classify`,
+ * which stays the definition: the predicate is never NULL, false whenever a fact is missing, and
+ * test/reconciliation/recon-exact-sql.test.ts checks it against `classify` over generated pairs.
+ */
+/** Beyond this the expected fee is left to `classify` (bigint arithmetic in SQL must not overflow). */
+const AMOUNT_BOUND = 100_000_000_000_000n;
+
+export function exactMatchSql(param: { dayStart: string; dayEnd: string; feeRateBps: string }): string {
+  return `coalesce(
+    not duplicate and not open_timing and ledger_id is not null and amount_minor = ledger_amount
+    and provider_status = 'SUCCESS' and (kind = 'PAYMENT' or ledger_status = 'SUCCEEDED')
+    and fee_minor = (case when kind = 'PAYMENT' then 1 else -1 end)
+                    * case when amount_minor between -${AMOUNT_BOUND} and ${AMOUNT_BOUND}
+                           then (amount_minor * ${param.feeRateBps} + 5000) / 10000 end
+    and ledger_settled_at >= ${param.dayStart} and ledger_settled_at < ${param.dayEnd}, false)`;
+}
+
 /** Refund states: the bill freezes PROCESSING; our side may still be in flight. */
 function statusVerdict(s: StatementFacts, l: LedgerFacts): Verdict | null {
   if (s.kind === 'PAYMENT') {

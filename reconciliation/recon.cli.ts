@@ -70,19 +70,29 @@ async function main(): Promise<number> {
       logger,
     });
     const started = process.hrtime.bigint();
+    // --stats: seconds from the start to each phase's first report.
+    const phases: string[] = [];
     const outcome = await service.reconcile({
       provider: provider as ReconProvider,
       billDate,
       trigger: 'CLI',
       actor: { id: `cli:${process.env['USER'] ?? 'finance'}`, role: 'FINANCE' },
       filePath: values.file,
-      onProgress: (phase, rows) => bar.update(phase, rows),
+      onProgress: (phase, rows) => {
+        if (values.stats === true && !phases.some((p) => p.startsWith(`${phase}@`)))
+          phases.push(
+            `${phase}@${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(2)}/${Math.round(process.memoryUsage().heapUsed / 2 ** 20)}MB`,
+          );
+        bar.update(phase, rows);
+      },
     });
     bar.done();
     if (values.stats === true) {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const maxRssMb = process.resourceUsage().maxRSS / 1024;
-      process.stderr.write(`stats seconds=${seconds.toFixed(3)} maxRssMb=${maxRssMb.toFixed(1)}\n`);
+      process.stderr.write(
+        `stats seconds=${seconds.toFixed(3)} maxRssMb=${maxRssMb.toFixed(1)} phases=${phases.join(',')}\n`,
+      );
     }
     if (outcome.status === 'NOT_READY') {
       process.stdout.write(`${provider} bill of ${billDate} is not ready yet: try again later\n`);

@@ -1,9 +1,11 @@
 /**
- * The bulk match: two set-based queries, streamed through server-side cursors in batches, each row
+ * The bulk match: set-based queries, their rows streamed through server-side cursors in batches, each
  * handed to the pure classifier and every discrepancy written back in batches.
  *
+ * (0) the file's figures (counts, sums, fees) over all its rows;
  * (1) every statement row of the file LEFT JOINed to the payment (by channel + out_trade_no) or the
- *     refund (by our refund id, the provider's out_refund_no / out_request_no) it names;
+ *     refund (by our refund id, the provider's out_refund_no / out_request_no) it names, less the exact
+ *     matches (`exactMatchSql`, the classifier's SQL twin): only the pairs that differ leave PostgreSQL;
  * (2) every ledger item that moved the provider's clearing on the bill date (payments captured,
  *     refunds succeeded) that no statement row names (an anti-join).
  * These read the payments and refunds tables directly (read-only): a join of a million statement rows
@@ -13,6 +15,8 @@ import type pg from 'pg';
 import { newId } from '../src/db/index.js';
 import {
   classify,
+  exactMatchSql,
+  feeMinorSql,
   type Kind,
   type LedgerFacts,
   type PairContext,
@@ -64,23 +68,45 @@ const OPEN_TIMING = `timing as (
   select distinct i.kind, i.match_key from recon_item i join recon_run r on r.id = i.run_id
    where ${TIMING_TO_CLOSE} and r.superseded_at is null and r.status <> 'FAILED')`;
 
-const STATEMENT_SIDE = `
+/**
+ * Every statement row of the file with the ledger item it names, as a pair (the classifier's facts),
+ * less the exact matches: those are left in PostgreSQL and counted from the file's totals.
+ * $1 file, $2 provider, $3 bill date, $4 channel, $5/$6 the day, $7 fee rate (bps).
+ */
+const statementSide = (provider: ReconProvider): string => `
 with dup as (
   select kind, coalesce(refund_no, out_trade_no) as k, min(line_no) as first_line
     from recon_statement_row where file_id = $1 group by 1, 2 having count(*) > 1),
-${OPEN_TIMING}
-select s.line_no, s.kind, s.out_trade_no, s.transaction_id, s.refund_no, s.provider_refund_id, s.amount_minor,
-       s.currency, s.fee_units, s.fee_scale, s.provider_status, s.occurred_at,
-       coalesce(d.first_line <> s.line_no, false) as duplicate,
-       p.id as payment_id, p.amount_minor as payment_amount, p.captured_at,
-       r.id as refund_id, r.amount_minor as refund_amount, r.status as refund_status, r.finalized_at,
-       t.match_key is not null as open_timing
-  from recon_statement_row s
-  left join dup d on d.kind = s.kind and d.k = coalesce(s.refund_no, s.out_trade_no)
-  left join payment p on s.kind = 'PAYMENT' and p.channel = $4 and p.out_trade_no = s.out_trade_no
-  left join refund r on s.kind = 'REFUND' and r.id = s.refund_no and r.channel = $4
-  left join timing t on t.kind = s.kind and t.match_key = coalesce(s.refund_no, s.out_trade_no)
- where s.file_id = $1`;
+${OPEN_TIMING},
+pairs as (
+  select s.line_no, s.kind, s.out_trade_no, s.transaction_id, s.refund_no, s.provider_refund_id, s.amount_minor,
+         s.currency, ${feeMinorSql(provider === 'alipay', 's.fee_units', 's.fee_scale')} as fee_minor,
+         s.provider_status, s.occurred_at,
+         coalesce(d.first_line <> s.line_no, false) as duplicate,
+         p.id as payment_id, r.id as refund_id,
+         coalesce(p.id, r.id) as ledger_id,
+         coalesce(p.amount_minor, r.amount_minor) as ledger_amount,
+         case when p.id is not null then 'CAPTURED' else r.status end as ledger_status,
+         case when p.id is not null then p.captured_at when r.status = 'SUCCEEDED' then r.finalized_at end
+           as ledger_settled_at,
+         t.match_key is not null as open_timing
+    from recon_statement_row s
+    left join dup d on d.kind = s.kind and d.k = coalesce(s.refund_no, s.out_trade_no)
+    left join payment p on s.kind = 'PAYMENT' and p.channel = $4 and p.out_trade_no = s.out_trade_no
+    left join refund r on s.kind = 'REFUND' and r.id = s.refund_no and r.channel = $4
+    left join timing t on t.kind = s.kind and t.match_key = coalesce(s.refund_no, s.out_trade_no)
+   where s.file_id = $1)
+select * from pairs where not ${exactMatchSql({ dayStart: '$5', dayEnd: '$6', feeRateBps: '$7' })}`;
+
+/** The file's own figures, over all its rows. $1 file. */
+const statementTotals = (provider: ReconProvider): string => `
+select count(*) as n,
+       count(*) filter (where kind = 'PAYMENT') as payments,
+       coalesce(sum(amount_minor) filter (where kind = 'PAYMENT'), 0) as payment_minor,
+       count(*) filter (where kind = 'REFUND') as refunds,
+       coalesce(sum(amount_minor) filter (where kind = 'REFUND'), 0) as refund_minor,
+       coalesce(sum(${feeMinorSql(provider === 'alipay', 'fee_units', 'fee_scale')}), 0) as fee_minor
+  from recon_statement_row where file_id = $1`;
 
 const LEDGER_SIDE = `
 with ${OPEN_TIMING}
@@ -102,20 +128,27 @@ select 'REFUND', r.payment_id, r.id, r.id, pp.out_trade_no, pp.provider_transact
 
 type Row = Record<string, unknown>;
 
+export interface MatchQuery {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+/** The queries of a match, with their parameters (also what bench:reconcile EXPLAINs). */
+export function matchQueries(
+  i: MatchInput,
+): [statementTotals: MatchQuery, statementSide: MatchQuery, ledgerSide: MatchQuery] {
+  const params = [i.fileId ?? '', i.provider, i.billDate, channelOf(i.provider), i.dayStart, i.dayEnd];
+  return [
+    { text: statementTotals(i.provider), params: [i.fileId ?? ''] },
+    { text: statementSide(i.provider), params: [...params, i.feeRateBps] },
+    { text: LEDGER_SIDE, params },
+  ];
+}
+
 const big = (v: unknown): bigint => BigInt(v as string | number);
 const text = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
 const time = (v: unknown): Date | null =>
   v === null || v === undefined ? null : new Date(v as string | Date);
-
-/** Fee in minor units, as charged by the provider (WeChat: + on payments; Alipay prints it negated). */
-function feeMinor(provider: ReconProvider, units: bigint, scale: number): bigint {
-  const signed = provider === 'alipay' ? -units : units;
-  if (scale <= 2) return signed * 10n ** BigInt(2 - scale);
-  const div = 10n ** BigInt(scale - 2);
-  const whole = signed / div;
-  // A fee with fractions of a fen can never equal an agreed whole-fen fee: keep it distinguishable.
-  return signed % div === 0n ? whole : whole + (signed > 0n ? 1n : -1n);
-}
 
 export class Matcher {
   private readonly items: ItemRow[] = [];
@@ -139,13 +172,25 @@ export class Matcher {
   ) {}
 
   async run(): Promise<MatchTotals> {
-    const i = this.input;
-    const params = [i.fileId ?? '', i.provider, i.billDate, channelOf(i.provider)];
-    await this.stream('recon_statement_side', STATEMENT_SIDE, params, (r) => this.statementRow(r));
-    await this.stream('recon_ledger_side', LEDGER_SIDE, [...params, i.dayStart, i.dayEnd], (r) =>
-      this.ledgerRow(r),
+    const [totals, statementSide, ledgerSide] = matchQueries(this.input);
+    const f = (await this.client.query<Record<string, string>>(totals.text, totals.params)).rows[0]!;
+    const t = this.totals;
+    t.statementRows = Number(f['n']);
+    t.statementPaymentCount = Number(f['payments']);
+    t.statementPaymentMinor = BigInt(f['payment_minor']!);
+    t.statementRefundCount = Number(f['refunds']);
+    t.statementRefundMinor = BigInt(f['refund_minor']!);
+    t.statementFeeMinor = BigInt(f['fee_minor']!);
+    // Every row is matched but those streamed back (classified one by one below).
+    t.matchedCount = t.statementRows;
+    t.matchedMinor = t.statementPaymentMinor + t.statementRefundMinor;
+    this.onProgress(0);
+    await this.stream('recon_statement_side', statementSide.text, statementSide.params, (r) =>
+      this.statementRow(r),
     );
+    await this.stream('recon_ledger_side', ledgerSide.text, ledgerSide.params, (r) => this.ledgerRow(r));
     await this.flush();
+    this.onProgress(t.statementRows);
     return this.totals;
   }
 
@@ -176,20 +221,14 @@ export class Matcher {
     };
   }
 
+  /** A pair that is not an exact match: taken out of the matched figures, then classified. */
   private statementRow(r: Row): void {
     const t = this.totals;
     const kind = String(r['kind']) as Kind;
     const amount = big(r['amount_minor']);
-    const fee = feeMinor(this.input.provider, big(r['fee_units']), Number(r['fee_scale']));
-    t.statementRows++;
-    t.statementFeeMinor += fee;
-    if (kind === 'PAYMENT') {
-      t.statementPaymentCount++;
-      t.statementPaymentMinor += amount;
-    } else {
-      t.statementRefundCount++;
-      t.statementRefundMinor += amount;
-    }
+    const fee = big(r['fee_minor']);
+    t.matchedCount--;
+    t.matchedMinor -= amount;
     const s: StatementFacts = {
       kind,
       amountMinor: amount,
@@ -197,7 +236,15 @@ export class Matcher {
       status: String(r['provider_status']),
       duplicate: r['duplicate'] === true,
     };
-    const ledger = this.ledgerOfStatementRow(kind, r);
+    const ledger: LedgerFacts | null =
+      r['ledger_id'] === null
+        ? null
+        : {
+            kind,
+            amountMinor: big(r['ledger_amount']),
+            status: String(r['ledger_status']),
+            settledAt: time(r['ledger_settled_at']),
+          };
     const key =
       kind === 'REFUND' ? (text(r['refund_no']) ?? String(r['out_trade_no'])) : String(r['out_trade_no']);
     const verdict = classify(s, ledger, this.context(r['open_timing'] === true));
@@ -217,27 +264,6 @@ export class Matcher {
       ledgerAt: ledger?.settledAt ?? null,
       currency: String(r['currency']),
     });
-    this.onProgress(t.statementRows);
-  }
-
-  private ledgerOfStatementRow(kind: Kind, r: Row): LedgerFacts | null {
-    if (kind === 'PAYMENT') {
-      if (r['payment_id'] === null) return null;
-      return {
-        kind,
-        amountMinor: big(r['payment_amount']),
-        status: 'CAPTURED',
-        settledAt: time(r['captured_at']),
-      };
-    }
-    if (r['refund_id'] === null) return null;
-    const status = String(r['refund_status']);
-    return {
-      kind,
-      amountMinor: big(r['refund_amount']),
-      status,
-      settledAt: status === 'SUCCEEDED' ? time(r['finalized_at']) : null,
-    };
   }
 
   private ledgerRow(r: Row): void {

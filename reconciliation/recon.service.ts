@@ -180,8 +180,11 @@ export class ReconciliationService {
     }
     // The rows were loaded in this transaction: give the planner their statistics, and plan the
     // cursors for all their rows (the default plans for the first 10%: nested loops over a million rows).
-    if (fileId !== null) await client.query('analyze recon_statement_row');
+    if (fileId !== null)
+      await client.query('analyze recon_statement_row (file_id, kind, out_trade_no, refund_no)');
     await client.query('set local cursor_tuple_fraction = 1.0');
+    // Room for the duplicate check's hash aggregate over a file's keys (not a sort spilled to disk).
+    await client.query(`set local work_mem = '64MB'`);
     const runId = newId('rcr');
     const superseded = await client.query<{ id: string }>(
       `update recon_run set superseded_at = now(), superseded_by = $3

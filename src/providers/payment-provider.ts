@@ -183,10 +183,11 @@ export class StatementFormatError extends ProviderError {
 }
 
 /**
- * A streaming statement parse: yields each line as it is read and returns the file's own summary,
- * already cross-checked against the lines (throws StatementFormatError when they disagree).
+ * A streaming statement parse: yields the lines in batches as they are read (those of each chunk of
+ * input: one await per chunk, not per line) and returns the file's own summary, already cross-checked
+ * against the lines (throws StatementFormatError when they disagree).
  */
-export type StatementParse = AsyncGenerator<StatementLine, StatementSummary, undefined>;
+export type StatementParse = AsyncGenerator<readonly StatementLine[], StatementSummary, undefined>;
 
 /** Runs a parse to the end, handing each line to `each` (awaited: back-pressure), and returns the summary. */
 export async function readStatement(
@@ -196,7 +197,10 @@ export async function readStatement(
   for (;;) {
     const next = await parse.next();
     if (next.done === true) return next.value;
-    await each(next.value);
+    for (const line of next.value) {
+      const pending = each(line);
+      if (pending !== undefined) await pending;
+    }
   }
 }
 

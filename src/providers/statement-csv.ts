@@ -1,12 +1,12 @@
 /**
- * Shared by both bill parsers: records of a statement CSV read as a stream (csv-parse), never the
- * whole file in memory. Statements are never quoted (PROTOCOLS A4.4, B3.3), so quotes are data; rows
- * may carry more columns than the header (providers add columns over time); BOM and CRLF/LF are both
- * accepted. Header names are compared after NFKC normalisation, so full-width `（元）` and half-width
- * `(元)` are the same column.
+ * Shared by both bill parsers: records of a statement CSV read as a stream, never the whole file in
+ * memory. Statements are never quoted (PROTOCOLS A4.4, B3.3): a record is a line, its cells what lies
+ * between commas, quotes are data. So lines are split here rather than by a CSV library (csv-parse
+ * took 4× as long as loading the rows into PostgreSQL: docs/performance.md). Rows may carry more
+ * columns than the header (providers add columns over time); BOM and CRLF/LF are both accepted.
+ * Header names are compared after NFKC normalisation, so full-width `（元）` and half-width `(元)` are
+ * the same column.
  */
-import { pipeline, Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import { StatementFormatError } from './payment-provider.js';
 
 /** Bytes as they arrive (a file or HTTP stream, or a buffer in an array). */
@@ -18,27 +18,47 @@ export interface CsvRecord {
   readonly line: number;
 }
 
+/** The records of a statement, in batches: those complete in each chunk of input (none for some). */
 export async function* csvRecords(
   source: ByteSource | AsyncIterable<string>,
   what: string,
-): AsyncGenerator<CsvRecord> {
-  const parser = parse({
-    bom: true,
-    quote: false,
-    relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
-  });
-  // pipeline: a failing source (bad gzip, truncated zip) destroys the parser, so the loop throws.
-  const records = pipeline(Readable.from(source, { objectMode: false }), parser, () => undefined);
+): AsyncGenerator<CsvRecord[]> {
+  const decoder = new TextDecoder('utf-8');
+  let rest = '';
+  let line = 0;
+  let first = true;
+  /** The complete lines of `text` as records (empty lines counted, not returned); keeps the tail. */
+  function records(text: string, final: boolean): CsvRecord[] {
+    if (first && text.length > 0) {
+      first = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
+    const batch: CsvRecord[] = [];
+    let at = 0;
+    for (;;) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) {
+        if (!final || at >= text.length) break;
+        end = text.length;
+      }
+      const next = end + 1;
+      if (end > at && text.charCodeAt(end - 1) === 0x0d) end--;
+      line++;
+      if (end > at) batch.push({ cells: text.slice(at, end).split(','), line });
+      at = next;
+    }
+    rest = text.slice(at);
+    return batch;
+  }
   try {
-    for await (const r of records as AsyncIterable<{ record: string[]; info: { lines: number } }>)
-      yield { cells: r.record, line: r.info.lines };
+    for await (const chunk of source) {
+      const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      yield records(rest + text, false);
+    }
+    yield records(rest + decoder.decode(), true);
   } catch (err) {
     if (err instanceof StatementFormatError) throw err;
     throw new StatementFormatError(`${what}: unreadable (${(err as Error).message})`, null);
-  } finally {
-    records.destroy();
   }
 }
 
@@ -71,13 +91,16 @@ export class Columns {
   }
 }
 
+const DECIMAL = /^(-?)(\d+)(?:\.(?=\d)(\d*?)0*)?$/;
+
 /** Decimal text → integer units of 10^-scale; `45`, `45.0`, `-0.02000`; more decimals are refused. */
 export function decimalOrNull(text: string, scale: number): bigint | null {
-  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  const m = DECIMAL.exec(text);
   if (!m) return null;
-  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const frac = m[3] ?? '';
   if (frac.length > scale) return null;
-  const v = BigInt(m[2] ?? '0') * 10n ** BigInt(scale) + BigInt(frac.padEnd(scale, '0') || '0');
+  // One conversion of the digits, the fraction padded to the scale: 12.5 at scale 2 → 1250.
+  const v = BigInt(m[2]! + frac.padEnd(scale, '0'));
   return m[1] === '-' ? -v : v;
 }
 

@@ -1,9 +1,9 @@
 /**
  * Streaming parser for an Alipay trade-bill zip (PROTOCOLS B3): the zip is read as it arrives (fflate's
  * streaming Unzip), the detail CSV is picked by name suffix (names are GBK bytes without the UTF-8
- * flag), decoded from GBK as it inflates (iconv-lite), and parsed by csv-parse; `#` lines are kept
- * aside for the footer, every field is trimmed (TAB suffixes), and the `#交易合计` / `#退款合计` footer
- * is cross-checked against running sums of the rows.
+ * flag), decoded from GBK as it inflates (iconv-lite), and split into records (statement-csv.ts); `#`
+ * lines are kept aside for the footer, every field is trimmed (TAB suffixes), and the `#交易合计` /
+ * `#退款合计` footer is cross-checked against running sums of the rows.
  */
 import { Unzip, UnzipInflate, type UnzipFile } from 'fflate';
 import iconv from 'iconv-lite';
@@ -119,28 +119,32 @@ export async function* parseDetailCsv(text: AsyncIterable<string> | Iterable<str
   const source = (async function* () {
     yield* text;
   })();
-  for await (const r of csvRecords(source, WHAT)) {
-    const cells = r.cells.map((c) => c.trim());
-    if ((cells[0] ?? '').startsWith('#')) {
-      comments.push(r.cells.join(','));
-      continue;
+  for await (const batch of csvRecords(source, WHAT)) {
+    const lines: StatementLine[] = [];
+    for (const r of batch) {
+      const cells = r.cells.map((c) => c.trim());
+      if ((cells[0] ?? '').startsWith('#')) {
+        comments.push(r.cells.join(','));
+        continue;
+      }
+      if (layout === null) {
+        if (!(cells[0] ?? '').startsWith('支付宝交易号'))
+          throw new StatementFormatError(`${WHAT}: header row missing`, r.line);
+        layout = layoutOf(cells);
+        continue;
+      }
+      const line = toLine(cells, r, layout);
+      const received = yuan(cells[layout.received] ?? '', '商家实收（元）', r.line);
+      if (line.kind === 'PAYMENT') {
+        seen.trade++;
+        seen.tradeSum += received;
+      } else {
+        seen.refund++;
+        seen.refundSum += received;
+      }
+      lines.push(line);
     }
-    if (layout === null) {
-      if (!(cells[0] ?? '').startsWith('支付宝交易号'))
-        throw new StatementFormatError(`${WHAT}: header row missing`, r.line);
-      layout = layoutOf(cells);
-      continue;
-    }
-    const line = toLine(cells, r, layout);
-    const received = yuan(cells[layout.received] ?? '', '商家实收（元）', r.line);
-    if (line.kind === 'PAYMENT') {
-      seen.trade++;
-      seen.tradeSum += received;
-    } else {
-      seen.refund++;
-      seen.refundSum += received;
-    }
-    yield line;
+    if (lines.length > 0) yield lines;
   }
   if (layout === null) throw new StatementFormatError(`${WHAT}: header row missing`, null);
   return crossCheck(seen, parseFooter(comments));

@@ -21,7 +21,8 @@ import {
 
 const WHAT = 'wechatpay bill';
 
-const clean = (cell: string | undefined): string => (cell ?? '').replace(/^`/, '').trim();
+const clean = (cell: string | undefined): string =>
+  cell === undefined ? '' : (cell.charCodeAt(0) === 0x60 ? cell.slice(1) : cell).trim();
 
 /** Decimal text → integer units of 10^-scale; accepts `45`, `45.0`, `-0.02000`; rejects extra precision. */
 export function parseDecimal(text: string, scale: number, what: string, line: number | null = null): bigint {
@@ -54,55 +55,89 @@ interface Layout {
   /** Refund amount: 申请退款金额 when present, else 退款金额. */
   readonly refundAmount: number | null;
   readonly summed: readonly { readonly name: string; readonly at: number; readonly scale: number }[];
+  /** Where the order amount, the refund amount and the fee are among `summed` (parsed once), or -1. */
+  readonly summedAt: { readonly orderAmount: number; readonly refundAmount: number; readonly fee: number };
 }
 
 function layoutOf(header: readonly string[]): Layout {
   const c = new Columns(header.map(clean), `${WHAT} header`);
+  const summed = SUMMED.flatMap(([name, column, scale]) => {
+    const at = c.optional(column);
+    return at === null ? [] : [{ name, at, scale }];
+  });
+  const orderAmount = c.at('订单金额');
+  const fee = c.at('手续费');
+  const refundAmount = c.optional('申请退款金额') ?? c.optional('退款金额');
+  const summedAt = (at: number | null, scale: number): number =>
+    summed.findIndex((s) => s.at === at && s.scale === scale);
   return {
     time: c.at('交易时间'),
     transactionId: c.at('微信订单号'),
     outTradeNo: c.at('商户订单号'),
     tradeStatus: c.at('交易状态'),
-    orderAmount: c.at('订单金额'),
-    fee: c.at('手续费'),
+    orderAmount,
+    fee,
     currency: c.optional('货币种类'),
     refundId: c.optional('微信退款单号'),
     outRefundNo: c.optional('商户退款单号'),
     refundStatus: c.optional('退款状态'),
-    refundAmount: c.optional('申请退款金额') ?? c.optional('退款金额'),
-    summed: SUMMED.flatMap(([name, column, scale]) => {
-      const at = c.optional(column);
-      return at === null ? [] : [{ name, at, scale }];
-    }),
+    refundAmount,
+    summed,
+    summedAt: {
+      orderAmount: summedAt(orderAmount, 2),
+      refundAmount: summedAt(refundAmount, 2),
+      fee: summedAt(fee, 5),
+    },
   };
 }
 
 /** Parses a decoded (gunzipped) trade bill from a byte or text stream. */
 export async function* parseTradeBill(source: ByteSource): StatementParse {
-  const records = csvRecords(source, WHAT);
-  const first = await records.next();
-  if (first.done === true) throw new StatementFormatError(`${WHAT}: empty file`, null);
-  const layout = layoutOf(first.value.cells);
-  const sums = new Map<string, bigint>(layout.summed.map((s) => [s.name, 0n]));
+  let layout: Layout | null = null;
+  let sums: bigint[] = [];
   let count = 0;
-  for await (const r of records) {
-    if (clean(r.cells[0]) === '总交易单数') return checkSummary(r, await records.next(), sums, count);
-    for (const s of layout.summed) {
-      const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
-      sums.set(s.name, (sums.get(s.name) ?? 0n) + v);
+  let summaryHeader: CsvRecord | null = null;
+  const totals = (): Map<string, bigint> => new Map(layout!.summed.map((s, i) => [s.name, sums[i]!]));
+  for await (const batch of csvRecords(source, WHAT)) {
+    const lines: StatementLine[] = [];
+    for (const r of batch) {
+      if (summaryHeader !== null) {
+        if (lines.length > 0) yield lines;
+        return checkSummary(summaryHeader, r, totals(), count);
+      }
+      if (layout === null) {
+        layout = layoutOf(r.cells);
+        sums = layout.summed.map(() => 0n);
+        continue;
+      }
+      if (clean(r.cells[0]) === '总交易单数') {
+        summaryHeader = r;
+        continue;
+      }
+      const values = layout.summed.map((s, i) => {
+        const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
+        sums[i]! += v;
+        return v;
+      });
+      count++;
+      lines.push(toLine(r, layout, values));
     }
-    count++;
-    yield toLine(r, layout);
+    if (lines.length > 0) yield lines;
   }
+  if (layout === null) throw new StatementFormatError(`${WHAT}: empty file`, null);
+  if (summaryHeader !== null) return checkSummary(summaryHeader, null, totals(), count);
   throw new StatementFormatError(`${WHAT}: summary section missing (truncated file?)`, null);
 }
 
-function toLine(r: CsvRecord, l: Layout): StatementLine {
+function toLine(r: CsvRecord, l: Layout, summed: readonly bigint[]): StatementLine {
   const cell = (i: number | null): string => (i === null ? '' : clean(r.cells[i]));
   const id = (i: number | null): string | null => {
     const v = cell(i);
     return v === '' || v === '0' ? null : v;
   };
+  /** A column's value: as parsed for the sums when it is summed, else parsed here. */
+  const decimal = (at: number, already: number, scale: number, what: string): bigint =>
+    already >= 0 ? summed[already]! : parseDecimal(cell(at), scale, what, r.line);
   const isRefund = cell(l.tradeStatus) === 'REFUND';
   const amountAt = isRefund ? l.refundAmount : l.orderAmount;
   if (amountAt === null)
@@ -115,9 +150,11 @@ function toLine(r: CsvRecord, l: Layout): StatementLine {
     outTradeNo: cell(l.outTradeNo),
     refundId: isRefund ? id(l.outRefundNo) : null,
     providerRefundId: isRefund ? id(l.refundId) : null,
-    amountMinor: parseDecimal(cell(amountAt), 2, isRefund ? '退款金额' : '订单金额', r.line),
+    amountMinor: isRefund
+      ? decimal(amountAt, l.summedAt.refundAmount, 2, '退款金额')
+      : decimal(amountAt, l.summedAt.orderAmount, 2, '订单金额'),
     currency: cell(l.currency) || 'CNY',
-    fee: { value: parseDecimal(cell(l.fee), 5, '手续费', r.line), scale: 5 },
+    fee: { value: decimal(l.fee, l.summedAt.fee, 5, '手续费'), scale: 5 },
     providerStatus: isRefund ? (id(l.refundStatus) ?? 'REFUND') : cell(l.tradeStatus),
     occurredAt,
     sourceLine: r.line,
@@ -127,23 +164,23 @@ function toLine(r: CsvRecord, l: Layout): StatementLine {
 /** Every summary column present must equal the sum of its detail column; the count, the row count. */
 function checkSummary(
   header: CsvRecord,
-  row: IteratorResult<CsvRecord>,
+  row: CsvRecord | null,
   sums: ReadonlyMap<string, bigint>,
   count: number,
 ): StatementSummary {
-  if (row.done === true) throw new StatementFormatError(`${WHAT}: summary row missing`, header.line);
+  if (row === null) throw new StatementFormatError(`${WHAT}: summary row missing`, header.line);
   const c = new Columns(header.cells.map(clean), `${WHAT} summary header`);
   const value = (name: string, scale: number): bigint =>
-    parseDecimal(clean(row.value.cells[c.at(name)]), scale, name, row.value.line);
+    parseDecimal(clean(row.cells[c.at(name)]), scale, name, row.line);
   const stated = value('总交易单数', 0);
   if (stated !== BigInt(count))
-    throw new StatementFormatError(`${WHAT}: summary count ${stated} ≠ ${count} rows`, row.value.line);
+    throw new StatementFormatError(`${WHAT}: summary count ${stated} ≠ ${count} rows`, row.line);
   for (const [name, actual] of sums) {
     if (!c.has(name)) continue;
     const scale = SUMMED.find(([n]) => n === name)?.[2] ?? 2;
     const expected = value(name, scale);
     if (expected !== actual)
-      throw new StatementFormatError(`${WHAT}: summary ${name} ${expected} ≠ rows ${actual}`, row.value.line);
+      throw new StatementFormatError(`${WHAT}: summary ${name} ${expected} ≠ rows ${actual}`, row.line);
   }
   const total = (name: string, scale: number): bigint => (c.has(name) ? value(name, scale) : 0n);
   return {
