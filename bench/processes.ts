@@ -1,0 +1,44 @@
+/**
+ * The app's roles as their own processes, as production runs them (`node dist/src/main.js api|worker`),
+ * for benchmarks that measure them from outside.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface RoleProcess {
+  readonly role: 'api' | 'worker';
+  readonly child: ChildProcess;
+  /** The api's base URL; empty for the worker. */
+  readonly url: string;
+}
+
+/** `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. */
+export function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
+  const main = new URL('../src/main.js', import.meta.url);
+  const child = spawn(process.execPath, [fileURLToPath(main), role], {
+    env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${role} did not start:\n${out}`)), 60_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out = (out + chunk.toString()).slice(-4_000);
+      const ready = out.split('\n').find((text) => text.includes('"msg":"ready"'));
+      if (ready === undefined) return;
+      clearTimeout(timer);
+      child.stdout?.removeAllListeners('data');
+      child.stdout?.resume();
+      const graphql = (JSON.parse(ready) as { graphql?: string }).graphql;
+      resolve({ role, child, url: graphql?.replace(/\/graphql$/, '') ?? '' });
+    });
+    child.once('exit', (code) => reject(new Error(`${role} exited (${code}):\n${out}`)));
+  });
+}
+
+export async function stopProcess(p: RoleProcess): Promise<void> {
+  if (p.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => p.child.once('exit', resolve));
+  p.child.kill('SIGTERM');
+  await exited;
+}
