@@ -39,7 +39,10 @@ function where(filter: QueueFilter, params: unknown[]): string {
     params.push(value);
     return clause.replace('?', `$${params.length}`);
   };
-  const clauses = [add('status = any(?::varchar[])', filter.statuses ?? OPEN_STATUSES)];
+  const statuses = filter.statuses ?? OPEN_STATUSES;
+  const clauses = [add('status = any(?::varchar[])', statuses)];
+  // Said literally, so that the planner can use the open-queue partial index whatever the parameters.
+  if (!statuses.includes('RESOLVED')) clauses.push(`status <> 'RESOLVED'`);
   if (filter.type) clauses.push(add('type = ?', filter.type));
   if (filter.severity) clauses.push(add('severity = ?', filter.severity));
   if (filter.assigneeId === '') clauses.push('assignee_id is null');
