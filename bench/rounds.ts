@@ -145,11 +145,15 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
  * Runs a load generator script in a worker thread with `input` as its workerData: it posts
  * `{ progress: n }` every second (shown as a progress line) and `{ done: PartOutput }` at the end.
  */
-export async function inWorker(script: URL, input: object, label: string): Promise<PartOutput> {
+export async function inWorker<O extends PartOutput = PartOutput>(
+  script: URL,
+  input: object,
+  label: string,
+): Promise<O> {
   const worker = new Worker(script, { workerData: input });
   const started = performance.now();
-  const output = await new Promise<PartOutput>((resolve, reject) => {
-    worker.on('message', (message: { progress?: number; done?: PartOutput }) => {
+  const output = await new Promise<O>((resolve, reject) => {
+    worker.on('message', (message: { progress?: number; done?: O }) => {
       if (message.done) return resolve(message.done);
       const s = (performance.now() - started) / 1000;
       process.stdout.write(
