@@ -4,6 +4,7 @@ import { Migration20261201141000Cases } from './Migration20261201141000_cases.js
 import { Migration20261201150000Reconciliation } from './Migration20261201150000_reconciliation.js';
 import { Migration20261201172921OrderPromisedAtIndex } from './Migration20261201172921_order_promised_at_index.js';
 import { Migration20261201180718CaseOpenQueueIndexes } from './Migration20261201180718_case_open_queue_indexes.js';
+import { Migration20261201181541CaseDecisionCreatedAtIndex } from './Migration20261201181541_case_decision_created_at_index.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -23,5 +24,9 @@ export const migrationsList: readonly MigrationObject[] = [
   {
     name: 'Migration20261201180718_case_open_queue_indexes',
     class: Migration20261201180718CaseOpenQueueIndexes,
+  },
+  {
+    name: 'Migration20261201181541_case_decision_created_at_index',
+    class: Migration20261201181541CaseDecisionCreatedAtIndex,
   },
 ];

@@ -157,7 +157,12 @@ export const CaseDecisionSchema = defineEntity({
     createdAt: p.datetime().defaultRaw('now()'),
     executedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['refundId'] }, { properties: ['status', 'respondBy'] }],
+  indexes: [
+    { properties: ['refundId'] },
+    { properties: ['status', 'respondBy'] },
+    /** Metrics read the decisions of a period's cases from here. */
+    { properties: ['createdAt'] },
+  ],
   uniques: [{ name: 'case_decision_seq_unique', properties: ['case', 'seq'] }],
   checks: [
     { name: 'case_decision_kind_check', expression: `kind in (${DECISION_KINDS})` },

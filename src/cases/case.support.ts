@@ -40,9 +40,10 @@ function where(filter: QueueFilter, params: unknown[]): string {
     return clause.replace('?', `$${params.length}`);
   };
   const statuses = filter.statuses ?? OPEN_STATUSES;
-  const clauses = [add('status = any(?::varchar[])', statuses)];
-  // Said literally, so that the planner can use the open-queue partial index whatever the parameters.
-  if (!statuses.includes('RESOLVED')) clauses.push(`status <> 'RESOLVED'`);
+  // Every open status is said as the open-queue indexes' own condition: the planner then picks them
+  // and estimates the rows right (both conditions together read as far fewer rows than there are).
+  const allOpen = OPEN_STATUSES.every((s) => statuses.includes(s)) && !statuses.includes('RESOLVED');
+  const clauses = [allOpen ? `status <> 'RESOLVED'` : add('status = any(?::varchar[])', statuses)];
   if (filter.type) clauses.push(add('type = ?', filter.type));
   if (filter.severity) clauses.push(add('severity = ?', filter.severity));
   if (filter.assigneeId === '') clauses.push('assignee_id is null');
