@@ -24,6 +24,7 @@ import pg from 'pg';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { createOrm, migrateUp } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { createLogger } from '../src/logging/index.js';
 import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   try {
     await createDatabase(server.adminUrl, database);
     const url = withDatabase(server.adminUrl, database);
-    const orm = await createOrm({ url, poolMax: 2, logger });
+    const orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     await orm.close(true);
     const env: Record<string, string> = {

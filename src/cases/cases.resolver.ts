@@ -169,7 +169,7 @@ export class CasesResolver {
     @Arg('orderId', () => ID) orderId: string,
     @Ctx() ctx: GraphQLContext,
   ): Promise<CouponRedemptionType> {
-    return toCouponRedemptionType(await ctx.services.cases.coupons.redeem(code, orderId, actorOf(ctx)));
+    return toCouponRedemptionType(await this.casesService.coupons.redeem(code, orderId, actorOf(ctx)));
   }
 
   @Authorized(Role.SERVICE)
