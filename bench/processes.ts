@@ -1,3 +1,7 @@
+/**
+ * The app's roles as their own processes, as production runs them (`node dist/src/main.js api|worker`),
+ * for benchmarks that measure them from outside.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -4,9 +4,11 @@
  * connections (one per client): measured at about half the CPU per request of `fetch`, CPU the server
  * under test shares on this machine.
  */
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
+import { postJson } from './http.js';
+import type { PartOutput } from './rounds.js';
 
 export interface LoadInput {
   readonly url: string;
@@ -20,13 +22,8 @@ export interface LoadInput {
   readonly settle: boolean;
 }
 
-export interface LoadOutput {
-  readonly latenciesMs: number[];
-  readonly failed: number;
-  readonly seconds: number;
-  /** CPU ms of this thread (the load generator itself) over the run. */
-  readonly cpuMs: number;
-}
+/** One round's latencies, failures and the load generator's own CPU. */
+export type LoadOutput = PartOutput;
 
 async function run(input: LoadInput): Promise<LoadOutput> {
   const pool = new pg.Pool({ connectionString: input.databaseUrl, max: 2 });
@@ -131,39 +128,6 @@ class SettleWatcher {
       this.busy = false;
     }
   }
-}
-
-/** POSTs JSON and parses the answer; null for a transport error or a body that is not JSON. */
-function postJson(agent: Agent, url: string, token: string, payload: object): Promise<unknown> {
-  const body = Buffer.from(JSON.stringify(payload));
-  return new Promise((resolve) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': body.length,
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString()));
-          } catch {
-            resolve(null);
-          }
-        });
-        res.on('error', () => resolve(null));
-      },
-    );
-    req.on('error', () => resolve(null));
-    req.end(body);
-  });
 }
 
 if (parentPort) {

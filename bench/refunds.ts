@@ -21,7 +21,6 @@ import 'reflect-metadata';
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
 import { loadConfig } from '../src/config/index.js';
 import { createOrm, migrateUp } from '../src/db/index.js';
@@ -31,29 +30,27 @@ import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
 import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
 import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../src/simulators/index.js';
-import {
-  addCpu,
-  cpuMeter,
-  describeCpu,
-  postmasterPid,
-  reapedChildrenCpuMs,
-  totalCpuMs,
-  treeCpuMs,
-  type CpuByRole,
-} from './cpu.js';
+import { describeCpu, postmasterPid, totalCpuMs, treeCpuMs } from './cpu.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
-import type { LoadInput, LoadOutput } from './refunds-load.js';
+import {
+  EMPTY,
+  inRounds,
+  inWorker,
+  pgbenchRound,
+  type BaselineRound,
+  type PartOutput,
+  type Result,
+  type RoundPlan,
+} from './rounds.js';
+import type { LoadInput } from './refunds-load.js';
 import {
   createDatabase,
   dropDatabase,
   line,
-  parseTps,
-  percentile,
   pgbench,
   startBenchServer,
   transport,
   withDatabase,
-  type BenchServer,
 } from './support.js';
 
 const CLIENTS = 16;
@@ -65,6 +62,12 @@ const PAYMENTS = 600;
 const TARGET_COMMAND_RATIO = 0.5;
 const TARGET_LIFECYCLE_RATIO = 0.25;
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+const PLAN: RoundPlan = {
+  clients: CLIENTS,
+  rounds: ROUNDS,
+  roundSeconds: ROUND_SECONDS,
+  warmupSeconds: WARMUP_SECONDS,
+};
 
 const logger = createLogger({ level: 'warn' });
 
@@ -107,7 +110,7 @@ async function main(): Promise<void> {
     const pgbenchDb = `bench_pgbench_${process.pid}`;
     await createDatabase(server.adminUrl, pgbenchDb);
     await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], ROUND_SECONDS);
-    const baseline = (round: number) => pgbenchRound(server, pgbenchDb, round, postgres);
+    const baseline = (round: number) => pgbenchRound(PLAN, server, pgbenchDb, round, postgres);
     const api = await startRoleProcess('api', env);
     try {
       const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
@@ -212,103 +215,6 @@ async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]
   return out;
 }
 
-const EMPTY: Result = {
-  count: 0,
-  failed: 0,
-  perSecond: 0,
-  p50: Number.NaN,
-  p99: Number.NaN,
-  pgbenchTps: Number.NaN,
-  rounds: '',
-  cpu: {},
-  pgbenchCpu: {},
-  pgbenchTransactions: 0,
-};
-
-interface BaselineRound {
-  readonly tps: number;
-  readonly transactions: number;
-  readonly cpu: CpuByRole;
-}
-
-/** One pgbench round (TPC-B-like, the same clients) on its own database of the same server. */
-async function pgbenchRound(
-  server: BenchServer,
-  database: string,
-  round: number,
-  postgres: number | undefined,
-): Promise<BaselineRound> {
-  line(`round ${round}/${ROUNDS}: pgbench TPC-B-like, scale 1, -c ${CLIENTS} -j 2 -T ${ROUND_SECONDS}`);
-  const args = ['-c', String(CLIENTS), '-j', '2', '-T', String(ROUND_SECONDS), '-P', '1', '-n'];
-  const meter = cpuMeter({
-    PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
-    pgbench: reapedChildrenCpuMs,
-  });
-  const output = await pgbench(server, database, args, ROUND_SECONDS);
-  const cpu = meter();
-  const tps = parseTps(output);
-  const transactions = Number(/number of transactions actually processed: (\d+)/.exec(output)?.[1] ?? NaN);
-  line(`  pgbench: ${tps.toFixed(0)} tps`);
-  return { tps, transactions, cpu };
-}
-
-/**
- * A warm-up of `part` (WARMUP_SECONDS, not counted), then ROUNDS rounds of it (ROUND_SECONDS each), each
- * followed by a pgbench round; the totals.
- */
-async function inRounds(
-  label: string,
-  baseline: (round: number) => Promise<BaselineRound>,
-  counters: Record<string, () => number | undefined>,
-  part: (round: number, seconds: number) => Promise<LoadOutput>,
-): Promise<Result> {
-  const latencies: number[] = [];
-  const perRound: string[] = [];
-  const tps: number[] = [];
-  let failed = 0;
-  let seconds = 0;
-  let cpu: CpuByRole = {};
-  let pgbenchCpu: CpuByRole = {};
-  let pgbenchTransactions = 0;
-  line(`warm-up (${WARMUP_SECONDS} s, not counted): ${label}`);
-  await part(0, WARMUP_SECONDS);
-  for (let round = 1; round <= ROUNDS; round++) {
-    line(`round ${round}/${ROUNDS}: ${label}`);
-    // This process runs the simulators and the load generator's thread: the simulators get what is
-    // left after the load generator's own thread time.
-    const meter = cpuMeter({ ...counters, simulators: () => cpuMs(process.cpuUsage()) });
-    const out = await part(round, ROUND_SECONDS);
-    const used = meter();
-    if (used['simulators'] !== undefined) used['simulators'] -= out.cpuMs;
-    cpu = addCpu(cpu, { ...used, 'load generator': out.cpuMs });
-    latencies.push(...out.latenciesMs);
-    failed += out.failed;
-    seconds += out.seconds;
-    const base = await baseline(round);
-    tps.push(base.tps);
-    pgbenchCpu = addCpu(pgbenchCpu, base.cpu);
-    pgbenchTransactions += base.transactions;
-    perRound.push(`${(out.latenciesMs.length / out.seconds).toFixed(0)}/${tps.at(-1)!.toFixed(0)}`);
-  }
-  const sorted = latencies.sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    failed,
-    perSecond: sorted.length / seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    pgbenchTps: tps.reduce((sum, t) => sum + t, 0) / tps.length,
-    rounds: perRound.join(', '),
-    cpu,
-    pgbenchCpu,
-    pgbenchTransactions,
-  };
-}
-
-function cpuMs(usage: NodeJS.CpuUsage): number {
-  return (usage.user + usage.system) / 1000;
-}
-
 /** What both parts share: the api process under load, the data, and the baseline. */
 interface Run {
   readonly api: RoleProcess;
@@ -332,6 +238,7 @@ async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
   const worker = await startRoleProcess('worker', { ...run.env, PUBLIC_BASE_URL: run.api.url });
   try {
     const result = await inRounds(
+      PLAN,
       `lifecycle, ${CLIENTS} closed-loop clients for ${ROUND_SECONDS} s (request → provider → SUCCEEDED)`,
       run.baseline,
       roleCounters(run, run.api, worker),
@@ -346,6 +253,7 @@ async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
 
 async function requests(run: Run): Promise<Result> {
   return inRounds(
+    PLAN,
     `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
     run.baseline,
     roleCounters(run, run.api),
@@ -383,25 +291,8 @@ async function trace(app: RunningApp): Promise<void> {
   }
 }
 
-interface Result {
-  readonly count: number;
-  readonly failed: number;
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  /** Mean of the pgbench rounds interleaved with this part. */
-  readonly pgbenchTps: number;
-  /** Per round: ours/s / pgbench TPS. */
-  readonly rounds: string;
-  /** CPU ms by role over the counted rounds. */
-  readonly cpu: CpuByRole;
-  /** CPU ms by role over the interleaved pgbench rounds, and their transactions. */
-  readonly pgbenchCpu: CpuByRole;
-  readonly pgbenchTransactions: number;
-}
-
 /** CLIENTS concurrent loops for `seconds` in a worker thread; with `settle`, each also waits for SUCCEEDED. */
-async function drive(run: Run, label: string, settle: boolean, seconds: number): Promise<LoadOutput> {
+async function drive(run: Run, label: string, settle: boolean, seconds: number): Promise<PartOutput> {
   const input: LoadInput = {
     url: run.api.url,
     token: run.token,
@@ -412,21 +303,7 @@ async function drive(run: Run, label: string, settle: boolean, seconds: number):
     seconds,
     settle,
   };
-  const worker = new Worker(new URL('./refunds-load.js', import.meta.url), { workerData: input });
-  const started = performance.now();
-  const output = await new Promise<LoadOutput>((resolve, reject) => {
-    worker.on('message', (message: { progress?: number; done?: LoadOutput }) => {
-      if (message.done) return resolve(message.done);
-      const s = (performance.now() - started) / 1000;
-      process.stdout.write(
-        `\r  ${label}: ${message.progress} in ${s.toFixed(0)} s, ${((message.progress ?? 0) / s).toFixed(0)}/s   `,
-      );
-    });
-    worker.on('error', reject);
-  });
-  await worker.terminate();
-  process.stdout.write(`\r  ${label}: ${output.latenciesMs.length} in ${output.seconds.toFixed(1)} s\n`);
-  return output;
+  return inWorker(new URL('./refunds-load.js', import.meta.url), input, label);
 }
 
 await main();

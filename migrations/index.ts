@@ -5,6 +5,8 @@ import { Migration20261201150000Reconciliation } from './Migration20261201150000
 import { Migration20261201170615AdminActionsIndex } from './Migration20261201170615_admin_actions_index.js';
 import { Migration20261201172921OrderPromisedAtIndex } from './Migration20261201172921_order_promised_at_index.js';
 import { Migration20261201180000Risk } from './Migration20261201180000_risk.js';
+import { Migration20261201180718CaseOpenQueueIndexes } from './Migration20261201180718_case_open_queue_indexes.js';
+import { Migration20261201181541CaseDecisionCreatedAtIndex } from './Migration20261201181541_case_decision_created_at_index.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -23,4 +25,12 @@ export const migrationsList: readonly MigrationObject[] = [
     class: Migration20261201172921OrderPromisedAtIndex,
   },
   { name: 'Migration20261201180000_risk', class: Migration20261201180000Risk },
+  {
+    name: 'Migration20261201180718_case_open_queue_indexes',
+    class: Migration20261201180718CaseOpenQueueIndexes,
+  },
+  {
+    name: 'Migration20261201181541_case_decision_created_at_index',
+    class: Migration20261201181541CaseDecisionCreatedAtIndex,
+  },
 ];

@@ -19,7 +19,13 @@ export const CaseCouponSchema = defineEntity({
   },
   indexes: [{ properties: ['customerId', 'issuedAt'] }],
   uniques: [{ name: 'case_coupon_decision_unique', properties: ['decision'] }],
-  checks: [{ name: 'case_coupon_amount_positive', expression: 'amount_minor > 0' }],
+  checks: [
+    { name: 'case_coupon_amount_positive', expression: 'amount_minor > 0' },
+    {
+      name: 'case_coupon_redeemed_check',
+      expression: '(redeemed_at is null) = (redeemed_order_id is null)',
+    },
+  ],
 });
 
 export type CaseCoupon = InstanceType<typeof CaseCouponSchema.class>;

@@ -70,6 +70,18 @@ export const CaseSchema = defineEntity({
     { properties: ['merchantId', 'type', 'createdAt'] },
     { properties: ['riderId', 'type', 'createdAt'] },
     { properties: ['status', 'createdAt'] },
+    /** The support queue's open cases in first-in order (a few percent of the table). */
+    {
+      name: 'after_sales_case_open_queue_idx',
+      properties: ['createdAt', 'id'],
+      where: `status <> 'RESOLVED'`,
+    },
+    /** The same for one merchant's open cases. */
+    {
+      name: 'after_sales_case_open_merchant_idx',
+      properties: ['merchantId', 'createdAt', 'id'],
+      where: `status <> 'RESOLVED'`,
+    },
     { properties: ['assigneeId', 'status'] },
     { properties: ['createdAt'] },
     { properties: ['order'] },
@@ -145,7 +157,12 @@ export const CaseDecisionSchema = defineEntity({
     createdAt: p.datetime().defaultRaw('now()'),
     executedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['refundId'] }, { properties: ['status', 'respondBy'] }],
+  indexes: [
+    { properties: ['refundId'] },
+    { properties: ['status', 'respondBy'] },
+    /** Metrics read the decisions of a period's cases from here. */
+    { properties: ['createdAt'] },
+  ],
   uniques: [{ name: 'case_decision_seq_unique', properties: ['case', 'seq'] }],
   checks: [
     { name: 'case_decision_kind_check', expression: `kind in (${DECISION_KINDS})` },

@@ -17,7 +17,9 @@ export type CaseErrorCode =
   | 'APPEAL_WINDOW_EXPIRED'
   | 'APPEAL_EXISTS'
   | 'SAME_REVIEWER'
-  | 'INVALID_RULE_PARAMS';
+  | 'INVALID_RULE_PARAMS'
+  | 'COUPON_NOT_FOUND'
+  | 'COUPON_ALREADY_REDEEMED';
 
 const CATEGORY: Record<CaseErrorCode, ErrorCategory> = {
   CASE_NOT_FOUND: 'NOT_FOUND',
@@ -37,6 +39,8 @@ const CATEGORY: Record<CaseErrorCode, ErrorCategory> = {
   APPEAL_EXISTS: 'CONFLICT',
   SAME_REVIEWER: 'CONFLICT',
   INVALID_RULE_PARAMS: 'INVALID_INPUT',
+  COUPON_NOT_FOUND: 'NOT_FOUND',
+  COUPON_ALREADY_REDEEMED: 'CONFLICT',
 };
 
 /** Everything the cases module refuses, with a closed set of codes (GraphQL `extensions.code`). */

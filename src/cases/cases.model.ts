@@ -148,6 +148,18 @@ export interface DecisionResult {
   readonly replayed: boolean;
 }
 
+/** A case coupon redeemed by the order system on one order. */
+export interface CouponRedemption {
+  readonly code: string;
+  readonly caseId: string;
+  readonly customerId: string;
+  readonly amount: Money;
+  readonly orderId: string;
+  readonly redeemedAt: Date;
+  /** True when this order had already redeemed it: the same answer again. */
+  readonly replayed: boolean;
+}
+
 export interface RedeliveryView {
   /** Increasing: the order system pages with `after`. */
   readonly id: string;

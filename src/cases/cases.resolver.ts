@@ -29,6 +29,8 @@ import { mayViewCase } from './cases.service.js';
 import {
   CaseConnection,
   CaseType,
+  CouponRedemptionType,
+  toCouponRedemptionType,
   DecideCaseInputType,
   DecideCasePayload,
   DecisionType,
@@ -160,6 +162,20 @@ export class CasesResolver {
     const viewer = requireViewer(ctx);
     const limit = pageSize(first);
     return (await this.casesService.decisionsOf(root.id, limit)).map((d) => toDecisionType(d, viewer));
+  }
+
+  @Authorized(Role.SERVICE)
+  @Mutation(() => CouponRedemptionType, {
+    description:
+      'Redeem a case coupon on an order (order system). Once: the same order again gets the same answer ' +
+      '(replayed), another order COUPON_ALREADY_REDEEMED, an unknown code COUPON_NOT_FOUND.',
+  })
+  async redeemCaseCoupon(
+    @Arg('code', () => String) code: string,
+    @Arg('orderId', () => ID) orderId: string,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<CouponRedemptionType> {
+    return toCouponRedemptionType(await this.casesService.coupons.redeem(code, orderId, actorOf(ctx)));
   }
 
   @Authorized(Role.SERVICE)

@@ -16,6 +16,7 @@ import type {
 } from './cases.model.js';
 import { CaseAppeals } from './case.appeal.js';
 import { CaseDecisions } from './case.decide.js';
+import { CaseCoupons } from './case.coupon.js';
 import { CaseMetricsQuery } from './case.metrics.js';
 import { CaseSupport } from './case.support.js';
 import { DETECT_LATE_ORDERS, LateOrderDetector, type DetectionResult } from './case.detect.js';
@@ -64,6 +65,8 @@ export class CasesService {
   /** Appeals by liable parties and their second review. */
   readonly appeals: CaseAppeals;
   readonly metrics: CaseMetricsQuery;
+  /** Coupon codes from accepted COUPON decisions, redeemed by the order system. */
+  readonly coupons: CaseCoupons;
   /** Rider positions and the early warnings they raise. */
   readonly tracking: DeliveryTracking;
   private readonly detector: LateOrderDetector;
@@ -74,6 +77,7 @@ export class CasesService {
     this.support = new CaseSupport(deps);
     this.appeals = new CaseAppeals(deps);
     this.metrics = new CaseMetricsQuery(deps.orm);
+    this.coupons = new CaseCoupons(deps);
     this.tracking = new DeliveryTracking(deps, deps.settings);
     this.detector = new LateOrderDetector(deps, deps.settings, (caseId, order, type) =>
       type === 'LATE' ? this.proposeLateCoupon(caseId, order) : Promise.resolve(),

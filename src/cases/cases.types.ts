@@ -12,7 +12,7 @@ import { BACK_OFFICE, Role, type Viewer } from '../auth/index.js';
 import { connectionTypes, PageArgs } from '../graphql/index.js';
 import { MoneyInput, MoneyType, toMoneyType } from '../money/index.js';
 import { LiablePartyEnum } from '../refunds/index.js';
-import type { CaseView, DecisionView } from './cases.model.js';
+import type { CaseView, CouponRedemption, DecisionView } from './cases.model.js';
 
 export enum CaseTypeEnum {
   LATE = 'LATE',
@@ -259,6 +259,28 @@ export function toDecisionType(view: DecisionView, viewer: Viewer): DecisionType
     couponCode: backOffice || customer ? view.couponCode : null,
     createdAt: view.createdAt,
     executedAt: view.executedAt,
+  });
+}
+
+@ObjectType('CaseCouponRedemption', { description: 'A case coupon redeemed on an order.' })
+export class CouponRedemptionType {
+  @Field(() => String) code!: string;
+  @Field(() => ID) caseId!: string;
+  @Field(() => MoneyType) amount!: MoneyType;
+  @Field(() => ID, { description: 'The order the coupon was redeemed on.' }) orderId!: string;
+  @Field(() => GraphQLISODateTime) redeemedAt!: Date;
+  @Field(() => Boolean, { description: 'True when this order had already redeemed it (same answer).' })
+  replayed!: boolean;
+}
+
+export function toCouponRedemptionType(r: CouponRedemption): CouponRedemptionType {
+  return Object.assign(new CouponRedemptionType(), {
+    code: r.code,
+    caseId: r.caseId,
+    amount: toMoneyType(r.amount),
+    orderId: r.orderId,
+    redeemedAt: r.redeemedAt,
+    replayed: r.replayed,
   });
 }
 

@@ -86,6 +86,11 @@ const OPERATIONS: Record<string, Operation> = {
     variables: (f) => ({ id: f.caseId }),
   },
   redeliveries: { query: `{ redeliveries(first: 5) { id } }`, variables: () => ({}) },
+  redeemCaseCoupon: {
+    // An unknown code: the order system is answered COUPON_NOT_FOUND, everyone else is refused first.
+    query: `mutation { redeemCaseCoupon(code: "CP_MATRIX_NONE", orderId: "o_matrix_next") { code } }`,
+    variables: () => ({}),
+  },
   caseQueue: { query: `{ caseQueue(first: 5) { edges { node { id } } } }`, variables: () => ({}) },
   caseQueueCounts: { query: `{ caseQueueCounts { status count } }`, variables: () => ({}) },
   assignCase: {
@@ -156,6 +161,7 @@ const EXPECTED: Record<string, Record<CallerName, Outcome>> = {
   decideCase:            row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'ok',   'denied', 'denied', 'denied'),
   respondToCaseProposal: row('denied', 'ok',     'hidden',     'denied',      'denied',     'denied',  'denied', 'denied', 'denied', 'denied'),
   redeliveries:          row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'denied', 'denied', 'denied', 'ok'),
+  redeemCaseCoupon:      row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'denied', 'denied', 'denied', 'ok'),
   caseQueue:             row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'ok',   'denied', 'ok',     'denied'),
   caseQueueCounts:       row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'ok',   'denied', 'ok',     'denied'),
   assignCase:            row('denied', 'denied', 'denied',     'denied',      'denied',     'denied',  'ok',   'denied', 'denied', 'denied'),

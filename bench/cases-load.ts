@@ -1,0 +1,99 @@
+/**
+ * The load generator of bench/cases.ts (a worker thread): `reportCase` mutations over HTTP, each by the
+ * order's own customer on a fresh paid order, with a claim the auto-review rule approves, so that each
+ * call is a case opened, auto-decided and refunded through the refund command.
+ */
+import { Agent } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import { postJson } from './http.js';
+import type { PartOutput } from './rounds.js';
+
+export interface BenchOrder {
+  readonly orderId: string;
+  /** A CUSTOMER token of the order's customer. */
+  readonly token: string;
+}
+
+export interface CasesLoadInput {
+  readonly url: string;
+  /** Orders not used yet; a client stops when none is left (the loop is bounded by them too). */
+  readonly orders: readonly BenchOrder[];
+  readonly clients: number;
+  readonly seconds: number;
+}
+
+export interface CasesLoadOutput extends PartOutput {
+  /** Orders taken from `orders` (reported or failed). */
+  readonly used: number;
+  /** One refusal or unexpected answer, for the operator. */
+  readonly sampleFailure: string | null;
+}
+
+/** Claims the default auto-review rule approves: MINOR, ≤ 50 CNY, evidence where the type needs it. */
+const CLAIMS = [
+  { type: 'DAMAGED', evidence: ['https://img.example.com/bench/spill.jpg'] },
+  { type: 'MISSING_ITEM', evidence: [] },
+  { type: 'QUALITY', evidence: ['https://img.example.com/bench/cold.jpg'] },
+] as const;
+
+const REPORT = `mutation($input: ReportCaseInput!) { reportCase(input: $input) { id status autoDecided } }`;
+
+async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
+  const agent = new Agent({ keepAlive: true, maxSockets: input.clients });
+  const latenciesMs: number[] = [];
+  let failed = 0;
+  let next = 0;
+  let sampleFailure: string | null = null;
+  const started = performance.now();
+  const cpuBefore = process.threadCpuUsage();
+  const deadline = started + input.seconds * 1000;
+  const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
+  const client = async (): Promise<void> => {
+    while (performance.now() < deadline && next < input.orders.length) {
+      const n = next++;
+      const order = input.orders[n]!;
+      const claim = CLAIMS[n % CLAIMS.length]!;
+      const t0 = performance.now();
+      const body = (await postJson(agent, `${input.url}/graphql`, order.token, {
+        query: REPORT,
+        variables: {
+          input: {
+            orderId: order.orderId,
+            type: claim.type,
+            description: 'benchmark claim',
+            evidence: claim.evidence,
+            remedy: 'PARTIAL_REFUND',
+            amount: { amount: '10.00', currency: 'CNY' },
+          },
+        },
+      })) as { data?: { reportCase: { status: string; autoDecided: boolean } } } | null;
+      const opened = body?.data?.reportCase;
+      if (opened?.status !== 'EXECUTING' || !opened.autoDecided) {
+        failed++;
+        sampleFailure ??= JSON.stringify(body).slice(0, 300);
+        continue;
+      }
+      latenciesMs.push(performance.now() - t0);
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: input.clients }, client));
+  } finally {
+    clearInterval(progress);
+    agent.destroy();
+  }
+  const cpu = process.threadCpuUsage(cpuBefore);
+  return {
+    latenciesMs,
+    failed,
+    seconds: (performance.now() - started) / 1000,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    used: Math.min(next, input.orders.length),
+    sampleFailure,
+  };
+}
+
+if (parentPort) {
+  const output = await run(workerData as CasesLoadInput);
+  parentPort.postMessage({ done: output });
+}

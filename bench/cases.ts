@@ -1,0 +1,387 @@
+/**
+ * After-sales cases: the report path beside PostgreSQL's TPC-B-like baseline, and the support team's
+ * reads over a million cases, on the same server in the same run.
+ *
+ *   npm run bench:cases                              # embedded PostgreSQL under .data/bench-postgres
+ *   DATABASE_URL=postgres://… npm run bench:cases    # that server; dedicated databases are created
+ *
+ * (a) `reportCase` mutations per second over HTTP at 16 concurrent clients (api role in its own
+ *     process), each by the order's customer on a fresh paid order, with a claim the default
+ *     auto-review rule approves: every call opens a case, decides it automatically and issues the
+ *     refund through the refund command. Rounds alternate with pgbench rounds (ratio to their TPS);
+ *     at the end SQL checks that every reported case was auto-approved and has its refund.
+ * (b) BULK_CASES cases (default 1,000,000) seeded in bulk over ~6 months with their decisions and
+ *     appeals, ANALYZEd; then the support queue (pages of 20, typical filters, and the next page by
+ *     cursor) and `caseMetrics` for one month, over HTTP GraphQL as SUPPORT, one request at a time.
+ * `--only=report|reads` runs one part. Every loop is bounded.
+ */
+import 'reflect-metadata';
+import { Agent } from 'node:http';
+import { mkdtempSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { signDevelopmentToken, Role } from '../src/auth/index.js';
+import { loadConfig } from '../src/config/index.js';
+import { createOrm, migrateUp } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
+import { createLogger } from '../src/logging/index.js';
+import { startApp, type RunningApp } from '../src/main.js';
+import { money } from '../src/money/index.js';
+import { simulatorProviderEnv, startSimulators } from '../src/simulators/index.js';
+import type { BenchOrder, CasesLoadInput, CasesLoadOutput } from './cases-load.js';
+import { describeCpu, postmasterPid, totalCpuMs, treeCpuMs } from './cpu.js';
+import { postJson } from './http.js';
+import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
+import { EMPTY, inRounds, inWorker, pgbenchRound, type Result, type RoundPlan } from './rounds.js';
+import { seedBulkCases } from './cases-seed.js';
+import {
+  createDatabase,
+  dropDatabase,
+  line,
+  percentile,
+  pgbench,
+  startBenchServer,
+  transport,
+  withDatabase,
+} from './support.js';
+
+const PLAN: RoundPlan = { clients: 16, rounds: 3, roundSeconds: 5, warmupSeconds: 2 };
+/** Fresh paid orders for part (a): more than the report path can use in its rounds on this machine. */
+const ORDERS = Number(process.env['ORDERS'] ?? 2_000);
+const BULK_CASES = Number(process.env['BULK_CASES'] ?? 1_000_000);
+const QUEUE_REQUESTS = 240;
+const METRICS_RUNS = 10;
+const TARGET_RATIO = 0.3;
+const TARGET_QUEUE_P99_MS = 50;
+const TARGET_METRICS_MS = 1_000;
+const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+const JWT = { secret: JWT_SECRET, issuer: 'takeout-refunds', audience: 'takeout-refunds-api' };
+
+const logger = createLogger({ level: 'warn' });
+
+interface Timings {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const server = await startBenchServer(logger);
+  const database = `bench_cases_${process.pid}`;
+  const pgbenchDb = `bench_pgbench_${process.pid}`;
+  const sims = await startSimulators({
+    dataDir: mkdtempSync(path.join(tmpdir(), 'bench-sims-')),
+    logger,
+    wechatpay: { port: 0 },
+    others: { alipay: { port: 0 } },
+  });
+  const processes: RoleProcess[] = [];
+  let app: RunningApp | undefined;
+  try {
+    await createDatabase(server.adminUrl, database);
+    const url = withDatabase(server.adminUrl, database);
+    const orm = await createOrm({ url, poolMax: 2, entities, logger });
+    await migrateUp(orm);
+    await orm.close(true);
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      PORT: '0',
+      DATABASE_URL: url,
+      DATABASE_POOL_MAX: '20',
+      MIGRATE_ON_START: 'false',
+      SIMULATORS: 'false',
+      JWT_HS256_SECRET: JWT_SECRET,
+      RATE_LIMIT_EXEMPT_LOOPBACK: 'true', // the load generator is one client on loopback
+      ...simulatorProviderEnv(sims),
+    };
+    app = await startApp(loadConfig(env), 'api', logger);
+    const api = await startRoleProcess('api', env);
+    processes.push(api);
+    const postgres = await postmasterPid(server.adminUrl);
+
+    let report: Result & { verified: string } = { ...EMPTY, verified: 'not run' };
+    if (only !== 'reads') {
+      const orders = await seedOrders(app);
+      await createDatabase(server.adminUrl, pgbenchDb);
+      await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], PLAN.roundSeconds);
+      report = await reportCases(api, url, orders, postgres, (round) =>
+        pgbenchRound(PLAN, server, pgbenchDb, round, postgres),
+      );
+    }
+    let queue: Timings | undefined;
+    let metrics: Timings | undefined;
+    if (only !== 'report') {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await seedBulkCases(client, BULK_CASES);
+      } finally {
+        await client.end();
+      }
+      const token = await signDevelopmentToken({ ...JWT, subject: 'bench-agent', role: Role.SUPPORT });
+      queue = await timeQueue(api.url, token);
+      metrics = await timeMetrics(api.url, token);
+    }
+    summary(server.adminUrl, report, queue, metrics);
+  } finally {
+    for (const p of processes) await stopProcess(p);
+    await app?.stop().catch(() => undefined);
+    await sims.close();
+    await dropDatabase(server.adminUrl, pgbenchDb).catch(() => undefined);
+    await dropDatabase(server.adminUrl, database).catch(() => undefined);
+    await server.stop();
+  }
+}
+
+/**
+ * ORDERS orders delivered just now, each of its own customer (so that no customer's claim history
+ * sends a claim to review), paid at the simulators and recorded; a CUSTOMER token for each.
+ */
+async function seedOrders(app: RunningApp): Promise<BenchOrder[]> {
+  const actor = { id: 'bench', role: 'SERVICE' };
+  const orders: BenchOrder[] = [];
+  let next = 0;
+  const one = async (): Promise<void> => {
+    while (next < ORDERS) {
+      const i = next++;
+      const id = `bo_${process.pid}_${i}`;
+      const customerId = `bc_${process.pid}_${i}`;
+      const outTradeNo = `C${process.pid}x${i}`;
+      const amountFen = 3_000;
+      const channel = i % 2 === 0 ? 'WECHAT_PAY' : 'ALIPAY';
+      await app.services.payments.reportOrder(
+        {
+          id,
+          customerId,
+          merchantId: `bm_${i % 50}`,
+          riderId: `br_${i % 40}`,
+          total: money(BigInt(amountFen), 'CNY'),
+          deliveryStatus: 'DELIVERED',
+          statusChangedAt: new Date(),
+          paymentChannel: channel,
+          outTradeNo,
+        },
+        actor,
+      );
+      await app.services.payments.recordPayment(
+        {
+          orderId: id,
+          channel,
+          outTradeNo,
+          providerTransactionId: `BT${process.pid}x${i}`,
+          amount: money(BigInt(amountFen), 'CNY'),
+          capturedAt: new Date(),
+        },
+        actor,
+        'SERVICE',
+      );
+      const token = await signDevelopmentToken({ ...JWT, subject: customerId, role: Role.CUSTOMER });
+      orders.push({ orderId: id, token });
+      if (orders.length % 250 === 0)
+        process.stdout.write(`\r  seeded ${orders.length}/${ORDERS} paid orders`);
+    }
+  };
+  line(`seeding ${ORDERS} paid, delivered orders (one customer each)`);
+  await Promise.all(Array.from({ length: 4 }, one));
+  process.stdout.write('\n');
+  return orders;
+}
+
+async function reportCases(
+  api: RoleProcess,
+  databaseUrl: string,
+  orders: readonly BenchOrder[],
+  postgres: number | undefined,
+  baseline: Parameters<typeof inRounds>[2],
+): Promise<Result & { verified: string }> {
+  let used = 0;
+  let reported = 0;
+  const result = await inRounds(
+    PLAN,
+    `reportCase (auto-approved → refund), ${PLAN.clients} clients for ${PLAN.roundSeconds} s over HTTP (api role)`,
+    baseline,
+    {
+      api: () => treeCpuMs(api.child.pid!),
+      PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
+    },
+    async (round, seconds) => {
+      const input: CasesLoadInput = {
+        url: api.url,
+        orders: orders.slice(used),
+        clients: PLAN.clients,
+        seconds,
+      };
+      const out = await inWorker<CasesLoadOutput>(
+        new URL('./cases-load.js', import.meta.url),
+        input,
+        `reportCase-r${round}`,
+      );
+      used += out.used;
+      reported += out.latenciesMs.length;
+      if (out.sampleFailure) line(`  ${out.failed} failed, e.g. ${out.sampleFailure}`);
+      if (used >= orders.length) line(`  all ${orders.length} orders used: raise ORDERS for longer rounds`);
+      return out;
+    },
+  );
+  return { ...result, verified: await verifyReported(databaseUrl, reported) };
+}
+
+/** Every case reported is auto-approved, decided by the rule and has the refund the decision issued. */
+async function verifyReported(databaseUrl: string, reported: number): Promise<string> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ cases: number; refunded: number }>(
+      `select count(*)::int as cases,
+              count(*) filter (where c.auto_decided and d.auto and d.rule_id = 'auto-review'
+                                 and d.kind = 'PARTIAL_REFUND' and r.amount_minor = d.amount_minor)::int as refunded
+         from after_sales_case c
+         left join case_decision d on d.case_id = c.id and d.seq = 1
+         left join refund r on r.id = d.refund_id
+        where c.order_id like 'bo\\_%'`,
+    );
+    const { cases, refunded } = rows[0]!;
+    const verdict = cases === reported && refunded === cases ? 'OK' : 'MISMATCH';
+    return `${verdict}: ${reported} answered, ${cases} cases in SQL, ${refunded} auto-approved with their refund`;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Queue pages over HTTP as SUPPORT: typical filters, each page followed by its next page (cursor). */
+async function timeQueue(url: string, token: string): Promise<Timings> {
+  const merchants = Array.from({ length: 20 }, (_, i) => `bulk_m_${(i * 97) % 2000}`);
+  const types = ['LATE', 'DAMAGED', 'MISSING_ITEM', 'WRONG_ITEM', 'NOT_DELIVERED', 'QUALITY', 'OTHER'];
+  const filters = (i: number): Record<string, unknown>[] => [
+    {},
+    { type: types[i % types.length] },
+    { merchantId: merchants[i % merchants.length] },
+    { assigneeId: '' },
+    { type: types[(i + 3) % types.length], assigneeId: '' },
+    { statuses: ['IN_REVIEW'], severity: 'SEVERE' },
+  ];
+  const query = `query($filter: CaseQueueFilter, $after: String) {
+    caseQueue(filter: $filter, first: 20, sort: OLDEST, after: $after) {
+      edges { node { id type status severity createdAt assigneeId } } pageInfo { endCursor hasNextPage } } }`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies: number[] = [];
+  let rows = 0;
+  line(`support queue: ${QUEUE_REQUESTS} requests (pages of 20 and their next pages), one at a time`);
+  try {
+    for (let i = 0; latencies.length < QUEUE_REQUESTS; i++) {
+      for (const filter of filters(i)) {
+        let after: string | null = null;
+        for (let page = 0; page < 2 && latencies.length < QUEUE_REQUESTS; page++) {
+          const t0 = performance.now();
+          const body = (await postJson(agent, `${url}/graphql`, token, {
+            query,
+            variables: { filter, after },
+          })) as {
+            data?: { caseQueue: { edges: unknown[]; pageInfo: { endCursor: string | null } } };
+            errors?: unknown;
+          } | null;
+          latencies.push(performance.now() - t0);
+          if (!body?.data) throw new Error(`caseQueue failed: ${JSON.stringify(body)}`);
+          rows += body.data.caseQueue.edges.length;
+          after = body.data.caseQueue.pageInfo.endCursor;
+          if (after === null) break;
+        }
+      }
+      process.stdout.write(`\r  ${latencies.length}/${QUEUE_REQUESTS} requests, ${rows} cases listed`);
+    }
+  } finally {
+    agent.destroy();
+  }
+  process.stdout.write('\n');
+  return timings(latencies);
+}
+
+/** `caseMetrics` over the last 30 days (about a sixth of the seeded cases), one run at a time. */
+async function timeMetrics(url: string, token: string): Promise<Timings> {
+  const to = new Date();
+  const from = new Date(to.getTime() - 30 * 86_400_000);
+  const query = `query($from: DateTimeISO!, $to: DateTimeISO!) { caseMetrics(from: $from, to: $to) {
+    cases byType bySeverity byOutcome byChannel autoApproved autoApprovalRate
+    firstReviewSeconds { p50 p90 } resolutionSeconds { p50 p90 } refundsSettled
+    refundSettleSeconds { p50 p90 } refundsSettledWithin24h refundTotalsByLiable couponTotalsByLiable
+    appeals appealRate overturned overturnRate ratings averageRating } }`;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const latencies: number[] = [];
+  line(
+    `caseMetrics for ${from.toISOString().slice(0, 10)} – ${to.toISOString().slice(0, 10)}: ${METRICS_RUNS} runs`,
+  );
+  try {
+    for (let run = 0; run < METRICS_RUNS; run++) {
+      const t0 = performance.now();
+      const body = (await postJson(agent, `${url}/graphql`, token, {
+        query,
+        variables: { from: from.toISOString(), to: to.toISOString() },
+      })) as { data?: { caseMetrics: { cases: number } } } | null;
+      latencies.push(performance.now() - t0);
+      if (!body?.data) throw new Error(`caseMetrics failed: ${JSON.stringify(body)}`);
+      process.stdout.write(
+        `\r  run ${run + 1}/${METRICS_RUNS}: ${body.data.caseMetrics.cases} cases in ${latencies.at(-1)!.toFixed(0)} ms   `,
+      );
+    }
+  } finally {
+    agent.destroy();
+  }
+  process.stdout.write('\n');
+  return timings(latencies);
+}
+
+function timings(latencies: number[]): Timings {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
+}
+
+function summary(
+  adminUrl: string,
+  report: Result & { verified: string },
+  queue: Timings | undefined,
+  metrics: Timings | undefined,
+): void {
+  const ok = (pass: boolean) => (pass ? 'OK' : 'BELOW TARGET');
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  line('');
+  line(`PostgreSQL reached over ${transport(adminUrl)}, by the app and by pgbench alike`);
+  line('| figure | value | target |');
+  line('| --- | --- | --- |');
+  if (report.count > 0) {
+    const ratio = report.perSecond / report.pgbenchTps;
+    line(
+      `| reportCase/s over HTTP, ${PLAN.clients} clients (auto-approved → refund) | ${report.perSecond.toFixed(0)} vs pgbench ${report.pgbenchTps.toFixed(0)} TPS = ${ratio.toFixed(2)}; p50 ${ms(report.p50)}, p99 ${ms(report.p99)} (${report.count} ok, ${report.failed} failed; rounds ${report.rounds}) | ≥ ${TARGET_RATIO} ${ok(ratio >= TARGET_RATIO)} |`,
+    );
+    line(`| every reported case auto-approved with its refund | ${report.verified} | |`);
+  }
+  if (queue) {
+    line(
+      `| support queue page (20) over HTTP, ${BULK_CASES.toLocaleString('en')} cases | p50 ${ms(queue.p50)}, p99 ${ms(queue.p99)}, max ${ms(queue.max)} (${queue.count} requests) | p99 < ${TARGET_QUEUE_P99_MS} ms ${ok(queue.p99 < TARGET_QUEUE_P99_MS)} |`,
+    );
+  }
+  if (metrics) {
+    line(
+      `| caseMetrics, one month of ${BULK_CASES.toLocaleString('en')} cases | p50 ${ms(metrics.p50)}, p99 ${ms(metrics.p99)} (${metrics.count} runs) | < ${TARGET_METRICS_MS} ms ${ok(metrics.p99 < TARGET_METRICS_MS)} |`,
+    );
+  }
+  if (report.count > 0) {
+    line(`CPU time per unit of work, by role (${availableParallelism()} cores):`);
+    const ours = totalCpuMs(report.cpu) / report.count;
+    const theirs = totalCpuMs(report.pgbenchCpu) / report.pgbenchTransactions;
+    line(`  reportCase        ${describeCpu(report.cpu, report.count)}`);
+    line(
+      `  pgbench txn       ${describeCpu(report.pgbenchCpu, report.pgbenchTransactions)}  (CPU ratio ${(theirs / ours).toFixed(2)})`,
+    );
+  }
+}
+
+await main();
