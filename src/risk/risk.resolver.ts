@@ -1,6 +1,27 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import {
+  Arg,
+  Args,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  ID,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 import { Role } from '../auth/index.js';
-import { actorOf, decodeCursor, pageSize, toPage, type GraphQLContext, type Page } from '../graphql/index.js';
+import {
+  actorOf,
+  decodeCursor,
+  listFirst,
+  pageSize,
+  requireViewer,
+  toPage,
+  type GraphQLContext,
+  type Page,
+} from '../graphql/index.js';
 import { RefundType, type RefundService } from '../refunds/index.js';
 import type { RiskService } from './risk.service.js';
 import type { RiskFlagRef, RiskRouting } from './risk.model.js';
@@ -80,8 +101,11 @@ export class RiskResolver {
 
   @Authorized(Role.SUPPORT, Role.ADMIN)
   @Query(() => [RiskRuleVersionType], { description: 'Every version of a rule, newest first.' })
-  async riskRuleVersions(@Arg('ruleId', () => String) ruleId: string): Promise<RiskRuleVersionType[]> {
-    return (await this.risk.rules.history(ruleId)).map(toRuleVersionType);
+  async riskRuleVersions(
+    @Arg('ruleId', () => String) ruleId: string,
+    @Arg('first', () => Int, listFirst(20)) first: number | null,
+  ): Promise<RiskRuleVersionType[]> {
+    return (await this.risk.rules.history(ruleId)).slice(0, pageSize(first)).map(toRuleVersionType);
   }
 
   @Authorized(Role.ADMIN)
@@ -127,15 +151,19 @@ export class RiskResolver {
 }
 
 /** Whether a flag routed a refund request: shown to the back office on every refund. */
+const BACK_OFFICE_RISK: readonly Role[] = [Role.SUPPORT, Role.ADMIN, Role.FINANCE];
+
 @Resolver(() => RefundType)
 export class RefundRiskResolver {
   constructor(private readonly refunds: RefundService) {}
 
-  @Authorized(Role.SUPPORT, Role.ADMIN, Role.FINANCE)
   @FieldResolver(() => RefundRiskType, {
-    description: 'How risk flags routed this refund request (back office only).',
+    nullable: true,
+    description: 'How risk flags routed this refund request (back office only: null for everyone else).',
   })
-  async risk(@Root() refund: RefundType): Promise<RefundRiskType> {
+  async risk(@Root() refund: RefundType, @Ctx() ctx: GraphQLContext): Promise<RefundRiskType | null> {
+    // Null, not FORBIDDEN: a refused non-null field would null the refund (and its order) for its owner.
+    if (!BACK_OFFICE_RISK.includes(requireViewer(ctx).role)) return null;
     const request = (await this.refunds.events(refund.id)).find((e) => e.source === 'REQUEST');
     const found = request?.detail?.['risk'] as { routing: RiskRouting; flags: RiskFlagRef[] } | undefined;
     return toRefundRiskType(found?.routing ?? 'NONE', found?.flags ?? []);

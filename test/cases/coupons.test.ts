@@ -83,8 +83,8 @@ describe('case coupons redeemed by the order system', () => {
     expect(codeOf(await redeem('CP00000000000000000000', 'o_next_1'))).toBe('COUPON_NOT_FOUND');
     expect(codeOf(await redeem('nonsense', 'o_next_1'))).toBe('COUPON_NOT_FOUND');
     const { code } = await acceptedCoupon();
-    expect(codeOf(await redeem(code, ''))).toBe('INVALID_CASE_INPUT');
-    expect(codeOf(await redeem(code, 'x'.repeat(65)))).toBe('INVALID_CASE_INPUT');
+    expect(codeOf(await redeem(code, ''))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await redeem(code, 'x'.repeat(65)))).toBe('BAD_USER_INPUT');
     // Still redeemable after the refusals.
     expect((await redeem(code, 'o_after_refusals')).data!.redeemCaseCoupon.replayed).toBe(false);
   });

@@ -6,6 +6,7 @@ import {
   isObjectType,
   isUnionType,
   isEnumType,
+  isInputObjectType,
   type GraphQLField,
   type GraphQLInputType,
   type GraphQLNamedType,
@@ -22,6 +23,8 @@ import { newPaidOrder, requestRefund, type PaidOrder } from '../support/builders
  * A viewer must never receive an object of a type it may not see, whatever path led there.
  */
 const OWNED = ['Order', 'Payment', 'Refund', 'RefundEvent'];
+/** Risk flags, rules and their routing are for support and admins only. */
+const RISK = ['RiskFlag', 'RiskRule', 'RiskRuleVersion', 'RiskBacktest', 'RefundRisk'];
 
 interface Subject {
   readonly role: string;
@@ -34,14 +37,14 @@ const SUBJECTS: readonly Subject[] = [
   { role: 'ADMIN', sub: 'root', forbidden: [] },
   { role: 'SUPPORT', sub: 'agent_1', forbidden: [] },
   { role: 'FINANCE', sub: 'fin_1', forbidden: [] },
-  { role: 'SERVICE', sub: 'order-system', forbidden: [] },
-  { role: 'CUSTOMER', sub: 'c_owner', forbidden: [] },
-  { role: 'CUSTOMER', sub: 'c_other', forbidden: [...OWNED, 'Case'] },
-  { role: 'MERCHANT', sub: 'm_owner', forbidden: [] },
-  { role: 'MERCHANT', sub: 'm_other', forbidden: [...OWNED, 'Case'] },
+  { role: 'SERVICE', sub: 'order-system', forbidden: RISK },
+  { role: 'CUSTOMER', sub: 'c_owner', forbidden: RISK },
+  { role: 'CUSTOMER', sub: 'c_other', forbidden: [...OWNED, 'Case', ...RISK] },
+  { role: 'MERCHANT', sub: 'm_owner', forbidden: RISK },
+  { role: 'MERCHANT', sub: 'm_other', forbidden: [...OWNED, 'Case', ...RISK] },
   // Riders see the orders they carried, never refunds, and payments only with a rider share.
-  { role: 'RIDER', sub: 'r_owner', forbidden: ['Payment', 'Refund', 'RefundEvent'] },
-  { role: 'RIDER', sub: 'r_other', forbidden: [...OWNED, 'Case'] },
+  { role: 'RIDER', sub: 'r_owner', forbidden: ['Payment', 'Refund', 'RefundEvent', ...RISK] },
+  { role: 'RIDER', sub: 'r_other', forbidden: [...OWNED, 'Case', ...RISK] },
 ];
 
 const DEPTH = 3;
@@ -74,6 +77,10 @@ function literalFor(type: GraphQLInputType, seeded: string | undefined): string 
   const named = getNamedType(type);
   if (seeded !== undefined) return JSON.stringify(seeded);
   if (isEnumType(named)) return named.getValues()[0]!.name;
+  if (isInputObjectType(named)) {
+    const fields = Object.values(named.getFields()).filter((f) => isNonNullType(f.type));
+    return `{ ${fields.map((f) => `${f.name}: ${literalFor(f.type, undefined)}`).join(', ')} }`;
+  }
   if (named.name === 'Int') return '10';
   if (named.name === 'Boolean') return 'false';
   if (named.name === 'DateTimeISO') return JSON.stringify(new Date(Date.now() - 86_400_000).toISOString());

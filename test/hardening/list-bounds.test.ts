@@ -23,6 +23,19 @@ const BOUNDED_BY_CONSTRUCTION: Record<string, string> = {
   'SystemStatus.appliedMigrations': 'the migrations in the code',
   'SystemStatus.pendingMigrations': 'the migrations in the code',
   'SystemStatus.queues': 'the job queues in the code',
+  'Query.riskRules': 'one per rule registered in the code',
+  'RefundRisk.flags': 'the flags that routed one refund, at most one per rule',
+  'RiskFlag.figures': 'the figures one rule reads (a fixed few)',
+  'RiskFlag.thresholds': 'the thresholds one rule compares (a fixed few)',
+  'RiskEvidence.refundIds': 'at most 50 (the figures’ cap)',
+  'RiskEvidence.orderIds': 'at most 50 (the figures’ cap)',
+  'RiskEvidence.caseIds': 'at most 50 (the figures’ cap)',
+  'RiskEvidence.customerIds': 'accounts sharing one payer (a cluster)',
+  'RiskRuleVersion.params': 'the parameters of one rule (a fixed few)',
+  'RiskBacktest.params': 'the parameters of one rule (a fixed few)',
+  'RiskBacktest.sample': 'at most 50 (the backtest’s sample cap)',
+  'RiskBacktestHit.figures': 'the figures one rule reads (a fixed few)',
+  'RiskBacktestHit.thresholds': 'the thresholds one rule compares (a fixed few)',
 };
 
 describe('every list field is bounded', () => {
