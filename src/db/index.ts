@@ -29,6 +29,7 @@ export {
   toDate,
   type PgError,
   type Sql,
+  type SqlRow,
 } from './sql.js';
 export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';
