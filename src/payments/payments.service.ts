@@ -24,7 +24,7 @@ import type {
   ReportOrderInput,
 } from './payments.model.js';
 
-type OrderRow = SqlRow<
+export type OrderRow = SqlRow<
   Order,
   | 'id'
   | 'customerId'
@@ -44,7 +44,7 @@ type OrderRow = SqlRow<
 >;
 
 /** The columns of `OrderRow`, under the entity's property names. */
-const ORDER_COLUMNS = `id, customer_id as "customerId", merchant_id as "merchantId", rider_id as "riderId",
+export const ORDER_COLUMNS = `id, customer_id as "customerId", merchant_id as "merchantId", rider_id as "riderId",
   total_minor as "totalMinor", currency, promised_at as "promisedAt", delivered_at as "deliveredAt",
   delivery_status as "deliveryStatus", status_changed_at as "statusChangedAt", refund_status as "refundStatus",
   payment_channel as "paymentChannel", out_trade_no as "outTradeNo", created_at as "createdAt",
