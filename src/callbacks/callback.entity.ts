@@ -1,4 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { Channel } from '../providers/index.js';
+import type { InboxStatus } from './callbacks.model.js';
 
 /**
  * Inbox of verified provider notifies, stored before they are acknowledged and applied asynchronously.
@@ -9,14 +11,14 @@ export const ProviderNotificationSchema = defineEntity({
   tableName: 'provider_notification',
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
-    channel: p.string().length(16),
+    channel: p.string().length(16).$type<Channel>(),
     notifyId: p.string().length(128),
     dedupeKey: p.string().length(200),
     event: p.json<Record<string, unknown>>(),
     receivedAt: p.datetime().defaultRaw('now()'),
     deliveries: p.integer().default(1),
     /** RECEIVED, APPLIED, IGNORED (duplicate or late), EXCEPTION (mismatch; see ops_exception). */
-    status: p.string().length(16),
+    status: p.string().length(16).$type<InboxStatus>(),
     processedAt: p.datetime().nullable(),
     outcome: p.string().length(500).nullable(),
   },

@@ -9,6 +9,7 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  type SqlRow,
 } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import type { JobDefinition } from '../jobs/index.js';
@@ -27,6 +28,7 @@ import {
   type VerifiedNotification,
 } from '../providers/index.js';
 import type { RefundRow, RefundService } from '../refunds/index.js';
+import type { ProviderNotification } from './callback.entity.js';
 import { decodeEvent, encodeEvent } from './callbacks.codec.js';
 import {
   paymentDisagreements,
@@ -48,15 +50,7 @@ export interface CallbackJobs {
   send(name: string, data: object): Promise<string | null>;
 }
 
-interface InboxRow {
-  id: string;
-  channel: Channel;
-  notify_id: string;
-  dedupe_key: string;
-  event: Record<string, unknown>;
-  status: InboxStatus;
-  deliveries: number;
-}
+type InboxRow = SqlRow<ProviderNotification, 'id' | 'channel' | 'notifyId' | 'event' | 'status'>;
 
 interface RaisedException {
   readonly kind: NotifyExceptionKind;
@@ -268,7 +262,7 @@ export class CallbacksService {
         source: 'NOTIFY',
         providerRefundId: event.providerRefundId,
         settledBy: event.status === 'SUCCEEDED' ? 'PROVIDER' : undefined,
-        detail: { notifyId: row.notify_id },
+        detail: { notifyId: row.notifyId },
       },
       SYSTEM_WORKER,
       found.row,
@@ -355,7 +349,7 @@ export class CallbacksService {
     const detail: NotifyExceptionDetail = {
       reason: e.reason,
       inboxId: String(row.id),
-      notifyId: row.notify_id,
+      notifyId: row.notifyId,
       eventType: event.type,
       figures: e.figures,
     };
@@ -399,14 +393,15 @@ function referenceOf(
     case 'PAYMENT_SUCCEEDED':
       return { referenceType: 'payment', referenceId: event.outTradeNo };
     case 'INFORMATIONAL':
-      return { referenceType: 'notify', referenceId: row.notify_id };
+      return { referenceType: 'notify', referenceId: row.notifyId };
   }
 }
 
 async function lockReceived(sql: Sql, inboxId: string): Promise<InboxRow | null> {
-  const [row] = await sql.prepared<InboxRow>(`select * from provider_notification where id = $1 for update`, [
-    inboxId,
-  ]);
+  const [row] = await sql.prepared<InboxRow>(
+    `select id, channel, notify_id as "notifyId", event, status from provider_notification where id = $1 for update`,
+    [inboxId],
+  );
   return row && row.status === 'RECEIVED' ? row : null;
 }
 

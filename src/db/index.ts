@@ -30,6 +30,7 @@ export {
   toDate,
   type PgError,
   type Sql,
+  type SqlRow,
 } from './sql.js';
 export { EMBEDDED_ROLES, openDatabase, type DatabaseConnections } from './connections.js';
 export { LEDGER_TABLES, provisionRoles, runtimeGrants, type DatabaseRoles } from './roles.js';

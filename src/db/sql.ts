@@ -1,3 +1,4 @@
+import type { Reference } from '@mikro-orm/core';
 import { CompiledQuery } from 'kysely';
 import { markPrepared } from './named-statements.js';
 import type { EntityManager, Orm } from './orm.js';
@@ -134,6 +135,16 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * The row hand-written SQL returns for entity `E`'s properties `K`, when it selects their columns aliased
+ * to the property names (`amount_minor as "amountMinor"`): the entity's types, except what the driver
+ * hands over as text — int8 (bigint ids, minor units) and timestamps — and references, as their key.
+ * `toBigint` and `toDate` convert those where the code needs them, so the hot paths copy no row.
+ */
+export type SqlRow<E, K extends keyof E> = { [P in K]: SqlValue<E[P]> };
+
+type SqlValue<T> = T extends bigint | Date | Reference<object> ? string : T;
 
 export const toBigint = (value: unknown): bigint => BigInt(String(value));
 export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));

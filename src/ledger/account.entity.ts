@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { AccountType, OwnerKind } from './chart-of-accounts.js';
 
 /**
  * A ledger account row. The logical account is (code, currency): `merchant:m_42:payable` in CNY and in
@@ -14,8 +15,8 @@ export const LedgerAccountSchema = defineEntity({
     code: p.string().length(128),
     currency: p.string().length(3),
     shard: p.smallint().default(0),
-    type: p.string().length(16),
-    ownerKind: p.string().length(16).nullable(),
+    type: p.string().length(16).$type<AccountType>(),
+    ownerKind: p.string().length(16).$type<OwnerKind>().nullable(),
     ownerId: p.string().length(64).nullable(),
     nonNegative: p.boolean().default(false),
     debitsMinor: p.bigint('bigint').default(0),

@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { EntryKind } from './ledger.model.js';
 
 /**
  * One business event in the ledger. Append-only; corrections are reversing entries. The idempotency key
@@ -9,7 +10,7 @@ export const JournalEntrySchema = defineEntity({
   tableName: 'journal_entry',
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
-    kind: p.string().length(32),
+    kind: p.string().length(32).$type<EntryKind>(),
     referenceType: p.string().length(32),
     referenceId: p.string().length(64),
     memo: p.string().length(500).nullable(),

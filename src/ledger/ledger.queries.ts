@@ -1,9 +1,12 @@
+import type { SqlRow } from '../db/index.js';
 import { InputError } from '../errors/index.js';
 import type { Money } from '../money/index.js';
 import { normalSide, type AccountType, type OwnerKind } from './chart-of-accounts.js';
+import type { JournalEntry } from './journal-entry.entity.js';
 import { assertMayRead, type LedgerScope } from './ledger.access.js';
 import { LedgerError } from './ledger.errors.js';
 import type { AccountView, EntryView, PostingView, StatementLine, TrialBalanceLine } from './ledger.model.js';
+import type { Posting } from './posting.entity.js';
 import {
   ACCOUNT_COLUMNS,
   LOGICAL_ACCOUNTS,
@@ -170,7 +173,8 @@ export class LedgerQueries {
     const after = page.afterId === null ? '0' : cursorId(page.afterId);
     const rows = await this.reader.rows<StatementRow>(
       `with shard as (select id from ledger_account where code = $1 and currency = $5)
-       select p.id, p.entry_id, p.direction, p.amount_minor, e.kind, e.reference_type, e.reference_id, e.created_at,
+       select p.id, p.entry_id as "entryId", p.direction, p.amount_minor as "amountMinor", e.kind,
+              e.reference_type as "referenceType", e.reference_id as "referenceId", e.created_at as "createdAt",
               (select coalesce(sum(case when q.direction = $2 then q.amount_minor else -q.amount_minor end), 0)
                  from posting q where q.account_id in (select id from shard) and q.id <= $3)
               + sum(case when p.direction = $2 then p.amount_minor else -p.amount_minor end) over (order by p.id) as running
@@ -181,13 +185,13 @@ export class LedgerQueries {
     );
     return slice(
       rows.map((r) => ({
-        postingId: String(r.id),
-        entryId: String(r.entry_id),
+        postingId: r.id,
+        entryId: r.entryId,
         entryKind: r.kind,
-        reference: { type: r.reference_type, id: r.reference_id },
-        createdAt: date(r.created_at),
+        reference: { type: r.referenceType, id: r.referenceId },
+        createdAt: date(r.createdAt),
         direction: direction(r.direction),
-        amount: { amountMinor: big(r.amount_minor), currency },
+        amount: { amountMinor: big(r.amountMinor), currency },
         runningBalance: { amountMinor: big(r.running), currency },
       })),
       page.first,
@@ -277,28 +281,19 @@ export class LedgerQueries {
     if (entryIds.length === 0) return [];
     const ownerOnly = scope.kind === 'OWNER';
     const rows = await sql.rows<PostingRow>(
-      `select p.id, p.entry_id, h.id as account_id, a.code, p.direction, p.amount_minor, p.currency
+      `select p.id, p.entry_id as "entryId", h.id as "accountId", a.code, p.direction, p.amount_minor as "amountMinor", p.currency
          from posting p join ledger_account a on a.id = p.account_id
          join ledger_account h on h.code = a.code and h.currency = a.currency and h.shard = 0
         where p.entry_id = any($1::bigint[]) ${ownerOnly ? 'and a.owner_kind = $2 and a.owner_id = $3' : ''}
         order by p.id`,
       ownerOnly ? [entryIds, scope.ownerKind, scope.ownerId] : [entryIds],
     );
-    return rows.map((r) => ({ ...toPostingView(r), entryId: String(r.entry_id) }));
+    return rows.map((r) => ({ ...toPostingView(r), entryId: r.entryId }));
   }
 }
 
-interface StatementRow {
-  id: unknown;
-  entry_id: unknown;
-  direction: string;
-  amount_minor: unknown;
-  kind: StatementLine['entryKind'];
-  reference_type: string;
-  reference_id: string;
-  created_at: unknown;
-  running: unknown;
-}
+type StatementRow = SqlRow<Posting, 'id' | 'entryId' | 'direction' | 'amountMinor'> &
+  SqlRow<JournalEntry, 'kind' | 'referenceType' | 'referenceId' | 'createdAt'> & { running: string };
 
 function whereClause(where: readonly string[]): string {
   return where.length === 0 ? '' : `where ${where.join(' and ')}`;

@@ -1,5 +1,6 @@
-import type { EntityManager, Orm } from '../db/index.js';
+import type { EntityManager, Orm, SqlRow } from '../db/index.js';
 import { accountSpec, normalSide, shardOf } from './chart-of-accounts.js';
+import type { JournalEntry } from './journal-entry.entity.js';
 import { LedgerError } from './ledger.errors.js';
 import type {
   AccountView,
@@ -192,53 +193,62 @@ export class LedgerService extends LedgerQueries {
     const { idempotencyKey: key, bodyHash: hash, legs } = prepared;
     const rows = await sql.prepared<
       EntryRow & {
-        p_id: unknown;
-        p_account_id: unknown;
-        p_direction: string;
-        p_amount: unknown;
-        p_currency: string;
+        postingId: string;
+        postingAccountId: string;
+        direction: string;
+        amountMinor: string;
+        currency: string;
       }
-    >(`select * from ledger_post_entry($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
-      entry.kind,
-      entry.reference.type,
-      entry.reference.id,
-      entry.memo ?? null,
-      reversesEntryId,
-      key,
-      hash,
-      prepared.accountIds,
-      prepared.directions,
-      prepared.amounts,
-      prepared.currencies,
-    ]);
+    >(
+      `select id, kind, reference_type as "referenceType", reference_id as "referenceId", memo,
+              created_at as "createdAt", reverses_entry_id as "reversesEntry", idempotency_key as "idempotencyKey",
+              p_id as "postingId", p_account_id as "postingAccountId", p_direction as direction,
+              p_amount as "amountMinor", p_currency as currency
+         from ledger_post_entry($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+      [
+        entry.kind,
+        entry.reference.type,
+        entry.reference.id,
+        entry.memo ?? null,
+        reversesEntryId,
+        key,
+        hash,
+        prepared.accountIds,
+        prepared.directions,
+        prepared.amounts,
+        prepared.currencies,
+      ],
+    );
     const first = rows[0];
     if (first === undefined) return this.replay(sql, key, hash);
     const byRow = new Map(legs.map((l) => [l.accountId, l]));
-    const postings = rows.map((r) =>
-      toPostingView({
-        id: r.p_id,
-        entry_id: r.id,
-        account_id: byRow.get(String(r.p_account_id))!.logicalId,
-        code: byRow.get(String(r.p_account_id))!.posting.account,
-        direction: r.p_direction,
-        amount_minor: r.p_amount,
-        currency: r.p_currency,
-      }),
-    );
+    const postings = rows.map((r) => {
+      const leg = byRow.get(r.postingAccountId)!;
+      const { postingId: id, id: entryId, direction, amountMinor, currency } = r;
+      return toPostingView({
+        id,
+        entryId,
+        accountId: leg.logicalId,
+        code: leg.posting.account,
+        direction,
+        amountMinor,
+        currency,
+      });
+    });
     return { entry: toEntryView(first, postings), replayed: false };
   }
 
   /** The key already posted: the same body is a replay, a different body is a conflict. */
   private async replay(sql: Sql, key: string, hash: string): Promise<PostResult> {
-    const rows = await sql.rows<EntryRow & { body_hash: string }>(
-      `select ${ENTRY_COLUMNS}, e.body_hash from journal_entry e where e.idempotency_key = $1`,
+    const rows = await sql.rows<EntryRow & SqlRow<JournalEntry, 'bodyHash'>>(
+      `select ${ENTRY_COLUMNS}, e.body_hash as "bodyHash" from journal_entry e where e.idempotency_key = $1`,
       [key],
     );
     const existing = rows[0];
     if (existing === undefined) {
       throw new Error(`Invariant violated: idempotency key ${key} conflicted but no entry is visible`);
     }
-    if (existing.body_hash !== hash) {
+    if (existing.bodyHash !== hash) {
       throw new LedgerError('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was used for a different entry', {
         entryId: String(existing.id),
       });

@@ -1,8 +1,11 @@
-import { pgErrorOf } from '../db/index.js';
+import { pgErrorOf, type SqlRow } from '../db/index.js';
 import type { Money } from '../money/index.js';
-import { normalSide, type AccountType, type Direction, type OwnerKind } from './chart-of-accounts.js';
+import type { LedgerAccount } from './account.entity.js';
+import { normalSide, type Direction } from './chart-of-accounts.js';
+import type { JournalEntry } from './journal-entry.entity.js';
 import { LedgerError } from './ledger.errors.js';
-import type { AccountView, EntryKind, EntryView, PostingView } from './ledger.model.js';
+import type { AccountView, EntryView, PostingView } from './ledger.model.js';
+import type { Posting } from './posting.entity.js';
 
 export { pgErrorOf, retryingTransaction, sqlOn, sqlOnPool, type Sql } from '../db/index.js';
 
@@ -38,72 +41,66 @@ export const LOGICAL_ACCOUNTS = `ledger_account a cross join lateral (
     select sum(s.debits_minor) as debits_minor, sum(s.credits_minor) as credits_minor
       from ledger_account s where s.code = a.code and s.currency = a.currency) t`;
 
-export const ACCOUNT_COLUMNS =
-  'a.id, a.code, a.currency, a.type, a.owner_kind, a.owner_id, a.non_negative, t.debits_minor, t.credits_minor, a.created_at';
+/** A logical account (`LOGICAL_ACCOUNTS`): the shard-0 row with the totals of every shard. */
+export const ACCOUNT_COLUMNS = `a.id, a.code, a.currency, a.type, a.owner_kind as "ownerKind", a.owner_id as "ownerId",
+  a.non_negative as "nonNegative", t.debits_minor as "debitsMinor", t.credits_minor as "creditsMinor",
+  a.created_at as "createdAt"`;
 
-export interface AccountRow {
-  id: unknown;
-  code: string;
-  currency: string;
-  type: AccountType;
-  owner_kind: OwnerKind | null;
-  owner_id: string | null;
-  non_negative: boolean;
-  debits_minor: unknown;
-  credits_minor: unknown;
-  created_at: unknown;
-}
+export type AccountRow = SqlRow<
+  LedgerAccount,
+  | 'id'
+  | 'code'
+  | 'currency'
+  | 'type'
+  | 'ownerKind'
+  | 'ownerId'
+  | 'nonNegative'
+  | 'debitsMinor'
+  | 'creditsMinor'
+  | 'createdAt'
+>;
 
 export function toAccountView(row: AccountRow): AccountView {
-  const debits = big(row.debits_minor);
-  const credits = big(row.credits_minor);
+  const debits = big(row.debitsMinor);
+  const credits = big(row.creditsMinor);
   const amount = (amountMinor: bigint): Money => ({ amountMinor, currency: row.currency });
   return {
     id: String(row.id),
     code: row.code,
     currency: row.currency,
     type: row.type,
-    ownerKind: row.owner_kind,
-    ownerId: row.owner_id,
-    nonNegative: row.non_negative,
+    ownerKind: row.ownerKind ?? null,
+    ownerId: row.ownerId ?? null,
+    nonNegative: row.nonNegative,
     debits: amount(debits),
     credits: amount(credits),
     balance: amount(normalSide(row.type) === 'DEBIT' ? debits - credits : credits - debits),
-    createdAt: date(row.created_at),
+    createdAt: date(row.createdAt),
   };
 }
 
-export const ENTRY_COLUMNS =
-  'e.id, e.kind, e.reference_type, e.reference_id, e.memo, e.created_at, e.reverses_entry_id, e.idempotency_key';
+export const ENTRY_COLUMNS = `e.id, e.kind, e.reference_type as "referenceType", e.reference_id as "referenceId", e.memo,
+  e.created_at as "createdAt", e.reverses_entry_id as "reversesEntry", e.idempotency_key as "idempotencyKey"`;
 
-export interface EntryRow {
-  id: unknown;
-  kind: EntryKind;
-  reference_type: string;
-  reference_id: string;
-  memo: string | null;
-  created_at: unknown;
-  reverses_entry_id: unknown;
-  idempotency_key: string;
-}
+export type EntryRow = SqlRow<
+  JournalEntry,
+  'id' | 'kind' | 'referenceType' | 'referenceId' | 'memo' | 'createdAt' | 'reversesEntry' | 'idempotencyKey'
+>;
 
-export interface PostingRow {
-  id: unknown;
-  entry_id: unknown;
-  account_id: unknown;
-  code: string;
-  direction: string;
-  amount_minor: unknown;
-  currency: string;
-}
+/** A posting with its account's code; `accountId` is the logical account's (shard 0) id. */
+export type PostingRow = SqlRow<
+  Posting,
+  'id' | 'entryId' | 'accountId' | 'direction' | 'amountMinor' | 'currency'
+> &
+  SqlRow<LedgerAccount, 'code'>;
 
 export function toPostingView(row: PostingRow): PostingView {
   return {
     id: String(row.id),
-    accountId: String(row.account_id),
+    accountId: String(row.accountId),
     accountCode: row.code,
     direction: direction(row.direction),
-    amount: { amountMinor: big(row.amount_minor), currency: row.currency },
+    amount: { amountMinor: big(row.amountMinor), currency: row.currency },
   };
 }
 
@@ -111,11 +108,11 @@ export function toEntryView(row: EntryRow, postings: readonly PostingView[]): En
   return {
     id: String(row.id),
     kind: row.kind,
-    reference: { type: row.reference_type, id: row.reference_id },
-    memo: row.memo,
-    createdAt: date(row.created_at),
-    reversesEntryId: row.reverses_entry_id === null ? null : big(row.reverses_entry_id).toString(),
-    idempotencyKey: row.idempotency_key,
+    reference: { type: row.referenceType, id: row.referenceId },
+    memo: row.memo ?? null,
+    createdAt: date(row.createdAt),
+    reversesEntryId: row.reversesEntry ?? null,
+    idempotencyKey: row.idempotencyKey,
     postings,
   };
 }

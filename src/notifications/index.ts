@@ -1,11 +1,10 @@
-export { NotificationSchema, type Notification } from './notification.entity.js';
+export { NotificationSchema, type Notification, type RecipientKind } from './notification.entity.js';
 export {
   DELIVER_NOTIFICATION,
   NotificationsService,
   type NotificationDraft,
   type NotificationInput,
   type NotificationView,
-  type RecipientKind,
   type WebhookSettings,
 } from './notifications.service.js';
 export { storeNotification } from './notifications.store.js';

@@ -1,12 +1,17 @@
 import { defineEntity, p } from '@mikro-orm/core';
 
+/** SUPPORT: the support team's channel (early warnings), pushed like the others. */
+export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER' | 'SUPPORT';
+
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED' | 'SKIPPED';
+
 /** A message to a customer (or merchant/rider), stored for `myNotifications` and pushed to a webhook. */
 export const NotificationSchema = defineEntity({
   name: 'Notification',
   tableName: 'notification',
   properties: {
     id: p.string().primary().length(64),
-    recipientKind: p.string().length(16),
+    recipientKind: p.string().length(16).$type<RecipientKind>(),
     recipientId: p.string().length(64),
     kind: p.string().length(48),
     title: p.string().length(200),
@@ -16,8 +21,8 @@ export const NotificationSchema = defineEntity({
     dedupeKey: p.string().length(200).unique(),
     createdAt: p.datetime().defaultRaw('now()'),
     readAt: p.datetime().nullable(),
-    /** PENDING, DELIVERED, FAILED, SKIPPED (no webhook configured). */
-    deliveryStatus: p.string().length(16),
+    /** SKIPPED: no webhook configured. */
+    deliveryStatus: p.string().length(16).$type<DeliveryStatus>(),
     deliveryAttempts: p.integer().default(0),
     deliveredAt: p.datetime().nullable(),
   },

@@ -22,7 +22,8 @@ import {
   type GraphQLContext,
   type Page,
 } from '../graphql/index.js';
-import type { NotificationView, RecipientKind } from './notifications.service.js';
+import type { RecipientKind } from './notification.entity.js';
+import type { NotificationView } from './notifications.service.js';
 import type { NotificationsService } from './notifications.service.js';
 
 @ObjectType('Notification', { description: 'A message to the caller (refund completed, …).' })

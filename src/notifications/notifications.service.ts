@@ -1,11 +1,9 @@
 import type { Job } from 'pg-boss';
-import { inTransaction, newId, sqlOn, toDate, type Orm, sqlOnPool } from '../db/index.js';
+import { inTransaction, newId, sqlOn, toDate, type Orm, sqlOnPool, type SqlRow } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
+import type { DeliveryStatus, Notification, RecipientKind } from './notification.entity.js';
 import { signWebhook } from './webhook-signature.js';
-
-/** SUPPORT: the support team's channel (early warnings), pushed like the others. */
-export type RecipientKind = 'CUSTOMER' | 'MERCHANT' | 'RIDER' | 'SUPPORT';
 
 export interface NotificationInput {
   readonly recipientKind: RecipientKind;
@@ -35,7 +33,7 @@ export interface NotificationView {
   readonly data: Record<string, unknown>;
   readonly createdAt: Date;
   readonly readAt: Date | null;
-  readonly deliveryStatus: 'PENDING' | 'DELIVERED' | 'FAILED' | 'SKIPPED';
+  readonly deliveryStatus: DeliveryStatus;
 }
 
 export interface WebhookSettings {
@@ -47,19 +45,24 @@ export interface WebhookSettings {
   readonly maxAttempts: number;
 }
 
-interface NotificationRow {
-  id: string;
-  recipient_kind: RecipientKind;
-  recipient_id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-  read_at: Date | null;
-  delivery_status: NotificationView['deliveryStatus'];
-  delivery_attempts: number;
-}
+type NotificationRow = SqlRow<
+  Notification,
+  | 'id'
+  | 'recipientKind'
+  | 'recipientId'
+  | 'kind'
+  | 'title'
+  | 'body'
+  | 'data'
+  | 'createdAt'
+  | 'readAt'
+  | 'deliveryStatus'
+  | 'deliveryAttempts'
+>;
+
+const NOTIFICATION_COLUMNS = `id, recipient_kind as "recipientKind", recipient_id as "recipientId", kind, title, body, data,
+  created_at as "createdAt", read_at as "readAt", delivery_status as "deliveryStatus",
+  delivery_attempts as "deliveryAttempts"`;
 
 export const DELIVER_NOTIFICATION = 'notifications.deliver';
 
@@ -98,7 +101,7 @@ export class NotificationsService {
     after: { createdAt: string; id: string } | null,
   ): Promise<NotificationView[]> {
     const rows = await sqlOnPool(this.orm).rows<NotificationRow>(
-      `select * from notification
+      `select ${NOTIFICATION_COLUMNS} from notification
         where recipient_kind = $1 and recipient_id = $2
           and ($3::timestamptz is null or (created_at, id) < ($3::timestamptz, $4))
         order by created_at desc, id desc
@@ -116,7 +119,7 @@ export class NotificationsService {
   ): Promise<NotificationView | null> {
     const [row] = await sqlOnPool(this.orm).rows<NotificationRow>(
       `update notification set read_at = coalesce(read_at, now())
-        where id = $1 and recipient_kind = $2 and recipient_id = $3 returning *`,
+        where id = $1 and recipient_kind = $2 and recipient_id = $3 returning ${NOTIFICATION_COLUMNS}`,
       [id, recipientKind, recipientId],
     );
     return row ? toView(row) : null;
@@ -138,13 +141,13 @@ export class NotificationsService {
     const payload = await inTransaction(this.orm, async (em) => {
       const [row] = await sqlOn(em).rows<NotificationRow>(
         `update notification set delivery_attempts = delivery_attempts + 1
-          where id = $1 and delivery_status = 'PENDING' returning *`,
+          where id = $1 and delivery_status = 'PENDING' returning ${NOTIFICATION_COLUMNS}`,
         [job.data.id],
       );
       return row;
     });
     if (!payload) return; // delivered already, or unknown
-    const body = JSON.stringify({ ...toView(payload), createdAt: toDate(payload.created_at).toISOString() });
+    const body = JSON.stringify({ ...toView(payload), createdAt: toDate(payload.createdAt).toISOString() });
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-notification-id': payload.id,
@@ -163,14 +166,14 @@ export class NotificationsService {
     } catch (error) {
       failure = error instanceof Error ? error.name : 'network error';
     }
-    const exhausted = failure !== null && payload.delivery_attempts >= this.webhook.maxAttempts;
+    const exhausted = failure !== null && payload.deliveryAttempts >= this.webhook.maxAttempts;
     await sqlOnPool(this.orm).rows(
       `update notification set delivery_status = $2::varchar, delivered_at = case when $2::varchar = 'DELIVERED' then now() end where id = $1`,
       [payload.id, failure === null ? 'DELIVERED' : exhausted ? 'FAILED' : 'PENDING'],
     );
     if (failure !== null) {
       this.logger.warn(
-        { notificationId: payload.id, attempt: payload.delivery_attempts, failure },
+        { notificationId: payload.id, attempt: payload.deliveryAttempts, failure },
         'notification webhook failed',
       );
       if (!exhausted) throw new Error(`webhook delivery failed: ${failure}`); // pg-boss retries with backoff
@@ -181,14 +184,14 @@ export class NotificationsService {
 function toView(row: NotificationRow): NotificationView {
   return {
     id: row.id,
-    recipientKind: row.recipient_kind,
-    recipientId: row.recipient_id,
+    recipientKind: row.recipientKind,
+    recipientId: row.recipientId,
     kind: row.kind,
     title: row.title,
     body: row.body,
     data: row.data,
-    createdAt: toDate(row.created_at),
-    readAt: row.read_at ? toDate(row.read_at) : null,
-    deliveryStatus: row.delivery_status,
+    createdAt: toDate(row.createdAt),
+    readAt: row.readAt ? toDate(row.readAt) : null,
+    deliveryStatus: row.deliveryStatus,
   };
 }

@@ -1,37 +1,9 @@
 import { recordAudit, type Actor } from '../audit/index.js';
-import {
-  inTransaction,
-  newId,
-  sqlOn,
-  sqlOnPool,
-  toDate,
-  type EntityManager,
-  type Orm,
-  type Sql,
-} from '../db/index.js';
-import type { Channel } from '../providers/index.js';
+import type { FilterQuery } from '@mikro-orm/core';
+import { inTransaction, newId, sqlOn, type EntityManager, type Orm, type Sql } from '../db/index.js';
+import { OpsExceptionSchema, type OpsException } from './ops-exception.entity.js';
 import { OpsExceptionsError } from './ops-exceptions.errors.js';
-import type {
-  ExceptionFigure,
-  ExceptionFilter,
-  ExceptionSeverity,
-  OpsExceptionView,
-  RaisedException,
-} from './ops-exceptions.model.js';
-
-interface ExceptionRow {
-  id: string;
-  kind: string;
-  severity: ExceptionSeverity;
-  channel: Channel | null;
-  reference_type: string;
-  reference_id: string;
-  detail: { reason?: unknown; notifyId?: unknown; figures?: readonly ExceptionFigure[] } | null;
-  created_at: Date;
-  resolved_at: Date | null;
-  resolved_by: string | null;
-  resolution: string | null;
-}
+import type { ExceptionFilter, OpsExceptionView, RaisedException } from './ops-exceptions.model.js';
 
 /**
  * The operational exception queue (`ops_exception`, written only here): other modules raise entries
@@ -59,33 +31,26 @@ export class OpsExceptionsService {
     return id;
   }
 
-  /** Newest first; `limit` rows at most, after the given exception id (ids are time-ordered). */
+  /**
+   * Newest first; `limit` rows at most, after the given exception id (ids are time-ordered). A cold
+   * path: the entity manager's query, on a fork of its own.
+   */
   async list(filter: ExceptionFilter, limit: number, after: string | null): Promise<OpsExceptionView[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown): void => {
-      params.push(value);
-      where.push(clause.replace('?', `$${params.length}`));
-    };
-    if (filter.resolved === true) where.push('resolved_at is not null');
-    if (filter.resolved === false) where.push('resolved_at is null');
-    if (filter.kind) add('kind = ?', filter.kind);
-    if (filter.severity) add('severity = ?', filter.severity);
-    if (after !== null) add('id < ?', after);
-    params.push(limit);
-    const rows = await sqlOnPool(this.orm).rows<ExceptionRow>(
-      `select * from ops_exception ${where.length ? `where ${where.join(' and ')}` : ''}
-        order by id desc limit $${params.length}`,
-      params,
-    );
-    return rows.map(toExceptionView);
+    const where: FilterQuery<OpsException> = {};
+    if (filter.resolved === true) where.resolvedAt = { $ne: null };
+    if (filter.resolved === false) where.resolvedAt = null;
+    if (filter.kind) where.kind = filter.kind;
+    if (filter.severity) where.severity = filter.severity;
+    if (after !== null) where.id = { $lt: after };
+    const found = await this.orm.em
+      .fork()
+      .find(OpsExceptionSchema, where, { orderBy: { id: 'desc' }, limit, disableIdentityMap: true });
+    return found.map(toExceptionView);
   }
 
   async get(id: string): Promise<OpsExceptionView | null> {
-    const [row] = await sqlOnPool(this.orm).rows<ExceptionRow>(`select * from ops_exception where id = $1`, [
-      id,
-    ]);
-    return row ? toExceptionView(row) : null;
+    const found = await this.orm.em.fork().findOne(OpsExceptionSchema, { id }, { disableIdentityMap: true });
+    return found ? toExceptionView(found) : null;
   }
 
   async resolve(id: string, resolution: string, actor: Actor): Promise<OpsExceptionView> {
@@ -97,13 +62,14 @@ export class OpsExceptionsService {
     }
     return inTransaction(this.orm, async (em) => {
       const sql = sqlOn(em);
-      const [row] = await sql.rows<ExceptionRow>(
+      const [updated] = await sql.rows<{ id: string }>(
         `update ops_exception set resolved_at = now(), resolved_by = $2, resolution = $3
           where id = $1 and resolved_at is null
-          returning *`,
+          returning id`,
         [id, actor.id.slice(0, 128), text],
       );
-      if (!row) throw await notResolvable(sql, id);
+      if (!updated) throw await notResolvable(sql, id);
+      const row = await em.findOneOrFail(OpsExceptionSchema, { id });
       await recordAudit(sql, {
         actor,
         action: 'ops_exception.resolved',
@@ -124,21 +90,21 @@ async function notResolvable(sql: Sql, id: string): Promise<OpsExceptionsError> 
     : new OpsExceptionsError('EXCEPTION_NOT_FOUND', `exception ${id} is unknown`);
 }
 
-function toExceptionView(row: ExceptionRow): OpsExceptionView {
-  const detail = row.detail ?? {};
+function toExceptionView(row: OpsException): OpsExceptionView {
+  const detail = row.detail;
   return {
     id: row.id,
     kind: row.kind,
     severity: row.severity,
-    channel: row.channel,
-    referenceType: row.reference_type,
-    referenceId: row.reference_id,
+    channel: row.channel ?? null,
+    referenceType: row.referenceType,
+    referenceId: row.referenceId,
     reason: typeof detail.reason === 'string' ? detail.reason : '',
     notifyId: typeof detail.notifyId === 'string' ? detail.notifyId : null,
     figures: Array.isArray(detail.figures) ? detail.figures : [],
-    createdAt: toDate(row.created_at),
-    resolvedAt: row.resolved_at ? toDate(row.resolved_at) : null,
-    resolvedBy: row.resolved_by,
-    resolution: row.resolution,
+    createdAt: row.createdAt,
+    resolvedAt: row.resolvedAt ?? null,
+    resolvedBy: row.resolvedBy ?? null,
+    resolution: row.resolution ?? null,
   };
 }

@@ -1,4 +1,6 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { Channel } from '../providers/index.js';
+import type { DeliveryStatus, OrderRefundStatus } from './payments.model.js';
 
 /** An order as the refund service needs it, reported by the order system (idempotent upserts). */
 export const OrderSchema = defineEntity({
@@ -13,12 +15,12 @@ export const OrderSchema = defineEntity({
     currency: p.string().length(3),
     promisedAt: p.datetime().nullable(),
     deliveredAt: p.datetime().nullable(),
-    deliveryStatus: p.string().length(16),
+    deliveryStatus: p.string().length(16).$type<DeliveryStatus>(),
     /** When the order system last changed `deliveryStatus`: older reports are ignored. */
     statusChangedAt: p.datetime(),
-    refundStatus: p.string().length(24).default('NONE'),
+    refundStatus: p.string().length(24).$type<OrderRefundStatus>().default('NONE'),
     /** The payment the order expects, so a provider's payment notify can be matched to it. */
-    paymentChannel: p.string().length(16).nullable(),
+    paymentChannel: p.string().length(16).$type<Channel>().nullable(),
     outTradeNo: p.string().length(64).nullable(),
     createdAt: p.datetime().defaultRaw('now()'),
     updatedAt: p.datetime().defaultRaw('now()'),

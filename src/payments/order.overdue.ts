@@ -1,5 +1,5 @@
 import { sqlOnPool, type Orm } from '../db/index.js';
-import { toOrderView } from './payments.service.js';
+import { ORDER_COLUMNS, toOrderView, type OrderRow } from './payments.service.js';
 import type { OrderView } from './payments.model.js';
 
 /**
@@ -16,8 +16,8 @@ export async function overdueOrders(
     readonly limit: number;
   },
 ): Promise<OrderView[]> {
-  const rows = await sqlOnPool(orm).rows<Parameters<typeof toOrderView>[0]>(
-    `select * from food_order
+  const rows = await sqlOnPool(orm).rows<OrderRow>(
+    `select ${ORDER_COLUMNS} from food_order
       where promised_at >= $1 and promised_at < $2 and delivery_status <> 'CANCELLED'
         and (delivered_at is null or delivered_at > promised_at + make_interval(secs => $3))
       order by promised_at, id limit $4`,

@@ -8,39 +8,48 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  type SqlRow,
   sqlOnPool,
 } from '../db/index.js';
 import { InputError } from '../errors/index.js';
 import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
+import type { Order } from './order.entity.js';
 import { PaymentsError, translatePaymentRefusal } from './payments.errors.js';
 import type {
   DeliveryStatus,
-  OrderRefundStatus,
   OrderView,
   PaymentView,
   RecordPaymentInput,
   ReportOrderInput,
 } from './payments.model.js';
 
-interface OrderRow {
-  id: string;
-  customer_id: string;
-  merchant_id: string;
-  rider_id: string | null;
-  total_minor: string;
-  currency: string;
-  promised_at: Date | null;
-  delivered_at: Date | null;
-  delivery_status: string;
-  status_changed_at: Date;
-  refund_status: string;
-  payment_channel: string | null;
-  out_trade_no: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type OrderRow = SqlRow<
+  Order,
+  | 'id'
+  | 'customerId'
+  | 'merchantId'
+  | 'riderId'
+  | 'totalMinor'
+  | 'currency'
+  | 'promisedAt'
+  | 'deliveredAt'
+  | 'deliveryStatus'
+  | 'statusChangedAt'
+  | 'refundStatus'
+  | 'paymentChannel'
+  | 'outTradeNo'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+/** The columns of `OrderRow`, under the entity's property names. */
+export const ORDER_COLUMNS = `id, customer_id as "customerId", merchant_id as "merchantId", rider_id as "riderId",
+  total_minor as "totalMinor", currency, promised_at as "promisedAt", delivered_at as "deliveredAt",
+  delivery_status as "deliveryStatus", status_changed_at as "statusChangedAt", refund_status as "refundStatus",
+  payment_channel as "paymentChannel", out_trade_no as "outTradeNo", created_at as "createdAt",
+  updated_at as "updatedAt"`;
 
 export interface PaymentRow {
   id: string;
@@ -87,7 +96,7 @@ export class PaymentsService {
                                  delivery_status, status_changed_at, delivered_at, payment_channel, out_trade_no)
          values ($1, $2, $3, $4, $5, $6, $7, $8::varchar, $9::timestamptz, case when $8::varchar = 'DELIVERED' then $9::timestamptz end, $10, $11)
          on conflict (id) do nothing
-         returning *`,
+         returning ${ORDER_COLUMNS}`,
         [
           input.id,
           input.customerId,
@@ -184,7 +193,7 @@ export class PaymentsService {
       paymentCaptured({
         paymentId: row.id,
         provider: providerName(input.channel),
-        merchantId: order.merchant_id,
+        merchantId: order.merchantId,
         amount: input.amount,
         ...(input.commission ? { commission: input.commission } : {}),
         ...(input.rider ? { rider: input.rider } : {}),
@@ -224,8 +233,8 @@ export class PaymentsService {
         [
           newId('pm'),
           order.id,
-          order.customer_id,
-          order.merchant_id,
+          order.customerId,
+          order.merchantId,
           input.channel,
           input.outTradeNo,
           input.providerTransactionId ?? null,
@@ -251,7 +260,7 @@ export class PaymentsService {
 
   async findOrderByOutTradeNo(channel: Channel, outTradeNo: string): Promise<OrderView | null> {
     const [row] = await sqlOnPool(this.orm).rows<OrderRow>(
-      `select * from food_order where payment_channel = $1 and out_trade_no = $2`,
+      `select ${ORDER_COLUMNS} from food_order where payment_channel = $1 and out_trade_no = $2`,
       [channel, outTradeNo],
     );
     return row ? toOrderView(row) : null;
@@ -310,12 +319,17 @@ export class PaymentsService {
   }
 
   private async findOrder(sql: Sql, orderId: string): Promise<OrderRow | undefined> {
-    const [row] = await sql.rows<OrderRow>(`select * from food_order where id = $1`, [orderId]);
+    const [row] = await sql.rows<OrderRow>(`select ${ORDER_COLUMNS} from food_order where id = $1`, [
+      orderId,
+    ]);
     return row;
   }
 
   private async lockOrder(sql: Sql, orderId: string): Promise<OrderRow> {
-    const [row] = await sql.rows<OrderRow>(`select * from food_order where id = $1 for update`, [orderId]);
+    const [row] = await sql.rows<OrderRow>(
+      `select ${ORDER_COLUMNS} from food_order where id = $1 for update`,
+      [orderId],
+    );
     if (!row) throw new PaymentsError('ORDER_NOT_FOUND', `order ${orderId} is unknown`);
     return row;
   }
@@ -328,23 +342,23 @@ export class PaymentsService {
     actor: Actor,
     extra: { riderId: string | null; promisedAt?: Date | null },
   ): Promise<OrderRow> {
-    if (toDate(existing.status_changed_at).getTime() > changedAt.getTime()) return existing; // a late, older report
+    if (toDate(existing.statusChangedAt).getTime() > changedAt.getTime()) return existing; // a late, older report
     const [updated] = await sql.rows<OrderRow>(
       `update food_order
           set delivery_status = $2::varchar, status_changed_at = $3::timestamptz,
               delivered_at = case when $2::varchar = 'DELIVERED' then coalesce(delivered_at, $3::timestamptz) else delivered_at end,
               rider_id = coalesce($4, rider_id), promised_at = coalesce($5, promised_at), updated_at = now()
         where id = $1
-        returning *`,
+        returning ${ORDER_COLUMNS}`,
       [existing.id, status, changedAt, extra.riderId, extra.promisedAt ?? null],
     );
-    if (existing.delivery_status !== status) {
+    if (existing.deliveryStatus !== status) {
       await recordAudit(sql, {
         actor,
         action: 'order.delivery_status_changed',
         subjectType: 'order',
         subjectId: existing.id,
-        before: { deliveryStatus: existing.delivery_status },
+        before: { deliveryStatus: existing.deliveryStatus },
         after: { deliveryStatus: status, changedAt },
       });
     }
@@ -358,13 +372,11 @@ export function providerName(channel: Channel): 'wechatpay' | 'alipay' {
 
 function assertSameOrder(existing: OrderRow, input: ReportOrderInput): void {
   const same =
-    existing.customer_id === input.customerId &&
-    existing.merchant_id === input.merchantId &&
-    toBigint(existing.total_minor) === input.total.amountMinor &&
+    existing.customerId === input.customerId &&
+    existing.merchantId === input.merchantId &&
+    toBigint(existing.totalMinor) === input.total.amountMinor &&
     existing.currency === input.total.currency &&
-    (input.outTradeNo === undefined ||
-      input.outTradeNo === null ||
-      existing.out_trade_no === input.outTradeNo);
+    (input.outTradeNo === undefined || input.outTradeNo === null || existing.outTradeNo === input.outTradeNo);
   if (!same) {
     throw new PaymentsError(
       'ORDER_CONFLICT',
@@ -376,18 +388,18 @@ function assertSameOrder(existing: OrderRow, input: ReportOrderInput): void {
 export function toOrderView(row: OrderRow): OrderView {
   return {
     id: row.id,
-    customerId: row.customer_id,
-    merchantId: row.merchant_id,
-    riderId: row.rider_id,
-    total: money(toBigint(row.total_minor), row.currency),
-    promisedAt: row.promised_at ? toDate(row.promised_at) : null,
-    deliveredAt: row.delivered_at ? toDate(row.delivered_at) : null,
-    deliveryStatus: row.delivery_status as DeliveryStatus,
-    refundStatus: row.refund_status as OrderRefundStatus,
-    paymentChannel: row.payment_channel as Channel | null,
-    outTradeNo: row.out_trade_no,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
+    customerId: row.customerId,
+    merchantId: row.merchantId,
+    riderId: row.riderId ?? null,
+    total: money(toBigint(row.totalMinor), row.currency),
+    promisedAt: row.promisedAt ? toDate(row.promisedAt) : null,
+    deliveredAt: row.deliveredAt ? toDate(row.deliveredAt) : null,
+    deliveryStatus: row.deliveryStatus,
+    refundStatus: row.refundStatus,
+    paymentChannel: row.paymentChannel ?? null,
+    outTradeNo: row.outTradeNo ?? null,
+    createdAt: toDate(row.createdAt),
+    updatedAt: toDate(row.updatedAt),
   };
 }
 
