@@ -6,7 +6,8 @@ import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
  * printing every GraphQL operation and its result. The order system reports two orders; the customer
  * pays them at the WeChat Pay and Alipay simulators and reports a case; support refunds (one request replayed, one refused
  * for exceeding what is left); the refunds settle; the customer reads the notification and the order's
- * status; finance checks the ledger's trial balance and the accounts the refunds moved.
+ * status; support decides the case, the merchant appeals and a second agent overturns it; finance checks
+ * the ledger's trial balance and the accounts the refunds moved, and reconciles yesterday's bill.
  *
  * Every step also checks what it shows, and the script exits non-zero when the story does not hold,
  * so it doubles as an end-to-end test (test/demo.test.ts runs it against a real `npm start`).
@@ -100,15 +101,15 @@ function createClient(config: AppConfig, urls: Endpoints) {
   };
 
   /** A simulator's control API: what a customer's wallet app would do at the provider. */
-  const control = async <T>(base: string, path: string, body: unknown): Promise<T> => {
-    say(color.dim(`  POST ${base}/__control${path}`));
+  const control = async <T>(base: string, path: string, body: unknown, method = 'POST'): Promise<T> => {
+    say(color.dim(`  ${method} ${base}/__control${path}`));
     say(indent(JSON.stringify(body), 4));
     const response = await fetch(`${base}/__control${path}`, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const result = (await response.json()) as T;
+    const result = (response.status === 204 ? null : await response.json()) as T;
     say(indent(`→ ${response.status} ${JSON.stringify(result).slice(0, 300)}`, 4));
     check(response.ok, `the simulator refused ${path}: ${JSON.stringify(result)}`);
     return result;
@@ -329,7 +330,49 @@ async function main(): Promise<void> {
   const noodleOrder = await gql<OrderView>(customer, ORDER, { id: orders.alipay.id });
   check(noodleOrder.data?.order?.refundStatus === 'REFUNDED', 'the noodle order is not REFUNDED');
 
-  step("11. Finance: the ledger's trial balance and what the merchant now owes");
+  step('11. Support decides the case: 10.00 more for the soup, liable: the merchant');
+  const CASE_VIEW = `query Case($id: ID!) { case(id: $id) { id status outcome liableParty decisions { kind status refundId } } }`;
+  type CaseView = { case: { status: string; outcome: string | null; liableParty: string | null } | null };
+  const decided = await gql<{ decideCase: { case: { status: string } } }>(
+    SUPPORT,
+    `mutation Decide($input: DecideCaseInput!) { decideCase(input: $input) { case { id status } } }`,
+    {
+      input: {
+        caseId,
+        kind: 'PARTIAL_REFUND',
+        amount: { amount: '10.00', currency: 'CNY' },
+        liableParty: 'MERCHANT',
+        note: 'The photo shows the lid was not closed at the shop.',
+      },
+    },
+  );
+  check(decided.data?.decideCase, 'the case decision was not taken');
+  const resolved = await waitUntil('the case to resolve with its refund', async () => {
+    const view = await gql<CaseView>(SUPPORT, CASE_VIEW, { id: caseId }, { quiet: true });
+    return view.data?.case?.status === 'RESOLVED' ? view.data.case : undefined;
+  });
+  check(resolved.liableParty === 'MERCHANT', 'the case did not resolve with the merchant liable');
+  await gql(SUPPORT, CASE_VIEW, { id: caseId });
+
+  step('12. The merchant appeals; a second agent overturns it: the platform bears the cost');
+  const merchant: Caller = { role: 'MERCHANT', sub: merchantId };
+  const appeal = await gql<{ appealCase: { id: string; status: string } }>(
+    merchant,
+    `mutation Appeal($id: ID!) { appealCase(caseId: $id, statement: "The bag was sealed when the rider took it.") { id status } }`,
+    { id: caseId },
+  );
+  check(appeal.data?.appealCase.status === 'PENDING', 'the appeal was not filed');
+  const review = await gql<{ reviewAppeal: { status: string; ledgerEntryId: string | null } }>(
+    { role: 'SUPPORT', sub: 'agent_2' },
+    `mutation Review($id: ID!) { reviewAppeal(appealId: $id, overturn: true, newLiableParty: PLATFORM, note: "Seal photo checked.") { id status newLiableParty ledgerEntryId } }`,
+    { id: appeal.data.appealCase.id },
+  );
+  check(review.data?.reviewAppeal.status === 'OVERTURNED', 'the appeal was not overturned');
+  check(review.data.reviewAppeal.ledgerEntryId, 'overturning moved no cost in the ledger');
+  const afterAppeal = await gql<CaseView>(SUPPORT, CASE_VIEW, { id: caseId });
+  check(afterAppeal.data?.case?.liableParty === 'PLATFORM', 'the case does not show the platform liable');
+
+  step("13. Finance: the ledger's trial balance and what the merchant now owes");
   const trial = await gql<{ trialBalance: { balanced: boolean }[] }>(
     FINANCE,
     `{ trialBalance { currency totalDebits { amount } totalCredits { amount } balanced } }`,
@@ -349,13 +392,43 @@ async function main(): Promise<void> {
     { ref: wechatRefund },
   );
 
+  step("14. Finance reconciles yesterday's WeChat Pay bill");
+  const yesterday = new Date(Date.now() + 8 * 3_600_000 - 86_400_000).toISOString().slice(0, 10);
+  say(
+    color.dim(
+      "  WeChat Pay issues a day's bill at 10:00 the next morning; the simulator issues yesterday's now:",
+    ),
+  );
+  await control(
+    urls.wechatpay,
+    `/statements/${yesterday}/ready-at`,
+    { at: new Date(0).toISOString() },
+    'PUT',
+  );
+  const recon = await gql<{ runReconciliation: { status: string } }>(
+    FINANCE,
+    `mutation Reconcile($date: String!) { runReconciliation(provider: wechatpay, billDate: $date) {
+  status run { id billDate status matchedCount categories { category count } }
+} }`,
+    { date: yesterday },
+  );
+  check(
+    ['COMPLETED', 'EMPTY'].includes(recon.data?.runReconciliation.status ?? ''),
+    "yesterday's bill was not reconciled",
+  );
+
   say();
   say(
     color.bold(
-      '✔ The whole story held: two payments, a case, three refund requests (one replayed, one refused),',
+      '✔ The whole story held: two payments, a case decided and appealed, three refund requests (one',
     ),
   );
-  say(color.bold('  two refunds settled, the customer notified, the ledger balanced.'));
+  say(
+    color.bold(
+      '  replayed, one refused), three refunds settled, the customer notified, the ledger balanced,',
+    ),
+  );
+  say(color.bold("  and yesterday's bill reconciled."));
 }
 
 main().catch((error: unknown) => {
