@@ -115,8 +115,30 @@ export class CallbacksService {
     return provider.acknowledge(true);
   }
 
-  /** The apply job: idempotent; a row that is no longer RECEIVED is left alone. Returns what happened. */
+  /**
+   * The apply job: idempotent; a row that is no longer RECEIVED is left alone. Returns what happened.
+   * Notifies about one refund apply in the order they were received: their jobs may run in any order, so
+   * earlier ones still waiting are applied first (a SUCCESS received before a stale ABNORMAL must win).
+   */
   async apply(inboxId: string): Promise<InboxStatus | null> {
+    for (const earlier of await this.earlierAboutSameRefund(inboxId)) await this.applyOne(earlier);
+    return this.applyOne(inboxId);
+  }
+
+  private async earlierAboutSameRefund(inboxId: string): Promise<string[]> {
+    const rows = await sqlOnPool(this.orm).prepared<{ id: string }>(
+      `select e.id from provider_notification x
+         join provider_notification e
+           on e.status = 'RECEIVED' and e.channel = x.channel and e.id < x.id
+          and e.event->>'type' = 'REFUND_STATUS' and e.event->>'refundId' = x.event->>'refundId'
+        where x.id = $1 and x.event->>'type' = 'REFUND_STATUS'
+        order by e.id`,
+      [inboxId],
+    );
+    return rows.map((r) => String(r.id));
+  }
+
+  private async applyOne(inboxId: string): Promise<InboxStatus | null> {
     try {
       return await inTransaction(this.orm, (em) => this.applyIn(em, inboxId));
     } catch (error) {
