@@ -1,4 +1,4 @@
-import { ProviderError, type PaymentProvider } from '../providers/index.js';
+import { ProviderError, wrapProviderCalls, type PaymentProvider } from '../providers/index.js';
 import type { Metrics } from './metrics.js';
 
 const outcomeOf = (error: unknown): string => (error instanceof ProviderError ? error.code : 'error');
@@ -19,19 +19,12 @@ export function instrumentProvider(provider: PaymentProvider, metrics: Metrics):
         throw error;
       }
     };
-  return {
-    channel: provider.channel,
-    refund: timed('refund', (request) => provider.refund(request)),
-    queryRefund: timed('queryRefund', (lookup) => provider.queryRefund(lookup)),
-    downloadStatement: timed('downloadStatement', (date) => provider.downloadStatement(date)),
-    acknowledge: (accepted) => provider.acknowledge(accepted),
-    verifyNotification(request, now) {
-      try {
-        return provider.verifyNotification(request, now);
-      } catch (error) {
-        metrics.notifyRejected.inc({ provider: name, code: outcomeOf(error) });
-        throw error;
-      }
-    },
-  };
+  return wrapProviderCalls(provider, timed, (request, now) => {
+    try {
+      return provider.verifyNotification(request, now);
+    } catch (error) {
+      metrics.notifyRejected.inc({ provider: name, code: outcomeOf(error) });
+      throw error;
+    }
+  });
 }

@@ -20,6 +20,7 @@ export {
   type VerifiedNotification,
 } from './payment-provider.js';
 export { createProviders, type FallbackCredentials } from './providers.factory.js';
+export { wrapProviderCalls, type CallWrapper } from './provider-wrapper.js';
 export { ProviderRegistry } from './registry.js';
 export { parseStatementFile } from './statement-reader.js';
 export type { ByteSource } from './statement-csv.js';

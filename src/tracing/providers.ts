@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { ProviderError, type PaymentProvider } from '../providers/index.js';
+import { ProviderError, wrapProviderCalls, type PaymentProvider } from '../providers/index.js';
 import { withSpan } from './tracing.js';
 
 /** The same provider, with each outbound call in a client span (the HTTP request's parent). */
@@ -20,12 +20,5 @@ export function traceProvider(provider: PaymentProvider): PaymentProvider {
         },
         SpanKind.CLIENT,
       );
-  return {
-    channel: provider.channel,
-    refund: traced('refund', (request) => provider.refund(request)),
-    queryRefund: traced('queryRefund', (lookup) => provider.queryRefund(lookup)),
-    downloadStatement: traced('downloadStatement', (date) => provider.downloadStatement(date)),
-    acknowledge: (accepted) => provider.acknowledge(accepted),
-    verifyNotification: (request, now) => provider.verifyNotification(request, now),
-  };
+  return wrapProviderCalls(provider, traced);
 }
