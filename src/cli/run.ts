@@ -28,6 +28,7 @@ const BUILD_STEPS: readonly (readonly string[])[] = [
   ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
   ['dist/src/cli/build-console.js'],
   ['dist/src/cli/build-explorer.js'],
+  ['dist/src/cli/build-server.js'],
 ];
 const FINGERPRINT_FILE = '.sources-fingerprint';
 

@@ -1,3 +1,3 @@
 export { graphqlTracingPlugin, tracedGraphQLHandler } from './graphql.js';
 export { traceProvider } from './providers.js';
-export { otlpExporter, startTracing, withSpan, type Tracing } from './tracing.js';
+export { startTracing, withSpan, type Tracing, type TracingOptions } from './tracing.js';

@@ -15,7 +15,7 @@ describe('tracing (OpenTelemetry)', () => {
   let tracing: Tracing;
   let t: TestApp;
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'test', exporter, batch: false });
+    tracing = await startTracing({ serviceName: 'test', exporter, batch: false });
     t = await startTestApp({ simulators: true });
   }, 120_000);
   afterAll(async () => {
