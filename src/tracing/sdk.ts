@@ -11,7 +11,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { Tracing, TracingOptions } from './tracing.js';
+import { traceOutboundHttp } from './http.js';
+import { TRACER, type Tracing, type TracingOptions } from './tracing.js';
 
 /** The OpenTelemetry SDK's side of `startTracing`: loaded only when tracing is on (see tracing.ts). */
 export function startTracingSdk(options: TracingOptions): Tracing {
@@ -34,8 +35,10 @@ export function startTracingSdk(options: TracingOptions): Tracing {
   // enable() installs never fires for them: patch the loaded ones, as the hook would have.
   const require = createRequire(import.meta.url);
   for (const definition of pg.getModuleDefinitions()) definition.patch?.(require(definition.name));
+  const stopHttp = traceOutboundHttp(provider.getTracer(TRACER));
   return {
     async shutdown() {
+      stopHttp();
       pg.disable();
       for (const definition of pg.getModuleDefinitions()) definition.unpatch?.(require(definition.name));
       await provider.shutdown();

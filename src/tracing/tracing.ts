@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
-const TRACER = 'takeout-refunds';
+export const TRACER = 'takeout-refunds';
 
 export interface Tracing {
   /** Exports what is buffered, then stops tracing (the API falls back to its no-op tracer). */
