@@ -6,7 +6,7 @@ import { build } from 'esbuild';
  * Bundles the compiled `npm start` launcher (`dist/src/cli/start.js`: the whole service) and the
  * embedded PostgreSQL's supervisor into `dist/server/`. Part of `npm run build`.
  *
- * Why: resolving, reading and instantiating the service's about 2,300 modules one by one was about half of
+ * Why: resolving, reading and instantiating the service's modules (about 2,300) one by one was about half of
  * a warm start; one file (plus a chunk per dynamic import, e.g. the simulators) is read and compiled
  * from Node's compile cache at once. It bundles tsc's output, not the sources: esbuild does not emit
  * the decorator metadata type-graphql and the ORM read, tsc already did. Names are kept: entities and
