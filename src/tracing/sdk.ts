@@ -12,7 +12,7 @@ import {
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { traceOutboundHttp } from './http.js';
-import { TRACER, type Tracing, type TracingOptions } from './tracing.js';
+import { TRACER, type Tracing, type TracingOptions } from './options.js';
 
 /** The OpenTelemetry SDK's side of `startTracing`: loaded only when tracing is on (see tracing.ts). */
 export function startTracingSdk(options: TracingOptions): Tracing {

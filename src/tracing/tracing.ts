@@ -1,19 +1,5 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
-import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
-
-export const TRACER = 'takeout-refunds';
-
-export interface Tracing {
-  /** Exports what is buffered, then stops tracing (the API falls back to its no-op tracer). */
-  shutdown(): Promise<void>;
-}
-
-export interface TracingOptions {
-  readonly serviceName: string;
-  /** Where spans go: an exporter (tests: in memory), or a collector over OTLP/HTTP (JSON). */
-  readonly exporter: SpanExporter | { readonly otlpUrl: string };
-  readonly batch?: boolean;
-}
+import { TRACER, type Tracing, type TracingOptions } from './options.js';
 
 /**
  * Registers the process-wide tracer provider and the PostgreSQL instrumentation. Until this runs
