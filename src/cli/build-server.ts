@@ -6,9 +6,9 @@ import { build } from 'esbuild';
  * Bundles the compiled `npm start` launcher (`dist/src/cli/start.js`: the whole service) and the
  * embedded PostgreSQL's supervisor into `dist/server/`. Part of `npm run build`.
  *
- * Why: resolving, reading and instantiating the service's modules (about 2,300) one by one was about half of
- * a warm start; one file (plus a chunk per dynamic import, e.g. the simulators) is read and compiled
- * from Node's compile cache at once. It bundles tsc's output, not the sources: esbuild does not emit
+ * Why: resolving, reading and instantiating the service's modules (about 2,300) one by one was
+ * about half of a warm start; one file (plus a chunk per dynamic import, e.g. the simulators) is read
+ * and compiled from Node's compile cache at once. It bundles tsc's output, not the sources: esbuild does not emit
  * the decorator metadata type-graphql and the ORM read, tsc already did. Names are kept: entities and
  * GraphQL types are known by their class names. Packages that locate files of their own at run time
  * (PostgreSQL's binaries) stay outside.
