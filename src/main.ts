@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AdminActionsResolver } from './admin/index.js';
@@ -52,7 +51,7 @@ import {
 import { RefundRiskResolver, RiskResolver, RiskService, RiskSweep } from './risk/index.js';
 import type { StartedSimulators } from './simulators/index.js';
 import { SystemResolver, SystemService } from './system/index.js';
-import { otlpExporter, startTracing, traceProvider } from './tracing/index.js';
+import { startTracing, traceProvider } from './tracing/index.js';
 import {
   configuredReconProviders,
   reconJobDefinitions,
@@ -166,7 +165,7 @@ export async function startApp(
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
-      const tracing = startTracing({ serviceName, exporter: otlpExporter(otlpUrl) });
+      const tracing = await startTracing({ serviceName, exporter: { otlpUrl } });
       cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
     }
 
@@ -493,6 +492,6 @@ export async function main(early: EarlyStart = {}): Promise<void> {
   }
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (import.meta.main) {
   await main();
 }

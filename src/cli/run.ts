@@ -8,7 +8,8 @@
  * unchanged sources skips it, and `npm test` (which builds first) never runs a stale dist/.
  *
  * Plain TypeScript with node: imports only: Node runs it as is (type stripping), before anything is
- * compiled; so the build leaves it out (tsconfig.build.json).
+ * compiled; so the build leaves it out (tsconfig.build.json). The npm scripts set NODE_COMPILE_CACHE,
+ * so even this file's stripping and compiling are cached.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,6 +29,7 @@ const BUILD_STEPS: readonly (readonly string[])[] = [
   ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'],
   ['dist/src/cli/build-console.js'],
   ['dist/src/cli/build-explorer.js'],
+  ['dist/src/cli/build-server.js'],
 ];
 const FINGERPRINT_FILE = '.sources-fingerprint';
 

@@ -1,3 +1,4 @@
 export { graphqlTracingPlugin, tracedGraphQLHandler } from './graphql.js';
 export { traceProvider } from './providers.js';
-export { otlpExporter, startTracing, withSpan, type Tracing } from './tracing.js';
+export type { Tracing, TracingOptions } from './options.js';
+export { startTracing, withSpan } from './tracing.js';

