@@ -17,7 +17,7 @@ import type {
 import { CaseAppeals } from './case.appeal.js';
 import { CaseDecisions } from './case.decide.js';
 import { CaseCoupons } from './case.coupon.js';
-import { CaseMetricsQuery } from './case.metrics.js';
+import { CaseMetricsQuery, METRICS_REFRESH } from './case.metrics.js';
 import { CaseSupport } from './case.support.js';
 import { DETECT_LATE_ORDERS, LateOrderDetector, type DetectionResult } from './case.detect.js';
 import { DeliveryTracking } from './case.tracking.js';
@@ -288,6 +288,15 @@ export class CasesService {
         queue: { retryLimit: 0 },
         handle: async () => {
           await this.detectLateOrders();
+        },
+      },
+      {
+        // Keeps the stored metrics days current, so that a metrics query recomputes little itself.
+        name: METRICS_REFRESH,
+        cron: '* * * * *',
+        queue: { retryLimit: 0 },
+        handle: async () => {
+          await this.metrics.refresh();
         },
       },
       {
