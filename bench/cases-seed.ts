@@ -1,8 +1,9 @@
 /**
  * A history of after-sales cases in bulk for bench/cases.ts: `count` cases over the last 180 days with
  * realistic spreads (most resolved; the last 3 days' cases largely open; a few old ones stuck), their
- * decisions and some appeals, inserted by INSERT … SELECT generate_series and ANALYZEd. Orders (a
- * quarter as many: each has up to four cases of different types) go in first for the foreign key.
+ * decisions and some appeals, inserted by INSERT … SELECT generate_series and ANALYZEd; then the stored
+ * metrics hours are computed (`case_metrics_rebuild`: the load bypassed the triggers). Orders (a quarter
+ * as many: each has up to four cases of different types) go in first for the foreign key.
  * `hashint4` of the row number (with a salt per figure) stands in for randomness, so runs are repeatable.
  */
 import type pg from 'pg';
@@ -132,4 +133,6 @@ export async function seedBulkCases(client: pg.Client, count: number): Promise<v
   await step('appeals', APPEALS_SQL);
   await client.query(`reset session_replication_role`).catch(() => undefined);
   await step('analyze', `analyze food_order, after_sales_case, case_decision, case_appeal`);
+  // The load bypassed the triggers that mark the metrics' hours changed: compute every hour now.
+  await step('metrics hours', `select case_metrics_rebuild()`);
 }

@@ -12,10 +12,16 @@ export interface RoleProcess {
   readonly url: string;
 }
 
-/** `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. */
+/**
+ * `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. With
+ * `PROFILE_DIR=dir` in the benchmark's environment, the process writes a CPU profile there when it stops
+ * (`node --cpu-prof`).
+ */
 export function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
   const main = new URL('../src/main.js', import.meta.url);
-  const child = spawn(process.execPath, [fileURLToPath(main), role], {
+  const profileDir = process.env['PROFILE_DIR'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...profile, fileURLToPath(main), role], {
     env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

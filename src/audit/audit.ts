@@ -20,7 +20,8 @@ export interface AuditRecord {
 
 /** Appends to the audit log in the caller's transaction (the log itself refuses updates and deletes). */
 export async function recordAudit(sql: Sql, record: AuditRecord): Promise<void> {
-  await sql.rows(
+  // One text for every record: prepared once per connection (it is in most write transactions).
+  await sql.prepared(
     `insert into audit_event (id, actor_id, actor_role, action, subject_type, subject_id, request_id, before, after)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [

@@ -30,11 +30,34 @@ interface VersionRow {
   created_at: Date;
 }
 
-/** Versioned rule parameters: the newest version of each rule is in force; older ones stay for the record. */
+/**
+ * Versioned rule parameters: the newest version of each rule is in force; older ones stay for the record.
+ * The rule book in force is read once and kept for `cacheMs` (every report uses it: reading and parsing
+ * it per report was a round trip and a zod parse each time); a version added through this store is in
+ * force at once in this process, and in the others within `cacheMs`.
+ */
 export class CaseRuleStore {
-  constructor(private readonly orm: Orm) {}
+  private cached: { at: number; book: Promise<RuleBook> } | undefined;
 
-  async current(): Promise<RuleBook> {
+  constructor(
+    private readonly orm: Orm,
+    private readonly cacheMs = 1_000,
+  ) {}
+
+  current(): Promise<RuleBook> {
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at >= this.cacheMs) {
+      const book = this.read();
+      // A failed read is not kept: the next call reads again.
+      book.catch(() => {
+        if (this.cached?.book === book) this.cached = undefined;
+      });
+      this.cached = { at: now, book };
+    }
+    return this.cached.book;
+  }
+
+  private async read(): Promise<RuleBook> {
     const rows = await sqlOnPool(this.orm).prepared<VersionRow>(
       `select distinct on (rule_id) rule_id, version, params, created_by, note, created_at
          from case_rule_version order by rule_id, version desc`,
@@ -84,7 +107,7 @@ export class CaseRuleStore {
       );
     }
     try {
-      return await inTransaction(this.orm, async (em) => {
+      const view = await inTransaction(this.orm, async (em) => {
         const sql = sqlOn(em);
         const [row] = await sql.rows<VersionRow>(
           `insert into case_rule_version (rule_id, version, params, created_by, note)
@@ -102,6 +125,8 @@ export class CaseRuleStore {
         });
         return toView(row!);
       });
+      this.cached = undefined;
+      return view;
     } catch (error) {
       if (pgErrorOf(error)?.code === '23505') {
         throw new CaseError('DECISION_CONFLICT', 'another version of this rule was added at the same time', {

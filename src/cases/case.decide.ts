@@ -25,6 +25,13 @@ export interface AutoDecision {
   readonly figures: Record<string, unknown>;
 }
 
+/** A decision taken: the answer, and the rows it was built from (for executing it after commit). */
+export interface Taken {
+  readonly result: DecisionResult;
+  readonly decision: DecisionRow;
+  readonly row: CaseRow;
+}
+
 const REFUNDS: readonly DecisionKind[] = ['FULL_REFUND', 'PARTIAL_REFUND'];
 const PROPOSALS: readonly DecisionKind[] = ['COUPON', 'REDELIVERY'];
 
@@ -65,14 +72,15 @@ export class CaseDecisions {
   async decide(input: DecideInput, actor: Actor, auto?: AutoDecision): Promise<DecisionResult> {
     const note = input.note.trim().slice(0, 1000);
     const amount = await this.amountOf(input);
-    const result = await inTransaction(this.deps.orm, async (em) => {
+    const taken = await inTransaction(this.deps.orm, async (em): Promise<Taken> => {
       const sql = sqlOn(em);
       const row = await lockCase(sql, input.caseId);
       const last = await lastDecision(sql, row);
       if (!DECIDABLE.includes(row.status as CaseStatus)) {
         // The same decision submitted again (double click, retry): answer with the first one.
         if (last && sameDecision(last, input, amount) && last.status !== 'DECLINED') {
-          return { case: toCaseView(row), decision: toDecisionView(last), replayed: true };
+          const result = { case: toCaseView(row), decision: toDecisionView(last), replayed: true };
+          return { result, decision: last, row };
         }
         throw new CaseError('INVALID_CASE_STATE', `case ${row.id} is ${row.status}: no decision now`, {
           status: row.status,
@@ -86,10 +94,32 @@ export class CaseDecisions {
       }
       return this.record(sql, row, input, amount, note, actor, auto);
     });
-    if (isRefund(result.decision.kind) && result.decision.refundId === null) {
-      await this.execution.executeRefund(result.decision.id);
+    await this.executeIfRefund(taken);
+    return taken.result;
+  }
+
+  /**
+   * A rule's decision on a case opened in the caller's transaction (`row` is the inserted row: nothing
+   * to lock, no earlier decision), with the amount the report was validated with. The caller runs
+   * `executeIfRefund` with the answer once the transaction committed.
+   */
+  async decideOpened(
+    sql: Sql,
+    row: CaseRow,
+    input: DecideInput,
+    amount: Money | null,
+    actor: Actor,
+    auto: AutoDecision,
+  ): Promise<Taken> {
+    return this.record(sql, row, input, amount, input.note.trim().slice(0, 1000), actor, auto);
+  }
+
+  /** Issues the refund of a committed refund decision (the follow-up job does it too if this fails). */
+  async executeIfRefund(taken: Taken): Promise<void> {
+    const { decision } = taken.result;
+    if (isRefund(decision.kind) && decision.refundId === null) {
+      await this.execution.executeRefund(decision.id, { decision: taken.decision, row: taken.row });
     }
-    return result;
   }
 
   private async record(
@@ -100,7 +130,7 @@ export class CaseDecisions {
     note: string,
     actor: Actor,
     auto: AutoDecision | undefined,
-  ): Promise<DecisionResult> {
+  ): Promise<Taken> {
     const seq = row.decision_count + 1;
     const status = nextStatus(input.kind);
     const respondBy =
@@ -185,7 +215,11 @@ export class CaseDecisions {
         data: { caseId: row.id, decision: input.kind, amountMinor: decision!.amount_minor },
       },
     );
-    return { case: toCaseView(updated), decision: toDecisionView(decision!), replayed: false };
+    return {
+      result: { case: toCaseView(updated), decision: toDecisionView(decision!), replayed: false },
+      decision: decision!,
+      row: updated,
+    };
   }
 
   /** The amount a decision moves: what is still refundable for FULL_REFUND, checked caps otherwise. */

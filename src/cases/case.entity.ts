@@ -82,6 +82,16 @@ export const CaseSchema = defineEntity({
       properties: ['merchantId', 'createdAt', 'id'],
       where: `status <> 'RESOLVED'`,
     },
+    /**
+     * Unassigned open cases in first-in order: what agents take work from. PostgreSQL cannot know that
+     * almost every unassigned case is open (it multiplies the two fractions), so without this index it
+     * estimated a few dozen rows for thousands and sorted them all for a page of 20.
+     */
+    {
+      name: 'after_sales_case_open_unassigned_idx',
+      properties: ['createdAt', 'id'],
+      where: `status <> 'RESOLVED' and assignee_id is null`,
+    },
     { properties: ['assigneeId', 'status'] },
     { properties: ['createdAt'] },
     { properties: ['order'] },

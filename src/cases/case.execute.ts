@@ -37,13 +37,17 @@ export class CaseExecution {
    * so a retry, a double click or the follow-up job all reach the same refund). A refusal by the refund
    * command sends the case to manual follow-up.
    */
-  async executeRefund(decisionId: string): Promise<void> {
+  async executeRefund(
+    decisionId: string,
+    /** The decision and its case as just committed by the caller (spares reading them again). */
+    known?: { readonly decision: DecisionRow; readonly row: CaseRow },
+  ): Promise<void> {
     const sql = sqlOnPool(this.deps.orm);
-    const decision = await decisionById(sql, decisionId);
+    const decision = known?.decision ?? (await decisionById(sql, decisionId));
     if (!decision || decision.status !== 'EXECUTING' || decision.refund_id !== null) return;
-    const [row] = await sql.prepared<CaseRow>(`select * from after_sales_case where id = $1`, [
-      decision.case_id,
-    ]);
+    const [row] = known
+      ? [known.row]
+      : await sql.prepared<CaseRow>(`select * from after_sales_case where id = $1`, [decision.case_id]);
     try {
       const { refund } = await this.deps.refunds.requestRefund(
         {

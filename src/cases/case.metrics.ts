@@ -1,4 +1,7 @@
-import { inTransaction, sqlOn, type Orm } from '../db/index.js';
+import { sqlOnPool, type Orm } from '../db/index.js';
+
+/** The worker's queue that refreshes the stored metrics hours every minute. */
+export const METRICS_REFRESH = 'cases.metrics-refresh';
 
 export interface Percentiles {
   readonly p50: number | null;
@@ -60,58 +63,14 @@ interface MetricsRow {
 }
 
 /**
- * After-sales metrics over the cases created in [from, to): one statement aggregated by PostgreSQL
- * over the (created_at) range and the decisions and appeals of those cases, never rows in Node. Each
- * materialized set is read in few passes (aggregates with FILTER, grouping sets, both percentiles from
- * one sort), and the statement runs with enough work_mem to keep them in memory (see
+ * After-sales metrics over the cases created in [from, to), aggregated by PostgreSQL, never rows in
+ * Node: `case_metrics` (src/cases/sql) reads the stored figures of the period's whole hours
+ * (`case_metrics_hour`, refreshed first from the hours triggers marked changed) and computes its partial
+ * first and last hours directly, so a month reads 720 small rows and at most two hours of cases. Percentiles
+ * come from the parts' values together: the figures are those of the direct computation (see
  * docs/performance.md, "After-sales cases").
  */
-const METRICS = `
-with c as materialized (
-  select id, type, severity, outcome, channel, auto_decided, created_at, first_reviewed_at, resolved_at, rating
-    from after_sales_case where created_at >= $1 and created_at < $2),
--- A case's decisions come after it: the range on case_decision (created_at) spares a scan of all decisions.
-d as materialized (
-  select d.kind, d.amount_minor, d.status, d.created_at, d.executed_at,
-         d.kind in ('FULL_REFUND', 'PARTIAL_REFUND') and d.status = 'DONE' as settled,
-         coalesce(a.new_liable_kind, d.liable_kind) as liable, d.liable_kind as first_liable,
-         a.status as appeal_status
-    from c join case_decision d on d.case_id = c.id and d.created_at >= $1
-    left join case_appeal a on a.decision_id = d.id),
-cs as (
-  select count(*)::int as cases, count(*) filter (where auto_decided)::int as auto,
-         percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from first_reviewed_at - created_at))
-           as review,
-         percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from resolved_at - created_at))
-           as resolve,
-         count(rating)::int as ratings, avg(rating)::text as rating_avg
-    from c),
--- grouping(...) is a bit mask of the columns a row is not grouped by: 7 type, 11 severity, 13 outcome, 14 channel.
-cg as (
-  select type, severity, outcome, channel, grouping(type, severity, outcome, channel) as grp, count(*)::int as n
-    from c group by grouping sets ((type), (severity), (outcome), (channel))),
-ds as (
-  select count(*) filter (where settled)::int as settled,
-         percentile_cont(array[0.5, 0.9]) within group (order by extract(epoch from executed_at - created_at))
-           filter (where settled) as settle,
-         count(*) filter (where settled and executed_at - created_at <= interval '24 hours')::int as settled_24h,
-         count(*) filter (where first_liable in ('MERCHANT', 'RIDER') and kind <> 'REJECT'
-                            and status in ('DONE', 'EXECUTING'))::int as appealable,
-         count(appeal_status)::int as appeals,
-         count(*) filter (where appeal_status in ('UPHELD', 'OVERTURNED'))::int as reviewed,
-         count(*) filter (where appeal_status = 'OVERTURNED')::int as overturned
-    from d),
-dt as (
-  select liable, kind = 'COUPON' as coupon, sum(amount_minor)::text as total
-    from d where status = 'DONE' and kind in ('FULL_REFUND', 'PARTIAL_REFUND', 'COUPON') group by 1, 2)
-select cs.*, ds.*,
-  (select jsonb_object_agg(type, n) from cg where grp = 7) as by_type,
-  (select jsonb_object_agg(coalesce(severity, 'NONE'), n) from cg where grp = 11) as by_severity,
-  (select jsonb_object_agg(coalesce(outcome, 'OPEN'), n) from cg where grp = 13) as by_outcome,
-  (select jsonb_object_agg(channel, n) from cg where grp = 14) as by_channel,
-  (select jsonb_object_agg(liable, total) from dt where not coupon) as refund_totals,
-  (select jsonb_object_agg(liable, total) from dt where coupon) as coupon_totals
-  from cs, ds`;
+const METRICS = `select * from case_metrics($1::timestamptz, $2::timestamptz, $3::boolean)`;
 
 const ratio = (n: number, of: number): number | null => (of === 0 ? null : n / of);
 const num = (v: number | null | undefined): number | null =>
@@ -124,12 +83,19 @@ const percentiles = (pair: (number | null)[] | null): Percentiles => ({
 export class CaseMetricsQuery {
   constructor(private readonly orm: Orm) {}
 
-  async metrics(from: Date, to: Date): Promise<CaseMetrics> {
-    const [r] = await inTransaction(this.orm, async (em) => {
-      const sql = sqlOn(em);
-      await sql.rows(`set local work_mem = '64MB'`);
-      return sql.rows<MetricsRow>(METRICS, [from, to]);
-    });
+  /** Recomputes the stored hours changed since the last refresh (the worker also does, every minute). */
+  async refresh(): Promise<number> {
+    const [row] = await sqlOnPool(this.orm).prepared<{ hours: number }>(
+      `select case_metrics_refresh() as hours`,
+    );
+    return row!.hours;
+  }
+
+  /** The metrics of [from, to); `direct` computes them from the cases alone, without the stored hours. */
+  async metrics(from: Date, to: Date, options: { direct?: boolean } = {}): Promise<CaseMetrics> {
+    const direct = options.direct ?? false;
+    if (!direct) await this.refresh();
+    const [r] = await sqlOnPool(this.orm).prepared<MetricsRow>(METRICS, [from, to, direct]);
     const m = r!;
     return {
       from,

@@ -1,10 +1,10 @@
 import { recordAudit, type Actor } from '../audit/index.js';
-import { inTransaction, newId, pgErrorOf, sqlOn } from '../db/index.js';
+import { inTransaction, newId, pgErrorOf, sqlOn, type Sql } from '../db/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, PaymentsService } from '../payments/index.js';
 import { CaseError } from './cases.errors.js';
-import type { CaseChannel, CaseView, ReportCaseInput } from './cases.model.js';
-import { toCaseView, type CaseRow } from './case.row.js';
+import type { CaseChannel, ReportCaseInput } from './cases.model.js';
+import type { CaseRow } from './case.row.js';
 import type { CaseFigures } from './case.figures.js';
 import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
@@ -21,6 +21,8 @@ export interface CaseOrigin {
 export interface NewCase {
   readonly row: Omit<CaseRow, 'created_at' | 'updated_at'>;
   readonly refundable: Money;
+  /** What an approved refund claim pays: what is still refundable for FULL_REFUND, else the amount. */
+  readonly approvedAmount: Money | null;
   readonly risk: RiskAssessment;
   readonly review: ReviewOutcome & { readonly figures: Record<string, unknown> };
 }
@@ -107,6 +109,7 @@ export async function prepareCase(
   };
   return {
     refundable,
+    approvedAmount: input.remedy === 'FULL_REFUND' ? refundable : amount,
     risk,
     review: { ...outcome, figures },
     row: {
@@ -224,12 +227,16 @@ const INSERT_CASE = `insert into after_sales_case (${COLUMNS.join(', ')})
 
 const JSON_COLUMNS = new Set<string>(['evidence', 'review_figures', 'risk']);
 
-/** Inserts the case with its audit record; a second open case of one type on one order is refused. */
-export async function insertCase(
+/**
+ * Inserts the case with its audit record, and runs `andThen` on the inserted row in the same
+ * transaction (the auto-review's decision); a second open case of one type on one order is refused.
+ */
+export async function insertCase<T>(
   orm: Parameters<typeof inTransaction>[0],
   row: NewCase['row'],
   actor: Actor,
-): Promise<CaseView> {
+  andThen: (sql: Sql, inserted: CaseRow) => Promise<T>,
+): Promise<T> {
   try {
     return await inTransaction(orm, async (em) => {
       const sql = sqlOn(em);
@@ -252,7 +259,7 @@ export async function insertCase(
           requestedAmountMinor: row.requested_amount_minor,
         },
       });
-      return toCaseView(inserted!);
+      return andThen(sql, inserted!);
     });
   } catch (error) {
     const pg = pgErrorOf(error);

@@ -79,7 +79,8 @@ export async function changeCase(
     'updated_at = now()',
     ...entries.map(([column], i) => `${column} = $${i + 3}`),
   ];
-  const [updated] = await sql.rows<CaseRow>(
+  // Prepared: the texts are as many as the code's distinct column sets, each planned once per connection.
+  const [updated] = await sql.prepared<CaseRow>(
     `update after_sales_case set ${assignments.join(', ')} where id = $1 returning *`,
     [
       row.id,

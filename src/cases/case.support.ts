@@ -54,6 +54,33 @@ function where(filter: QueueFilter, params: unknown[]): string {
   return clauses.join(' and ');
 }
 
+/**
+ * A page of the queue: the filter's open cases in created order, after the cursor. Unassigned open
+ * cases have their own partial index (what agents take work from), other filters read the open-case
+ * indexes; test/cases/bulk-history.test.ts checks the plans.
+ */
+export function queueStatement(
+  filter: QueueFilter,
+  sort: QueueSort,
+  limit: number,
+  after: { createdAt: string; id: string } | null,
+): { text: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions = [where(filter, params)];
+  const op = sort === 'OLDEST' ? '>' : '<';
+  if (after) {
+    params.push(after.createdAt, after.id);
+    conditions.push(`(created_at, id) ${op} ($${params.length - 1}::timestamptz, $${params.length})`);
+  }
+  params.push(limit);
+  const direction = sort === 'OLDEST' ? 'asc' : 'desc';
+  return {
+    text: `select * from after_sales_case where ${conditions.join(' and ')}
+        order by created_at ${direction}, id ${direction} limit $${params.length}`,
+    params,
+  };
+}
+
 /** The support queue: filters, sorting, counts, assignment, evidence requests, similar cases. */
 export class CaseSupport {
   constructor(private readonly deps: CasesDeps) {}
@@ -64,20 +91,8 @@ export class CaseSupport {
     limit: number,
     after: { createdAt: string; id: string } | null,
   ): Promise<CaseView[]> {
-    const params: unknown[] = [];
-    const conditions = [where(filter, params)];
-    const op = sort === 'OLDEST' ? '>' : '<';
-    if (after) {
-      params.push(after.createdAt, after.id);
-      conditions.push(`(created_at, id) ${op} ($${params.length - 1}::timestamptz, $${params.length})`);
-    }
-    params.push(limit);
-    const direction = sort === 'OLDEST' ? 'asc' : 'desc';
-    const rows = await sqlOnPool(this.deps.orm).rows<CaseRow>(
-      `select * from after_sales_case where ${conditions.join(' and ')}
-        order by created_at ${direction}, id ${direction} limit $${params.length}`,
-      params,
-    );
+    const statement = queueStatement(filter, sort, limit, after);
+    const rows = await sqlOnPool(this.deps.orm).rows<CaseRow>(statement.text, statement.params);
     return rows.map(toCaseView);
   }
 

@@ -17,7 +17,7 @@ import type {
 import { CaseAppeals } from './case.appeal.js';
 import { CaseDecisions } from './case.decide.js';
 import { CaseCoupons } from './case.coupon.js';
-import { CaseMetricsQuery } from './case.metrics.js';
+import { CaseMetricsQuery, METRICS_REFRESH } from './case.metrics.js';
 import { CaseSupport } from './case.support.js';
 import { DETECT_LATE_ORDERS, LateOrderDetector, type DetectionResult } from './case.detect.js';
 import { DeliveryTracking } from './case.tracking.js';
@@ -131,25 +131,34 @@ export class CasesService {
   private async open(input: ReportCaseInput, origin: CaseOrigin): Promise<CaseView> {
     const rules = await this.deps.rules.current();
     const prepared = await prepareCase(this.deps, rules, input, origin, this.now());
-    const view = await insertCase(this.deps.orm, prepared.row, origin.actor);
+    const rule = rules['auto-review'];
+    // An approved claim is decided in the transaction that opens it, with the amount it was validated
+    // with; its refund is issued once both are committed.
+    const opened = await insertCase(this.deps.orm, prepared.row, origin.actor, async (sql, row) =>
+      prepared.review.approve
+        ? this.decisions.decideOpened(
+            sql,
+            row,
+            {
+              caseId: row.id,
+              kind: input.remedy,
+              amount: input.remedy === 'PARTIAL_REFUND' ? input.amount : null,
+              liable: defaultLiable(row.type as CaseType, row.rider_id),
+              note: 'approved automatically',
+            },
+            prepared.approvedAmount,
+            AUTO_REVIEW,
+            { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
+          )
+        : toCaseView(row),
+    );
+    const view = 'result' in opened ? opened.result.case : opened;
     this.deps.logger.info(
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );
-    if (!prepared.review.approve) return view;
-    const rule = rules['auto-review'];
-    const decided = await this.decisions.decide(
-      {
-        caseId: view.id,
-        kind: input.remedy,
-        amount: input.remedy === 'PARTIAL_REFUND' ? input.amount : null,
-        liable: defaultLiable(view.type, view.riderId),
-        note: 'approved automatically',
-      },
-      AUTO_REVIEW,
-      { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
-    );
-    return decided.case;
+    if ('result' in opened) await this.decisions.executeIfRefund(opened);
+    return view;
   }
 
   /** A reviewer's (or a rule's) decision; the same decision submitted twice is taken once. */
@@ -288,6 +297,15 @@ export class CasesService {
         queue: { retryLimit: 0 },
         handle: async () => {
           await this.detectLateOrders();
+        },
+      },
+      {
+        // Keeps the stored metrics days current, so that a metrics query recomputes little itself.
+        name: METRICS_REFRESH,
+        cron: '* * * * *',
+        queue: { retryLimit: 0 },
+        handle: async () => {
+          await this.metrics.refresh();
         },
       },
       {

@@ -6,3 +6,4 @@ export {
   RedeliverySchema,
   RiderPositionSchema,
 } from './case-outcome.entity.js';
+export { CaseMetricsChangeSchema, CaseMetricsHourSchema } from './case-metrics.entity.js';
