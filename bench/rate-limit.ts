@@ -183,12 +183,13 @@ async function main(): Promise<void> {
         `(${refused.accepted} of their requests accepted in ${refused.seconds} s); ` +
         `vs pgbench ${pgbenchTps.toFixed(0)} TPS: ratio ${(refusedPerSecond / pgbenchTps).toFixed(2)}`,
     );
-    // The api's CPU while attacked, per attacking request: what a refusal costs the server, whatever
-    // else the machine runs (the legitimate client's requests are in it too, 15/s).
+    // The api's CPU while attacked: what the attack costs the server, whatever else the machine runs.
+    // The legitimate client's requests (15/s, each a full GraphQL query) are in it too: at a low attack
+    // rate they dominate the figure per attacking request.
     const attackRequests = refused.count + refused.accepted;
     line(
       `api CPU while attacked: ${(refused.apiCpuMs / refused.seconds / 10).toFixed(0)} % of a core, ` +
-        `${((refused.apiCpuMs * 1000) / attackRequests).toFixed(0)} us per attacking request`,
+        `${((refused.apiCpuMs * 1000) / attackRequests).toFixed(0)} us per attacking request (legitimate requests included)`,
     );
     line(
       `legitimate client: unloaded p50 ${percentile(unloaded, 50).toFixed(1)} ms p99 ${percentile(unloaded, 99).toFixed(1)} ms; ` +
