@@ -7,10 +7,13 @@
  * legitimate client (a signed-in support agent listing refunds, 15 requests/s, open loop) is timed
  * alone, then while 16 attacking clients (anonymous, closed loop, a worker thread) send as fast as
  * they can; the rounds alternate so background load hits both alike. Figures: requests refused per
- * second (429), the legitimate client's p50/p99 unloaded and attacked (target: attacked p99 < 2×
- * unloaded), and refusals per second as a ratio of pgbench TPS. All loops are bounded by deadlines.
+ * second (429), the api's CPU per attacking request (what refusing costs the server, steadier than
+ * latencies on a loaded machine), the legitimate client's p50/p99 unloaded and attacked (target:
+ * attacked p99 < 2× unloaded), and refusals per second as a ratio of pgbench TPS. All loops are
+ * bounded by deadlines.
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Role, signDevelopmentToken } from '../src/auth/index.js';
 import { createOrm, migrateUp } from '../src/db/index.js';
@@ -33,6 +36,8 @@ const ROUNDS = 3;
 const ROUND_SECONDS = 6;
 const LEGIT_PER_SECOND = 15;
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times. */
+const CLOCK_TICKS = 100;
 const LEGIT_QUERY = '{ refunds(first: 5) { edges { node { id status } } } }';
 
 const logger = createLogger({ level: 'warn' });
@@ -93,6 +98,16 @@ async function legitimate(
   return { ms, failed };
 }
 
+/** User + system CPU time of a process so far, in ms (Linux `/proc`; 0 elsewhere). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
 async function main(): Promise<void> {
   const server = await startBenchServer(logger);
   const database = `bench_ratelimit_${process.pid}`;
@@ -124,16 +139,18 @@ async function main(): Promise<void> {
     await legitimate(api.url, token, 2);
     const unloaded: number[] = [];
     const attacked: number[] = [];
-    const refused = { count: 0, seconds: 0, accepted: 0 };
+    const refused = { count: 0, seconds: 0, accepted: 0, apiCpuMs: 0 };
     let legitFailed = 0;
     const tps: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
       const alone = await legitimate(api.url, token, ROUND_SECONDS);
       unloaded.push(...alone.ms);
+      const cpuBefore = cpuMs(api.child.pid);
       const [underAttack, counts] = await Promise.all([
         legitimate(api.url, token, ROUND_SECONDS),
         attack(api.url, ROUND_SECONDS),
       ]);
+      refused.apiCpuMs += cpuMs(api.child.pid) - cpuBefore;
       attacked.push(...underAttack.ms);
       legitFailed += alone.failed + underAttack.failed;
       refused.count += counts['429'] ?? 0;
@@ -165,6 +182,14 @@ async function main(): Promise<void> {
       `refused by the rate limiter: ${refusedPerSecond.toFixed(0)}/s at ${ATTACKERS} attacking clients ` +
         `(${refused.accepted} of their requests accepted in ${refused.seconds} s); ` +
         `vs pgbench ${pgbenchTps.toFixed(0)} TPS: ratio ${(refusedPerSecond / pgbenchTps).toFixed(2)}`,
+    );
+    // The api's CPU while attacked: what the attack costs the server, whatever else the machine runs.
+    // The legitimate client's requests (15/s, each a full GraphQL query) are in it too: at a low attack
+    // rate they dominate the figure per attacking request.
+    const attackRequests = refused.count + refused.accepted;
+    line(
+      `api CPU while attacked: ${(refused.apiCpuMs / refused.seconds / 10).toFixed(0)} % of a core, ` +
+        `${((refused.apiCpuMs * 1000) / attackRequests).toFixed(0)} us per attacking request (legitimate requests included)`,
     );
     line(
       `legitimate client: unloaded p50 ${percentile(unloaded, 50).toFixed(1)} ms p99 ${percentile(unloaded, 99).toFixed(1)} ms; ` +

@@ -23,8 +23,8 @@ import { authenticateRequests } from './authentication.js';
 import { graphqlMetricsPlugin, measureRequests, metricsRoute, type Metrics } from '../metrics/index.js';
 import { graphqlTracingPlugin, tracedGraphQLHandler } from '../tracing/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
-import { RateLimitedError, registerRateLimit } from './rate-limit.js';
-import { registerSecurityHeaders } from './security.js';
+import { registerRateLimit } from './rate-limit.js';
+import { registerSecurityHeaders, securityHeaders } from './security.js';
 
 export interface ReadinessReport {
   readonly ready: boolean;
@@ -91,9 +91,17 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // "request completed"): each line is a synchronous write to stdout, half the api's logging cost.
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
-  await registerSecurityHeaders(app, options.graphql.sandbox);
+  const headers = securityHeaders(options.graphql.sandbox);
+  registerSecurityHeaders(app, headers);
   authenticateRequests(app, options.tokens);
-  await registerRateLimit(app, options.rateLimit);
+  const metrics = options.metrics;
+  registerRateLimit(app, {
+    config: options.rateLimit,
+    trustProxy: options.trustProxy,
+    headers,
+    logger: options.logger.child({ component: 'rate-limit' }),
+    refused: metrics && ((budget) => metrics.rateLimited.inc({ budget })),
+  });
   if (options.metrics) {
     measureRequests(app, options.metrics);
     if (options.metricsToken) metricsRoute(app, options.metrics, options.metricsToken);
@@ -116,8 +124,6 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     );
   });
   app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
-    if (error instanceof RateLimitedError)
-      return void reply.status(429).send(rateLimitedBody(request, error));
     const status = error.statusCode ?? 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     const code = status >= 500 ? 'INTERNAL_SERVER_ERROR' : (error.code ?? 'BAD_REQUEST');
@@ -181,11 +187,4 @@ function viewerOf(request: FastifyRequest): Viewer | null {
   throw new GraphQLError(auth.message, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 }, requestId: request.id },
   });
-}
-
-/** GraphQL clients get a GraphQL error; every other route the plain error shape. */
-function rateLimitedBody(request: FastifyRequest, error: RateLimitedError): object {
-  const extensions = { code: error.code, retryAfterSeconds: error.retryAfterSeconds, requestId: request.id };
-  if (request.url.startsWith('/graphql')) return { errors: [{ message: error.message, extensions }] };
-  return { error: { message: error.message, ...extensions } };
 }

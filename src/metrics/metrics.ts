@@ -26,6 +26,7 @@ export class Metrics {
   readonly graphqlErrors: Counter<'operation' | 'code'>;
   readonly providerDuration: Histogram<'provider' | 'call' | 'outcome'>;
   readonly notifyRejected: Counter<'provider' | 'code'>;
+  readonly rateLimited: Counter<'budget'>;
 
   constructor(role: string, sources: MetricSources | undefined) {
     this.registry.setDefaultLabels({ role });
@@ -62,6 +63,12 @@ export class Metrics {
       name: 'notify_verification_failures_total',
       help: 'Provider notifies refused before anything was stored, by reason',
       labelNames: ['provider', 'code'],
+      registers,
+    });
+    this.rateLimited = new Counter({
+      name: 'http_rate_limited_total',
+      help: 'Requests refused by the rate limiter (429), by budget; most never reach the request histogram',
+      labelNames: ['budget'],
       registers,
     });
     if (sources) this.scrapeGauges(sources);

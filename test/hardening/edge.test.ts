@@ -104,6 +104,7 @@ describe('rate limits', () => {
         RATE_LIMIT_ANONYMOUS: '3',
         RATE_LIMIT_AUTH_FAILURES: '2',
         RATE_LIMIT_NOTIFY: '4',
+        TRUST_PROXY: '127.0.0.1',
       },
     });
   });
@@ -143,5 +144,32 @@ describe('rate limits', () => {
     const body = (await (await notify()).json()) as { error: { code: string } };
     expect(body.error.code).toBe('RATE_LIMITED');
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+  });
+  it('refuses before the app sees the request: security headers, a request id, a budget per client address', async () => {
+    const from = (address: string, authorization?: string) =>
+      fetch(`${t.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-forwarded-for': address,
+          ...(authorization === undefined ? {} : { authorization }),
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    expect(await statuses(3, () => from('203.0.113.7'))).toEqual([200, 200, 200]);
+    const refused = await from('203.0.113.7');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(refused.headers.get('strict-transport-security')).toMatch(/max-age=31536000/);
+    const requestId = refused.headers.get('x-request-id');
+    expect(requestId).toMatch(/^req_/);
+    const body = (await refused.json()) as { errors: { extensions: Record<string, unknown> }[] };
+    expect(body.errors[0]!.extensions).toMatchObject({ code: 'RATE_LIMITED', requestId });
+    // Another client behind the same proxy has a budget of its own (the connection stays usable).
+    expect((await from('203.0.113.8')).status).toBe(200);
+    // Failed authentication is counted on the forwarded address too, apart from the anonymous budget.
+    expect(await statuses(3, () => from('203.0.113.7', 'Bearer forged'))).toEqual([401, 401, 429]);
+    expect(await statuses(2, () => from('203.0.113.9', 'Bearer forged'))).toEqual([401, 401]);
   });
 });

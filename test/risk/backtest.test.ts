@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlOnPool } from '../../src/db/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, SUPPORT } from '../support/builders.js';
-import { codeOf, decideCase, reportCase } from '../cases/cases.fixtures.js';
+import { codeOf, decideCase, reportCase, waitForCase } from '../cases/cases.fixtures.js';
 import { daysAgo, seedOrder } from './risk-fixtures.js';
 
 const ADMIN = { role: 'ADMIN', sub: 'admin_1' } as const;
+const AGENT_2 = { role: 'SUPPORT', sub: 'agent_2' } as const;
 type Who = Parameters<TestApp['gql']>[2];
 
 interface BacktestShape {
@@ -23,12 +24,13 @@ interface BacktestShape {
     flaggedAt: string;
     figures: { name: string; value: string }[];
     laterRejected: boolean;
+    laterOverturned: boolean;
   }[];
 }
 
 const QUERY = `query($input: RiskBacktestInput!) { riskBacktest(input: $input) {
   ruleId version proposed params { name value } customersEvaluated flagged laterRejected laterOverturned
-  laterRejectedOrOverturned sample { customerId flaggedAt figures { name value } laterRejected } } }`;
+  laterRejectedOrOverturned sample { customerId flaggedAt figures { name value } laterRejected laterOverturned } } }`;
 
 /**
  * A hand-computed fixture for refund-frequency v1 (≥ 3 refunds in 7 days or ≥ 5 in 30 days) over the
@@ -38,7 +40,13 @@ const QUERY = `query($input: RiskBacktestInput!) { riskBacktest(input: $input) {
  *   bt_c  refunds 15.5, 15.4 days ago                 → 2: not flagged (flagged with refunds7d = 2)
  *   bt_e  refunds 19.5, 13.5, 11.5 days ago           → never 3 in 7 days: not flagged (with 2: at 13 days ago)
  *   bt_d  refunds 5.2, 5.1, 5.0 days ago              → after the period: not evaluated
- * Evaluated: a, b, c, e. Flagged: a, b. Later (a case reported now): bt_a's is rejected.
+ * Evaluated: a, b, c, e. Flagged: a, b. Later (cases reported now, after every flag):
+ *   bt_a  one case rejected, another refunded then overturned on the merchant's appeal → rejected and overturned
+ *   bt_b  a case refunded then overturned on appeal (the cost moves to the platform; the customer keeps the
+ *         refund, but the first decision was wrong)                                  → overturned only
+ *   bt_c  a case refunded, the appeal upheld                                          → neither
+ *   bt_d  a case overturned on appeal, but bt_d is never flagged                      → counts nowhere
+ * So: laterRejected 1 (a), laterOverturned 2 (a, b), laterRejectedOrOverturned 2 (a counted once).
  */
 describe('backtest of a rule version over a past period (ADMIN GraphQL) against a hand-computed fixture', () => {
   let t: TestApp;
@@ -46,7 +54,8 @@ describe('backtest of a rule version over a past period (ADMIN GraphQL) against 
   const to = daysAgo(10);
 
   beforeAll(async () => {
-    t = await startTestApp({ simulators: true });
+    t = await startTestApp({ simulators: true, env: { CASE_REFUND_FOLLOW_MS: '300' } });
+    t.app.simulators!.wechatpay!.sim.setRefundLifecycle({ mode: 'immediate' });
     const sql = sqlOnPool(t.app.orm);
     const refunds: Record<string, number[]> = {
       bt_a: [18.5, 18.4, 18.3],
@@ -66,13 +75,46 @@ describe('backtest of a rule version over a past period (ADMIN GraphQL) against 
     expect(reported.errors).toBeUndefined();
     const decided = await decideCase(t, { caseId: reported.data!.reportCase.id, kind: 'REJECT' });
     expect(decided.errors).toBeUndefined();
-  }, 120_000);
+    for (const [customerId, overturn] of [
+      ['bt_a', true],
+      ['bt_b', true],
+      ['bt_c', false],
+      ['bt_d', true],
+    ] as const) {
+      expect(await appealedCase(customerId, overturn)).toBe(overturn ? 'OVERTURNED' : 'UPHELD');
+    }
+  }, 180_000);
   afterAll(async () => t.stop());
+
+  /** A case refunded in full at the merchant's charge, which the merchant appeals; a second agent decides. */
+  async function appealedCase(customerId: string, overturn: boolean): Promise<string> {
+    const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 2_000, customerId });
+    const reported = await reportCase(t, customerId, { orderId: paid.orderId, type: 'WRONG_ITEM' });
+    expect(reported.errors).toBeUndefined();
+    const caseId = reported.data!.reportCase.id;
+    expect(
+      (await decideCase(t, { caseId, kind: 'FULL_REFUND', liableParty: 'MERCHANT' })).errors,
+    ).toBeUndefined();
+    await waitForCase(t, caseId, (c) => c.status === 'RESOLVED');
+    const appeal = await t.gql<{ appealCase: { id: string } }>(
+      `mutation($id: ID!) { appealCase(caseId: $id, statement: "sealed when the rider took it", evidence: []) { id } }`,
+      { id: caseId },
+      { role: 'MERCHANT', sub: paid.merchantId },
+    );
+    expect(appeal.errors).toBeUndefined();
+    const review = await t.gql<{ reviewAppeal: { status: string } }>(
+      `mutation($id: ID!, $o: Boolean!, $l: LiableParty) { reviewAppeal(appealId: $id, overturn: $o, newLiableParty: $l, note: "checked") { status } }`,
+      { id: appeal.data!.appealCase.id, o: overturn, l: overturn ? 'PLATFORM' : null },
+      AGENT_2,
+    );
+    expect(review.errors).toBeUndefined();
+    return review.data!.reviewAppeal.status;
+  }
 
   const run = async (input: Record<string, unknown>, who: Who = ADMIN) =>
     t.gql<{ riskBacktest: BacktestShape }>(QUERY, { input: { from, to, ...input } }, who);
 
-  it('the current version: evaluated, flagged and later rejected match the fixture, with a sample', async () => {
+  it('the current version: evaluated, flagged, later rejected and overturned match the fixture, with a sample', async () => {
     const res = await run({ ruleId: 'refund-frequency' });
     expect(res.errors).toBeUndefined();
     const r = res.data!.riskBacktest;
@@ -83,12 +125,12 @@ describe('backtest of a rule version over a past period (ADMIN GraphQL) against 
       customersEvaluated: 4,
       flagged: 2,
       laterRejected: 1,
-      laterOverturned: 0,
-      laterRejectedOrOverturned: 1,
+      laterOverturned: 2,
+      laterRejectedOrOverturned: 2,
     });
-    expect(r.sample.map((s) => [s.customerId, s.laterRejected])).toEqual([
-      ['bt_a', true],
-      ['bt_b', false],
+    expect(r.sample.map((s) => [s.customerId, s.laterRejected, s.laterOverturned])).toEqual([
+      ['bt_a', true, true],
+      ['bt_b', false, true],
     ]);
     const [a, b] = r.sample;
     // Flagged at the end of the day the threshold was reached (days are counted from `from`).
@@ -114,7 +156,15 @@ describe('backtest of a rule version over a past period (ADMIN GraphQL) against 
       customersEvaluated: 4,
       flagged: 4,
       laterRejected: 1,
+      laterOverturned: 2,
+      laterRejectedOrOverturned: 2,
     });
+    expect(r.sample.map((s) => [s.customerId, s.laterRejected, s.laterOverturned])).toEqual([
+      ['bt_a', true, true],
+      ['bt_b', false, true],
+      ['bt_c', false, false],
+      ['bt_e', false, false],
+    ]);
     expect(r.params).toContainEqual({ name: 'refunds7d', value: '2' });
     expect(r.sample.map((s) => s.customerId)).toEqual(['bt_a', 'bt_b', 'bt_c', 'bt_e']);
     const [c, e] = r.sample.slice(2);
