@@ -13,6 +13,7 @@ import {
   type DocumentNode,
   type GraphQLInputType,
   type GraphQLSchema,
+  type ValueNode,
 } from 'graphql';
 import { EXTERNAL_ID } from '../db/index.js';
 
@@ -68,6 +69,38 @@ function valueProblem(value: unknown, type: GraphQLInputType, name: string): Bad
   return null;
 }
 
+/** An argument of a document with the type its value must have. */
+interface TypedArgument {
+  readonly value: ValueNode;
+  readonly type: GraphQLInputType;
+  readonly name: string;
+}
+
+/**
+ * Every argument of a document with its type, in document order. Apollo keeps each parsed and
+ * validated document (its document store), so a document sent again is the same object: its arguments
+ * are typed once, and a request only reads its values (the variables differ per request).
+ */
+const typedArguments = new WeakMap<DocumentNode, readonly TypedArgument[]>();
+
+function argumentsOf(schema: GraphQLSchema, document: DocumentNode): readonly TypedArgument[] {
+  const known = typedArguments.get(document);
+  if (known) return known;
+  const typeInfo = new TypeInfo(schema);
+  const found: TypedArgument[] = [];
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        const argument = typeInfo.getArgument();
+        if (argument) found.push({ value: node.value, type: argument.type, name: argument.name });
+      },
+    }),
+  );
+  typedArguments.set(document, found);
+  return found;
+}
+
 /**
  * The first argument value in the document (literals and variables alike, input objects field by
  * field) that no resolver should see: text with NUL, other control characters or lone surrogates,
@@ -78,19 +111,12 @@ export function findBadInput(
   document: DocumentNode,
   variables: Readonly<Record<string, unknown>>,
 ): BadInput | null {
-  const typeInfo = new TypeInfo(schema);
-  let found: BadInput | null = null;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Argument(node) {
-        const argument = typeInfo.getArgument();
-        if (found || !argument) return;
-        found = valueProblem(valueFromASTUntyped(node.value, variables), argument.type, argument.name);
-      },
-    }),
-  );
-  return found;
+  for (const argument of argumentsOf(schema, document)) {
+    const value = valueFromASTUntyped(argument.value, variables);
+    const problem = valueProblem(value, argument.type, argument.name);
+    if (problem) return problem;
+  }
+  return null;
 }
 
 /**

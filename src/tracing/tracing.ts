@@ -9,7 +9,22 @@ import { TRACER, type Tracing, type TracingOptions } from './options.js';
  */
 export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const { startTracingSdk } = await import('./sdk.js');
-  return startTracingSdk(options);
+  const sdk = startTracingSdk(options);
+  started = true;
+  return {
+    async shutdown() {
+      started = false;
+      await sdk.shutdown();
+    },
+  };
+}
+
+/** Whether a tracer provider is registered (between startTracing and its shutdown). */
+let started = false;
+
+/** Whether spans are recorded now: when not, hot paths skip creating no-op spans and contexts. */
+export function isTracing(): boolean {
+  return started;
 }
 
 /** Runs `fn` inside a span (a child of the active one), ended with `fn`'s outcome. */
