@@ -1,6 +1,14 @@
 import { SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { TRACER, type Tracing, type TracingOptions } from './options.js';
 
+/** Whether a tracer provider is registered (between startTracing and its shutdown). */
+let started = false;
+
+/** Whether spans are recorded now: when not, hot paths skip creating no-op spans and contexts. */
+export function isTracing(): boolean {
+  return started;
+}
+
 /**
  * Registers the process-wide tracer provider and the PostgreSQL instrumentation. Until this runs
  * (tracing is off by default) every span below is the API's no-op span: nothing is recorded.
@@ -17,14 +25,6 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
       await sdk.shutdown();
     },
   };
-}
-
-/** Whether a tracer provider is registered (between startTracing and its shutdown). */
-let started = false;
-
-/** Whether spans are recorded now: when not, hot paths skip creating no-op spans and contexts. */
-export function isTracing(): boolean {
-  return started;
 }
 
 /** Runs `fn` inside a span (a child of the active one), ended with `fn`'s outcome. */
