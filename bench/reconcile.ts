@@ -160,7 +160,13 @@ async function reconcile(databaseUrl: string, bill: string): Promise<CliStats> {
       '--stats',
     ],
     {
-      env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      // As `npm run reconcile` runs it: development unless told otherwise (production wants a JWT key).
+      env: {
+        ...process.env,
+        NODE_ENV: process.env['NODE_ENV'] ?? 'development',
+        DATABASE_URL: databaseUrl,
+        LOG_LEVEL: 'warn',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -175,6 +181,7 @@ async function reconcile(databaseUrl: string, bill: string): Promise<CliStats> {
       if (l.trim() && !l.startsWith('stats ')) process.stderr.write(`  ${l.trim()}\n`);
   });
   const [code] = (await once(child, 'exit')) as [number];
+  if (stats === '') throw new Error(`the reconciliation process printed no stats (exit ${code})`);
   const seconds = Number(/seconds=([\d.]+)/.exec(stats)?.[1] ?? NaN);
   const maxRssMb = Number(/maxRssMb=([\d.]+)/.exec(stats)?.[1] ?? NaN);
   const phases = /phases=(\S*)/.exec(stats)?.[1] ?? '';
