@@ -20,7 +20,6 @@ import {
   ReconFileSchema,
   ReconItemSchema,
   ReconRunSchema,
-  ReconStatementRowSchema,
 } from '../reconciliation/entities.js';
 import { RiskFlagSchema, RiskRuleVersionSchema, RiskSweepRunSchema } from './risk/entities.js';
 
@@ -51,7 +50,6 @@ export const entities = [
   OrderWarningSchema,
   ReconFileSchema,
   ReconFileChunkSchema,
-  ReconStatementRowSchema,
   ReconRunSchema,
   ReconItemSchema,
   RiskRuleVersionSchema,
