@@ -117,7 +117,14 @@ async function writeFiles(dir: string): Promise<{ bill: string; copyText: string
 /** COPY of the same rows into a bare table, then one hash join against the ledger's payments. */
 async function floor(client: pg.Client, copyText: string): Promise<number> {
   await client.query('drop table if exists floor_rows');
-  await client.query('create table floor_rows (like recon_statement_row)');
+  // The columns of the statement rows as loaded before runs staged their own (the floor stays comparable).
+  await client.query(
+    `create table floor_rows (file_id varchar(64) not null, line_no int not null, kind varchar(8) not null,
+       out_trade_no varchar(64) not null, transaction_id varchar(64) not null, refund_no varchar(64),
+       provider_refund_id varchar(64), amount_minor bigint not null, currency varchar(3) not null,
+       fee_units bigint not null, fee_scale smallint not null, provider_status varchar(16) not null,
+       occurred_at timestamptz not null)`,
+  );
   const started = process.hrtime.bigint();
   const copy = client.query(
     copyFrom(

@@ -12,7 +12,7 @@
  * cannot go through per-id look-ups, and the payments module exports no bulk reader (README).
  */
 import type pg from 'pg';
-import { newId } from '../src/db/index.js';
+import { newId, quoteIdent } from '../src/db/index.js';
 import {
   classify,
   exactMatchSql,
@@ -34,6 +34,8 @@ export interface MatchInput {
   readonly billDate: string;
   /** The run's staging table (`stagingTable`), its statement rows. */
   readonly staged: string;
+  /** Lines that may repeat an earlier line's key, from the load (`DuplicateCandidates`). */
+  readonly duplicateCandidates: readonly number[];
   readonly dayStart: Date;
   readonly dayEnd: Date;
   readonly feeRateBps: number;
@@ -70,13 +72,17 @@ const OPEN_TIMING = `timing as (
 
 /**
  * Every staged statement row with the ledger item it names, as a pair (the classifier's facts), less
- * the exact matches: those are left in PostgreSQL and counted from the file's figures.
- * $1 channel, $2 provider, $3 bill date, $4/$5 the day, $6 fee rate (bps).
+ * the exact matches: those are left in PostgreSQL and counted from the file's figures. A row is a
+ * duplicate when an earlier row has its key: only the load's candidates are compared (none, mostly).
+ * $1 channel, $2 provider, $3 bill date, $4/$5 the day, $6 fee rate (bps), $7 the candidate lines.
  */
-const statementSide = (staged: string): string => `
-with dup as (
-  select kind, match_key, min(line_no) as first_line
-    from ${staged} group by 1, 2 having count(*) > 1),
+const statementSide = (staged: string, duplicateCandidates: boolean): string => `
+with dup as (${
+  duplicateCandidates
+    ? `select kind, match_key, min(line_no) as first_line
+         from ${staged} where line_no = any($7::int[]) group by 1, 2 having count(*) > 1`
+    : `select null::varchar as kind, null::varchar as match_key, null::int as first_line where false`
+}),
 ${OPEN_TIMING},
 pairs as (
   select s.line_no, s.kind, s.match_key, s.out_trade_no, s.transaction_id, s.provider_refund_id, s.amount_minor,
@@ -124,7 +130,10 @@ interface MatchQuery {
 function matchQueries(i: MatchInput): [statementSide: MatchQuery, ledgerSide: MatchQuery] {
   const params = [channelOf(i.provider), i.provider, i.billDate, i.dayStart, i.dayEnd];
   return [
-    { text: statementSide(i.staged), params: [...params, i.feeRateBps] },
+    {
+      text: statementSide(i.staged, i.duplicateCandidates.length > 0),
+      params: [...params, i.feeRateBps, ...(i.duplicateCandidates.length > 0 ? [i.duplicateCandidates] : [])],
+    },
     { text: ledgerSide(i.staged), params },
   ];
 }
@@ -181,6 +190,10 @@ export class Matcher {
     return this.totals;
   }
 
+  /**
+   * Runs the query as CREATE TABLE AS, whose plan may be parallel (a cursor's never is), then reads
+   * its result (the pairs that differ: few) through a cursor in batches. The table goes with the run.
+   */
   private async stream(
     name: string,
     query: string,
@@ -189,12 +202,15 @@ export class Matcher {
   ): Promise<void> {
     if (this.explain !== undefined) {
       const plan = await this.client.query<{ 'QUERY PLAN': string }>(
-        `explain (analyze, buffers) ${query}`,
+        `explain (analyze, buffers) create unlogged table ${quoteIdent(`${name}_explain`)} as ${query}`,
         params,
       );
       this.explain(`${name}:\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      await this.client.query(`drop table ${quoteIdent(`${name}_explain`)}`);
     }
-    await this.client.query(`declare ${name} no scroll cursor for ${query}`, params);
+    const table = quoteIdent(`${name}_${this.input.runId}`);
+    await this.client.query(`create unlogged table ${table} as ${query}`, params);
+    await this.client.query(`declare ${name} no scroll cursor for select * from ${table}`);
     for (;;) {
       const batch = await this.client.query<Row>(`fetch ${FETCH} from ${name}`);
       for (const row of batch.rows) each(row);
@@ -202,6 +218,7 @@ export class Matcher {
       if (batch.rows.length < FETCH) break;
     }
     await this.client.query(`close ${name}`);
+    await this.client.query(`drop table ${table}`);
   }
 
   private context(openTiming: boolean): PairContext {

@@ -182,7 +182,7 @@ export class ReconciliationService {
     ]);
     const runId = newId('rcr');
     const staged = stagingTable(runId);
-    const { fileId, figures } = await stage(client, staged, file, progress);
+    const { fileId, figures, duplicateCandidates } = await stage(client, staged, file, progress);
     // Plan the cursors for all their rows (the default plans for the first 10%: nested loops).
     await client.query('set local cursor_tuple_fraction = 1.0');
     // Room for the duplicate check's hash aggregate over a file's keys (not a sort spilled to disk).
@@ -214,6 +214,7 @@ export class ReconciliationService {
         provider,
         billDate,
         staged,
+        duplicateCandidates,
         dayStart: day.start,
         dayEnd: day.end,
         feeRateBps: this.deps.settings.feeRateBps[provider],
@@ -346,9 +347,9 @@ async function stage(
   staged: string,
   file: FileInput | null,
   progress: (phase: ReconPhase, rows: number) => void,
-): Promise<{ fileId: string | null; figures: StatementFigures }> {
+): Promise<{ fileId: string | null; figures: StatementFigures; duplicateCandidates: readonly number[] }> {
   await createStaging(client, staged);
-  if (file === null) return { fileId: null, figures: noFigures() };
+  if (file === null) return { fileId: null, figures: noFigures(), duplicateCandidates: [] };
   progress('store', 0);
   const stored = await storeFile(client, file);
   const parse = parseStatementFile(file.format, file.bytes());
@@ -357,7 +358,7 @@ async function stage(
   // Statistics of the rows just staged, so that the match is planned for their number: of the
   // columns it joins and groups on only.
   await client.query(`analyze ${staged} (kind, match_key, out_trade_no, refund_no)`);
-  return { fileId: stored.id, figures: loaded.figures };
+  return { fileId: stored.id, figures: loaded.figures, duplicateCandidates: loaded.duplicateCandidates };
 }
 
 /** TIMING items of earlier days that this run matched are closed, by the system, with this run's id. */

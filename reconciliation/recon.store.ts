@@ -17,6 +17,7 @@ import {
   type StatementParse,
 } from '../src/providers/index.js';
 import { feeMinor } from './recon.classify.js';
+import { DuplicateCandidates } from './recon.duplicates.js';
 import type { ReconProvider } from './recon.model.js';
 
 const CHUNK_BYTES = 1 << 20;
@@ -200,6 +201,8 @@ export async function dropStaging(client: pg.Client, table: string): Promise<voi
 
 export interface LoadedRows {
   readonly figures: StatementFigures;
+  /** Lines that may repeat an earlier line's key (`DuplicateCandidates`), ascending. */
+  readonly duplicateCandidates: readonly number[];
   readonly summaryPaymentMinor: bigint;
   readonly summaryRefundMinor: bigint;
 }
@@ -224,6 +227,7 @@ export async function loadRows(
   const done = once(copy, 'finish');
   done.catch(() => undefined);
   const figures = noFigures();
+  const duplicates = new DuplicateCandidates();
   const negatedFee = provider === 'alipay';
   let batch = '';
   const write = async (): Promise<void> => {
@@ -246,6 +250,7 @@ export async function loadRows(
         figures.refundCount++;
         figures.refundMinor += line.amountMinor;
       }
+      duplicates.add(line.kind, matchKeyOf(line), line.sourceLine);
       batch += copyRow(line, fee);
       return batch.length >= COPY_BATCH_CHARS ? write() : undefined;
     });
@@ -254,6 +259,7 @@ export async function loadRows(
     await done;
     return {
       figures,
+      duplicateCandidates: duplicates.lines(),
       summaryPaymentMinor: summary.paymentTotalMinor,
       summaryRefundMinor: summary.refundTotalMinor,
     };
@@ -264,11 +270,14 @@ export async function loadRows(
   }
 }
 
-/** One line of COPY text; the match key is our id at the provider (refund number, else out_trade_no). */
+/** Our id at the provider: the refund number, else out_trade_no (as the row is staged). */
+const matchKeyOf = (l: StatementLine): string => (l.refundId ?? l.outTradeNo).slice(0, 64);
+
+/** One line of COPY text. */
 function copyRow(l: StatementLine, fee: bigint): string {
   const outTradeNo = copyText(l.outTradeNo.slice(0, 64));
   const refundNo = copyText(l.refundId?.slice(0, 64) ?? null);
-  const matchKey = l.refundId === null ? outTradeNo : refundNo;
+  const matchKey = copyText(matchKeyOf(l));
   const transactionId = copyText(l.providerTransactionId.slice(0, 64));
   const providerRefundId = copyText(l.providerRefundId?.slice(0, 64) ?? null);
   const currency = copyText(l.currency.slice(0, 3));
