@@ -191,8 +191,8 @@ export class Matcher {
   }
 
   /**
-   * Runs the query as CREATE TABLE AS, whose plan may be parallel (a cursor's never is), then reads
-   * its result (the pairs that differ: few) through a cursor in batches. The table goes with the run.
+   * Runs the query into a temporary table (the pairs that differ: few), then reads that through a
+   * cursor in batches. The table goes with the run.
    */
   private async stream(
     name: string,
@@ -202,14 +202,14 @@ export class Matcher {
   ): Promise<void> {
     if (this.explain !== undefined) {
       const plan = await this.client.query<{ 'QUERY PLAN': string }>(
-        `explain (analyze, buffers) create unlogged table ${quoteIdent(`${name}_explain`)} as ${query}`,
+        `explain (analyze, buffers) create temporary table ${quoteIdent(`${name}_explain`)} as ${query}`,
         params,
       );
       this.explain(`${name}:\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
       await this.client.query(`drop table ${quoteIdent(`${name}_explain`)}`);
     }
     const table = quoteIdent(`${name}_${this.input.runId}`);
-    await this.client.query(`create unlogged table ${table} as ${query}`, params);
+    await this.client.query(`create temporary table ${table} as ${query}`, params);
     await this.client.query(`declare ${name} no scroll cursor for select * from ${table}`);
     for (;;) {
       const batch = await this.client.query<Row>(`fetch ${FETCH} from ${name}`);

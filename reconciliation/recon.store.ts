@@ -147,15 +147,14 @@ export function normaliseStatus(line: StatementLine): string {
 }
 
 /**
- * The run's statement rows go to a table of the run's own, created and dropped inside its transaction
- * (so no other session ever sees it, and a rollback takes it too). The raw file is what is kept
- * (`recon_file_chunk`); its rows are derived data that every run parses again, so the table is
- * unlogged and has no index and no file key. It is not a temporary table: PostgreSQL scans those in
- * one process only, and the match's joins are parallel. Widths as `recon_item` stores them.
+ * The run's statement rows go to a temporary table of the run's own, dropped with its transaction (so
+ * no other session sees it, a rollback takes it too, and the runtime role needs no CREATE on a
+ * schema). The raw file is what is kept (`recon_file_chunk`); its rows are derived data that every run
+ * parses again: no WAL, no index, no file key. Widths as `recon_item` stores them.
  */
 export const stagingTable = (runId: string): string => quoteIdent(`recon_rows_${runId}`);
 
-const stagingDdl = (table: string): string => `create unlogged table ${table} (
+const stagingDdl = (table: string): string => `create temporary table ${table} (
   line_no int not null,
   kind varchar(8) not null,
   match_key varchar(64) not null,
@@ -168,7 +167,7 @@ const stagingDdl = (table: string): string => `create unlogged table ${table} (
   fee_minor bigint not null,
   provider_status varchar(16) not null,
   occurred_at timestamptz not null
-)`;
+) on commit drop`;
 
 /** The file's own figures, over all its rows (fees in minor units as `feeMinor` rounds them). */
 export interface StatementFigures {
