@@ -8,6 +8,7 @@ import { Migration20261201180000Risk } from './Migration20261201180000_risk.js';
 import { Migration20261201180718CaseOpenQueueIndexes } from './Migration20261201180718_case_open_queue_indexes.js';
 import { Migration20261201181541CaseDecisionCreatedAtIndex } from './Migration20261201181541_case_decision_created_at_index.js';
 import { Migration20261201201233CaseMetricsRollup } from './Migration20261201201233_case_metrics_rollup.js';
+import { Migration20261201202702ReconStagingPerRun } from './Migration20261201202702_recon_staging_per_run.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -35,4 +36,5 @@ export const migrationsList: readonly MigrationObject[] = [
     class: Migration20261201181541CaseDecisionCreatedAtIndex,
   },
   { name: 'Migration20261201201233_case_metrics_rollup', class: Migration20261201201233CaseMetricsRollup },
+  { name: 'Migration20261201202702_recon_staging_per_run', class: Migration20261201202702ReconStagingPerRun },
 ];

@@ -1,8 +1,3 @@
-export {
-  ReconFileChunkSchema,
-  ReconFileSchema,
-  ReconStatementRowSchema,
-  type ReconFile,
-} from './recon-file.entity.js';
+export { ReconFileChunkSchema, ReconFileSchema, type ReconFile } from './recon-file.entity.js';
 export { ReconRunSchema, type ReconRun } from './recon-run.entity.js';
 export { ReconItemSchema, type ReconItem } from './recon-item.entity.js';

@@ -7,7 +7,6 @@ export {
   reconJobDefinitions,
   type ReconJobSettings,
 } from './recon.jobs.js';
-export { matchQueries, type MatchInput, type MatchQuery } from './recon.matcher.js';
 export { ReconQueries } from './recon.queries.js';
 export { reportRoutes } from './recon.report.js';
 export { ReconciliationResolver } from './recon.resolver.js';

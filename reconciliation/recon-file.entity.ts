@@ -2,8 +2,8 @@ import { defineEntity, p } from '@mikro-orm/core';
 
 /**
  * A statement file exactly as the provider sent it (or as finance supplied it), kept for good: its
- * bytes live in `recon_file_chunk`, its SHA-256 identifies it (the same file imported twice is the
- * same row), and its parsed rows in `recon_statement_row`. Insert-only.
+ * bytes live in `recon_file_chunk` and its SHA-256 identifies it (the same file imported twice is the
+ * same row). Its rows are parsed again by every run that reconciles it (recon.store.ts). Insert-only.
  */
 export const ReconFileSchema = defineEntity({
   name: 'ReconFile',
@@ -19,7 +19,7 @@ export const ReconFileSchema = defineEntity({
     byteSize: p.bigint('bigint'),
     /** DOWNLOAD (through the provider's API) or UPLOAD (a file handed to the CLI). */
     source: p.string().length(16),
-    /** Parsed rows and the file's own summary, once loaded into `recon_statement_row`. */
+    /** Its row count and its own summary, recorded by the first run that parsed it. */
     rowCount: p.integer().nullable(),
     summaryPaymentMinor: p.bigint('bigint').nullable(),
     summaryRefundMinor: p.bigint('bigint').nullable(),
@@ -38,32 +38,5 @@ export const ReconFileChunkSchema = defineEntity({
     file: () => p.manyToOne(ReconFileSchema).ref().primary().deleteRule('restrict').updateRule('restrict'),
     seq: p.integer().primary(),
     data: p.blob(),
-  },
-});
-
-/**
- * One parsed statement line, normalised to minor units and provider ids, loaded in bulk (COPY). No
- * index but the file's: the matcher reads a file's rows in one pass and hash-joins them.
- */
-export const ReconStatementRowSchema = defineEntity({
-  name: 'ReconStatementRow',
-  tableName: 'recon_statement_row',
-  properties: {
-    /** No foreign key: rows are COPYed in bulk right after their file row, in the same transaction. */
-    fileId: p.string().length(64).primary(),
-    lineNo: p.integer().primary(),
-    /** PAYMENT | REFUND */
-    kind: p.string().length(8),
-    outTradeNo: p.string().length(64),
-    transactionId: p.string().length(64),
-    refundNo: p.string().length(64).nullable(),
-    providerRefundId: p.string().length(64).nullable(),
-    amountMinor: p.bigint('bigint'),
-    currency: p.string().length(3),
-    /** The fee as the file gives it, in 10^-feeScale of the major unit (signed as in the file). */
-    feeUnits: p.bigint('bigint'),
-    feeScale: p.smallint(),
-    providerStatus: p.string().length(16),
-    occurredAt: p.datetime(),
   },
 });

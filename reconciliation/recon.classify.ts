@@ -142,20 +142,15 @@ function both(s: StatementFacts, l: LedgerFacts, ctx: PairContext): Verdict {
  */
 export function feeMinor(negated: boolean, units: bigint, scale: number): bigint {
   const signed = negated ? -units : units;
-  if (scale <= 2) return signed * 10n ** BigInt(2 - scale);
-  const div = 10n ** BigInt(scale - 2);
+  if (scale <= 2) return signed * pow10(2 - scale);
+  const div = pow10(scale - 2);
   const whole = signed / div;
   return signed % div === 0n ? whole : whole + (signed > 0n ? 1n : -1n);
 }
 
-/** `feeMinor` in SQL (bigint arithmetic), over a row's fee_units and fee_scale columns (scale 0–18). */
-export function feeMinorSql(negated: boolean, units: string, scale: string): string {
-  const signed = negated ? `(-${units})` : units;
-  const pow = `power(10, abs(${scale} - 2))::bigint`;
-  const rest = `${signed} % ${pow}`;
-  return `(case when ${scale} <= 2 then ${signed} * ${pow}
-    else ${signed} / ${pow} + case when ${rest} > 0 then 1 when ${rest} < 0 then -1 else 0 end end)`;
-}
+/** Called for every row of a statement: the powers a file's scales need are made once. */
+const POWERS_OF_TEN = Array.from({ length: 19 }, (_, n) => 10n ** BigInt(n));
+const pow10 = (n: number): bigint => POWERS_OF_TEN[n] ?? 10n ** BigInt(n);
 
 /**
  * The SQL twin of "classify(s, l, ctx) is MATCHED and closes no TIMING item", over a pair's columns

@@ -2,7 +2,8 @@
  * `npm run reconcile -- --provider wechatpay|alipay --date YYYY-MM-DD [--file PATH]`
  * Runs one reconciliation with a progress bar on stderr and prints a summary table. Exit status:
  * 0 no unresolved discrepancies, 1 unresolved discrepancies remain, 2 error, 3 the bill is not ready.
- * `--stats` also prints the run's wall time and the process's peak RSS (for bench:reconcile).
+ * `--stats` also prints the run's wall time and the process's peak RSS (for bench:reconcile); `--explain`
+ * the plans of the match's queries (EXPLAIN ANALYZE: the match runs twice).
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -23,7 +24,7 @@ import { ReconciliationService } from './recon.service.js';
 const USAGE = 'usage: npm run reconcile -- --provider wechatpay|alipay --date YYYY-MM-DD [--file PATH]';
 
 async function main(): Promise<number> {
-  let values: { provider?: string; date?: string; file?: string; stats?: boolean };
+  let values: { provider?: string; date?: string; file?: string; stats?: boolean; explain?: boolean };
   try {
     ({ values } = parseArgs({
       args: process.argv.slice(2),
@@ -32,6 +33,7 @@ async function main(): Promise<number> {
         date: { type: 'string' },
         file: { type: 'string' },
         stats: { type: 'boolean' },
+        explain: { type: 'boolean' },
       },
     }));
   } catch (error) {
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
           );
         bar.update(phase, rows);
       },
+      onPlan: values.explain === true ? (plan) => process.stderr.write(`\n${plan}\n`) : undefined,
     });
     bar.done();
     if (values.stats === true) {

@@ -1,10 +1,10 @@
 /**
- * The bulk match: set-based queries, their rows streamed through server-side cursors in batches, each
- * handed to the pure classifier and every discrepancy written back in batches.
+ * The bulk match: set-based queries over the run's staged rows, their rows streamed through
+ * server-side cursors in batches, each handed to the pure classifier and every discrepancy written
+ * back in batches. The file's figures come from the load (recon.store.ts), which sums them as it goes.
  *
- * (0) the file's figures (counts, sums, fees) over all its rows;
- * (1) every statement row of the file LEFT JOINed to the payment (by channel + out_trade_no) or the
- *     refund (by our refund id, the provider's out_refund_no / out_request_no) it names, less the exact
+ * (1) every staged statement row LEFT JOINed to the payment (by channel + out_trade_no) or the refund
+ *     (by our refund id, the provider's out_refund_no / out_request_no) it names, less the exact
  *     matches (`exactMatchSql`, the classifier's SQL twin): only the pairs that differ leave PostgreSQL;
  * (2) every ledger item that moved the provider's clearing on the bill date (payments captured,
  *     refunds succeeded) that no statement row names (an anti-join).
@@ -12,11 +12,10 @@
  * cannot go through per-id look-ups, and the payments module exports no bulk reader (README).
  */
 import type pg from 'pg';
-import { newId } from '../src/db/index.js';
+import { newId, quoteIdent } from '../src/db/index.js';
 import {
   classify,
   exactMatchSql,
-  feeMinorSql,
   type Kind,
   type LedgerFacts,
   type PairContext,
@@ -24,6 +23,7 @@ import {
   type Verdict,
 } from './recon.classify.js';
 import { channelOf, type DiscrepancyFacts, type ReconProvider } from './recon.model.js';
+import type { StatementFigures } from './recon.store.js';
 
 const FETCH = 5_000;
 const INSERT_BATCH = 500;
@@ -32,8 +32,10 @@ export interface MatchInput {
   readonly runId: string;
   readonly provider: ReconProvider;
   readonly billDate: string;
-  /** Null on a day without a statement: only the ledger side is matched. */
-  readonly fileId: string | null;
+  /** The run's staging table (`stagingTable`), its statement rows. */
+  readonly staged: string;
+  /** Lines that may repeat an earlier line's key, from the load (`DuplicateCandidates`). */
+  readonly duplicateCandidates: readonly number[];
   readonly dayStart: Date;
   readonly dayEnd: Date;
   readonly feeRateBps: number;
@@ -69,19 +71,22 @@ const OPEN_TIMING = `timing as (
    where ${TIMING_TO_CLOSE} and r.superseded_at is null and r.status <> 'FAILED')`;
 
 /**
- * Every statement row of the file with the ledger item it names, as a pair (the classifier's facts),
- * less the exact matches: those are left in PostgreSQL and counted from the file's totals.
- * $1 file, $2 provider, $3 bill date, $4 channel, $5/$6 the day, $7 fee rate (bps).
+ * Every staged statement row with the ledger item it names, as a pair (the classifier's facts), less
+ * the exact matches: those are left in PostgreSQL and counted from the file's figures. A row is a
+ * duplicate when an earlier row has its key: only the load's candidates are compared (none, mostly).
+ * $1 channel, $2 provider, $3 bill date, $4/$5 the day, $6 fee rate (bps), $7 the candidate lines.
  */
-const statementSide = (provider: ReconProvider): string => `
-with dup as (
-  select kind, coalesce(refund_no, out_trade_no) as k, min(line_no) as first_line
-    from recon_statement_row where file_id = $1 group by 1, 2 having count(*) > 1),
+const statementSide = (staged: string, duplicateCandidates: boolean): string => `
+with dup as (${
+  duplicateCandidates
+    ? `select kind, match_key, min(line_no) as first_line
+         from ${staged} where line_no = any($7::int[]) group by 1, 2 having count(*) > 1`
+    : `select null::varchar as kind, null::varchar as match_key, null::int as first_line where false`
+}),
 ${OPEN_TIMING},
 pairs as (
-  select s.line_no, s.kind, s.out_trade_no, s.transaction_id, s.refund_no, s.provider_refund_id, s.amount_minor,
-         s.currency, ${feeMinorSql(provider === 'alipay', 's.fee_units', 's.fee_scale')} as fee_minor,
-         s.provider_status, s.occurred_at,
+  select s.line_no, s.kind, s.match_key, s.out_trade_no, s.transaction_id, s.provider_refund_id, s.amount_minor,
+         s.currency, s.fee_minor, s.provider_status, s.occurred_at,
          coalesce(d.first_line <> s.line_no, false) as duplicate,
          p.id as payment_id, r.id as refund_id,
          coalesce(p.id, r.id) as ledger_id,
@@ -90,58 +95,46 @@ pairs as (
          case when p.id is not null then p.captured_at when r.status = 'SUCCEEDED' then r.finalized_at end
            as ledger_settled_at,
          t.match_key is not null as open_timing
-    from recon_statement_row s
-    left join dup d on d.kind = s.kind and d.k = coalesce(s.refund_no, s.out_trade_no)
-    left join payment p on s.kind = 'PAYMENT' and p.channel = $4 and p.out_trade_no = s.out_trade_no
-    left join refund r on s.kind = 'REFUND' and r.id = s.refund_no and r.channel = $4
-    left join timing t on t.kind = s.kind and t.match_key = coalesce(s.refund_no, s.out_trade_no)
-   where s.file_id = $1)
-select * from pairs where not ${exactMatchSql({ dayStart: '$5', dayEnd: '$6', feeRateBps: '$7' })}`;
+    from ${staged} s
+    left join dup d on d.kind = s.kind and d.match_key = s.match_key
+    left join payment p on s.kind = 'PAYMENT' and p.channel = $1 and p.out_trade_no = s.out_trade_no
+    left join refund r on s.kind = 'REFUND' and r.id = s.refund_no and r.channel = $1
+    left join timing t on t.kind = s.kind and t.match_key = s.match_key)
+select * from pairs where not ${exactMatchSql({ dayStart: '$4', dayEnd: '$5', feeRateBps: '$6' })}`;
 
-/** The file's own figures, over all its rows. $1 file. */
-const statementTotals = (provider: ReconProvider): string => `
-select count(*) as n,
-       count(*) filter (where kind = 'PAYMENT') as payments,
-       coalesce(sum(amount_minor) filter (where kind = 'PAYMENT'), 0) as payment_minor,
-       count(*) filter (where kind = 'REFUND') as refunds,
-       coalesce(sum(amount_minor) filter (where kind = 'REFUND'), 0) as refund_minor,
-       coalesce(sum(${feeMinorSql(provider === 'alipay', 'fee_units', 'fee_scale')}), 0) as fee_minor
-  from recon_statement_row where file_id = $1`;
-
-const LEDGER_SIDE = `
+/** The ledger items that moved the provider's clearing on the day that no staged row names. */
+const ledgerSide = (staged: string): string => `
 with ${OPEN_TIMING}
 select 'PAYMENT' as kind, p.id as payment_id, null as refund_id, p.out_trade_no as match_key, p.out_trade_no,
        p.provider_transaction_id, null as provider_refund_id, p.amount_minor, p.currency, 'CAPTURED' as status,
        p.captured_at as settled_at, t.match_key is not null as open_timing
   from payment p left join timing t on t.kind = 'PAYMENT' and t.match_key = p.out_trade_no
- where p.channel = $4 and p.captured_at >= $5 and p.captured_at < $6
-   and not exists (select 1 from recon_statement_row s
-                    where s.file_id = $1 and s.kind = 'PAYMENT' and s.out_trade_no = p.out_trade_no)
+ where p.channel = $1 and p.captured_at >= $4 and p.captured_at < $5
+   and not exists (select 1 from ${staged} s where s.kind = 'PAYMENT' and s.out_trade_no = p.out_trade_no)
 union all
 select 'REFUND', r.payment_id, r.id, r.id, pp.out_trade_no, pp.provider_transaction_id, r.provider_refund_id,
        r.amount_minor, r.currency, r.status, r.finalized_at, t.match_key is not null
   from refund r join payment pp on pp.id = r.payment_id
   left join timing t on t.kind = 'REFUND' and t.match_key = r.id
- where r.channel = $4 and r.status = 'SUCCEEDED' and r.finalized_at >= $5 and r.finalized_at < $6
-   and not exists (select 1 from recon_statement_row s
-                    where s.file_id = $1 and s.kind = 'REFUND' and s.refund_no = r.id)`;
+ where r.channel = $1 and r.status = 'SUCCEEDED' and r.finalized_at >= $4 and r.finalized_at < $5
+   and not exists (select 1 from ${staged} s where s.kind = 'REFUND' and s.refund_no = r.id)`;
 
 type Row = Record<string, unknown>;
 
-export interface MatchQuery {
+interface MatchQuery {
   readonly text: string;
   readonly params: unknown[];
 }
 
-/** The queries of a match, with their parameters (also what bench:reconcile EXPLAINs). */
-export function matchQueries(
-  i: MatchInput,
-): [statementTotals: MatchQuery, statementSide: MatchQuery, ledgerSide: MatchQuery] {
-  const params = [i.fileId ?? '', i.provider, i.billDate, channelOf(i.provider), i.dayStart, i.dayEnd];
+/** The queries of a match over the staged rows, with their parameters. */
+function matchQueries(i: MatchInput): [statementSide: MatchQuery, ledgerSide: MatchQuery] {
+  const params = [channelOf(i.provider), i.provider, i.billDate, i.dayStart, i.dayEnd];
   return [
-    { text: statementTotals(i.provider), params: [i.fileId ?? ''] },
-    { text: statementSide(i.provider), params: [...params, i.feeRateBps] },
-    { text: LEDGER_SIDE, params },
+    {
+      text: statementSide(i.staged, i.duplicateCandidates.length > 0),
+      params: [...params, i.feeRateBps, ...(i.duplicateCandidates.length > 0 ? [i.duplicateCandidates] : [])],
+    },
+    { text: ledgerSide(i.staged), params },
   ];
 }
 
@@ -169,38 +162,55 @@ export class Matcher {
     private readonly client: pg.Client,
     private readonly input: MatchInput,
     private readonly onProgress: (rows: number) => void,
+    /** When given, each query's EXPLAIN ANALYZE first (it runs twice: diagnostics only). */
+    private readonly explain?: (plan: string) => void,
   ) {}
 
-  async run(): Promise<MatchTotals> {
-    const [totals, statementSide, ledgerSide] = matchQueries(this.input);
-    const f = (await this.client.query<Record<string, string>>(totals.text, totals.params)).rows[0]!;
+  /** Matches the staged rows, whose figures the load summed (all zero without a statement). */
+  async run(figures: StatementFigures): Promise<MatchTotals> {
+    const [statementSide, ledgerSide] = matchQueries(this.input);
     const t = this.totals;
-    t.statementRows = Number(f['n']);
-    t.statementPaymentCount = Number(f['payments']);
-    t.statementPaymentMinor = BigInt(f['payment_minor']!);
-    t.statementRefundCount = Number(f['refunds']);
-    t.statementRefundMinor = BigInt(f['refund_minor']!);
-    t.statementFeeMinor = BigInt(f['fee_minor']!);
+    t.statementRows = figures.rows;
+    t.statementPaymentCount = figures.paymentCount;
+    t.statementPaymentMinor = figures.paymentMinor;
+    t.statementRefundCount = figures.refundCount;
+    t.statementRefundMinor = figures.refundMinor;
+    t.statementFeeMinor = figures.feeMinor;
     // Every row is matched but those streamed back (classified one by one below).
     t.matchedCount = t.statementRows;
     t.matchedMinor = t.statementPaymentMinor + t.statementRefundMinor;
     this.onProgress(0);
-    await this.stream('recon_statement_side', statementSide.text, statementSide.params, (r) =>
-      this.statementRow(r),
-    );
+    if (figures.rows > 0)
+      await this.stream('recon_statement_side', statementSide.text, statementSide.params, (r) =>
+        this.statementRow(r),
+      );
     await this.stream('recon_ledger_side', ledgerSide.text, ledgerSide.params, (r) => this.ledgerRow(r));
     await this.flush();
     this.onProgress(t.statementRows);
     return this.totals;
   }
 
+  /**
+   * Runs the query into a temporary table (the pairs that differ: few), then reads that through a
+   * cursor in batches. The table goes with the run.
+   */
   private async stream(
     name: string,
     query: string,
     params: unknown[],
     each: (row: Row) => void,
   ): Promise<void> {
-    await this.client.query(`declare ${name} no scroll cursor for ${query}`, params);
+    if (this.explain !== undefined) {
+      const plan = await this.client.query<{ 'QUERY PLAN': string }>(
+        `explain (analyze, buffers) create temporary table ${quoteIdent(`${name}_explain`)} as ${query}`,
+        params,
+      );
+      this.explain(`${name}:\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+      await this.client.query(`drop table ${quoteIdent(`${name}_explain`)}`);
+    }
+    const table = quoteIdent(`${name}_${this.input.runId}`);
+    await this.client.query(`create temporary table ${table} as ${query}`, params);
+    await this.client.query(`declare ${name} no scroll cursor for select * from ${table}`);
     for (;;) {
       const batch = await this.client.query<Row>(`fetch ${FETCH} from ${name}`);
       for (const row of batch.rows) each(row);
@@ -208,6 +218,7 @@ export class Matcher {
       if (batch.rows.length < FETCH) break;
     }
     await this.client.query(`close ${name}`);
+    await this.client.query(`drop table ${table}`);
   }
 
   private context(openTiming: boolean): PairContext {
@@ -245,10 +256,8 @@ export class Matcher {
             status: String(r['ledger_status']),
             settledAt: time(r['ledger_settled_at']),
           };
-    const key =
-      kind === 'REFUND' ? (text(r['refund_no']) ?? String(r['out_trade_no'])) : String(r['out_trade_no']);
     const verdict = classify(s, ledger, this.context(r['open_timing'] === true));
-    this.record(verdict, kind, key, amount, {
+    this.record(verdict, kind, String(r['match_key']), amount, {
       outTradeNo: text(r['out_trade_no']),
       transactionId: text(r['transaction_id']),
       providerRefundId: text(r['provider_refund_id']),

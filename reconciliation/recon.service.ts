@@ -26,7 +26,17 @@ import { Matcher, TIMING_TO_CLOSE, type MatchTotals } from './recon.matcher.js';
 import { channelOf, isBillDate, shanghaiDay, type ReconProvider, type RunTrigger } from './recon.model.js';
 import { ReconQueries } from './recon.queries.js';
 import { resolveItem, type Resolution } from './recon.resolve.js';
-import { loadRows, storeFile, type FileInput } from './recon.store.js';
+import {
+  createStaging,
+  dropStaging,
+  loadRows,
+  noFigures,
+  recordFileRows,
+  stagingTable,
+  storeFile,
+  type FileInput,
+  type StatementFigures,
+} from './recon.store.js';
 
 export interface ReconSettings {
   readonly feeRateBps: Readonly<Record<ReconProvider, number>>;
@@ -43,6 +53,8 @@ export interface ReconcileRequest {
   /** A statement file supplied by finance instead of downloading it. */
   readonly filePath?: string | undefined;
   readonly onProgress?: (phase: ReconPhase, rows: number) => void;
+  /** Diagnostics: the plans of the match's queries (EXPLAIN ANALYZE, so the match runs twice). */
+  readonly onPlan?: (plan: string) => void;
 }
 
 export type ReconcileOutcome =
@@ -168,24 +180,13 @@ export class ReconciliationService {
     await client.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [
       `recon:${provider}:${billDate}`,
     ]);
-    let fileId: string | null = null;
-    if (file !== null) {
-      progress('store', 0);
-      const stored = await storeFile(client, file);
-      fileId = stored.id;
-      if (stored.created)
-        await loadRows(client, stored.id, parseStatementFile(file.format, file.bytes()), (n) =>
-          progress('load', n),
-        );
-    }
-    // The rows were loaded in this transaction: give the planner their statistics, and plan the
-    // cursors for all their rows (the default plans for the first 10%: nested loops over a million rows).
-    if (fileId !== null)
-      await client.query('analyze recon_statement_row (file_id, kind, out_trade_no, refund_no)');
+    const runId = newId('rcr');
+    const staged = stagingTable(runId);
+    const { fileId, figures, duplicateCandidates } = await stage(client, staged, file, progress);
+    // Plan the cursors for all their rows (the default plans for the first 10%: nested loops).
     await client.query('set local cursor_tuple_fraction = 1.0');
     // Room for the duplicate check's hash aggregate over a file's keys (not a sort spilled to disk).
     await client.query(`set local work_mem = '64MB'`);
-    const runId = newId('rcr');
     const superseded = await client.query<{ id: string }>(
       `update recon_run set superseded_at = now(), superseded_by = $3
         where provider = $1 and bill_date = $2 and status <> 'FAILED' and superseded_at is null returning id`,
@@ -212,14 +213,17 @@ export class ReconciliationService {
         runId,
         provider,
         billDate,
-        fileId,
+        staged,
+        duplicateCandidates,
         dayStart: day.start,
         dayEnd: day.end,
         feeRateBps: this.deps.settings.feeRateBps[provider],
         timingWindowMs: this.deps.settings.timingWindowMs,
       },
       (n) => progress('match', n),
-    ).run();
+      request.onPlan,
+    ).run(figures);
+    await dropStaging(client, staged);
     progress('commit', totals.statementRows);
     await this.writeFigures(client, runId, provider, day, totals);
     const closed = await closeTiming(client, runId, provider, billDate, totals);
@@ -260,11 +264,13 @@ export class ReconciliationService {
     t: MatchTotals,
   ): Promise<void> {
     const channel = channelOf(provider);
+    // One pass over each table: the count and the sum of the same rows together.
     const ledger = await client.query<Record<string, string>>(
-      `select (select count(*) from payment where channel = $1 and captured_at >= $2 and captured_at < $3) as pc,
-              (select coalesce(sum(amount_minor), 0) from payment where channel = $1 and captured_at >= $2 and captured_at < $3) as pm,
-              (select count(*) from refund where channel = $1 and status = 'SUCCEEDED' and finalized_at >= $2 and finalized_at < $3) as rc,
-              (select coalesce(sum(amount_minor), 0) from refund where channel = $1 and status = 'SUCCEEDED' and finalized_at >= $2 and finalized_at < $3) as rm`,
+      `select p.n as pc, p.minor as pm, r.n as rc, r.minor as rm
+         from (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from payment
+                where channel = $1 and captured_at >= $2 and captured_at < $3) p,
+              (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from refund
+                where channel = $1 and status = 'SUCCEEDED' and finalized_at >= $2 and finalized_at < $3) r`,
       [channel, day.start, day.end],
     );
     const l = ledger.rows[0]!;
@@ -330,6 +336,29 @@ export class ReconciliationService {
       ],
     );
   }
+}
+
+/**
+ * Stores the file (once) and stages its rows in the run's table, parsed again by every run: the staged
+ * rows live as long as the run. Without a file the table stays empty (only the ledger side matches).
+ */
+async function stage(
+  client: pg.Client,
+  staged: string,
+  file: FileInput | null,
+  progress: (phase: ReconPhase, rows: number) => void,
+): Promise<{ fileId: string | null; figures: StatementFigures; duplicateCandidates: readonly number[] }> {
+  await createStaging(client, staged);
+  if (file === null) return { fileId: null, figures: noFigures(), duplicateCandidates: [] };
+  progress('store', 0);
+  const stored = await storeFile(client, file);
+  const parse = parseStatementFile(file.format, file.bytes());
+  const loaded = await loadRows(client, staged, file.provider, parse, (n) => progress('load', n));
+  if (stored.created) await recordFileRows(client, stored.id, loaded);
+  // Statistics of the rows just staged, so that the match is planned for their number: of the
+  // columns it joins and groups on only.
+  await client.query(`analyze ${staged} (kind, match_key, out_trade_no, refund_no)`);
+  return { fileId: stored.id, figures: loaded.figures, duplicateCandidates: loaded.duplicateCandidates };
 }
 
 /** TIMING items of earlier days that this run matched are closed, by the system, with this run's id. */

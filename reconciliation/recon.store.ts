@@ -1,13 +1,14 @@
 /**
  * Reconciliation's writes of statement files, on the run's own connection and inside its transaction:
  * the raw bytes in 1 MiB chunks keyed by SHA-256 (the same file twice is the same row: a no-op), and
- * the parsed rows COPYed into `recon_statement_row` as the parser yields them. Nothing is held whole.
+ * the parsed rows COPYed into the run's staging table as the parser yields them, the file's figures
+ * summed on the way. Nothing is held whole.
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { newId } from '../src/db/index.js';
+import { newId, quoteIdent } from '../src/db/index.js';
 import {
   readStatement,
   type ByteSource,
@@ -15,10 +16,13 @@ import {
   type StatementLine,
   type StatementParse,
 } from '../src/providers/index.js';
+import { feeMinor } from './recon.classify.js';
+import { DuplicateCandidates } from './recon.duplicates.js';
 import type { ReconProvider } from './recon.model.js';
 
 const CHUNK_BYTES = 1 << 20;
-const COPY_BATCH_BYTES = 1 << 16;
+/** Rows are handed to the COPY stream in batches of about this many characters. */
+const COPY_BATCH_CHARS = 1 << 17;
 
 export interface FileInput {
   readonly provider: ReconProvider;
@@ -142,74 +146,119 @@ export function normaliseStatus(line: StatementLine): string {
   }
 }
 
-function copyRow(fileId: string, l: StatementLine): string {
-  return [
-    fileId,
-    String(l.sourceLine),
-    l.kind,
-    copyText(l.outTradeNo.slice(0, 64)),
-    copyText(l.providerTransactionId.slice(0, 64)),
-    copyText(l.refundId?.slice(0, 64) ?? null),
-    copyText(l.providerRefundId?.slice(0, 64) ?? null),
-    l.amountMinor.toString(),
-    copyText(l.currency.slice(0, 3)),
-    l.fee.value.toString(),
-    String(l.fee.scale),
-    copyText(normaliseStatus(l)),
-    l.occurredAt.toISOString(),
-  ].join('\t');
+/**
+ * The run's statement rows go to a temporary table of the run's own, dropped with its transaction (so
+ * no other session sees it, a rollback takes it too, and the runtime role needs no CREATE on a
+ * schema). The raw file is what is kept (`recon_file_chunk`); its rows are derived data that every run
+ * parses again: no WAL, no index, no file key. Widths as `recon_item` stores them.
+ */
+export const stagingTable = (runId: string): string => quoteIdent(`recon_rows_${runId}`);
+
+const stagingDdl = (table: string): string => `create temporary table ${table} (
+  line_no int not null,
+  kind varchar(8) not null,
+  match_key varchar(64) not null,
+  out_trade_no varchar(64) not null,
+  transaction_id varchar(64) not null,
+  refund_no varchar(64),
+  provider_refund_id varchar(64),
+  amount_minor bigint not null,
+  currency varchar(3) not null,
+  fee_minor bigint not null,
+  provider_status varchar(16) not null,
+  occurred_at timestamptz not null
+) on commit drop`;
+
+/** The file's own figures, over all its rows (fees in minor units as `feeMinor` rounds them). */
+export interface StatementFigures {
+  rows: number;
+  paymentCount: number;
+  paymentMinor: bigint;
+  refundCount: number;
+  refundMinor: bigint;
+  feeMinor: bigint;
+}
+
+export const noFigures = (): StatementFigures => ({
+  rows: 0,
+  paymentCount: 0,
+  paymentMinor: 0n,
+  refundCount: 0,
+  refundMinor: 0n,
+  feeMinor: 0n,
+});
+
+/** Creates the (empty) staging table; a run without a statement matches the ledger against it. */
+export async function createStaging(client: pg.Client, table: string): Promise<void> {
+  await client.query(stagingDdl(table));
+}
+
+/** Drops it before the run commits: nothing of it outlives the run. */
+export async function dropStaging(client: pg.Client, table: string): Promise<void> {
+  await client.query(`drop table ${table}`);
 }
 
 export interface LoadedRows {
-  readonly rows: number;
+  readonly figures: StatementFigures;
+  /** Lines that may repeat an earlier line's key (`DuplicateCandidates`), ascending. */
+  readonly duplicateCandidates: readonly number[];
   readonly summaryPaymentMinor: bigint;
   readonly summaryRefundMinor: bigint;
 }
 
-/** Parses and COPYs the rows in one pass; a parse error aborts the COPY (and so the transaction). */
+/**
+ * Parses the file and COPYs its rows into the run's staging table in one pass, summing its figures; a parse
+ * error aborts the COPY (and so the transaction).
+ */
 export async function loadRows(
   client: pg.Client,
-  fileId: string,
+  table: string,
+  provider: ReconProvider,
   parse: StatementParse,
   onRows: (rows: number) => void,
 ): Promise<LoadedRows> {
   const copy = client.query(
     copyFrom(
-      `copy recon_statement_row (file_id, line_no, kind, out_trade_no, transaction_id, refund_no, provider_refund_id,
-         amount_minor, currency, fee_units, fee_scale, provider_status, occurred_at) from stdin`,
+      `copy ${table} (line_no, kind, match_key, out_trade_no, transaction_id, refund_no, provider_refund_id,
+         amount_minor, currency, fee_minor, provider_status, occurred_at) from stdin`,
     ),
   );
   const done = once(copy, 'finish');
   done.catch(() => undefined);
-  let batch: string[] = [];
-  let batchSize = 0;
-  let rows = 0;
+  const figures = noFigures();
+  const duplicates = new DuplicateCandidates();
+  const negatedFee = provider === 'alipay';
+  let batch = '';
   const write = async (): Promise<void> => {
     if (batch.length === 0) return;
-    const ok = copy.write(`${batch.join('\n')}\n`);
-    batch = [];
-    batchSize = 0;
-    onRows(rows);
+    const ok = copy.write(batch);
+    batch = '';
+    onRows(figures.rows);
     if (!ok) await once(copy, 'drain');
   };
   try {
     // Synchronous but for a full batch: no promise per line.
     const summary = await readStatement(parse, (line) => {
-      const text = copyRow(fileId, line);
-      batch.push(text);
-      batchSize += text.length;
-      rows++;
-      return batchSize >= COPY_BATCH_BYTES ? write() : undefined;
+      const fee = feeMinor(negatedFee, line.fee.value, line.fee.scale);
+      figures.rows++;
+      figures.feeMinor += fee;
+      if (line.kind === 'PAYMENT') {
+        figures.paymentCount++;
+        figures.paymentMinor += line.amountMinor;
+      } else {
+        figures.refundCount++;
+        figures.refundMinor += line.amountMinor;
+      }
+      duplicates.add(line.kind, matchKeyOf(line), line.sourceLine);
+      batch += copyRow(line, fee);
+      return batch.length >= COPY_BATCH_CHARS ? write() : undefined;
     });
     await write();
     copy.end();
     await done;
-    await client.query(
-      `update recon_file set row_count = $2, summary_payment_minor = $3, summary_refund_minor = $4 where id = $1`,
-      [fileId, rows, summary.paymentTotalMinor, summary.refundTotalMinor],
-    );
     return {
-      rows,
+      figures,
+      duplicateCandidates: duplicates.lines(),
       summaryPaymentMinor: summary.paymentTotalMinor,
       summaryRefundMinor: summary.refundTotalMinor,
     };
@@ -218,4 +267,27 @@ export async function loadRows(
     await done.catch(() => undefined);
     throw error;
   }
+}
+
+/** Our id at the provider: the refund number, else out_trade_no (as the row is staged). */
+const matchKeyOf = (l: StatementLine): string => (l.refundId ?? l.outTradeNo).slice(0, 64);
+
+/** One line of COPY text. */
+function copyRow(l: StatementLine, fee: bigint): string {
+  const outTradeNo = copyText(l.outTradeNo.slice(0, 64));
+  const refundNo = copyText(l.refundId?.slice(0, 64) ?? null);
+  const matchKey = copyText(matchKeyOf(l));
+  const transactionId = copyText(l.providerTransactionId.slice(0, 64));
+  const providerRefundId = copyText(l.providerRefundId?.slice(0, 64) ?? null);
+  const currency = copyText(l.currency.slice(0, 3));
+  const status = copyText(normaliseStatus(l));
+  return `${l.sourceLine}\t${l.kind}\t${matchKey}\t${outTradeNo}\t${transactionId}\t${refundNo}\t${providerRefundId}\t${l.amountMinor}\t${currency}\t${fee}\t${status}\t${l.occurredAt.toISOString()}\n`;
+}
+
+/** Records the file's row count and its own summary, the first time it is loaded. */
+export async function recordFileRows(client: pg.Client, fileId: string, loaded: LoadedRows): Promise<void> {
+  await client.query(
+    `update recon_file set row_count = $2, summary_payment_minor = $3, summary_refund_minor = $4 where id = $1`,
+    [fileId, loaded.figures.rows, loaded.summaryPaymentMinor, loaded.summaryRefundMinor],
+  );
 }

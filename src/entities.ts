@@ -22,7 +22,6 @@ import {
   ReconFileSchema,
   ReconItemSchema,
   ReconRunSchema,
-  ReconStatementRowSchema,
 } from '../reconciliation/entities.js';
 import { RiskFlagSchema, RiskRuleVersionSchema, RiskSweepRunSchema } from './risk/entities.js';
 
@@ -55,7 +54,6 @@ export const entities = [
   CaseMetricsChangeSchema,
   ReconFileSchema,
   ReconFileChunkSchema,
-  ReconStatementRowSchema,
   ReconRunSchema,
   ReconItemSchema,
   RiskRuleVersionSchema,

@@ -92,6 +92,11 @@ describe('statements that cannot be reconciled (yet)', () => {
     const error = await reconcile(t, 'wechatpay', '2026-01-05', file).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'STATEMENT_CORRUPT', details: { line: 4 } });
     expect(await count('recon_file')).toBe(files);
-    expect(await count('recon_statement_row')).toBe(1); // today's one good bill row only
+    // The run's staging table went with its transaction.
+    const staged = await t.app.orm.em
+      .fork()
+      .getConnection()
+      .execute<{ n: string }[]>(`select count(*) as n from pg_class where relname like 'recon_rows_%'`);
+    expect(Number(staged[0]!.n)).toBe(0);
   });
 });

@@ -126,5 +126,20 @@ describe('WeChat Pay reconciliation, end to end', () => {
     );
     expect(runs.map((r) => r.superseded_by)).toEqual([again.runId, null]);
     expect(new Set(runs.map((r) => r.file_id)).size).toBe(1); // the same file: stored once
+    // Parsed and staged again, the same figures; the staging tables went with their runs.
+    const figures = await conn.execute<Record<string, unknown>[]>(
+      `select statement_rows, statement_payment_count, statement_payment_minor, statement_refund_count,
+              statement_refund_minor, statement_fee_minor, ledger_payment_count, ledger_payment_minor,
+              ledger_refund_count, ledger_refund_minor, matched_count, matched_minor
+         from recon_run where provider = 'wechatpay' and bill_date = ? order by started_at`,
+      [today],
+    );
+    expect(figures).toHaveLength(2);
+    expect(figures[1]).toEqual(figures[0]);
+    expect(Number(figures[0]!['statement_rows'])).toBeGreaterThan(5);
+    const staged = await conn.execute<{ n: string }[]>(
+      `select count(*) as n from pg_class where relname like 'recon_rows_%'`,
+    );
+    expect(Number(staged[0]!.n)).toBe(0);
   });
 });
