@@ -1,0 +1,252 @@
+/**
+ * Where a seed runs: one real PostgreSQL per simulate process (embedded unless DATABASE_URL) with a
+ * migrated template database; per seed a fresh database cloned from it, both provider simulators on
+ * one virtual clock, the api in this process and the worker beside it (stopped and started again to
+ * simulate crashes).
+ */
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../config/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createOrm,
+  isDatabaseUnavailable,
+  migrateUp,
+  quoteIdent,
+  startEmbeddedPostgres,
+} from '../db/index.js';
+import { entities } from '../entities.js';
+import { startJobQueue } from '../jobs/index.js';
+import type { Logger } from '../logging/index.js';
+import { startApp, type RunningApp } from '../main.js';
+import { startAlipaySimulator, type StartedAlipaySimulator } from '../simulators/alipay/index.js';
+import { createSimClock, simulatorProviderEnv, type SimClock } from '../simulators/index.js';
+import { startWechatPaySimulator, type StartedWechatPaySimulator } from '../simulators/wechatpay/index.js';
+import type { Scenario } from './scenario.js';
+
+/** Provider calls time out quickly so that hung calls (HANG_MS) are timeouts and a seed takes seconds. */
+const PROVIDER_TIMEOUT_MS = 600;
+const DEV_SECRET = 'simulate-secret-0123456789-0123456789-abcdef';
+
+export interface Environment {
+  readonly adminUrl: string;
+  readonly template: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+export async function openEnvironment(logger: Logger, databaseUrl?: string): Promise<Environment> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-simulate-'));
+  await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
+  let adminUrl = databaseUrl;
+  let stopServer = async (): Promise<void> => {};
+  if (adminUrl === undefined) {
+    const embedded = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, 'pg'),
+      port: await freePort(),
+      database: 'postgres',
+      logger,
+    });
+    adminUrl = embedded.adminUrl;
+    stopServer = embedded.stop;
+  }
+  const template = `simtmpl_${process.pid}`;
+  await admin(adminUrl, `drop database if exists ${quoteIdent(template)} with (force)`);
+  await admin(adminUrl, `create database ${quoteIdent(template)}`);
+  const templateUrl = withDatabase(adminUrl, template);
+  const orm = await createOrm({ url: templateUrl, poolMax: 2, entities, logger });
+  try {
+    await migrateUp(orm);
+    await (await startJobQueue({ url: templateUrl, role: 'api', definitions: [], logger })).stop();
+  } finally {
+    await orm.close(true);
+  }
+  const url = adminUrl;
+  return {
+    adminUrl: url,
+    template,
+    dataDir,
+    logger,
+    async close() {
+      await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(() => undefined);
+      await stopServer();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface World {
+  readonly clock: SimClock;
+  readonly wechat: StartedWechatPaySimulator;
+  readonly alipay: StartedAlipaySimulator;
+  readonly api: RunningApp;
+  readonly databaseUrl: string;
+  readonly database: string;
+  /** The running worker, if any (undefined while "crashed"). */
+  worker(): RunningApp | undefined;
+  /** Stops the worker without waiting for its jobs: they stay active until their lease runs out. */
+  crashWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  /** Reads the seed's database on the simulator's own connections (the checker trusts no app pool). */
+  read<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Every connection to the seed's database is terminated (a database restart, seen from the app). */
+  killConnections(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function openWorld(env: Environment, scenario: Scenario): Promise<World> {
+  const database = `sim_${process.pid}_${scenario.seed}`;
+  await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+  await admin(env.adminUrl, `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`);
+  const databaseUrl = withDatabase(env.adminUrl, database);
+  const clock = createSimClock({ start: new Date(Date.UTC(2026, 0, 5, 2)), frozen: true });
+  const simLogger = env.logger.child({ component: 'simulators' });
+  const wechat = await startWechatPaySimulator({
+    dataDir: path.join(env.dataDir, 'simulators', 'wechatpay'),
+    clock,
+    logger: simLogger,
+    refundLifecycle:
+      scenario.wechatProcessingMs === 0
+        ? { mode: 'immediate' }
+        : { mode: 'auto', afterMs: scenario.wechatProcessingMs },
+    notify: { timeCompression: 1_000, ackTimeoutMs: 2_000 },
+  });
+  const alipay = await startAlipaySimulator({
+    dataDir: path.join(env.dataDir, 'simulators'),
+    clock,
+    logger: simLogger,
+    notifyTimeCompression: 1_000,
+    notifyDeliveryTimeoutMs: 2_000,
+    refundMode: scenario.alipayProcessingMs === 0 ? 'immediate' : 'processing',
+    processingMs: scenario.alipayProcessingMs,
+  });
+  if (scenario.holdWechatNotifies) wechat.sim.holdNotifies();
+  const providerEnv = simulatorProviderEnv({
+    wechatpay: wechat,
+    all: { wechatpay: wechat, alipay },
+    close: async () => {},
+  });
+  const settings = (extra: Record<string, string>) =>
+    loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: env.logger.level,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: '4',
+      MIGRATE_ON_START: 'false',
+      SIMULATORS: 'false',
+      DATA_DIR: env.dataDir,
+      JWT_HS256_SECRET: DEV_SECRET,
+      RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
+      PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
+      REFUND_LEASE_MS: '1500',
+      REFUND_STALE_AFTER_MS: '700',
+      REFUND_SWEEP_INTERVAL_MS: '250',
+      REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
+      REFUND_FIRST_POLL_ALIPAY_MS: '1000',
+      REFUND_MAX_POLL_DELAY_MS: '1000',
+      ...providerEnv,
+      ...extra,
+    });
+  const logger = env.logger.child({ seed: scenario.seed });
+  const api = await startApp(settings({}), 'api', logger.child({ role: 'api' }));
+  const workerConfig = settings({ PUBLIC_BASE_URL: api.url ?? '' });
+  let worker: RunningApp | undefined;
+  const reader = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  reader.on('error', () => undefined); // an idle connection killed by a scheduled kill
+  const world: World = {
+    clock,
+    wechat,
+    alipay,
+    api,
+    databaseUrl,
+    database,
+    worker: () => worker,
+    async crashWorker() {
+      const crashed = worker;
+      worker = undefined;
+      if (!crashed) return;
+      crashed.refundWorker.stopSweeper();
+      await crashed.jobs.boss.stop({ graceful: false, close: false }).catch(() => undefined);
+      await crashed.stop('simulated crash');
+    },
+    async startWorker() {
+      // As a process manager would: a start that meets the database down is tried again.
+      for (let attempt = 1; worker === undefined; attempt++) {
+        try {
+          worker = await startApp(workerConfig, 'worker', logger.child({ role: 'worker' }));
+        } catch (error) {
+          if (!isDatabaseUnavailable(error) || attempt >= 20) throw error;
+          await delay(100 * attempt);
+        }
+      }
+    },
+    async read<T>(text: string, params: readonly unknown[] = []) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await reader.query(text, [...params])).rows as T[];
+        } catch (error) {
+          if (!isDatabaseUnavailable(error) || attempt >= 5) throw error;
+        }
+      }
+    },
+    async killConnections() {
+      const client = new pg.Client({ connectionString: env.adminUrl });
+      await client.connect();
+      try {
+        const result = await client.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
+          [database],
+        );
+        return result.rowCount ?? 0;
+      } finally {
+        await client.end();
+      }
+    },
+    async close() {
+      await world.crashWorker();
+      await api.stop('seed done');
+      await reader.end();
+      clock.dispose();
+      await Promise.all([wechat.close(), alipay.close()]);
+      await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+    },
+  };
+  await world.startWorker();
+  return world;
+}
+
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
