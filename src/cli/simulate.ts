@@ -18,7 +18,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ level: process.env['LOG_LEVEL'] ?? 'silent', destination: process.stderr });
-  const env = await openEnvironment(logger, process.env['DATABASE_URL']);
+  const external = process.env['DATABASE_URL'];
+  const env = await openEnvironment(logger, external === undefined ? undefined : { adminUrl: external });
   const failed: SeedResult[] = [];
   const started = Date.now();
   let ran = 0;
@@ -27,7 +28,14 @@ async function main(): Promise<void> {
   try {
     for (let seed = from; seed < from + count && !stopping; seed++) {
       const scenario = generateScenario(seed);
-      const result = await runSeed(env, scenario);
+      const result = await runSeed(env, scenario).catch((error: unknown): SeedResult => ({
+        seed,
+        refunds: 0,
+        ms: 0,
+        violations: [
+          { invariant: 'the seed runs to the end', detail: String((error as Error).stack ?? error) },
+        ],
+      }));
       ran += 1;
       const mark = result.violations.length === 0 ? 'ok' : `${result.violations.length} VIOLATIONS`;
       process.stdout.write(

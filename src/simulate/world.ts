@@ -39,10 +39,17 @@ export interface Environment {
   close(): Promise<void>;
 }
 
-export async function openEnvironment(logger: Logger, databaseUrl?: string): Promise<Environment> {
+/**
+ * `server`: a PostgreSQL to use (the role needs CREATEDB), and optionally a migrated database on it to
+ * clone (the test suite's template); without it, an embedded PostgreSQL in a temporary directory.
+ */
+export async function openEnvironment(
+  logger: Logger,
+  server: { adminUrl: string; template?: string } | undefined,
+): Promise<Environment> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-simulate-'));
   await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
-  let adminUrl = databaseUrl;
+  let adminUrl = server?.adminUrl;
   let stopServer = async (): Promise<void> => {};
   if (adminUrl === undefined) {
     const embedded = await startEmbeddedPostgres({
@@ -54,7 +61,28 @@ export async function openEnvironment(logger: Logger, databaseUrl?: string): Pro
     adminUrl = embedded.adminUrl;
     stopServer = embedded.stop;
   }
-  const template = `simtmpl_${process.pid}`;
+  const url = adminUrl;
+  const ownTemplate = server?.template === undefined;
+  const template = server?.template ?? `simtmpl_${process.pid}`;
+  if (ownTemplate) await createTemplate(url, template, logger);
+  return {
+    adminUrl: url,
+    template,
+    dataDir,
+    logger,
+    async close() {
+      if (ownTemplate)
+        await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
+          () => undefined,
+        );
+      await stopServer();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A database with every migration and the job queue's schema, cloned for each seed. */
+async function createTemplate(adminUrl: string, template: string, logger: Logger): Promise<void> {
   await admin(adminUrl, `drop database if exists ${quoteIdent(template)} with (force)`);
   await admin(adminUrl, `create database ${quoteIdent(template)}`);
   const templateUrl = withDatabase(adminUrl, template);
@@ -65,18 +93,6 @@ export async function openEnvironment(logger: Logger, databaseUrl?: string): Pro
   } finally {
     await orm.close(true);
   }
-  const url = adminUrl;
-  return {
-    adminUrl: url,
-    template,
-    dataDir,
-    logger,
-    async close() {
-      await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(() => undefined);
-      await stopServer();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
 }
 
 export interface World {
