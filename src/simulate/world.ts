@@ -170,9 +170,25 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       ...extra,
     });
   const logger = env.logger.child({ seed: scenario.seed });
-  const api = await startApp(settings({}), 'api', logger.child({ role: 'api' }));
-  const workerConfig = settings({ PUBLIC_BASE_URL: api.url ?? '' });
+  // The api's port is chosen first, so the worker (which sends it as WeChat's notify_url) starts beside it.
+  const port = await freePort();
+  const workerConfig = settings({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   let worker: RunningApp | undefined;
+  const startWorker = async (): Promise<void> => {
+    // As a process manager would: a start that meets the database down is tried again.
+    for (let attempt = 1; worker === undefined; attempt++) {
+      try {
+        worker = await startApp(workerConfig, 'worker', logger.child({ role: 'worker' }));
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || attempt >= 20) throw error;
+        await delay(100 * attempt);
+      }
+    }
+  };
+  const [api] = await Promise.all([
+    startApp(settings({ PORT: String(port) }), 'api', logger.child({ role: 'api' })),
+    startWorker(),
+  ]);
   const reader = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   reader.on('error', () => undefined); // an idle connection killed by a scheduled kill
   const world: World = {
@@ -191,17 +207,7 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       await crashed.jobs.boss.stop({ graceful: false, close: false }).catch(() => undefined);
       await crashed.stop('simulated crash');
     },
-    async startWorker() {
-      // As a process manager would: a start that meets the database down is tried again.
-      for (let attempt = 1; worker === undefined; attempt++) {
-        try {
-          worker = await startApp(workerConfig, 'worker', logger.child({ role: 'worker' }));
-        } catch (error) {
-          if (!isDatabaseUnavailable(error) || attempt >= 20) throw error;
-          await delay(100 * attempt);
-        }
-      }
-    },
+    startWorker,
     async read<T>(text: string, params: readonly unknown[] = []) {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -233,7 +239,6 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
     },
   };
-  await world.startWorker();
   return world;
 }
 
