@@ -175,6 +175,9 @@ async function perform(world: World, event: EventPlan): Promise<void> {
     case 'killConnections':
       await world.killConnections();
       return;
+    case 'restartDatabase':
+      await world.restartDatabase();
+      return;
     case 'clockJump':
       world.clock.advance(event.ms);
       return;

@@ -33,6 +33,7 @@ export interface CommandPlan {
 export type EventPlan =
   | { readonly atMs: number; readonly kind: 'workerCrash'; readonly downMs: number }
   | { readonly atMs: number; readonly kind: 'killConnections' }
+  | { readonly atMs: number; readonly kind: 'restartDatabase' }
   | { readonly atMs: number; readonly kind: 'clockJump'; readonly ms: number }
   | { readonly atMs: number; readonly kind: 'releaseNotifies'; readonly order: 'fifo' | 'reverse' };
 
@@ -77,6 +78,7 @@ export function generateScenario(seed: number): Scenario {
       kind: 'clockJump',
       ms: rng.pick([60_000, 3_600_000, 86_400_000]),
     });
+  if (rng.chance(0.15)) events.push({ atMs: rng.int(0, chaosMs), kind: 'restartDatabase' });
   events.sort((a, b) => a.atMs - b.atMs);
   return {
     seed,

@@ -36,6 +36,8 @@ export interface Environment {
   readonly template: string;
   readonly dataDir: string;
   readonly logger: Logger;
+  /** Stops PostgreSQL and starts it again (embedded only; a shared server is never restarted). */
+  readonly restartDatabase: (() => Promise<void>) | undefined;
   close(): Promise<void>;
 }
 
@@ -51,15 +53,18 @@ export async function openEnvironment(
   await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
   let adminUrl = server?.adminUrl;
   let stopServer = async (): Promise<void> => {};
+  let restartDatabase: Environment['restartDatabase'];
   if (adminUrl === undefined) {
-    const embedded = await startEmbeddedPostgres({
-      dataDir: path.join(dataDir, 'pg'),
-      port: await freePort(),
-      database: 'postgres',
-      logger,
-    });
+    const port = await freePort();
+    const start = () =>
+      startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, database: 'postgres', logger });
+    let embedded = await start();
     adminUrl = embedded.adminUrl;
-    stopServer = embedded.stop;
+    stopServer = () => embedded.stop();
+    restartDatabase = async () => {
+      await embedded.stop();
+      embedded = await start();
+    };
   }
   const url = adminUrl;
   const ownTemplate = server?.template === undefined;
@@ -70,6 +75,7 @@ export async function openEnvironment(
     template,
     dataDir,
     logger,
+    restartDatabase,
     async close() {
       if (ownTemplate)
         await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
@@ -111,6 +117,8 @@ export interface World {
   read<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
   /** Every connection to the seed's database is terminated (a database restart, seen from the app). */
   killConnections(): Promise<number>;
+  /** PostgreSQL stops and starts again; where it cannot be restarted, its connections are killed. */
+  restartDatabase(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -219,16 +227,24 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     },
     async killConnections() {
       const client = new pg.Client({ connectionString: env.adminUrl });
-      await client.connect();
+      client.on('error', () => undefined);
       try {
+        await client.connect();
         const result = await client.query(
           `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
           [database],
         );
         return result.rowCount ?? 0;
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) return 0; // down already (a scheduled restart): nothing to kill
+        throw error;
       } finally {
-        await client.end();
+        await client.end().catch(() => undefined);
       }
+    },
+    async restartDatabase() {
+      if (env.restartDatabase) await env.restartDatabase();
+      else await world.killConnections();
     },
     async close() {
       await world.crashWorker();

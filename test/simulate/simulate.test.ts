@@ -53,6 +53,7 @@ const CI_SEEDS = [11, 3];
 const SABOTAGED_SEED = 4;
 
 it('the CI seeds cover every kind of event', () => {
+  // A database restart is a connection kill here: the test server is shared with other test files.
   const kinds = new Set(CI_SEEDS.flatMap((seed) => generateScenario(seed).events.map((e) => e.kind)));
   expect([...kinds].sort()).toEqual(['clockJump', 'killConnections', 'releaseNotifies', 'workerCrash']);
 });
