@@ -182,7 +182,9 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
   const port = await freePort();
   const workerConfig = settings({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
   let worker: RunningApp | undefined;
-  const startWorker = async (): Promise<void> => {
+  // One worker at a time: overlapping crash events share one start (two would leak a worker).
+  let starting: Promise<void> | undefined;
+  const startOnce = async (): Promise<void> => {
     // As a process manager would: a start that meets the database down is tried again.
     for (let attempt = 1; worker === undefined; attempt++) {
       try {
@@ -193,6 +195,7 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       }
     }
   };
+  const startWorker = (): Promise<void> => (starting ??= startOnce().finally(() => (starting = undefined)));
   const [api] = await Promise.all([
     startApp(settings({ PORT: String(port) }), 'api', logger.child({ role: 'api' })),
     startWorker(),
@@ -208,6 +211,7 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     database,
     worker: () => worker,
     async crashWorker() {
+      await starting?.catch(() => undefined);
       const crashed = worker;
       worker = undefined;
       if (!crashed) return;
