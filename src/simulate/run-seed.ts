@@ -35,26 +35,25 @@ export async function runSeed(
   const world = await openWorld(env, scenario);
   const opened = Date.now();
   const ticker = setInterval(() => world.clock.advance(TICK_VIRTUAL_MS), TICK_REAL_MS);
+  let result: Omit<SeedResult, 'ms' | 'phasesMs'>;
+  const phasesMs: Record<string, number> = { open: opened - started };
   try {
     const payments = await createPayments(world, scenario);
     const outcomes = await chaos(world, scenario, payments);
     clearInterval(ticker);
-    const chaosDone = Date.now();
+    phasesMs['chaos'] = Date.now() - opened;
     const stuck = await settle(world, scenario);
-    const settled = Date.now();
+    phasesMs['settle'] = Date.now() - opened - phasesMs['chaos'];
     if (sabotage) await sabotage(world, payments);
     const violations = [...stuck, ...(await checkInvariants(world, payments, outcomes))];
-    return {
-      seed: scenario.seed,
-      violations,
-      refunds: outcomes.filter((o) => o.refundId).length,
-      ms: Date.now() - started,
-      phasesMs: { open: opened - started, chaos: chaosDone - opened, settle: settled - chaosDone },
-    };
+    result = { seed: scenario.seed, violations, refunds: outcomes.filter((o) => o.refundId).length };
   } finally {
     clearInterval(ticker);
+    const closing = Date.now();
     await world.close();
+    phasesMs['close'] = Date.now() - closing;
   }
+  return { ...result, ms: Date.now() - started, phasesMs };
 }
 
 async function createPayments(world: World, scenario: Scenario): Promise<SeedPayment[]> {

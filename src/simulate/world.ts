@@ -110,7 +110,10 @@ export interface World {
   readonly database: string;
   /** The running worker, if any (undefined while "crashed"). */
   worker(): RunningApp | undefined;
-  /** Stops the worker without waiting for its jobs: they stay active until their lease runs out. */
+  /**
+   * Stops the worker without waiting: pg-boss fails its jobs in progress (they are retried), and its
+   * in-flight provider calls die at their next write, on closed pools.
+   */
   crashWorker(): Promise<void>;
   startWorker(): Promise<void>;
   /** Reads the seed's database on the simulator's own connections (the checker trusts no app pool). */
