@@ -8,6 +8,9 @@ import { parseFlags } from './args.js';
  * docs/simulate.md). One seed is replayed as is; a range runs seed after seed with a progress line
  * each, then a summary. Exits 1 when any seed broke an invariant, naming the seeds to replay.
  */
+/** Far beyond a slow seed on a loaded machine (settling alone gives up after 45 s). */
+const SEED_DEADLINE_MS = 300_000;
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
   const single = flags.get('seed');
@@ -28,14 +31,25 @@ async function main(): Promise<void> {
   try {
     for (let seed = from; seed < from + count && !stopping; seed++) {
       const scenario = generateScenario(seed);
-      const result = await runSeed(env, scenario).catch((error: unknown): SeedResult => ({
-        seed,
-        refunds: 0,
-        ms: 0,
-        violations: [
-          { invariant: 'the seed runs to the end', detail: String((error as Error).stack ?? error) },
-        ],
-      }));
+      let phase = 'open';
+      // A seed that never ends is a finding too: name it (and where it stalled) and stop.
+      const watchdog = setTimeout(() => {
+        process.stdout.write(
+          `seed ${seed}: STALLED in ${phase} after ${SEED_DEADLINE_MS / 1000} s\n  replay: npm run simulate -- --seed ${seed}\n`,
+        );
+        process.exit(1);
+      }, SEED_DEADLINE_MS);
+      const result = await runSeed(env, scenario, undefined, (p) => (phase = p)).catch(
+        (error: unknown): SeedResult => ({
+          seed,
+          refunds: 0,
+          ms: 0,
+          violations: [
+            { invariant: 'the seed runs to the end', detail: String((error as Error).stack ?? error) },
+          ],
+        }),
+      );
+      clearTimeout(watchdog);
       ran += 1;
       const mark = result.violations.length === 0 ? 'ok' : `${result.violations.length} VIOLATIONS`;
       process.stdout.write(

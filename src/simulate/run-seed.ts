@@ -30,25 +30,31 @@ export async function runSeed(
   env: Environment,
   scenario: Scenario,
   sabotage?: Sabotage,
+  onPhase: (phase: string) => void = () => undefined,
 ): Promise<SeedResult> {
   const started = Date.now();
+  onPhase('open');
   const world = await openWorld(env, scenario);
   const opened = Date.now();
   const ticker = setInterval(() => world.clock.advance(TICK_VIRTUAL_MS), TICK_REAL_MS);
   let result: Omit<SeedResult, 'ms' | 'phasesMs'>;
   const phasesMs: Record<string, number> = { open: opened - started };
   try {
+    onPhase('chaos');
     const payments = await createPayments(world, scenario);
     const outcomes = await chaos(world, scenario, payments);
     clearInterval(ticker);
     phasesMs['chaos'] = Date.now() - opened;
+    onPhase('settle');
     const stuck = await settle(world, scenario);
     phasesMs['settle'] = Date.now() - opened - phasesMs['chaos'];
+    onPhase('check');
     if (sabotage) await sabotage(world, payments);
     const violations = [...stuck, ...(await checkInvariants(world, payments, outcomes))];
     result = { seed: scenario.seed, violations, refunds: outcomes.filter((o) => o.refundId).length };
   } finally {
     clearInterval(ticker);
+    onPhase('close');
     const closing = Date.now();
     await world.close();
     phasesMs['close'] = Date.now() - closing;
