@@ -34,7 +34,7 @@ describe('the seeded fault-schedule simulator', () => {
       expect(result.violations).toEqual([]);
       expect(result.refunds).toBeGreaterThan(0);
     },
-    60_000,
+    150_000,
   );
 
   it('reports a payout nobody asked for and a drifted account total', async () => {
@@ -45,7 +45,7 @@ describe('the seeded fault-schedule simulator', () => {
       new Set(['one provider refund per SUCCEEDED refund', 'cached totals = postings', 'trial balance']),
     );
     expect(result.violations.map((v) => v.detail)).toContainEqual(expect.stringContaining('sabotage-refund'));
-  }, 60_000);
+  }, 150_000);
 });
 
 /** Chosen so that together they hold every event kind (see the assertion below). */
