@@ -6,6 +6,7 @@ import { money } from '../money/index.js';
 import { checkInvariants, type CommandOutcome, type SeedPayment, type Violation } from './invariants.js';
 import type { CommandPlan, EventPlan, Scenario } from './scenario.js';
 import { openWorld, type Environment, type World } from './world.js';
+import { watched } from './watch.js';
 
 const ORDER_SYSTEM: Actor = { id: 'order-system', role: 'SERVICE' };
 const SUPPORT: Actor = { id: 'simulate-agent', role: 'SUPPORT' };
@@ -34,14 +35,14 @@ export async function runSeed(
 ): Promise<SeedResult> {
   const started = Date.now();
   onPhase('open');
-  const world = await openWorld(env, scenario);
+  const world = await watched('openWorld', openWorld(env, scenario));
   const opened = Date.now();
   const ticker = setInterval(() => world.clock.advance(TICK_VIRTUAL_MS), TICK_REAL_MS);
   let result: Omit<SeedResult, 'ms' | 'phasesMs'>;
   const phasesMs: Record<string, number> = { open: opened - started };
   try {
     onPhase('chaos');
-    const payments = await createPayments(world, scenario);
+    const payments = await watched('createPayments', createPayments(world, scenario));
     const outcomes = await chaos(world, scenario, payments);
     clearInterval(ticker);
     phasesMs['chaos'] = Date.now() - opened;
@@ -130,7 +131,7 @@ async function chaos(
   });
   const events = scenario.events.map(async (event) => {
     await at(event.atMs);
-    await perform(world, event);
+    await watched(`event ${event.kind}`, perform(world, event));
   });
   const [outcomes] = await Promise.all([Promise.all(commands), Promise.all(events)]);
   return outcomes;
@@ -144,15 +145,18 @@ async function issue(world: World, command: CommandPlan, payment: SeedPayment): 
   const base = { key: command.key, amountFen: BigInt(command.amountFen), paymentId: payment.id };
   for (let attempt = 1; ; attempt++) {
     try {
-      const result = await world.api.services.refunds.requestRefund(
-        {
-          idempotencyKey: command.key,
-          paymentId: payment.id,
-          amount: money(BigInt(command.amountFen), 'CNY'),
-          reason: 'simulated',
-          liableParty: 'MERCHANT',
-        },
-        SUPPORT,
+      const result = await watched(
+        `requestRefund ${command.key}`,
+        world.api.services.refunds.requestRefund(
+          {
+            idempotencyKey: command.key,
+            paymentId: payment.id,
+            amount: money(BigInt(command.amountFen), 'CNY'),
+            reason: 'simulated',
+            liableParty: 'MERCHANT',
+          },
+          SUPPORT,
+        ),
       );
       if (!result.replayed) {
         const sim = payment.channel === 'WECHAT_PAY' ? world.wechat.sim : world.alipay.sim;
@@ -187,7 +191,9 @@ async function perform(world: World, event: EventPlan): Promise<void> {
       world.clock.advance(event.ms);
       return;
     case 'releaseNotifies':
-      await world.wechat.sim.releaseNotifies(event.order);
+      // Released, not awaited: the batch is delivered one by one on WeChat's real-time retry schedule
+      // (a notify the api cannot take yet is retried seconds, then minutes later); settling waits for it.
+      world.releasing.push(world.wechat.sim.releaseNotifies(event.order));
       return;
     default: {
       const unreachable: never = event;
@@ -203,9 +209,11 @@ async function perform(world: World, event: EventPlan): Promise<void> {
 async function settle(world: World, scenario: Scenario): Promise<Violation[]> {
   world.wechat.sim.clearFaults();
   world.alipay.sim.faults.clear();
-  await world.startWorker();
-  await world.wechat.sim.releaseNotifies('fifo');
   const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  await watched('settle: startWorker', world.startWorker());
+  world.releasing.push(world.wechat.sim.releaseNotifies('fifo'));
+  // Held notifies delivered, or the deadline: what is not delivered by then the refunds' polls find.
+  await watched('settle: notifies', within(deadline - Date.now(), Promise.all(world.releasing)));
   let handled = false;
   while (Date.now() < deadline) {
     world.clock.advance(5_000);
@@ -216,7 +224,8 @@ async function settle(world: World, scenario: Scenario): Promise<Violation[]> {
     if (open.length === 0) return [];
     if (!handled && open.every((r) => r.status === 'ABNORMAL')) {
       // Support's path: the provider could not pay these out; pay by other means, or close them.
-      for (const refund of open) await resolveAbnormal(world, scenario, refund.id);
+      for (const refund of open)
+        await watched('resolveAbnormal', resolveAbnormal(world, scenario, refund.id));
       handled = true;
       continue;
     }
@@ -255,6 +264,16 @@ function finishStuckAtProviders(world: World): void {
   for (const refund of world.alipay.sim.refunds())
     if (refund.status === 'PROCESSING')
       world.alipay.sim.completeRefund(refund.outTradeNo, refund.outRequestNo);
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first (never rejects). */
+async function within(ms: number, promise: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(ms, 0)))),
+  ]);
+  clearTimeout(timer);
 }
 
 function errorText(error: unknown): string {

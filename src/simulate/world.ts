@@ -26,6 +26,7 @@ import { startAlipaySimulator, type StartedAlipaySimulator } from '../simulators
 import { createSimClock, simulatorProviderEnv, type SimClock } from '../simulators/index.js';
 import { startWechatPaySimulator, type StartedWechatPaySimulator } from '../simulators/wechatpay/index.js';
 import type { Scenario } from './scenario.js';
+import { watched } from './watch.js';
 
 /** Provider calls time out quickly so that hung calls (HANG_MS) are timeouts and a seed takes seconds. */
 const PROVIDER_TIMEOUT_MS = 600;
@@ -108,6 +109,8 @@ export interface World {
   readonly api: RunningApp;
   readonly databaseUrl: string;
   readonly database: string;
+  /** Deliveries of held WeChat notifies under way (released by an event; settling waits for them). */
+  readonly releasing: Promise<void>[];
   /** The running worker, if any (undefined while "crashed"). */
   worker(): RunningApp | undefined;
   /**
@@ -183,15 +186,27 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
   const logger = env.logger.child({ seed: scenario.seed });
   // The api's port is chosen first, so the worker (which sends it as WeChat's notify_url) starts beside it.
   const port = await freePort();
-  const workerConfig = settings({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}` });
+  // Each worker start connects under its own application name, so that its crash can end its sessions.
+  let generation = 0;
+  const workerConfig = (name: string) =>
+    settings({
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: withApplicationName(databaseUrl, name),
+    });
   let worker: RunningApp | undefined;
+  let workerName = '';
   // One worker at a time: overlapping crash events share one start (two would leak a worker).
   let starting: Promise<void> | undefined;
   const startOnce = async (): Promise<void> => {
     // As a process manager would: a start that meets the database down is tried again.
     for (let attempt = 1; worker === undefined; attempt++) {
       try {
-        worker = await startApp(workerConfig, 'worker', logger.child({ role: 'worker' }));
+        const name = `sim-worker-${++generation}`;
+        worker = await watched(
+          'startApp worker',
+          startApp(workerConfig(name), 'worker', logger.child({ role: 'worker' })),
+        );
+        workerName = name;
       } catch (error) {
         if (!isDatabaseUnavailable(error) || attempt >= 20) throw error;
         await delay(100 * attempt);
@@ -203,6 +218,25 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     startApp(settings({ PORT: String(port) }), 'api', logger.child({ role: 'api' })),
     startWorker(),
   ]);
+  /** Terminates the seed database's sessions that match `where` ($1 is the database); how many. */
+  const terminate = async (where: string, params: readonly unknown[]): Promise<number> => {
+    const client = new pg.Client({ connectionString: env.adminUrl });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const result = await client.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = $1 and pid <> pg_backend_pid() and ${where}`,
+        [database, ...params],
+      );
+      return result.rowCount ?? 0;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return 0; // down already (a scheduled restart): nothing to kill
+      throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
   const reader = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   reader.on('error', () => undefined); // an idle connection killed by a scheduled kill
   const world: World = {
@@ -212,53 +246,46 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     api,
     databaseUrl,
     database,
+    releasing: [],
     worker: () => worker,
     async crashWorker() {
-      await starting?.catch(() => undefined);
+      await watched('crash: await starting', starting?.catch(() => undefined) ?? Promise.resolve());
       const crashed = worker;
       worker = undefined;
       if (!crashed) return;
       crashed.refundWorker.stopSweeper();
-      await crashed.jobs.boss.stop({ graceful: false, close: false }).catch(() => undefined);
-      await crashed.stop('simulated crash');
+      await watched(
+        'crash: boss.stop',
+        crashed.jobs.boss.stop({ graceful: false, close: false }).catch(() => undefined),
+      );
+      // A process that dies loses its sessions: their transactions roll back and their locks go. Without
+      // this the crashed worker's sessions outlived the crash, and under load its stop below (its pools
+      // ending, which waits for every session in use) could wait for ever: seed 3 stalled in the chaos
+      // phase past 150 s, with the event and this stop the only awaits pending.
+      await terminate(`application_name = $2`, [workerName]);
+      await watched('crash: app.stop', crashed.stop('simulated crash'));
     },
     startWorker,
     async read<T>(text: string, params: readonly unknown[] = []) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return (await reader.query(text, [...params])).rows as T[];
+          return (await watched('read', reader.query(text, [...params]))).rows as T[];
         } catch (error) {
           if (!isDatabaseUnavailable(error) || attempt >= 5) throw error;
         }
       }
     },
-    async killConnections() {
-      const client = new pg.Client({ connectionString: env.adminUrl });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        const result = await client.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()`,
-          [database],
-        );
-        return result.rowCount ?? 0;
-      } catch (error) {
-        if (isDatabaseUnavailable(error)) return 0; // down already (a scheduled restart): nothing to kill
-        throw error;
-      } finally {
-        await client.end().catch(() => undefined);
-      }
-    },
+    killConnections: () => terminate('true', []),
     async restartDatabase() {
       if (env.restartDatabase) await env.restartDatabase();
       else await world.killConnections();
     },
     async close() {
-      await world.crashWorker();
-      await api.stop('seed done');
-      await reader.end();
+      await watched('close: crashWorker', world.crashWorker());
+      await watched('close: api.stop', api.stop('seed done'));
+      await watched('close: reader.end', reader.end());
       clock.dispose();
-      await Promise.all([wechat.close(), alipay.close()]);
+      await watched('close: sims', Promise.all([wechat.close(), alipay.close()]));
       await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
     },
   };
@@ -278,6 +305,12 @@ async function admin(adminUrl: string, sql: string): Promise<void> {
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
   return parsed.toString();
 }
 
