@@ -6,7 +6,7 @@ import { money } from '../money/index.js';
 import { checkInvariants, type CommandOutcome, type SeedPayment, type Violation } from './invariants.js';
 import type { CommandPlan, EventPlan, Scenario } from './scenario.js';
 import { openWorld, type Environment, type World } from './world.js';
-import { watched } from './watch.js';
+import { settlesWithin, watched } from './watch.js';
 
 const ORDER_SYSTEM: Actor = { id: 'order-system', role: 'SERVICE' };
 const SUPPORT: Actor = { id: 'simulate-agent', role: 'SUPPORT' };
@@ -213,7 +213,7 @@ async function settle(world: World, scenario: Scenario): Promise<Violation[]> {
   await watched('settle: startWorker', world.startWorker());
   world.releasing.push(world.wechat.sim.releaseNotifies('fifo'));
   // Held notifies delivered, or the deadline: what is not delivered by then the refunds' polls find.
-  await watched('settle: notifies', within(deadline - Date.now(), Promise.all(world.releasing)));
+  await watched('settle: notifies', settlesWithin(deadline - Date.now(), Promise.all(world.releasing)));
   let handled = false;
   while (Date.now() < deadline) {
     world.clock.advance(5_000);
@@ -264,16 +264,6 @@ function finishStuckAtProviders(world: World): void {
   for (const refund of world.alipay.sim.refunds())
     if (refund.status === 'PROCESSING')
       world.alipay.sim.completeRefund(refund.outTradeNo, refund.outRequestNo);
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first (never rejects). */
-async function within(ms: number, promise: Promise<unknown>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    promise.catch(() => undefined),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(ms, 0)))),
-  ]);
-  clearTimeout(timer);
 }
 
 function errorText(error: unknown): string {

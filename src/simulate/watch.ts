@@ -1,4 +1,4 @@
-/** Debug aid: with SIMULATE_WATCH=1, awaits wrapped in `watched` that stay pending are printed every 5 s. */
+/** Bounded awaits. Debug aid: with SIMULATE_WATCH=1, awaits wrapped in `watched` that stay pending are printed every 5 s. */
 const pending = new Map<number, { label: string; since: number }>();
 let next = 0;
 let timer: NodeJS.Timeout | undefined;
@@ -20,4 +20,18 @@ export async function watched<T>(label: string, promise: Promise<T>): Promise<T>
   } finally {
     pending.delete(id);
   }
+}
+
+/** Whether `promise` settled (either way) within `ms`; it is not waited for after that. */
+export async function settlesWithin(ms: number, promise: Promise<unknown>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(ms, 0)))),
+  ]);
+  clearTimeout(timer);
+  return settled;
 }
