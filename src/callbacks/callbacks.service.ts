@@ -2,6 +2,7 @@ import type { Job } from 'pg-boss';
 import { SYSTEM_WORKER } from '../audit/index.js';
 import {
   inTransaction,
+  isDatabaseUnavailable,
   retryingTransaction,
   sqlOn,
   sqlOnPool,
@@ -13,7 +14,7 @@ import {
 } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import type { JobDefinition } from '../jobs/index.js';
-import type { Logger } from '../logging/index.js';
+import { errorBrief, type Logger } from '../logging/index.js';
 import { money } from '../money/index.js';
 import type { ExceptionFigure, ExceptionSeverity, OpsExceptionsService } from '../ops-exceptions/index.js';
 import type { PaymentsService } from '../payments/index.js';
@@ -72,6 +73,9 @@ type Outcome =
  * applies the event idempotently through RefundService / PaymentsService; a notify that disagrees with
  * our records is not applied and becomes an ops exception for support and finance.
  */
+/** Seconds a provider is asked to wait before redelivering a notify refused during a database outage. */
+export const NOTIFY_RETRY_AFTER_SECONDS = 1;
+
 export class CallbacksService {
   constructor(
     private readonly orm: Orm,
@@ -109,6 +113,19 @@ export class CallbacksService {
       await this.store(channel, verified);
     } catch (error) {
       // Not stored means not acknowledged: the provider retries later.
+      if (isDatabaseUnavailable(error)) {
+        // An outage, not a fault of ours or of the notify: 503 with Retry-After, as GraphQL answers.
+        this.logger.warn(
+          { error: errorBrief(error), channel, notifyId: verified.notifyId },
+          'notify not stored: database unavailable',
+        );
+        const refused = provider.acknowledge(false);
+        return {
+          ...refused,
+          status: 503,
+          headers: { ...refused.headers, 'retry-after': String(NOTIFY_RETRY_AFTER_SECONDS) },
+        };
+      }
       this.logger.error({ err: error, channel, notifyId: verified.notifyId }, 'notify could not be stored');
       return { ...provider.acknowledge(false), status: 500 };
     }

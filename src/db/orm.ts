@@ -31,7 +31,9 @@ export function ormOptions(options: OrmSettings): Options {
     extensions: [Migrator],
     pool: { min: 0, max: options.poolMax },
     // pg's pool takes the client class: it sends the texts of `Sql.prepared` as named statements.
-    driverOptions: { Client: PreparedStatementsClient },
+    // The ORM builds its pool from the URL's parts and drops its parameters: `application_name` is
+    // passed on, so that pg_stat_activity tells the sessions of one process from another's.
+    driverOptions: { Client: PreparedStatementsClient, ...applicationName(options.url) },
     // Money is bigint everywhere; never let the driver coerce int8 to a JS number.
     forceEntityConstructor: false,
     allowGlobalContext: false,
@@ -61,6 +63,11 @@ export function ormOptions(options: OrmSettings): Options {
       silent: true,
     },
   };
+}
+
+function applicationName(url: string): { application_name?: string } {
+  const name = new URL(url).searchParams.get('application_name');
+  return name === null ? {} : { application_name: name };
 }
 
 export async function createOrm(options: OrmSettings): Promise<Orm> {

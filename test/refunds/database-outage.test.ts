@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sqlOn } from '../../src/db/index.js';
@@ -91,6 +92,32 @@ describe('a database outage', () => {
     expect(second.data!.requestRefund.refund.id).not.toBe(created);
   }, 60_000);
 
+  it('refuses provider notifies with 503 and Retry-After, so the provider redelivers them', async () => {
+    // A notify signed by the WeChat Pay simulator, caught on its way and sent again during the outage.
+    const wechatPaid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
+    const captured = await captureNotify((url) =>
+      t.app.simulators!.wechatpay!.sim.sendPaymentNotify(wechatPaid.outTradeNo, url),
+    );
+    const deliver = () =>
+      fetch(`${t.url}/notify/wechatpay`, { method: 'POST', headers: captured.headers, body: captured.body });
+    await proxy.cut();
+    try {
+      const during = await deliver();
+      expect(during.status).toBe(503);
+      expect(Number(during.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await during.json()).toMatchObject({ code: 'FAIL' });
+    } finally {
+      await proxy.restore();
+    }
+    const deadline = Date.now() + 15_000;
+    let after = await deliver();
+    while (after.status !== 204 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      after = await deliver();
+    }
+    expect(after.status).toBe(204);
+  }, 60_000);
+
   it('jobs left active by a crash are retried once the refund lease has run out, not later', async () => {
     const queues = await sqlOn(t.app.orm.em.fork()).rows<{ name: string; expire_seconds: number }>(
       `select name, expire_seconds from pgboss.queue where name like 'refunds.submit.%' or name like 'refunds.poll.%' order by name`,
@@ -118,3 +145,34 @@ describe('a database outage', () => {
     }
   });
 });
+
+/** The first request `send` makes the simulator deliver to a local catcher: its body and headers. */
+async function captureNotify(
+  send: (url: string) => unknown,
+): Promise<{ body: Buffer; headers: Record<string, string> }> {
+  let resolve!: (value: { body: Buffer; headers: Record<string, string> }) => void;
+  const caught = new Promise<{ body: Buffer; headers: Record<string, string> }>((r) => (resolve = r));
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      res.writeHead(204).end();
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(
+          (e): e is [string, string] =>
+            typeof e[1] === 'string' && (e[0].startsWith('wechatpay-') || e[0] === 'content-type'),
+        ),
+      );
+      resolve({ body: Buffer.concat(chunks), headers });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  try {
+    send(`http://127.0.0.1:${port}/notify`);
+    return await caught;
+  } finally {
+    server.close();
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * Where a seed runs: one real PostgreSQL per simulate process (embedded unless DATABASE_URL) with a
+ * migrated template database; per seed a fresh database cloned from it, both provider simulators on
+ * one virtual clock, the api in this process and the worker beside it (stopped and started again to
+ * simulate crashes).
+ */
+import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../config/index.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createOrm,
+  isDatabaseUnavailable,
+  migrateUp,
+  quoteIdent,
+  startEmbeddedPostgres,
+} from '../db/index.js';
+import { entities } from '../entities.js';
+import { startJobQueue } from '../jobs/index.js';
+import type { Logger } from '../logging/index.js';
+import { startApp, type RunningApp } from '../main.js';
+import { startAlipaySimulator, type StartedAlipaySimulator } from '../simulators/alipay/index.js';
+import { createSimClock, simulatorProviderEnv, type SimClock } from '../simulators/index.js';
+import { startWechatPaySimulator, type StartedWechatPaySimulator } from '../simulators/wechatpay/index.js';
+import type { Scenario } from './scenario.js';
+import { settlesWithin, watched } from './watch.js';
+
+/** Provider calls time out quickly so that hung calls (HANG_MS) are timeouts and a seed takes seconds. */
+const PROVIDER_TIMEOUT_MS = 600;
+/** How long a simulated crash waits for the crashed worker's shutdown before leaving it to itself. */
+const CRASHED_STOP_MS = 3_000;
+const DEV_SECRET = 'simulate-secret-0123456789-0123456789-abcdef';
+
+export interface Environment {
+  readonly adminUrl: string;
+  readonly template: string;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  /** Stops PostgreSQL and starts it again (embedded only; a shared server is never restarted). */
+  readonly restartDatabase: (() => Promise<void>) | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * `server`: a PostgreSQL to use (the role needs CREATEDB), and optionally a migrated database on it to
+ * clone (the test suite's template); without it, an embedded PostgreSQL in a temporary directory.
+ */
+export async function openEnvironment(
+  logger: Logger,
+  server: { adminUrl: string; template?: string } | undefined,
+): Promise<Environment> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-simulate-'));
+  await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
+  let adminUrl = server?.adminUrl;
+  let stopServer = async (): Promise<void> => {};
+  let restartDatabase: Environment['restartDatabase'];
+  if (adminUrl === undefined) {
+    const port = await freePort();
+    const start = () =>
+      startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, database: 'postgres', logger });
+    let embedded = await start();
+    adminUrl = embedded.adminUrl;
+    stopServer = () => embedded.stop();
+    restartDatabase = async () => {
+      await embedded.stop();
+      embedded = await start();
+    };
+  }
+  const url = adminUrl;
+  const ownTemplate = server?.template === undefined;
+  const template = server?.template ?? `simtmpl_${process.pid}`;
+  if (ownTemplate) await createTemplate(url, template, logger);
+  return {
+    adminUrl: url,
+    template,
+    dataDir,
+    logger,
+    restartDatabase,
+    async close() {
+      if (ownTemplate)
+        await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
+          () => undefined,
+        );
+      await stopServer();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A database with every migration and the job queue's schema, cloned for each seed. */
+async function createTemplate(adminUrl: string, template: string, logger: Logger): Promise<void> {
+  await admin(adminUrl, `drop database if exists ${quoteIdent(template)} with (force)`);
+  await admin(adminUrl, `create database ${quoteIdent(template)}`);
+  const templateUrl = withDatabase(adminUrl, template);
+  const orm = await createOrm({ url: templateUrl, poolMax: 2, entities, logger });
+  try {
+    await migrateUp(orm);
+    await (await startJobQueue({ url: templateUrl, role: 'api', definitions: [], logger })).stop();
+  } finally {
+    await orm.close(true);
+  }
+}
+
+export interface World {
+  readonly clock: SimClock;
+  readonly wechat: StartedWechatPaySimulator;
+  readonly alipay: StartedAlipaySimulator;
+  readonly api: RunningApp;
+  readonly databaseUrl: string;
+  readonly database: string;
+  /** Deliveries of held WeChat notifies under way (released by an event; settling waits for them). */
+  readonly releasing: Promise<void>[];
+  /** The running worker, if any (undefined while "crashed"). */
+  worker(): RunningApp | undefined;
+  /**
+   * Stops the worker without waiting: pg-boss fails its jobs in progress (they are retried), and its
+   * in-flight provider calls die at their next write, on closed pools.
+   */
+  crashWorker(): Promise<void>;
+  startWorker(): Promise<void>;
+  /** Reads the seed's database on the simulator's own connections (the checker trusts no app pool). */
+  read<T>(text: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Every connection to the seed's database is terminated (a database restart, seen from the app). */
+  killConnections(): Promise<number>;
+  /** PostgreSQL stops and starts again; where it cannot be restarted, its connections are killed. */
+  restartDatabase(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openWorld(env: Environment, scenario: Scenario): Promise<World> {
+  const database = `sim_${process.pid}_${scenario.seed}`;
+  await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+  await admin(env.adminUrl, `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`);
+  const databaseUrl = withDatabase(env.adminUrl, database);
+  const clock = createSimClock({ start: new Date(Date.UTC(2026, 0, 5, 2)), frozen: true });
+  const simLogger = env.logger.child({ component: 'simulators' });
+  const wechat = await startWechatPaySimulator({
+    dataDir: path.join(env.dataDir, 'simulators', 'wechatpay'),
+    clock,
+    logger: simLogger,
+    refundLifecycle:
+      scenario.wechatProcessingMs === 0
+        ? { mode: 'immediate' }
+        : { mode: 'auto', afterMs: scenario.wechatProcessingMs },
+    notify: { timeCompression: 1_000, ackTimeoutMs: 2_000 },
+  });
+  const alipay = await startAlipaySimulator({
+    dataDir: path.join(env.dataDir, 'simulators'),
+    clock,
+    logger: simLogger,
+    notifyTimeCompression: 1_000,
+    notifyDeliveryTimeoutMs: 2_000,
+    refundMode: scenario.alipayProcessingMs === 0 ? 'immediate' : 'processing',
+    processingMs: scenario.alipayProcessingMs,
+  });
+  if (scenario.holdWechatNotifies) wechat.sim.holdNotifies();
+  const providerEnv = simulatorProviderEnv({
+    wechatpay: wechat,
+    all: { wechatpay: wechat, alipay },
+    close: async () => {},
+  });
+  const settings = (extra: Record<string, string>) =>
+    loadConfig({
+      NODE_ENV: 'test',
+      LOG_LEVEL: env.logger.level,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_MAX: '4',
+      MIGRATE_ON_START: 'false',
+      SIMULATORS: 'false',
+      DATA_DIR: env.dataDir,
+      JWT_HS256_SECRET: DEV_SECRET,
+      RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
+      PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
+      REFUND_LEASE_MS: '1500',
+      REFUND_STALE_AFTER_MS: '700',
+      REFUND_SWEEP_INTERVAL_MS: '250',
+      REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
+      REFUND_FIRST_POLL_ALIPAY_MS: '1000',
+      REFUND_MAX_POLL_DELAY_MS: '1000',
+      ...providerEnv,
+      ...extra,
+    });
+  const logger = env.logger.child({ seed: scenario.seed });
+  // The api's port is chosen first, so the worker (which sends it as WeChat's notify_url) starts beside it.
+  const port = await freePort();
+  // Each worker start connects under its own application name, so that its crash can end its sessions.
+  let generation = 0;
+  const workerConfig = (name: string) =>
+    settings({
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      DATABASE_URL: withApplicationName(databaseUrl, name),
+    });
+  let worker: RunningApp | undefined;
+  let workerName = '';
+  // One worker at a time: overlapping crash events share one start (two would leak a worker).
+  let starting: Promise<void> | undefined;
+  const startOnce = async (): Promise<void> => {
+    // As a process manager would: a start that meets the database down is tried again.
+    for (let attempt = 1; worker === undefined; attempt++) {
+      try {
+        const name = `sim-worker-${++generation}`;
+        worker = await watched(
+          'startApp worker',
+          startApp(workerConfig(name), 'worker', logger.child({ role: 'worker' })),
+        );
+        workerName = name;
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || attempt >= 20) throw error;
+        await delay(100 * attempt);
+      }
+    }
+  };
+  const startWorker = (): Promise<void> => (starting ??= startOnce().finally(() => (starting = undefined)));
+  const [api] = await Promise.all([
+    startApp(settings({ PORT: String(port) }), 'api', logger.child({ role: 'api' })),
+    startWorker(),
+  ]);
+  /** Terminates the seed database's sessions that match `where` ($1 is the database); how many. */
+  const terminate = async (where: string, params: readonly unknown[]): Promise<number> => {
+    const client = new pg.Client({ connectionString: env.adminUrl });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const result = await client.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity
+          where datname = $1 and pid <> pg_backend_pid() and ${where}`,
+        [database, ...params],
+      );
+      return result.rowCount ?? 0;
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) return 0; // down already (a scheduled restart): nothing to kill
+      throw error;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+  const reader = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  reader.on('error', () => undefined); // an idle connection killed by a scheduled kill
+  const world: World = {
+    clock,
+    wechat,
+    alipay,
+    api,
+    databaseUrl,
+    database,
+    releasing: [],
+    worker: () => worker,
+    async crashWorker() {
+      await watched('crash: await starting', starting?.catch(() => undefined) ?? Promise.resolve());
+      const crashed = worker;
+      const crashedName = workerName;
+      worker = undefined;
+      if (!crashed) return;
+      crashed.refundWorker.stopSweeper();
+      await watched(
+        'crash: boss.stop',
+        crashed.jobs.boss.stop({ graceful: false, close: false }).catch(() => undefined),
+      );
+      // A process that dies loses its sessions: their transactions roll back and their locks go.
+      await terminate(`application_name = $2`, [crashedName]);
+      // Its shutdown is let run, not waited for: a dead process shuts nothing down, and this one's could
+      // wait for ever (seed 117: its pools' end waited on a client that nothing released, with no
+      // session left in the database). What it still holds goes with the process, or the seed's database.
+      const stopped = crashed.stop('simulated crash');
+      if (!(await watched('crash: app.stop', settlesWithin(CRASHED_STOP_MS, stopped))))
+        logger.warn({ worker: crashedName }, 'crashed worker still shutting down; not waited for');
+    },
+    startWorker,
+    async read<T>(text: string, params: readonly unknown[] = []) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return (await watched('read', reader.query(text, [...params]))).rows as T[];
+        } catch (error) {
+          if (!isDatabaseUnavailable(error) || attempt >= 5) throw error;
+        }
+      }
+    },
+    killConnections: () => terminate('true', []),
+    async restartDatabase() {
+      if (env.restartDatabase) await env.restartDatabase();
+      else await world.killConnections();
+    },
+    async close() {
+      await watched('close: crashWorker', world.crashWorker());
+      await watched('close: api.stop', api.stop('seed done'));
+      await watched('close: reader.end', reader.end());
+      clock.dispose();
+      await watched('close: sims', Promise.all([wechat.close(), alipay.close()]));
+      await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+    },
+  };
+  return world;
+}
+
+async function admin(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('application_name', name);
+  return parsed.toString();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
