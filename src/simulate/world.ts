@@ -299,6 +299,9 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
 
 async function admin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  // A connection ended by the server outside a query (a scheduled restart, 57P01) must not end the
+  // whole run as an unhandled 'error' event; the statement in flight rejects on its own.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     await client.query(sql);
