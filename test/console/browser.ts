@@ -19,8 +19,9 @@ const ARGS = [
 
 export const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
 
+/** A browser launch under a full suite on 2 cores took over 30 s once; the hooks allow 60 s. */
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 30_000 });
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 50_000 });
 }
 
 export interface ConsoleTab {
