@@ -19,15 +19,17 @@ declare
   v_item jsonb;
 begin
   -- A decided case was first reviewed when it was opened: at the transaction's time, as it was created.
+  -- In FROM, so the record is built once (`(f(…)).*` in a select list calls f once per column).
   insert into after_sales_case
-  select (jsonb_populate_record(null::after_sales_case,
-            p_case || jsonb_build_object('created_at', now(), 'updated_at', now())
-              || case when p_decision is not null and p_case ->> 'first_reviewed_at' is null
-                      then jsonb_build_object('first_reviewed_at', now()) else '{}' end)).*
+  select r.*
+    from jsonb_populate_record(null::after_sales_case,
+           p_case || jsonb_build_object('created_at', now(), 'updated_at', now())
+             || case when p_decision is not null and p_case ->> 'first_reviewed_at' is null
+                     then jsonb_build_object('first_reviewed_at', now()) else '{}' end) r
   returning * into v_case;
   if p_decision is not null then
     insert into case_decision
-    select (jsonb_populate_record(null::case_decision, p_decision || jsonb_build_object('created_at', now()))).*;
+    select r.* from jsonb_populate_record(null::case_decision, p_decision || jsonb_build_object('created_at', now())) r;
   end if;
   for v_item in select * from jsonb_array_elements(p_audits) loop
     perform audit_record(v_item ->> 'id', v_item ->> 'actorId', v_item ->> 'actorRole', v_item ->> 'action',
