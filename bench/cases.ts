@@ -306,7 +306,10 @@ async function timeQueue(
           if (!body?.data) throw new Error(`caseQueue failed: ${JSON.stringify(body)}`);
           const statement = queueStatement(filter, 'OLDEST', 21, sqlAfter);
           const t1 = performance.now();
-          const found = await client.query<{ created_at: Date; id: string }>(statement.text, statement.params);
+          const found = await client.query<{ created_at: Date; id: string }>(
+            statement.text,
+            statement.params,
+          );
           sqlLatencies.push(performance.now() - t1);
           const last = found.rows[Math.min(found.rows.length, 20) - 1];
           sqlAfter = last ? { createdAt: last.created_at.toISOString(), id: last.id } : null;

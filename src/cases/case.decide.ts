@@ -221,7 +221,14 @@ export class CaseDecisions {
       audit: {
         actor,
         action: 'case.decided',
-        after: { seq, kind: input.kind, amountMinor: decision.amount_minor, liable: input.liable, note, auto },
+        after: {
+          seq,
+          kind: input.kind,
+          amountMinor: decision.amount_minor,
+          liable: input.liable,
+          note,
+          auto,
+        },
       },
       jobs,
       notice: this.deps.notifications.draft({

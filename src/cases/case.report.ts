@@ -246,7 +246,12 @@ export async function insertCase(
   }
   // A decided case is first reviewed at the time it is created (the statement's, not this process's).
   const opened = decided
-    ? { ...row, ...decided.change.set, first_reviewed_at: row.first_reviewed_at, status: decided.change.status }
+    ? {
+        ...row,
+        ...decided.change.set,
+        first_reviewed_at: row.first_reviewed_at,
+        status: decided.change.status,
+      }
     : row;
   try {
     const [inserted] = await sqlOnPool(orm).prepared<CaseRow>(
