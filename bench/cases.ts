@@ -12,7 +12,9 @@
  *     at the end SQL checks that every reported case was auto-approved and has its refund.
  * (b) BULK_CASES cases (default 1,000,000) seeded in bulk over ~6 months with their decisions and
  *     appeals, ANALYZEd; then the support queue (pages of 20, typical filters, and the next page by
- *     cursor) and `caseMetrics` for one month, over HTTP GraphQL as SUPPORT, one request at a time.
+ *     cursor; each request followed by the page's statement alone, from this process, to tell the
+ *     service's share of the tail from the machine's) and `caseMetrics` for one month, over HTTP
+ *     GraphQL as SUPPORT, one request at a time.
  * `--only=report|reads` runs one part. Every loop is bounded.
  */
 import 'reflect-metadata';
@@ -35,6 +37,7 @@ import { postJson } from './http.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
 import { EMPTY, inRounds, inWorker, pgbenchRound, type Result, type RoundPlan } from './rounds.js';
 import { seedBulkCases } from './cases-seed.js';
+import { queueStatement, type QueueFilter } from '../src/cases/case.support.js';
 import {
   createDatabase,
   dropDatabase,
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
         pgbenchRound(PLAN, server, pgbenchDb, round, postgres),
       );
     }
-    let queue: Timings | undefined;
+    let queue: { http: Timings; sql: Timings } | undefined;
     let metrics: Timings | undefined;
     if (only !== 'report') {
       const client = new pg.Client({ connectionString: url });
@@ -123,7 +126,7 @@ async function main(): Promise<void> {
         await client.end();
       }
       const token = await signDevelopmentToken({ ...JWT, subject: 'bench-agent', role: Role.SUPPORT });
-      queue = await timeQueue(api.url, token);
+      queue = await timeQueue(api.url, url, token);
       metrics = await timeMetrics(api.url, token);
     }
     summary(server.adminUrl, report, queue, metrics);
@@ -252,11 +255,20 @@ async function verifyReported(databaseUrl: string, reported: number): Promise<st
   }
 }
 
-/** Queue pages over HTTP as SUPPORT: typical filters, each page followed by its next page (cursor). */
-async function timeQueue(url: string, token: string): Promise<Timings> {
+/**
+ * Queue pages over HTTP as SUPPORT: typical filters, each page followed by its next page (cursor). Each
+ * request is followed at once by the same page's statement alone (`queueStatement`, what the resolver
+ * runs, with the cursor of the previous SQL page) on a connection of this process: the two
+ * distributions, interleaved, tell the service's share of the tail from the machine's.
+ */
+async function timeQueue(
+  url: string,
+  databaseUrl: string,
+  token: string,
+): Promise<{ http: Timings; sql: Timings }> {
   const merchants = Array.from({ length: 20 }, (_, i) => `bulk_m_${(i * 97) % 2000}`);
   const types = ['LATE', 'DAMAGED', 'MISSING_ITEM', 'WRONG_ITEM', 'NOT_DELIVERED', 'QUALITY', 'OTHER'];
-  const filters = (i: number): Record<string, unknown>[] => [
+  const filters = (i: number): QueueFilter[] => [
     {},
     { type: types[i % types.length] },
     { merchantId: merchants[i % merchants.length] },
@@ -268,13 +280,19 @@ async function timeQueue(url: string, token: string): Promise<Timings> {
     caseQueue(filter: $filter, first: 20, sort: OLDEST, after: $after) {
       edges { node { id type status severity createdAt assigneeId } } pageInfo { endCursor hasNextPage } } }`;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
   const latencies: number[] = [];
+  const sqlLatencies: number[] = [];
   let rows = 0;
-  line(`support queue: ${QUEUE_REQUESTS} requests (pages of 20 and their next pages), one at a time`);
+  line(
+    `support queue: ${QUEUE_REQUESTS} requests (pages of 20 and their next pages), one at a time, each followed by its statement alone`,
+  );
   try {
     for (let i = 0; latencies.length < QUEUE_REQUESTS; i++) {
       for (const filter of filters(i)) {
         let after: string | null = null;
+        let sqlAfter: { createdAt: string; id: string } | null = null;
         for (let page = 0; page < 2 && latencies.length < QUEUE_REQUESTS; page++) {
           const t0 = performance.now();
           const body = (await postJson(agent, `${url}/graphql`, token, {
@@ -286,6 +304,15 @@ async function timeQueue(url: string, token: string): Promise<Timings> {
           } | null;
           latencies.push(performance.now() - t0);
           if (!body?.data) throw new Error(`caseQueue failed: ${JSON.stringify(body)}`);
+          const statement = queueStatement(filter, 'OLDEST', 21, sqlAfter);
+          const t1 = performance.now();
+          const found = await client.query<{ created_at: Date; id: string }>(
+            statement.text,
+            statement.params,
+          );
+          sqlLatencies.push(performance.now() - t1);
+          const last = found.rows[Math.min(found.rows.length, 20) - 1];
+          sqlAfter = last ? { createdAt: last.created_at.toISOString(), id: last.id } : null;
           rows += body.data.caseQueue.edges.length;
           after = body.data.caseQueue.pageInfo.endCursor;
           if (after === null) break;
@@ -295,9 +322,10 @@ async function timeQueue(url: string, token: string): Promise<Timings> {
     }
   } finally {
     agent.destroy();
+    await client.end();
   }
   process.stdout.write('\n');
-  return timings(latencies);
+  return { http: timings(latencies), sql: timings(sqlLatencies) };
 }
 
 /** `caseMetrics` over the last 30 days (about a sixth of the seeded cases), one run at a time. */
@@ -347,7 +375,7 @@ function timings(latencies: number[]): Timings {
 function summary(
   adminUrl: string,
   report: Result & { verified: string },
-  queue: Timings | undefined,
+  queue: { http: Timings; sql: Timings } | undefined,
   metrics: Timings | undefined,
 ): void {
   const ok = (pass: boolean) => (pass ? 'OK' : 'BELOW TARGET');
@@ -364,8 +392,12 @@ function summary(
     line(`| every reported case auto-approved with its refund | ${report.verified} | |`);
   }
   if (queue) {
+    const { http, sql } = queue;
     line(
-      `| support queue page (20) over HTTP, ${BULK_CASES.toLocaleString('en')} cases | p50 ${ms(queue.p50)}, p99 ${ms(queue.p99)}, max ${ms(queue.max)} (${queue.count} requests) | p99 < ${TARGET_QUEUE_P99_MS} ms ${ok(queue.p99 < TARGET_QUEUE_P99_MS)} |`,
+      `| support queue page (20) over HTTP, ${BULK_CASES.toLocaleString('en')} cases | p50 ${ms(http.p50)}, p99 ${ms(http.p99)}, max ${ms(http.max)} (${http.count} requests) | p99 < ${TARGET_QUEUE_P99_MS} ms ${ok(http.p99 < TARGET_QUEUE_P99_MS)} |`,
+    );
+    line(
+      `| … each page's statement alone, right after it (SQL from this process) | p50 ${ms(sql.p50)}, p99 ${ms(sql.p99)}, max ${ms(sql.max)} (${sql.count} statements) | |`,
     );
   }
   if (metrics) {

@@ -9,6 +9,7 @@ import { Migration20261201180718CaseOpenQueueIndexes } from './Migration20261201
 import { Migration20261201181541CaseDecisionCreatedAtIndex } from './Migration20261201181541_case_decision_created_at_index.js';
 import { Migration20261201201233CaseMetricsRollup } from './Migration20261201201233_case_metrics_rollup.js';
 import { Migration20261201202702ReconStagingPerRun } from './Migration20261201202702_recon_staging_per_run.js';
+import { Migration20261201231815CaseUnusedIndexes } from './Migration20261201231815_case_unused_indexes.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -37,4 +38,5 @@ export const migrationsList: readonly MigrationObject[] = [
   },
   { name: 'Migration20261201201233_case_metrics_rollup', class: Migration20261201201233CaseMetricsRollup },
   { name: 'Migration20261201202702_recon_staging_per_run', class: Migration20261201202702ReconStagingPerRun },
+  { name: 'Migration20261201231815_case_unused_indexes', class: Migration20261201231815CaseUnusedIndexes },
 ];

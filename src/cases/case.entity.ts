@@ -69,7 +69,6 @@ export const CaseSchema = defineEntity({
     { properties: ['customerId', 'createdAt'] },
     { properties: ['merchantId', 'type', 'createdAt'] },
     { properties: ['riderId', 'type', 'createdAt'] },
-    { properties: ['status', 'createdAt'] },
     /** The support queue's open cases in first-in order (a few percent of the table). */
     {
       name: 'after_sales_case_open_queue_idx',
@@ -94,7 +93,6 @@ export const CaseSchema = defineEntity({
     },
     { properties: ['assigneeId', 'status'] },
     { properties: ['createdAt'] },
-    { properties: ['order'] },
   ],
   uniques: [
     {

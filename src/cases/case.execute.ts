@@ -18,6 +18,7 @@ import {
   notify,
 } from './case.store.js';
 import { refundKeyOf, toDecisionView, type DecisionRow } from './decision.row.js';
+import type { RiskAssessment } from './risk.port.js';
 
 /** The refund command's caller for every case refund: one idempotency scope whoever decided. */
 export const CASES_ACTOR: Actor = { id: 'system:cases', role: 'SERVICE' };
@@ -39,8 +40,11 @@ export class CaseExecution {
    */
   async executeRefund(
     decisionId: string,
-    /** The decision and its case as just committed by the caller (spares reading them again). */
-    known?: { readonly decision: DecisionRow; readonly row: CaseRow },
+    /**
+     * The decision and its case as just committed by the caller (spares reading them again), and the
+     * risk assessment of the report it decided, moments before (spares the refund command its own).
+     */
+    known?: { readonly decision: DecisionRow; readonly row: CaseRow; readonly risk?: RiskAssessment },
   ): Promise<void> {
     const sql = sqlOnPool(this.deps.orm);
     const decision = known?.decision ?? (await decisionById(sql, decisionId));
@@ -57,6 +61,7 @@ export class CaseExecution {
           reason: (decision.note || `after-sales case ${row!.id}`).slice(0, 80),
           liableParty: decision.liable_kind as 'MERCHANT' | 'RIDER' | 'PLATFORM',
           caseId: row!.id,
+          ...(known?.risk ? { assessedRisk: { customerId: row!.customer_id, ...known.risk } } : {}),
         },
         CASES_ACTOR,
       );

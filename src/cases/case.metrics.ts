@@ -65,8 +65,9 @@ interface MetricsRow {
 /**
  * After-sales metrics over the cases created in [from, to), aggregated by PostgreSQL, never rows in
  * Node: `case_metrics` (src/cases/sql) reads the stored figures of the period's whole hours
- * (`case_metrics_hour`, refreshed first from the hours triggers marked changed) and computes its partial
- * first and last hours directly, so a month reads 720 small rows and at most two hours of cases. Percentiles
+ * (`case_metrics_hour`, refreshed by the worker every minute) and computes directly its partial first
+ * and last hours and the hours triggers marked changed since the last refresh, so a month reads 720
+ * small rows and a few hours of cases; a read refreshes nothing itself. Percentiles
  * come from the parts' values together: the figures are those of the direct computation (see
  * docs/performance.md, "After-sales cases").
  */
@@ -83,7 +84,7 @@ const percentiles = (pair: (number | null)[] | null): Percentiles => ({
 export class CaseMetricsQuery {
   constructor(private readonly orm: Orm) {}
 
-  /** Recomputes the stored hours changed since the last refresh (the worker also does, every minute). */
+  /** Recomputes and stores the hours changed since the last refresh (the worker's job, every minute). */
   async refresh(): Promise<number> {
     const [row] = await sqlOnPool(this.orm).prepared<{ hours: number }>(
       `select case_metrics_refresh() as hours`,
@@ -94,7 +95,6 @@ export class CaseMetricsQuery {
   /** The metrics of [from, to); `direct` computes them from the cases alone, without the stored hours. */
   async metrics(from: Date, to: Date, options: { direct?: boolean } = {}): Promise<CaseMetrics> {
     const direct = options.direct ?? false;
-    if (!direct) await this.refresh();
     const [r] = await sqlOnPool(this.orm).prepared<MetricsRow>(METRICS, [from, to, direct]);
     const m = r!;
     return {

@@ -1,11 +1,12 @@
-import { recordAudit, type Actor } from '../audit/index.js';
-import { inTransaction, newId, pgErrorOf, sqlOn, type Sql } from '../db/index.js';
+import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
+import { newId, pgErrorOf, sqlOnPool, type Orm } from '../db/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, PaymentsService } from '../payments/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
 import type { CaseFigures } from './case.figures.js';
+import type { DecisionPlan } from './case.decide.js';
 import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
 import type { RiskAssessment, RiskPort } from './risk.port.js';
@@ -188,79 +189,82 @@ function checkAmount(amount: Money, order: OrderView, refundable: Money, remedy:
   }
 }
 
-const COLUMNS = [
-  'id',
-  'order_id',
-  'customer_id',
-  'merchant_id',
-  'rider_id',
-  'type',
-  'channel',
-  'reporter_id',
-  'reporter_role',
-  'description',
-  'evidence',
-  'evidence_count',
-  'requested_remedy',
-  'requested_amount_minor',
-  'currency',
-  'order_total_minor',
-  'promised_at',
-  'delivered_at',
-  'lateness_seconds',
-  'claim_delay_seconds',
-  'status',
-  'severity',
-  'classification_rule',
-  'classification_rule_version',
-  'review_rule',
-  'review_rule_version',
-  'review_figures',
-  'risk',
-  'first_reviewed_at',
-  'decision_count',
-  'auto_decided',
-] as const satisfies readonly (keyof CaseRow)[];
-
-const INSERT_CASE = `insert into after_sales_case (${COLUMNS.join(', ')})
-  values (${COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}) returning *`;
-
-const JSON_COLUMNS = new Set<string>(['evidence', 'review_figures', 'risk']);
+/** An audit record as `case_report` takes it (`audit_record`'s arguments). */
+function auditJson(record: AuditRecord): Record<string, unknown> {
+  return {
+    id: newId('ae'),
+    actorId: record.actor.id,
+    actorRole: record.actor.role,
+    action: record.action,
+    subjectType: record.subjectType,
+    subjectId: record.subjectId,
+    requestId: record.actor.requestId ?? null,
+    ...(record.before ? { before: jsonSafe(record.before) } : {}),
+    ...(record.after ? { after: jsonSafe(record.after) } : {}),
+  };
+}
 
 /**
- * Inserts the case with its audit record, and runs `andThen` on the inserted row in the same
- * transaction (the auto-review's decision); a second open case of one type on one order is refused.
+ * Inserts the case with its audit record in one statement (`case_report`); with `decided` (a rule's
+ * decision, `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its
+ * jobs and the customer's notification. A second open case of one type on one order is refused.
  */
-export async function insertCase<T>(
-  orm: Parameters<typeof inTransaction>[0],
+export async function insertCase(
+  orm: Orm,
   row: NewCase['row'],
   actor: Actor,
-  andThen: (sql: Sql, inserted: CaseRow) => Promise<T>,
-): Promise<T> {
-  try {
-    return await inTransaction(orm, async (em) => {
-      const sql = sqlOn(em);
-      const params = COLUMNS.map((c) => {
-        const value = row[c];
-        return JSON_COLUMNS.has(c) && value !== null ? JSON.stringify(value) : value;
-      });
-      const [inserted] = await sql.prepared<CaseRow>(INSERT_CASE, params);
-      await recordAudit(sql, {
-        actor,
-        action: 'case.reported',
+  decided: DecisionPlan | null,
+): Promise<CaseRow> {
+  const audits = [
+    auditJson({
+      actor,
+      action: 'case.reported',
+      subjectType: 'case',
+      subjectId: row.id,
+      after: {
+        status: row.status,
+        type: row.type,
+        channel: row.channel,
+        severity: row.severity,
+        requestedRemedy: row.requested_remedy,
+        requestedAmountMinor: row.requested_amount_minor,
+      },
+    }),
+  ];
+  if (decided) {
+    const { actor: by, action, after } = decided.audit;
+    audits.push(
+      auditJson({
+        actor: by,
+        action,
         subjectType: 'case',
         subjectId: row.id,
-        after: {
-          status: row.status,
-          type: row.type,
-          channel: row.channel,
-          severity: row.severity,
-          requestedRemedy: row.requested_remedy,
-          requestedAmountMinor: row.requested_amount_minor,
-        },
-      });
-      return andThen(sql, inserted!);
-    });
+        before: { status: row.status },
+        after: { status: decided.change.status, ...after },
+      }),
+    );
+  }
+  // A decided case is first reviewed at the time it is created (the statement's, not this process's).
+  const opened = decided
+    ? {
+        ...row,
+        ...decided.change.set,
+        first_reviewed_at: row.first_reviewed_at,
+        status: decided.change.status,
+      }
+    : row;
+  try {
+    const [inserted] = await sqlOnPool(orm).prepared<CaseRow>(
+      `select * from case_report($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb)`,
+      [
+        JSON.stringify(opened),
+        JSON.stringify(audits),
+        decided ? JSON.stringify(decided.decision) : null,
+        JSON.stringify(decided?.jobs ?? []),
+        JSON.stringify(decided ? [decided.notice] : []),
+      ],
+    );
+    return inserted!;
   } catch (error) {
     const pg = pgErrorOf(error);
     if (pg?.code === '23505' && pg.constraint === 'after_sales_case_open_unique') {

@@ -132,32 +132,30 @@ export class CasesService {
     const rules = await this.deps.rules.current();
     const prepared = await prepareCase(this.deps, rules, input, origin, this.now());
     const rule = rules['auto-review'];
-    // An approved claim is decided in the transaction that opens it, with the amount it was validated
-    // with; its refund is issued once both are committed.
-    const opened = await insertCase(this.deps.orm, prepared.row, origin.actor, async (sql, row) =>
-      prepared.review.approve
-        ? this.decisions.decideOpened(
-            sql,
-            row,
-            {
-              caseId: row.id,
-              kind: input.remedy,
-              amount: input.remedy === 'PARTIAL_REFUND' ? input.amount : null,
-              liable: defaultLiable(row.type as CaseType, row.rider_id),
-              note: 'approved automatically',
-            },
-            prepared.approvedAmount,
-            AUTO_REVIEW,
-            { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
-          )
-        : toCaseView(row),
-    );
-    const view = 'result' in opened ? opened.result.case : opened;
+    // An approved claim goes in decided, with the amount it was validated with, in the statement that
+    // opens it; its refund is issued once both are committed, with the report's risk assessment.
+    const decided = prepared.review.approve
+      ? this.decisions.planOpened(
+          prepared.row,
+          {
+            caseId: prepared.row.id,
+            kind: input.remedy,
+            amount: input.remedy === 'PARTIAL_REFUND' ? input.amount : null,
+            liable: defaultLiable(prepared.row.type as CaseType, prepared.row.rider_id),
+            note: 'approved automatically',
+          },
+          prepared.approvedAmount,
+          AUTO_REVIEW,
+          { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
+        )
+      : null;
+    const row = await insertCase(this.deps.orm, prepared.row, origin.actor, decided);
+    const view = toCaseView(row);
     this.deps.logger.info(
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );
-    if ('result' in opened) await this.decisions.executeIfRefund(opened);
+    if (decided) await this.decisions.executeIfRefund(this.decisions.taken(row, decided, prepared.risk));
     return view;
   }
 

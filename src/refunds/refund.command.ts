@@ -108,7 +108,8 @@ export class RefundCommand {
         paymentId: input.paymentId ?? null,
         orderId: input.orderId ?? null,
       }),
-      this.risk.assessRefundRequest({ paymentId: input.paymentId, orderId: input.orderId }),
+      input.assessedRisk ??
+        this.risk.assessRefundRequest({ paymentId: input.paymentId, orderId: input.orderId }),
     ]);
     if (found?.existing_id) return replay((await this.repository.row(found.existing_id))!, hash);
     if (!found?.id) {

@@ -1,6 +1,7 @@
 import type { LiableParty } from '../ledger/index.js';
 import type { Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
+import type { RefundRiskAssessment } from './refund.risk.js';
 import type { RefundStatus, TransitionSource } from './refund.state.js';
 
 export type LiablePartyKind = 'MERCHANT' | 'RIDER' | 'PLATFORM';
@@ -14,6 +15,12 @@ export interface RequestRefundInput {
   readonly reason: string;
   readonly liableParty: LiablePartyKind;
   readonly caseId?: string | null | undefined;
+  /**
+   * How risk flagging routed this customer, as the caller asked it for this very request (an
+   * after-sales case's review, moments before): the command uses it instead of evaluating the risk
+   * rules a second time. Without it, the command asks risk flagging itself.
+   */
+  readonly assessedRisk?: RefundRiskAssessment | undefined;
 }
 
 export interface RefundView {

@@ -96,9 +96,15 @@ describe('over a seeded history of cases', () => {
        where status = 'EXECUTING'`);
     const { rows } = await client.query<{ n: number }>(`select count(*)::int as n from case_metrics_change`);
     expect(rows[0]!.n).toBeGreaterThan(0);
+    // Reads compute the marked hours directly and write nothing: the marks wait for the refresh.
     await agree(30);
     const after = await client.query<{ n: number }>(`select count(*)::int as n from case_metrics_change`);
-    expect(after.rows[0]!.n).toBe(0);
+    expect(after.rows[0]!.n).toBe(rows[0]!.n);
+    // The worker's refresh stores those hours and removes their marks; the figures stay the same.
+    expect(await metrics.refresh()).toBeGreaterThan(0);
+    const refreshed = await client.query<{ n: number }>(`select count(*)::int as n from case_metrics_change`);
+    expect(refreshed.rows[0]!.n).toBe(0);
+    await agree(20);
   });
 
   it('queue: every filter reads an index with a sound estimate; unassigned + type its own index', async () => {
