@@ -74,6 +74,12 @@ export interface RefundChange {
   readonly detail?: Record<string, unknown> | undefined;
   /** A job queued with the change if it leaves the refund PROCESSING (the first poll after submission). */
   readonly followUp?: { readonly queue: string; readonly data: object; readonly delaySeconds: number };
+  /**
+   * Applied only while this is still the refund's latest submission (its `attempts`). A refusal answers
+   * one submission; once a later one has been claimed (the lease ran out), the provider may have accepted
+   * that one, so the older refusal says nothing about the refund any more.
+   */
+  readonly onlyForAttempt?: number | undefined;
 }
 
 export interface TransitionResult {

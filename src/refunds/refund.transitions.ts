@@ -136,6 +136,7 @@ export class RefundTransitions {
               currencies: entry.currencies,
             },
             followUp: change.followUp ?? null,
+            attempt: change.onlyForAttempt ?? null,
           }),
         ],
       )

@@ -220,13 +220,16 @@ export class RefundWorker {
     const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
     if (error instanceof ProviderError && !error.retryable) {
       // The reason first, so whoever sees the refund FAILED also sees why.
-      await this.recordError(claimed.id, code, message, false);
+      // Only while no later submission has been claimed: this call may have outlived its lease, and the
+      // provider may have accepted the later one (found by the simulator under load).
+      await this.recordError(claimed, code, message, false);
       await this.refunds.transition(
         claimed.id,
         {
           to: 'FAILED',
           source: 'SUBMIT_RESPONSE',
           detail: { code, providerCode: error.providerCode ?? null, message },
+          onlyForAttempt: claimed.attempts,
         },
         SYSTEM_WORKER,
         claimed,
@@ -234,7 +237,7 @@ export class RefundWorker {
       return;
     }
     // Unknown outcome: stay PENDING, release the lease, let the job retry with the same number.
-    await this.recordError(claimed.id, code, message, true);
+    await this.recordError(claimed, code, message, true);
     this.logger.warn(
       { refundId: claimed.id, code, attempt: claimed.attempts },
       'refund submission outcome unknown; will retry',
@@ -242,17 +245,18 @@ export class RefundWorker {
     throw error instanceof Error ? error : new Error(message);
   }
 
+  /** The submission's error; its lease is released only if it still holds it (no later claim). */
   private async recordError(
-    refundId: string,
+    claimed: Claimed,
     code: string,
     message: string,
     releaseLease: boolean,
   ): Promise<void> {
     await sqlOnPool(this.orm).rows(
       `update refund set last_error_code = $2, last_error_message = $3,
-              lease_until = case when $4::boolean then null else lease_until end
+              lease_until = case when $4::boolean and attempts = $5 then null else lease_until end
         where id = $1`,
-      [refundId, code, message, releaseLease],
+      [claimed.id, code, message, releaseLease, claimed.attempts],
     );
   }
 

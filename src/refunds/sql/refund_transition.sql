@@ -1,6 +1,8 @@
 -- A refund's state change in one statement. Locks the refund; if it already has the target status,
 -- or the target cannot follow it (`p.from` lists the statuses it may follow: the state machine is in
--- refund.state.ts), writes nothing but a missing provider refund id and returns changed = false.
+-- refund.state.ts), or `p.attempt` is given and a later submission has been claimed since (the answer
+-- is stale: see RefundChange.onlyForAttempt), writes nothing but a missing provider refund id and
+-- returns changed = false.
 -- Otherwise it writes the refunds module's own rows (the status, the refund event) and calls each
 -- owner for the rest: the audit record (audit_record), the customer notification (notification_store:
 -- deduplicated, with its delivery job when a webhook is configured), then the money: SETTLE
@@ -27,7 +29,8 @@ begin
     raise exception 'refund % is unknown', p ->> 'refundId' using errcode = 'RF404';
   end if;
   if v_current.status = v_to
-     or not v_current.status = any (array(select jsonb_array_elements_text(p -> 'from'))) then
+     or not v_current.status = any (array(select jsonb_array_elements_text(p -> 'from')))
+     or v_current.attempts <> coalesce((p ->> 'attempt')::int, v_current.attempts) then
     if p ->> 'providerRefundId' is not null and v_current.provider_refund_id is null then
       update refund set provider_refund_id = p ->> 'providerRefundId' where id = v_current.id
       returning * into v_current;
