@@ -136,7 +136,7 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
     const only = (i: number) => none.map((p, j) => (i === j ? ['*'] : p));
     const refunds = ['refunds_7d', 'refunds_30d', 'refunded_7d_minor', 'refunded_30d_minor'];
     const evidence = ['refund_ids_7d', 'refund_ids_30d'];
-    const byCustomer = (rows: Figures[]) => new Map(rows.map((r) => [r['customer_id'], r]));
+    const byCustomer = (rows: Figures[]) => new Map(rows.map((r) => [String(r['customer_id']), r]));
     const [full, justRefunds, justOrders, justSpend] = [
       all,
       ...(await Promise.all([0, 1, 3].map((i) => read(only(i))))),
