@@ -20,7 +20,8 @@ export interface FiguresQuery {
   readonly rules?: readonly ActiveRule[] | undefined;
 }
 
-const PARTS: readonly FigurePart[] = ['refunds', 'orders', 'claims', 'payer'];
+/** In the order of `risk_customer_figures`' last six parameters. */
+const PARTS: readonly FigurePart[] = ['refunds', 'refundedOrders', 'orders', 'spend', 'claims', 'payer'];
 
 /** Per part, the rule versions (`rule:version`) that need it; '*' (held by nobody) forces a part. */
 function partNeeds(rules: readonly ActiveRule[] | undefined): string[][] {

@@ -3,10 +3,10 @@ import type { CustomerFigures, RiskFlagRef } from './risk.model.js';
 /**
  * One statement: the figures every customer rule needs, with the customers' active flags
  * (`sql/risk_customer_figures.sql`): `$1` customers, `$2` the evaluation time, `$3` the currency, `$4`
- * payments and `$5` orders whose customers to add, `$6` whether to list the contributing rows, `$7`…`$10`
- * the rule versions needing the refunds, orders, claims and payer parts.
+ * payments and `$5` orders whose customers to add, `$6` whether to list the contributing rows, `$7`…`$12`
+ * the rule versions needing the refunds, refunded orders, orders, spend, claims and payer parts.
  */
-export const CUSTOMER_FIGURES_SQL = `select * from risk_customer_figures($1::text[], $2::timestamptz, $3::text, $4::text[], $5::text[], $6::boolean, $7::text[], $8::text[], $9::text[], $10::text[])`;
+export const CUSTOMER_FIGURES_SQL = `select * from risk_customer_figures($1::text[], $2::timestamptz, $3::text, $4::text[], $5::text[], $6::boolean, $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`;
 
 export interface CustomerFiguresRow {
   customer_id: string;

@@ -90,8 +90,13 @@ export interface CustomerRule<P = unknown> {
   evaluate(figures: CustomerFigures, params: P): RuleHit | null;
 }
 
-/** Parts of a customer's figures, each read by one owner's function (`sql/risk_customer_figures.sql`). */
-export type FigurePart = 'refunds' | 'orders' | 'claims' | 'payer';
+/**
+ * Parts of a customer's figures, each read by one owner's function (`sql/risk_customer_figures.sql`):
+ * `refunds` the 7- and 30-day refund counts and sums, `refundedOrders` the orders refunded in 90 days,
+ * `orders` the orders placed in 90 days, `spend` what was paid in 30 days, `claims` the 30-day claims,
+ * `payer` the payer-account cluster.
+ */
+export type FigurePart = 'refunds' | 'refundedOrders' | 'orders' | 'spend' | 'claims' | 'payer';
 
 /** A merchant's or rider's claims against their peers' (every other one of the kind) in one period. */
 export interface PlatformFigures {

@@ -19,7 +19,7 @@ function scans(node: PlanNode, out: PlanNode[] = []): PlanNode[] {
 
 const TABLES = ['refund', 'payment', 'food_order', 'risk_flag', 'after_sales_case'];
 /** Every part of the figures read (the rule versions needing each part: '*', held by nobody). */
-const ALL_PARTS = [['*'], ['*'], ['*'], ['*']];
+const ALL_PARTS = [['*'], ['*'], ['*'], ['*'], ['*'], ['*']];
 
 describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded refunds)', () => {
   let orm: Orm;
@@ -50,11 +50,12 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
     );
     const names = [
       ...['p_customers', 'p_as_of', 'p_currency', 'p_payment_ids', 'p_order_ids', 'p_evidence'],
-      ...['p_refund_rules', 'p_order_rules', 'p_claim_rules', 'p_payer_rules'],
+      ...['p_refund_rules', 'p_refunded_order_rules', 'p_order_rules', 'p_spend_rules'],
+      ...['p_claim_rules', 'p_payer_rules'],
     ];
     const types = [
       ...['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'],
-      ...Array(4).fill('text[]'),
+      ...Array(6).fill('text[]'),
     ];
     return names.reduce(
       (text, name, i) => text.replaceAll(new RegExp(`\\b${name}\\b`, 'g'), `$${i + 1}::${types[i]}`),
@@ -118,11 +119,48 @@ describe('the online evaluation reads indexes only (EXPLAIN over 20,000 seeded r
     expect(rows[0]).toMatchObject(expected!);
   });
 
+  it('a part read alone gives the figures it gives with every part (the 30-day refunds without the 90-day orders)', async () => {
+    type Figures = Record<string, unknown>;
+    const read = async (parts: string[][], evidence = true): Promise<Figures[]> =>
+      sql.rows<Figures>(CUSTOMER_FIGURES_SQL, [
+        ['c_42', 'c_7', 'c_1999'],
+        new Date(),
+        'CNY',
+        [],
+        [],
+        evidence,
+        ...parts,
+      ]);
+    const all = await read(ALL_PARTS);
+    const none: string[][] = [[], [], [], [], [], []];
+    const only = (i: number) => none.map((p, j) => (i === j ? ['*'] : p));
+    const refunds = ['refunds_7d', 'refunds_30d', 'refunded_7d_minor', 'refunded_30d_minor'];
+    const evidence = ['refund_ids_7d', 'refund_ids_30d'];
+    const byCustomer = (rows: Figures[]) => new Map(rows.map((r) => [String(r['customer_id']), r]));
+    const [full, justRefunds, justOrders, justSpend] = [
+      all,
+      ...(await Promise.all([0, 1, 3].map((i) => read(only(i))))),
+    ].map(byCustomer);
+    expect(full!.size).toBe(3);
+    expect([...full!.values()].some((r) => Number(r['refunds_30d']) > 0)).toBe(true);
+    for (const [id, f] of full!) {
+      const r = justRefunds!.get(id)!;
+      for (const k of [...refunds, ...evidence]) expect(r[k], `${k} of ${id}`).toEqual(f[k]);
+      expect(r['refunded_orders_90d']).toBe(0);
+      const o = justOrders!.get(id)!;
+      expect(o['refunded_orders_90d']).toBe(f['refunded_orders_90d']);
+      expect(o['refunded_order_ids_90d']).toEqual(f['refunded_order_ids_90d']);
+      expect(o['refunds_30d']).toBe(0);
+      expect(justSpend!.get(id)!['spent_30d_minor']).toBe(f['spent_30d_minor']);
+      expect(justSpend!.get(id)!['orders_90d']).toBe(0);
+    }
+  });
+
   it('a customer already holding every refund rule’s flag costs no refund scan (the hot path of a heavy refunder)', async () => {
     const run = async (refundRules: string[]): Promise<PlanNode> => {
       const [row] = await sql.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
         `explain (analyze, format json) ${await body()}`,
-        [['c_42'], new Date(), 'CNY', [], [], false, refundRules, [], [], []],
+        [['c_42'], new Date(), 'CNY', [], [], false, refundRules, [], [], [], [], []],
       );
       return row!['QUERY PLAN'][0].Plan;
     };

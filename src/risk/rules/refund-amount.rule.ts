@@ -18,7 +18,7 @@ export const refundAmountRule: CustomerRule<z.infer<typeof params>> = {
   id: 'refund-amount',
   title: 'Refunded amount in 7 days / share of 30 days’ spend',
   windowDays: 30,
-  needs: ['refunds', 'orders'],
+  needs: ['refunds', 'spend'],
   params,
   evaluate(f, p) {
     const over7d = f.refunded7dMinor > p.max7dMinor;

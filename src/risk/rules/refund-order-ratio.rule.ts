@@ -11,7 +11,7 @@ export const refundOrderRatioRule: CustomerRule<z.infer<typeof params>> = {
   id: 'refund-order-ratio',
   title: 'Refunded share of orders in 90 days',
   windowDays: 90,
-  needs: ['refunds', 'orders'],
+  needs: ['refundedOrders', 'orders'],
   params,
   evaluate(f, p) {
     if (f.orders90d < p.minOrders) return null;

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CustomerFigures, PlatformFigures } from '../risk.model.js';
+import { RISK_RULE_DEFAULTS } from '../../config/index.js';
+import type { CustomerFigures, FigurePart, PlatformFigures } from '../risk.model.js';
 import { merchantClaimOutlierRule } from './claim-outlier.rule.js';
 import { claimTimingRule } from './claim-timing.rule.js';
 import { claimsWithoutEvidenceRule } from './claims-without-evidence.rule.js';
@@ -138,5 +140,70 @@ describe('the registry', () => {
       params: { max7dMinor: 20_000n, maxSpendPercent: 40 },
     });
     expect(amount.parseParams({ max7dMinor: 200.5, maxSpendPercent: 40 }).ok).toBe(false);
+  });
+});
+
+/** Which part of the figures (risk_customer_figures' parameters) each figure comes from. */
+const PART_OF: Record<Exclude<keyof CustomerFigures, 'customerId'>, FigurePart> = {
+  refunds7d: 'refunds',
+  refunds30d: 'refunds',
+  refunded7dMinor: 'refunds',
+  refunded30dMinor: 'refunds',
+  refundIds7d: 'refunds',
+  refundIds30d: 'refunds',
+  refundedOrders90d: 'refundedOrders',
+  refundedOrderIds90d: 'refundedOrders',
+  orders90d: 'orders',
+  spent30dMinor: 'spend',
+  claims30d: 'claims',
+  claimsWithoutEvidence30d: 'claims',
+  claimsFast30d: 'claims',
+  claimsLate30d: 'claims',
+  caseIds30d: 'claims',
+  payerAccount: 'payer',
+  payerRefundingCustomerIds: 'payer',
+};
+
+const count = fc.integer({ min: 0, max: 60 });
+const minor = fc.bigInt({ min: 0n, max: 10_000_000n });
+const ids = fc.array(fc.stringMatching(/^x_[0-9a-f]{4}$/), { maxLength: 6 });
+const figures: fc.Arbitrary<CustomerFigures> = fc.record({
+  customerId: fc.constant('c_1'),
+  refunds7d: count,
+  refunds30d: count,
+  refunded7dMinor: minor,
+  refunded30dMinor: minor,
+  refundIds7d: ids,
+  refundIds30d: ids,
+  refundedOrders90d: count,
+  refundedOrderIds90d: ids,
+  orders90d: count,
+  spent30dMinor: minor,
+  claims30d: count,
+  claimsWithoutEvidence30d: count,
+  claimsFast30d: count,
+  claimsLate30d: count,
+  caseIds30d: ids,
+  payerAccount: fc.option(fc.constantFrom('oA', 'oB'), { nil: null }),
+  payerRefundingCustomerIds: ids,
+});
+
+describe('each customer rule reads only the parts of the figures it declares (`needs`)', () => {
+  // A part no unheld rule needs is not read (zeros come back): a rule reading a figure it does not
+  // declare would then be evaluated on zeros. Its answer must not depend on any undeclared figure.
+  it.each(CUSTOMER_RULES.map((rule) => [rule.id, rule] as const))('%s', (_, rule) => {
+    const parsed = rule.parseParams(RISK_RULE_DEFAULTS[rule.id]!.params);
+    if (!parsed.ok) throw new Error(parsed.message);
+    fc.assert(
+      fc.property(figures, figures, (a, b) => {
+        const mixed = { ...a };
+        for (const [field, part] of Object.entries(PART_OF)) {
+          if (!rule.needs.includes(part))
+            Object.assign(mixed, { [field]: b[field as keyof CustomerFigures] });
+        }
+        expect(rule.evaluate(mixed, parsed.params)).toEqual(rule.evaluate(a, parsed.params));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

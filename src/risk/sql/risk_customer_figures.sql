@@ -6,17 +6,21 @@
 -- explains this body).
 --
 -- A part is read only when some rule that needs it may still raise a flag on the customer:
--- `p_refund_rules`, `p_order_rules`, `p_claim_rules` and `p_payer_rules` name the rule versions
--- (`rule:version`) needing each part, and a part all of whose rule versions the customer already holds
--- as active flags is skipped (its functions' one-time filter), since evaluating it could raise nothing
--- new. '*' (held by nobody) forces a part. So a customer already flagged for heavy refunding costs one
--- index probe of their flags, not a scan of their refunds, on every request.
+-- `p_refund_rules` (7- and 30-day refunds), `p_refunded_order_rules` (orders refunded in 90 days),
+-- `p_order_rules` (orders placed in 90 days), `p_spend_rules` (paid in 30 days), `p_claim_rules` and
+-- `p_payer_rules` name the rule versions (`rule:version`) needing each part, and a part all of whose
+-- rule versions the customer already holds as active flags is skipped (its functions' one-time filter),
+-- since evaluating it could raise nothing new. '*' (held by nobody) forces a part. So a customer already
+-- flagged for heavy refunding costs one index probe of their flags, not a scan of their refunds, on
+-- every request; one flagged for refund frequency and refunded orders but not for refunded amounts
+-- reads 30 days of refunds, without the 90-day refunded orders (a sort) and without the order count.
 --
 -- Planned once per connection: generic plans (`plan_cache_mode`), since custom plans of this statement
 -- were rebuilt on every call and planning cost more than running it (see docs/performance.md).
 create or replace function risk_customer_figures(p_customers text[], p_as_of timestamptz, p_currency text,
                                                  p_payment_ids text[], p_order_ids text[], p_evidence boolean,
-                                                 p_refund_rules text[], p_order_rules text[],
+                                                 p_refund_rules text[], p_refunded_order_rules text[],
+                                                 p_order_rules text[], p_spend_rules text[],
                                                  p_claim_rules text[], p_payer_rules text[])
   returns table(customer_id varchar, payment_ids varchar[], order_ids varchar[], refunds_7d int, refunds_30d int,
                 refunded_7d_minor text, refunded_30d_minor text, refunded_orders_90d int,
@@ -59,9 +63,11 @@ select h.customer_id, h.payment_ids, h.order_ids,
        h.flags
   from h
   cross join lateral refund_customer_figures(h.customer_id, p_as_of, p_currency, p_evidence,
-                                             not (p_refund_rules <@ h.held)) as rf
+                                             not (p_refund_rules <@ h.held),
+                                             not (p_refunded_order_rules <@ h.held)) as rf
   cross join lateral payment_customer_figures(h.customer_id, p_as_of, p_currency,
-                                              not (p_order_rules <@ h.held)) as pm
+                                              not (p_order_rules <@ h.held),
+                                              not (p_spend_rules <@ h.held)) as pm
   cross join lateral case_customer_figures(h.customer_id, p_as_of, 120, 86400, p_evidence,
                                            not (p_claim_rules <@ h.held)) as cs
   left join lateral (
