@@ -9,7 +9,8 @@
  * Seeds a database with ROWS captured WeChat payments (and their orders), writes the matching bill
  * (gzip, the real layout, 100 rows with an altered amount) and the same rows as COPY text, then:
  *   floor  = COPY of the rows into a bare table + one hash join against `payment` (timed in this process);
- *   recon  = `node dist/reconciliation/recon.cli.js --file bill.csv.gz --stats` in its own process
+ *   recon  = `node --max-semi-space-size=16 dist/reconciliation/recon.cli.js --file bill.csv.gz --stats` in
+ *            its own process, with the young generation `npm run reconcile` gives it
  *            (parse, store the raw file, COPY, match, write the run), timed inside the CLI;
  * the floor is measured before and after the reconciliation (mean), and the CLI reports its peak RSS
  * (getrusage maxrss). Targets: ratio ≤ 3, peak RSS ≤ 300 MB. Loopback only; bounded loops.
@@ -155,6 +156,8 @@ async function reconcile(databaseUrl: string, bill: string, explain = false): Pr
   const child = spawn(
     process.execPath,
     [
+      // As `npm run reconcile` starts it (package.json).
+      '--max-semi-space-size=16',
       ...(PROFILE_DIR === undefined || explain ? [] : ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`]),
       'dist/reconciliation/recon.cli.js',
       '--provider',

@@ -7,7 +7,8 @@
  *     (by our refund id, the provider's out_refund_no / out_request_no) it names, less the exact
  *     matches (`exactMatchSql`, the classifier's SQL twin): only the pairs that differ leave PostgreSQL;
  * (2) every ledger item that moved the provider's clearing on the bill date (payments captured,
- *     refunds succeeded) that no statement row names (an anti-join).
+ *     refunds succeeded) that no statement row names (an anti-join): only when the day's ledger items
+ *     outnumber those the statement named, which (1) counts without another pass (`Named`).
  * These read the payments and refunds tables directly (read-only): a join of a million statement rows
  * cannot go through per-id look-ups, and the payments module exports no bulk reader (README).
  */
@@ -40,6 +41,9 @@ export interface MatchInput {
   readonly dayEnd: Date;
   readonly feeRateBps: number;
   readonly timingWindowMs: number;
+  /** The day's payments captured and refunds succeeded by the ledger, counted before the match. */
+  readonly ledgerPaymentCount: number;
+  readonly ledgerRefundCount: number;
 }
 
 export interface MatchTotals {
@@ -143,8 +147,30 @@ const text = (v: unknown): string | null => (v === null || v === undefined ? nul
 const time = (v: unknown): Date | null =>
   v === null || v === undefined ? null : new Date(v as string | Date);
 
+/**
+ * How many of the day's ledger items the statement rows name, per kind, counted from the pairs (1)
+ * streams: every exact match names one (the predicate requires the item settled on the day, and a row
+ * not flagged a duplicate), so named = rows − pairs streamed + streamed pairs that name one. Distinct
+ * items: out_trade_no is unique per channel and refund ids are keys, and of the rows with one key only
+ * the first is not a duplicate. Equal to the ledger's count of the day: no item is missing at the
+ * provider, and the anti-join (2) is skipped.
+ */
+class Named {
+  private streamed = 0;
+  private namesOne = 0;
+  constructor(private readonly rows: number) {}
+  add(namesLedgerItemOfDay: boolean): void {
+    this.streamed++;
+    if (namesLedgerItemOfDay) this.namesOne++;
+  }
+  count(): number {
+    return this.rows - this.streamed + this.namesOne;
+  }
+}
+
 export class Matcher {
   private readonly items: ItemRow[] = [];
+  private named = { PAYMENT: new Named(0), REFUND: new Named(0) };
   readonly totals: MatchTotals = {
     statementRows: 0,
     statementPaymentCount: 0,
@@ -180,11 +206,17 @@ export class Matcher {
     t.matchedCount = t.statementRows;
     t.matchedMinor = t.statementPaymentMinor + t.statementRefundMinor;
     this.onProgress(0);
+    this.named = { PAYMENT: new Named(figures.paymentCount), REFUND: new Named(figures.refundCount) };
     if (figures.rows > 0)
       await this.stream('recon_statement_side', statementSide.text, statementSide.params, (r) =>
         this.statementRow(r),
       );
-    await this.stream('recon_ledger_side', ledgerSide.text, ledgerSide.params, (r) => this.ledgerRow(r));
+    const i = this.input;
+    const allNamed =
+      this.named.PAYMENT.count() === i.ledgerPaymentCount &&
+      this.named.REFUND.count() === i.ledgerRefundCount;
+    if (!allNamed || this.explain !== undefined)
+      await this.stream('recon_ledger_side', ledgerSide.text, ledgerSide.params, (r) => this.ledgerRow(r));
     await this.flush();
     this.onProgress(t.statementRows);
     return this.totals;
@@ -256,6 +288,15 @@ export class Matcher {
             status: String(r['ledger_status']),
             settledAt: time(r['ledger_settled_at']),
           };
+    const i = this.input;
+    this.named[kind].add(
+      !s.duplicate &&
+        ledger !== null &&
+        (kind === 'PAYMENT' || ledger.status === 'SUCCEEDED') &&
+        ledger.settledAt !== null &&
+        ledger.settledAt >= i.dayStart &&
+        ledger.settledAt < i.dayEnd,
+    );
     const verdict = classify(s, ledger, this.context(r['open_timing'] === true));
     this.record(verdict, kind, String(r['match_key']), amount, {
       outTradeNo: text(r['out_trade_no']),

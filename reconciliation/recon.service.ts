@@ -38,6 +38,9 @@ import {
   type StatementFigures,
 } from './recon.store.js';
 
+/** The session's buffers for temporary tables (the staged rows: about 150 MB a million rows). */
+const TEMP_BUFFERS = '256MB';
+
 export interface ReconSettings {
   readonly feeRateBps: Readonly<Record<ReconProvider, number>>;
   readonly timingWindowMs: number;
@@ -149,6 +152,10 @@ export class ReconciliationService {
     const client = new pg.Client({
       connectionString: this.deps.databaseUrl,
       application_name: 'takeout-refunds-recon',
+      // Room for the run's temporary tables in the session's own buffers (allocated as they fill, freed
+      // with the connection): the default 8 MB sends a million staged rows (~150 MB) out to files and
+      // every scan of them back through the kernel. Set before the session's first temporary table.
+      options: `-c temp_buffers=${TEMP_BUFFERS}`,
     });
     await client.connect();
     try {
@@ -207,6 +214,7 @@ export class ReconciliationService {
       ],
     );
     const day = shanghaiDay(billDate);
+    const ledger = await ledgerFigures(client, provider, day);
     const totals = await new Matcher(
       client,
       {
@@ -219,13 +227,15 @@ export class ReconciliationService {
         dayEnd: day.end,
         feeRateBps: this.deps.settings.feeRateBps[provider],
         timingWindowMs: this.deps.settings.timingWindowMs,
+        ledgerPaymentCount: ledger.paymentCount,
+        ledgerRefundCount: ledger.refundCount,
       },
       (n) => progress('match', n),
       request.onPlan,
     ).run(figures);
     await dropStaging(client, staged);
     progress('commit', totals.statementRows);
-    await this.writeFigures(client, runId, provider, day, totals);
+    await this.writeFigures(client, runId, provider, day, totals, ledger);
     const closed = await closeTiming(client, runId, provider, billDate, totals);
     const previous = superseded.rows[0]?.id;
     if (previous !== undefined) await carryResolutions(client, previous, runId);
@@ -262,18 +272,8 @@ export class ReconciliationService {
     provider: ReconProvider,
     day: { start: Date; end: Date },
     t: MatchTotals,
+    l: LedgerFigures,
   ): Promise<void> {
-    const channel = channelOf(provider);
-    // One pass over each table: the count and the sum of the same rows together.
-    const ledger = await client.query<Record<string, string>>(
-      `select p.n as pc, p.minor as pm, r.n as rc, r.minor as rm
-         from (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from payment
-                where channel = $1 and captured_at >= $2 and captured_at < $3) p,
-              (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from refund
-                where channel = $1 and status = 'SUCCEEDED' and finalized_at >= $2 and finalized_at < $3) r`,
-      [channel, day.start, day.end],
-    );
-    const l = ledger.rows[0]!;
     const clearing = await this.deps.ledger.activityOf(
       accountCodes.providerClearing(provider),
       'CNY',
@@ -296,10 +296,10 @@ export class ReconciliationService {
         t.statementRefundCount,
         t.statementRefundMinor,
         t.statementFeeMinor,
-        l['pc'],
-        l['pm'],
-        l['rc'],
-        l['rm'],
+        l.paymentCount,
+        l.paymentMinor,
+        l.refundCount,
+        l.refundMinor,
         t.matchedCount,
         t.matchedMinor,
         t.timingClosed.keys.length,
@@ -359,6 +359,40 @@ async function stage(
   // columns it joins and groups on only.
   await client.query(`analyze ${staged} (kind, match_key, out_trade_no, refund_no)`);
   return { fileId: stored.id, figures: loaded.figures, duplicateCandidates: loaded.duplicateCandidates };
+}
+
+interface LedgerFigures {
+  readonly paymentCount: number;
+  readonly paymentMinor: string;
+  readonly refundCount: number;
+  readonly refundMinor: string;
+}
+
+/**
+ * What moved the provider's clearing on the day by the ledger (payments captured, refunds succeeded),
+ * in one pass over each table, before the match: the matcher compares the counts with the items the
+ * statement named.
+ */
+async function ledgerFigures(
+  client: pg.Client,
+  provider: ReconProvider,
+  day: { start: Date; end: Date },
+): Promise<LedgerFigures> {
+  const r = await client.query<Record<string, string>>(
+    `select p.n as pc, p.minor as pm, r.n as rc, r.minor as rm
+       from (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from payment
+              where channel = $1 and captured_at >= $2 and captured_at < $3) p,
+            (select count(*) as n, coalesce(sum(amount_minor), 0) as minor from refund
+              where channel = $1 and status = 'SUCCEEDED' and finalized_at >= $2 and finalized_at < $3) r`,
+    [channelOf(provider), day.start, day.end],
+  );
+  const l = r.rows[0]!;
+  return {
+    paymentCount: Number(l['pc']),
+    paymentMinor: l['pm']!,
+    refundCount: Number(l['rc']),
+    refundMinor: l['rm']!,
+  };
 }
 
 /** TIMING items of earlier days that this run matched are closed, by the system, with this run's id. */

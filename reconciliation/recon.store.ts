@@ -120,12 +120,49 @@ export async function* storedBytes(client: pg.Client, fileId: string): AsyncGene
   }
 }
 
+const ESCAPED = /[\\\t\n\r]/;
+
 /** COPY text format: backslash, tab, newline and carriage return escaped; NULL is `\N`. */
 function copyText(value: string | null): string {
   if (value === null) return '\\N';
+  // Testing first is several times cheaper than a replace that finds nothing (ids, nearly always).
+  if (!ESCAPED.test(value)) return value;
   return value.replace(/[\\\t\n\r]/g, (c) =>
     c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
   );
+}
+
+const DAY_MS = 86_400_000;
+const digits = (n: number, width: number): string[] =>
+  Array.from({ length: n }, (_, i) => String(i).padStart(width, '0'));
+const TWO_DIGITS = digits(100, 2);
+const THREE_DIGITS = digits(1000, 3);
+
+/**
+ * `Date#toISOString` for the staged times, the date part made once per day: the built-in took more
+ * than a microsecond a call, a second and a half of a million-row load.
+ */
+export class IsoTimes {
+  private day = Number.NaN;
+  private prefix = '';
+
+  format(date: Date): string {
+    const t = date.getTime();
+    const day = Math.floor(t / DAY_MS);
+    if (day !== this.day) {
+      const iso = date.toISOString();
+      this.day = day;
+      this.prefix = iso.slice(0, iso.indexOf('T') + 1);
+    }
+    let ms = t - day * DAY_MS;
+    const hours = Math.floor(ms / 3_600_000);
+    ms -= hours * 3_600_000;
+    const minutes = Math.floor(ms / 60_000);
+    ms -= minutes * 60_000;
+    const seconds = Math.floor(ms / 1000);
+    ms -= seconds * 1000;
+    return `${this.prefix}${TWO_DIGITS[hours]!}:${TWO_DIGITS[minutes]!}:${TWO_DIGITS[seconds]!}.${THREE_DIGITS[ms]!}Z`;
+  }
 }
 
 /** The provider's status text, normalised: SUCCESS | PROCESSING | CLOSED | ABNORMAL | as given. */
@@ -228,6 +265,7 @@ export async function loadRows(
   const figures = noFigures();
   const duplicates = new DuplicateCandidates();
   const negatedFee = provider === 'alipay';
+  const times = new IsoTimes();
   let batch = '';
   const write = async (): Promise<void> => {
     if (batch.length === 0) return;
@@ -249,8 +287,9 @@ export async function loadRows(
         figures.refundCount++;
         figures.refundMinor += line.amountMinor;
       }
-      duplicates.add(line.kind, matchKeyOf(line), line.sourceLine);
-      batch += copyRow(line, fee);
+      const key = matchKeyOf(line);
+      duplicates.add(line.kind, key, line.sourceLine);
+      batch += copyRow(line, key, fee, times);
       return batch.length >= COPY_BATCH_CHARS ? write() : undefined;
     });
     await write();
@@ -272,16 +311,16 @@ export async function loadRows(
 /** Our id at the provider: the refund number, else out_trade_no (as the row is staged). */
 const matchKeyOf = (l: StatementLine): string => (l.refundId ?? l.outTradeNo).slice(0, 64);
 
-/** One line of COPY text. */
-function copyRow(l: StatementLine, fee: bigint): string {
+/** One line of COPY text (a payment's match key is its out_trade_no: escaped once). */
+function copyRow(l: StatementLine, matchKey: string, fee: bigint, times: IsoTimes): string {
   const outTradeNo = copyText(l.outTradeNo.slice(0, 64));
-  const refundNo = copyText(l.refundId?.slice(0, 64) ?? null);
-  const matchKey = copyText(matchKeyOf(l));
+  const key = l.refundId === null ? outTradeNo : copyText(matchKey);
+  const refundNo = l.refundId === null ? '\\N' : copyText(l.refundId.slice(0, 64));
   const transactionId = copyText(l.providerTransactionId.slice(0, 64));
-  const providerRefundId = copyText(l.providerRefundId?.slice(0, 64) ?? null);
+  const providerRefundId = l.providerRefundId === null ? '\\N' : copyText(l.providerRefundId.slice(0, 64));
   const currency = copyText(l.currency.slice(0, 3));
   const status = copyText(normaliseStatus(l));
-  return `${l.sourceLine}\t${l.kind}\t${matchKey}\t${outTradeNo}\t${transactionId}\t${refundNo}\t${providerRefundId}\t${l.amountMinor}\t${currency}\t${fee}\t${status}\t${l.occurredAt.toISOString()}\n`;
+  return `${l.sourceLine}\t${l.kind}\t${key}\t${outTradeNo}\t${transactionId}\t${refundNo}\t${providerRefundId}\t${l.amountMinor}\t${currency}\t${fee}\t${status}\t${times.format(l.occurredAt)}\n`;
 }
 
 /** Records the file's row count and its own summary, the first time it is loaded. */

@@ -9,7 +9,9 @@ import { parseTradeBill } from './wechatpay/index.js';
 export function parseStatementFile(format: StatementFormat, bytes: ByteSource): StatementParse {
   switch (format) {
     case 'WECHATPAY_TRADEBILL_GZIP':
-      return parseTradeBill(pipeline(Readable.from(bytes), createGunzip(), () => undefined));
+      return parseTradeBill(
+        pipeline(Readable.from(bytes), createGunzip({ chunkSize: 1 << 16 }), () => undefined),
+      );
     case 'WECHATPAY_TRADEBILL_CSV':
       return parseTradeBill(bytes);
     case 'ALIPAY_TRADE_ZIP':

@@ -12,10 +12,13 @@ import {
 } from '../payment-provider.js';
 import {
   Columns,
-  csvRecords,
+  csvLines,
   type ByteSource,
+  type CsvLines,
   decimalOrNull,
-  shanghaiTimeOrNull,
+  decimalUnitsAt,
+  isTrimmed,
+  shanghaiTimeAt,
   type CsvRecord,
 } from '../statement-csv.js';
 
@@ -91,36 +94,59 @@ function layoutOf(header: readonly string[]): Layout {
   };
 }
 
+/**
+ * A running sum of decimals read as numbers (`decimalUnitsAt`: each below 10^15), carried into a
+ * bigint before it could pass 2^53: exact, with no bigint per value.
+ */
+class Sum {
+  private big = 0n;
+  private small = 0;
+  add(units: number): void {
+    this.small += units;
+    if (this.small > 2 ** 52 || this.small < -(2 ** 52)) this.flush();
+  }
+  addBig(units: bigint): void {
+    this.big += units;
+  }
+  value(): bigint {
+    this.flush();
+    return this.big;
+  }
+  private flush(): void {
+    this.big += BigInt(this.small);
+    this.small = 0;
+  }
+}
+
 /** Parses a decoded (gunzipped) trade bill from a byte or text stream. */
 export async function* parseTradeBill(source: ByteSource): StatementParse {
   let layout: Layout | null = null;
-  let sums: bigint[] = [];
+  let row: Row | null = null;
+  let sums: Sum[] = [];
   let count = 0;
   let summaryHeader: CsvRecord | null = null;
-  const totals = (): Map<string, bigint> => new Map(layout!.summed.map((s, i) => [s.name, sums[i]!]));
-  for await (const batch of csvRecords(source, WHAT)) {
+  const totals = (): Map<string, bigint> => new Map(layout!.summed.map((s, i) => [s.name, sums[i]!.value()]));
+  for await (const cur of csvLines(source, WHAT)) {
     const lines: StatementLine[] = [];
-    for (const r of batch) {
+    while (cur.next()) {
       if (summaryHeader !== null) {
         if (lines.length > 0) yield lines;
-        return checkSummary(summaryHeader, r, totals(), count);
+        return checkSummary(summaryHeader, { cells: cur.cells(), line: cur.line }, totals(), count);
       }
       if (layout === null) {
-        layout = layoutOf(r.cells);
-        sums = layout.summed.map(() => 0n);
+        layout = layoutOf(cur.cells());
+        row = new Row(layout);
+        sums = layout.summed.map(() => new Sum());
         continue;
       }
-      if (clean(r.cells[0]) === '总交易单数') {
-        summaryHeader = r;
+      row!.read(cur);
+      if (row!.is(0, '总交易单数')) {
+        summaryHeader = { cells: cur.cells(), line: cur.line };
         continue;
       }
-      const values = layout.summed.map((s, i) => {
-        const v = parseDecimal(clean(r.cells[s.at]), s.scale, s.name.replace('总', ''), r.line);
-        sums[i]! += v;
-        return v;
-      });
+      row!.sum(sums);
       count++;
-      lines.push(toLine(r, layout, values));
+      lines.push(row!.toLine());
     }
     if (lines.length > 0) yield lines;
   }
@@ -129,36 +155,119 @@ export async function* parseTradeBill(source: ByteSource): StatementParse {
   throw new StatementFormatError(`${WHAT}: summary section missing (truncated file?)`, null);
 }
 
-function toLine(r: CsvRecord, l: Layout, summed: readonly bigint[]): StatementLine {
-  const cell = (i: number | null): string => (i === null ? '' : clean(r.cells[i]));
-  const id = (i: number | null): string | null => {
-    const v = cell(i);
+/**
+ * The detail row under the cursor, read in place: a cell as `clean` gives it is a range of the line's
+ * text (the backtick and white space left out), sliced only when its text is needed; amounts are read
+ * as numbers where they fit, as bigints (`parseDecimal`, which also reports a malformed one) where not.
+ */
+class Row {
+  private cur!: CsvLines;
+  private from = 0;
+  private to = 0;
+  /** The summed columns' values of this row: a number, or NaN and the bigint in `bigs`. */
+  private readonly units: Float64Array;
+  private readonly bigs: bigint[];
+
+  constructor(private readonly l: Layout) {
+    this.units = new Float64Array(l.summed.length);
+    this.bigs = l.summed.map(() => 0n);
+  }
+
+  read(cur: CsvLines): void {
+    this.cur = cur;
+  }
+
+  /** Puts the range of cell i, cleaned, in from/to. */
+  private at(i: number | null): void {
+    if (i === null) {
+      this.from = this.to = 0;
+      return;
+    }
+    const text = this.cur.text;
+    let from = this.cur.start(i);
+    let to = this.cur.end(i);
+    if (from < to && text.charCodeAt(from) === 0x60) from++;
+    while (from < to && isTrimmed(text.charCodeAt(from))) from++;
+    while (to > from && isTrimmed(text.charCodeAt(to - 1))) to--;
+    this.from = from;
+    this.to = to;
+  }
+
+  /** `clean(cells[i])`. */
+  cell(i: number | null): string {
+    this.at(i);
+    return this.cur.text.slice(this.from, this.to);
+  }
+
+  /** `clean(cells[i]) === value`, without slicing. */
+  is(i: number | null, value: string): boolean {
+    this.at(i);
+    return this.to - this.from === value.length && this.cur.text.startsWith(value, this.from);
+  }
+
+  /** Parses every summed column of the row (a malformed one throws with the line) and adds it to its sum. */
+  sum(sums: readonly Sum[]): void {
+    const summed = this.l.summed;
+    for (let k = 0; k < summed.length; k++) {
+      const s = summed[k]!;
+      this.at(s.at);
+      const units = decimalUnitsAt(this.cur.text, this.from, this.to, s.scale);
+      this.units[k] = units;
+      if (!Number.isNaN(units)) {
+        sums[k]!.add(units);
+      } else {
+        const v = parseDecimal(
+          this.cur.text.slice(this.from, this.to),
+          s.scale,
+          s.name.replace('总', ''),
+          this.cur.line,
+        );
+        this.bigs[k] = v;
+        sums[k]!.addBig(v);
+      }
+    }
+  }
+
+  /** A column's value: as parsed for the sums when it is summed (k ≥ 0), else parsed here. */
+  private decimal(at: number, k: number, scale: number, what: string): bigint {
+    if (k >= 0) {
+      const units = this.units[k]!;
+      return !Number.isNaN(units) ? BigInt(units) : this.bigs[k]!;
+    }
+    return parseDecimal(this.cell(at), scale, what, this.cur.line);
+  }
+
+  private id(i: number | null): string | null {
+    const v = this.cell(i);
     return v === '' || v === '0' ? null : v;
-  };
-  /** A column's value: as parsed for the sums when it is summed, else parsed here. */
-  const decimal = (at: number, already: number, scale: number, what: string): bigint =>
-    already >= 0 ? summed[already]! : parseDecimal(cell(at), scale, what, r.line);
-  const isRefund = cell(l.tradeStatus) === 'REFUND';
-  const amountAt = isRefund ? l.refundAmount : l.orderAmount;
-  if (amountAt === null)
-    throw new StatementFormatError(`${WHAT}: refund row without a refund amount`, r.line);
-  const occurredAt = shanghaiTimeOrNull(cell(l.time));
-  if (occurredAt === null) throw new StatementFormatError(`bad 交易时间 '${cell(l.time)}'`, r.line);
-  return {
-    kind: isRefund ? 'REFUND' : 'PAYMENT',
-    providerTransactionId: cell(l.transactionId),
-    outTradeNo: cell(l.outTradeNo),
-    refundId: isRefund ? id(l.outRefundNo) : null,
-    providerRefundId: isRefund ? id(l.refundId) : null,
-    amountMinor: isRefund
-      ? decimal(amountAt, l.summedAt.refundAmount, 2, '退款金额')
-      : decimal(amountAt, l.summedAt.orderAmount, 2, '订单金额'),
-    currency: cell(l.currency) || 'CNY',
-    fee: { value: decimal(l.fee, l.summedAt.fee, 5, '手续费'), scale: 5 },
-    providerStatus: isRefund ? (id(l.refundStatus) ?? 'REFUND') : cell(l.tradeStatus),
-    occurredAt,
-    sourceLine: r.line,
-  };
+  }
+
+  toLine(): StatementLine {
+    const l = this.l;
+    const line = this.cur.line;
+    const isRefund = this.is(l.tradeStatus, 'REFUND');
+    const amountAt = isRefund ? l.refundAmount : l.orderAmount;
+    if (amountAt === null)
+      throw new StatementFormatError(`${WHAT}: refund row without a refund amount`, line);
+    this.at(l.time);
+    const occurredAt = shanghaiTimeAt(this.cur.text, this.from, this.to);
+    if (occurredAt === null) throw new StatementFormatError(`bad 交易时间 '${this.cell(l.time)}'`, line);
+    return {
+      kind: isRefund ? 'REFUND' : 'PAYMENT',
+      providerTransactionId: this.cell(l.transactionId),
+      outTradeNo: this.cell(l.outTradeNo),
+      refundId: isRefund ? this.id(l.outRefundNo) : null,
+      providerRefundId: isRefund ? this.id(l.refundId) : null,
+      amountMinor: isRefund
+        ? this.decimal(amountAt, l.summedAt.refundAmount, 2, '退款金额')
+        : this.decimal(amountAt, l.summedAt.orderAmount, 2, '订单金额'),
+      currency: this.cell(l.currency) || 'CNY',
+      fee: { value: this.decimal(l.fee, l.summedAt.fee, 5, '手续费'), scale: 5 },
+      providerStatus: isRefund ? (this.id(l.refundStatus) ?? 'REFUND') : this.cell(l.tradeStatus),
+      occurredAt,
+      sourceLine: line,
+    };
+  }
 }
 
 /** Every summary column present must equal the sum of its detail column; the count, the row count. */
