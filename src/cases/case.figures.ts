@@ -23,6 +23,22 @@ export const CLAIMED_ORDERS_30D_SQL = `
    where c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
      and c.channel <> 'SYSTEM'`;
 
+/**
+ * Customers who reported a case (app or phone) in [`$1` − 30 days, `$1`) after `$2` (keyset), in id order,
+ * at most `$3`: with the refunds' `REFUND_ACTIVE_CUSTOMERS_SQL` (same parameters), the population risk
+ * flagging's sweep re-evaluates, so a customer who only claims is swept too. Read page by page off the
+ * `(customer_id, created_at)` index.
+ */
+export const CLAIMING_ACTIVE_CUSTOMERS_SQL = `
+  select c.customer_id
+    from after_sales_case c
+   where c.customer_id > $2::text
+     and c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
+     and c.channel <> 'SYSTEM'
+   group by c.customer_id
+   order by c.customer_id
+   limit $3::int`;
+
 /** Customers who reported a case (app or phone) in [`$1`, `$2`) (a risk backtest's day); `created_at` index. */
 export const CLAIMING_CUSTOMERS_BETWEEN_SQL = `
   select distinct c.customer_id
