@@ -15,10 +15,12 @@ export interface RoleProcess {
 /**
  * `node dist/src/main.js <role>`, as production runs it; resolves once it logs that it is ready. With
  * `PROFILE_DIR=dir` in the benchmark's environment, the process writes a CPU profile there when it stops
- * (`node --cpu-prof`).
+ * (`node --cpu-prof`). With `BENCH_MAIN=path/to/dist/src/main.js`, another build's (a baseline checkout).
  */
 export function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
-  const main = new URL('../src/main.js', import.meta.url);
+  // BENCH_MAIN=<another checkout>/dist/src/main.js runs that build's role instead (A/B under one harness).
+  const override = process.env['BENCH_MAIN'];
+  const main = override ? new URL(`file://${override}`) : new URL('../src/main.js', import.meta.url);
   const profileDir = process.env['PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...profile, fileURLToPath(main), role], {

@@ -62,3 +62,35 @@ export function historyStatements(shape: HistoryShape): string[] {
     `vacuum analyze refund`,
   ];
 }
+
+/**
+ * Customers who only claim, the sweep's other population: `customers` of them (`cc_…`, none of the
+ * history's), `claimsEach` app claims each, without evidence and with no refund, each on an order of its
+ * own delivered an hour before the claim, spread evenly over the last `spanDays` days.
+ */
+export function claimStatements(shape: {
+  customers: number;
+  claimsEach: number;
+  spanDays: number;
+}): string[] {
+  const n = shape.customers * shape.claimsEach;
+  const claimed = `now() - (g::numeric / ${n + 1}) * interval '${shape.spanDays} days'`;
+  const customer = `'cc_' || (g % ${shape.customers})`;
+  const rows = `from generate_series(1, ${n}) as g, lateral (select ${claimed} as t) as x`;
+  return [
+    `insert into food_order (id, customer_id, merchant_id, rider_id, total_minor, currency, delivery_status,
+                             status_changed_at, delivered_at, created_at, updated_at)
+     select 'oc_' || g, ${customer}, 'm_' || (g % 2000), 'r_' || (g % 5000), 3000, 'CNY', 'DELIVERED',
+            t - interval '1 hour', t - interval '1 hour', t - interval '2 hours', t
+       ${rows}`,
+    `insert into after_sales_case (id, order_id, customer_id, merchant_id, type, channel, reporter_id, reporter_role,
+                                   description, evidence, evidence_count, requested_remedy, currency,
+                                   order_total_minor, delivered_at, claim_delay_seconds, status, created_at,
+                                   updated_at)
+     select 'csc_' || g, 'oc_' || g, ${customer}, 'm_' || (g % 2000), 'QUALITY', 'APP', ${customer}, 'CUSTOMER',
+            'seeded claim', '[]', 0, 'FULL_REFUND', 'CNY', 3000, t - interval '1 hour', 3600, 'IN_REVIEW', t, t
+       ${rows}`,
+    `vacuum analyze food_order`,
+    `vacuum analyze after_sales_case`,
+  ];
+}

@@ -13,8 +13,11 @@
  *             cluster, flags) — the online evaluation with no rule held, its upper bound;
  *   assess    RiskService.assessCustomer (what a case report asks): figures, rules, raising any flag due;
  * SAMPLES sequential calls each after a warm-up, p50 and p99; target: p99 on the large set ≤ 1.5 × the small.
- * Then the nightly sweep over the 1,000,000-refund set in its own process (time, peak RSS; target
- * ≤ 300 MB: customers are read page by page, never loaded). Bounded loops; progress on every step.
+ * Then the nightly sweep over the 1,000,000-refund set, with CLAIM_CUSTOMERS (default 20,000) customers
+ * who only claim (3 claims in 30 days each, no refund) beside them, in its own process (time, peak RSS;
+ * target ≤ 300 MB: customers are read page by page, never loaded). Bounded loops; progress on every step.
+ *
+ *   LARGE_REFUNDS=1000000 SAMPLES=100 npm run bench:risk   # the small set and the sweep only (~5 min)
  */
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
@@ -25,7 +28,7 @@ import { entities } from '../src/entities.js';
 import { createLogger } from '../src/logging/index.js';
 import { RiskService, RiskSweep } from '../src/risk/index.js';
 import { readCustomerFigures } from '../src/risk/risk.evaluate.js';
-import { historyStatements } from './risk-seed.js';
+import { claimStatements, historyStatements } from './risk-seed.js';
 import { createDatabase, dropDatabase, line, percentile, startBenchServer, withDatabase } from './support.js';
 
 const CUSTOMERS = 200_000;
@@ -33,6 +36,8 @@ const SMALL = 1_000_000;
 const LARGE = Number(process.env['LARGE_REFUNDS'] ?? 2_000_000);
 const SPAN_DAYS = 365;
 const SAMPLES = Number(process.env['SAMPLES'] ?? 2_000);
+/** Customers who only claim (3 claims each in 30 days, no refund): swept beside the refunding ones. */
+const CLAIM_CUSTOMERS = Number(process.env['CLAIM_CUSTOMERS'] ?? 20_000);
 const WARMUP = 200;
 const TARGET_RATIO = 1.5;
 const TARGET_RSS_MB = 300;
@@ -87,6 +92,21 @@ async function seed(orm: Orm, first: number, last: number): Promise<void> {
   for (const table of TABLES) await sql.rows(`alter table ${table} enable trigger user`);
   for (const statement of vacuums) await sql.rows(statement);
   line(`  vacuum analyze (${elapsed()})`);
+}
+
+/** `CLAIM_CUSTOMERS` customers who only claim (`claimStatements`), with the cases' user triggers off. */
+async function seedClaims(orm: Orm): Promise<void> {
+  const sql = sqlOnPool(orm);
+  const started = Date.now();
+  line(`seeding ${CLAIM_CUSTOMERS.toLocaleString('en')} customers who only claim (3 claims each, 30 days)`);
+  for (const table of ['food_order', 'after_sales_case'])
+    await sql.rows(`alter table ${table} disable trigger user`);
+  for (const statement of claimStatements({ customers: CLAIM_CUSTOMERS, claimsEach: 3, spanDays: 30 })) {
+    await sql.rows(statement);
+  }
+  for (const table of ['food_order', 'after_sales_case'])
+    await sql.rows(`alter table ${table} enable trigger user`);
+  line(`  claims seeded (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 }
 
 /** `SAMPLES` sequential calls of `call` on random customers after a warm-up: p50 and p99 in ms. */
@@ -177,6 +197,7 @@ async function main(): Promise<void> {
       `seeding ${SMALL.toLocaleString('en')} refunds over ${CUSTOMERS.toLocaleString('en')} customers (a year)`,
     );
     await seed(orm, 1, 2 * SMALL);
+    if (CLAIM_CUSTOMERS > 0) await seedClaims(orm);
     const atSmall = await online(orm, M(SMALL));
     await orm.close(true);
     line(`nightly sweep over the ${SMALL.toLocaleString('en')}-refund set (own process)`);

@@ -23,6 +23,22 @@ export const CLAIMED_ORDERS_30D_SQL = `
    where c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
      and c.channel <> 'SYSTEM'`;
 
+/**
+ * Customers who reported a case (app or phone) in [`$1` − 30 days, `$1`) after `$2` (keyset), in id order,
+ * at most `$3`: with the refunds' `REFUND_ACTIVE_CUSTOMERS_SQL` (same parameters), the population risk
+ * flagging's sweep re-evaluates, so a customer who only claims is swept too. Read page by page off the
+ * `(customer_id, created_at)` index.
+ */
+export const CLAIMING_ACTIVE_CUSTOMERS_SQL = `
+  select c.customer_id
+    from after_sales_case c
+   where c.customer_id > $2::text
+     and c.created_at >= $1::timestamptz - interval '30 days' and c.created_at < $1::timestamptz
+     and c.channel <> 'SYSTEM'
+   group by c.customer_id
+   order by c.customer_id
+   limit $3::int`;
+
 /** Customers who reported a case (app or phone) in [`$1`, `$2`) (a risk backtest's day); `created_at` index. */
 export const CLAIMING_CUSTOMERS_BETWEEN_SQL = `
   select distinct c.customer_id
@@ -46,7 +62,9 @@ export const LATER_CASE_OUTCOMES_SQL = `
 
 /**
  * Read-only figures other modules (risk flagging) may ask for: one indexed range scan on
- * (customer_id, created_at), aggregated in SQL.
+ * (customer_id, created_at), aggregated in SQL. Fast and late claims are counted by the same SQL
+ * predicates (`sql/case_claim_fast.sql`, `sql/case_claim_late.sql`) as `case_customer_figures`, the
+ * risk rules' claim figures.
  */
 export class CaseFigures {
   constructor(private readonly orm: Orm) {}
@@ -55,8 +73,8 @@ export class CaseFigures {
     const [row] = await sqlOnPool(this.orm).prepared<FiguresRow>(
       `select count(*)::int as claims,
               count(*) filter (where evidence_count = 0)::int as without_evidence,
-              count(*) filter (where claim_delay_seconds <= $4::int)::int as fast,
-              count(*) filter (where claim_delay_seconds > $5::int)::int as late,
+              count(*) filter (where case_claim_fast(claim_delay_seconds, $4::int))::int as fast,
+              count(*) filter (where case_claim_late(claim_delay_seconds, $5::int))::int as late,
               percentile_cont(0.5) within group (order by claim_delay_seconds) as p50,
               percentile_cont(0.9) within group (order by claim_delay_seconds) as p90,
               max(claim_delay_seconds) as max,
@@ -67,7 +85,7 @@ export class CaseFigures {
         query.customerId,
         query.from,
         query.to,
-        query.fastWithinSeconds ?? null,
+        query.fastUnderSeconds ?? null,
         query.lateAfterSeconds ?? null,
       ],
     );

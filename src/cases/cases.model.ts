@@ -81,9 +81,9 @@ export interface ClaimFiguresQuery {
   readonly from: Date;
   /** Exclusive end of the window. */
   readonly to: Date;
-  /** A claim made within this many seconds of delivery counts as fast. */
-  readonly fastWithinSeconds?: number | undefined;
-  /** A claim made more than this many seconds after delivery counts as late. */
+  /** A claim made less than this many seconds after delivery counts as fast (`case_claim_fast`). */
+  readonly fastUnderSeconds?: number | undefined;
+  /** A claim made more than this many seconds after delivery counts as late (`case_claim_late`). */
   readonly lateAfterSeconds?: number | undefined;
 }
 
@@ -94,7 +94,7 @@ export interface ClaimFigures {
   /** Cases the customer reported (app or hotline; system-detected ones are not claims). */
   readonly claims: number;
   readonly claimsWithoutEvidence: number;
-  /** Claims on delivered orders made within `fastWithinSeconds` / after `lateAfterSeconds` of delivery. */
+  /** Claims on delivered orders made less than `fastUnderSeconds` / more than `lateAfterSeconds` after delivery. */
   readonly claimsFast: number;
   readonly claimsLate: number;
   /** Time from delivery to the claim over claims on delivered orders (null when there are none). */

@@ -23,6 +23,7 @@ export type {
 export {
   CaseFigures,
   CLAIMED_ORDERS_30D_SQL,
+  CLAIMING_ACTIVE_CUSTOMERS_SQL,
   CLAIMING_CUSTOMERS_BETWEEN_SQL,
   LATER_CASE_OUTCOMES_SQL,
 } from './case.figures.js';

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import {
   PgBoss,
   type ConstructorOptions,
@@ -9,6 +10,7 @@ import {
 import { errorBrief, type Logger } from '../logging/index.js';
 import { withSpan } from '../tracing/index.js';
 import { HotStatementsClient } from './hot-statements.js';
+import { queuedContext, withTraceContext } from './trace-context.js';
 
 export const JOB_SCHEMA = 'pgboss';
 
@@ -126,11 +128,16 @@ export async function startJobQueue(options: {
         // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
         // never re-runs the others.
         const outcomes = await Promise.allSettled(
-          jobs.map((job) =>
-            withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
-              definition.handle(job),
-            ),
-          ),
+          jobs.map((job) => {
+            const run = () =>
+              withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
+                definition.handle(job),
+              );
+            // A job queued inside a traced operation is that operation's child: one trace from the
+            // request to the provider call, however late the job runs (a retry is another child).
+            const queued = queuedContext(job.data);
+            return queued === undefined ? run() : context.with(queued, run);
+          }),
         );
         return outcomes.map((outcome, i) => ({
           id: jobs[i]!.id,
@@ -152,7 +159,7 @@ export async function startJobQueue(options: {
   return {
     boss,
     register,
-    send: (name, data, sendOptions) => boss.send(name, data, sendOptions ?? {}),
+    send: (name, data, sendOptions) => boss.send(name, withTraceContext(data), sendOptions ?? {}),
     waiting: async () => {
       const result = await boss.getDb().executeSql(
         `select name as queue, count(*)::int as waiting,

@@ -1,5 +1,6 @@
 import type { Actor } from '../audit/index.js';
 import { newId, retryingTransaction, sqlOnPool, type Orm } from '../db/index.js';
+import { traceCarrier, type TraceCarrier } from '../jobs/index.js';
 import {
   refundApproved,
   translateLedgerError,
@@ -55,6 +56,8 @@ interface PendingRefund {
   readonly directions: readonly string[];
   readonly amounts: readonly string[];
   readonly currencies: readonly string[];
+  /** The requesting operation's trace context, for its submit job (absent outside a traced operation). */
+  readonly trace?: TraceCarrier | undefined;
 }
 
 /** What became of one request of a batch. */
@@ -211,6 +214,8 @@ export class RefundCommand {
       directions: entry.directions,
       amounts: entry.amounts,
       currencies: entry.currencies,
+      // Captured here, in the request's context: the batch statement may be sent from another's.
+      trace: traceCarrier(),
     };
   }
 

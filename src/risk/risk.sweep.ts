@@ -1,4 +1,5 @@
 import type { Job } from 'pg-boss';
+import { CLAIMING_ACTIVE_CUSTOMERS_SQL } from '../cases/index.js';
 import { sqlOnPool, type Orm, type Sql } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
@@ -20,6 +21,19 @@ export interface SweepResult {
   readonly expired: number;
 }
 
+/**
+ * The customers a sweep re-evaluates, a page at a time after a keyset (`$1` the evaluation time, `$2`
+ * the last customer of the previous page, `$3` the page size): everyone with a refund in the last 90 days
+ * (the refund rules' longest window; a shared-payer cluster's members are refunding customers) or a claim
+ * in the last 30 days (the claim rules'). Every customer rule needs one or the other to fire: orders and
+ * payers alone raise nothing. Each side is its owning module's keyset over its customer index.
+ */
+export const SWEEP_CUSTOMERS_SQL = `
+  select a.customer_id
+    from ((${REFUND_ACTIVE_CUSTOMERS_SQL}) union (${CLAIMING_ACTIVE_CUSTOMERS_SQL})) as a
+   order by a.customer_id
+   limit $3::int`;
+
 /** A run that started this long ago and never finished (its worker died) may be taken over. */
 const STALE_RUN = '1 hour';
 
@@ -30,8 +44,9 @@ export function shanghaiDate(at: Date): string {
 
 /**
  * The nightly sweep: expires flags whose window has passed (kept as history), re-evaluates every
- * customer with a refund in the last 90 days page by page (keyset over the refunds' customer index,
- * one figures statement and one insert per page, so memory stays flat), then merchants' and riders'
+ * customer active in the rules' windows (`SWEEP_CUSTOMERS_SQL`: a refund in 90 days or a claim in 30)
+ * page by page (keyset over the refunds' and cases' customer indexes, one figures statement and one
+ * insert per page, so memory stays flat), then merchants' and riders'
  * claim rates. A run is claimed by its key in `risk_sweep_run`, so it runs once however many workers
  * the cron (or a retry) starts.
  */
@@ -106,7 +121,7 @@ export class RiskSweep {
     let count = 0;
     let raised = 0;
     for (;;) {
-      const page = await sql.prepared<{ customer_id: string }>(REFUND_ACTIVE_CUSTOMERS_SQL, [
+      const page = await sql.prepared<{ customer_id: string }>(SWEEP_CUSTOMERS_SQL, [
         asOf,
         after,
         this.settings.batch,

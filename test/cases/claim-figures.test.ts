@@ -45,7 +45,7 @@ describe("a customer's claim figures (read-only query for risk flagging)", () =>
       customerId,
       from: start,
       to: new Date(Date.now() + 1_000),
-      fastWithinSeconds: 30 * 60,
+      fastUnderSeconds: 30 * 60,
       lateAfterSeconds: 24 * 3_600,
     });
     expect(figures).toMatchObject({
@@ -74,5 +74,29 @@ describe("a customer's claim figures (read-only query for risk flagging)", () =>
       caseIds: [],
       claimDelaySeconds: { p50: null, p90: null, max: null },
     });
+  });
+  it('a claim exactly at a bound is neither fast nor late: fast is < fastUnderSeconds, late > lateAfterSeconds', async () => {
+    const customerId = `c_bound_${Date.now()}`;
+    const order = await newPaidOrder(t, {
+      channel: 'ALIPAY',
+      amountFen: 2_000,
+      customerId,
+      statusChangedAt: new Date(Date.now() - 0.1 * HOUR),
+    });
+    const res = await reportCase(t, customerId, { orderId: order.orderId, type: 'DAMAGED', evidence: [] });
+    expect(res.errors).toBeUndefined();
+    const window = { customerId, from: new Date(0), to: new Date(Date.now() + 1_000) };
+    const delay = (await t.app.services.caseFigures.claimFigures(window)).claimDelaySeconds.max!;
+    expect(delay).toBeGreaterThanOrEqual(6 * 60);
+    const count = async (fastUnderSeconds: number, lateAfterSeconds: number) => {
+      const f = await t.app.services.caseFigures.claimFigures({
+        ...window,
+        fastUnderSeconds,
+        lateAfterSeconds,
+      });
+      return [f.claimsFast, f.claimsLate];
+    };
+    expect(await count(delay, delay)).toEqual([0, 0]);
+    expect(await count(delay + 1, delay - 1)).toEqual([1, 1]);
   });
 });

@@ -70,6 +70,10 @@ describe('tracing (OpenTelemetry)', () => {
       expect(call, names).toBeDefined();
       const job = spans.find((s) => s.spanContext().spanId === parentOf(call!));
       expect(job?.name).toMatch(/^job /);
+      // The submit job was queued by the operation (its data carries the W3C trace context): the job's
+      // span is the operation's child, so the request's trace reaches the provider call.
+      expect(parentOf(job!)).toBe(operation!.spanContext().spanId);
+      expect(call!.spanContext().traceId).toBe(operation!.spanContext().traceId);
       expect(childrenOf(spans, job!).some(isPoolAcquire)).toBe(true);
       expect(childrenOf(spans, job!).some(isSql)).toBe(true);
 
@@ -96,4 +100,40 @@ describe('tracing (OpenTelemetry)', () => {
     },
     60_000,
   );
+  it('requests committed together (one batch statement) each give their submit job their own trace', async () => {
+    const orders = await Promise.all(
+      [1, 2, 3, 4].map(() => newPaidOrder(t, { channel: 'ALIPAY', amountFen: 5_000 })),
+    );
+    exporter.reset();
+    const results = await Promise.all(
+      orders.map((order, i) =>
+        t.gql<{ requestRefund: { refund: { id: string } } }>(
+          `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
+          {
+            input: {
+              idempotencyKey: `trace-batch-${i}`,
+              paymentId: order.paymentId,
+              amount: { amount: '10.00', currency: 'CNY' },
+              reason: 'traced together',
+              liableParty: 'MERCHANT',
+            },
+          },
+          { role: 'SUPPORT', sub: 'agent_trace' },
+        ),
+      ),
+    );
+    for (const res of results) {
+      expect(res.errors).toBeUndefined();
+      await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+    }
+    const spans = exporter.getFinishedSpans();
+    const operations = spans.filter((s) => s.name === 'graphql mutation RequestRefund');
+    expect(operations).toHaveLength(4);
+    expect(new Set(operations.map((o) => o.spanContext().traceId)).size).toBe(4);
+    for (const operation of operations) {
+      const jobs = childrenOf(spans, operation).filter((s) => s.name.startsWith('job '));
+      expect(jobs).toHaveLength(1);
+      expect(childrenOf(spans, jobs[0]!).map((s) => s.name)).toContain('provider ALIPAY refund');
+    }
+  }, 60_000);
 });

@@ -102,5 +102,17 @@ describe('claim-timing rule on real delivered orders and real cases', () => {
       { name: 'claimsFast30d', value: '2' },
       { name: 'claimsLate30d', value: '1' },
     ]);
+
+    // The cases module's own claim figures, at the rule's bounds, count with the same predicates
+    // (sql/case_claim_fast.sql, case_claim_late.sql): 119 s and 60 s fast, 86,401 s late; 120 s and
+    // 86,400 s neither.
+    const own = await t.app.services.caseFigures.claimFigures({
+      customerId,
+      from: new Date(0),
+      to: new Date(Date.now() + SECOND),
+      fastUnderSeconds: 120,
+      lateAfterSeconds: 86_400,
+    });
+    expect(own).toMatchObject({ claims: 6, claimsFast: 2, claimsLate: 1 });
   });
 });

@@ -233,6 +233,18 @@ describe('online risk evaluation on refund requests (real HTTP, real PostgreSQL)
       `select subject_id from audit_event where action = 'risk.rule.changed'`,
     );
     expect(audit).toEqual([{ subject_id: 'refund-frequency:2' }]);
+    // …and listed where ADMIN reads every back-office action (issue #16's one queryable place).
+    const listed = await t.gql<{
+      adminActions: { edges: { node: { action: string; subjectId: string; actorId: string } }[] };
+    }>(
+      `query($f: AdminActionFilter) { adminActions(filter: $f, first: 5) { edges { node { action subjectId actorId } } } }`,
+      { f: { action: 'risk.rule.changed' } },
+      ADMIN,
+    );
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data!.adminActions.edges.map((e) => e.node)).toEqual([
+      { action: 'risk.rule.changed', subjectId: 'refund-frequency:2', actorId: ADMIN.sub },
+    ]);
     // Rule versions are cached per process for RISK_RULES_CACHE_MS; the change was made here, so it is seen at once.
 
     expect(await flagsOf(before, 'refund-frequency')).toEqual([

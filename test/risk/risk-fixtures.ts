@@ -88,3 +88,45 @@ export async function seedOrders(
   }
   return out;
 }
+
+/**
+ * A claim: a case the customer reported in the app on one of their orders at `at`, `claimDelaySeconds`
+ * after its delivery (none: 10 minutes), without evidence unless `evidenceCount`. Written straight into
+ * the table, as the orders above: history has to be in the past.
+ */
+export async function seedClaim(
+  sql: Sql,
+  o: {
+    customerId: string;
+    order: SeededOrder;
+    at: Date;
+    merchantId?: string;
+    claimDelaySeconds?: number;
+    evidenceCount?: number;
+    channel?: 'APP' | 'PHONE' | 'SYSTEM';
+  },
+): Promise<string> {
+  const id = `cs_${randomUUID().replaceAll('-', '').slice(0, 20)}`;
+  const delay = o.claimDelaySeconds ?? 600;
+  const evidence = Array.from({ length: o.evidenceCount ?? 0 }, (_, i) => `https://img.example.com/${i}.jpg`);
+  await sql.rows(
+    `insert into after_sales_case (id, order_id, customer_id, merchant_id, type, channel, reporter_id, reporter_role,
+                                   description, evidence, evidence_count, requested_remedy, currency,
+                                   order_total_minor, delivered_at, claim_delay_seconds, status, created_at,
+                                   updated_at)
+     values ($1, $2, $3, $4, 'QUALITY', $5, $3, 'CUSTOMER', 'seeded claim', $6::jsonb, $7, 'FULL_REFUND', 'CNY',
+             3000, $8::timestamptz - make_interval(secs => $9), $9, 'IN_REVIEW', $8, $8)`,
+    [
+      id,
+      o.order.orderId,
+      o.customerId,
+      o.merchantId ?? 'm_default',
+      o.channel ?? 'APP',
+      JSON.stringify(evidence),
+      evidence.length,
+      o.at,
+      delay,
+    ],
+  );
+  return id;
+}

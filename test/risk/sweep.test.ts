@@ -5,7 +5,7 @@ import { startJobQueue, type JobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { RISK_SWEEP, RiskService, RiskSweep } from '../../src/risk/index.js';
 import { createTestOrm } from '../support/db.js';
-import { daysAgo, seedOrder, seedOrders } from './risk-fixtures.js';
+import { daysAgo, seedClaim, seedOrder, seedOrders } from './risk-fixtures.js';
 
 const logger = createLogger({ level: 'silent' });
 const config = loadConfig({ NODE_ENV: 'test' });
@@ -161,4 +161,28 @@ describe('nightly sweep: raises, clusters, platform outliers, expiry, once acros
       for (const q of queues) await q.stop();
     }
   }, 40_000);
+  it('re-evaluates customers who only claim (no refund): a claim-only customer breaking a rule is flagged', async () => {
+    // 200 days ago, outside every other fixture's windows: c_claims filed three claims without evidence on
+    // three orders and never had a refund; c_system only has system-detected cases, which are not claims.
+    const asOf = daysAgo(199);
+    for (const [i, order] of (
+      await seedOrders(sql, 'c_claims', [200.3, 200.2, 200.1], { refunded: 0 })
+    ).entries()) {
+      await seedClaim(sql, { customerId: 'c_claims', order, at: daysAgo(200 - i * 0.1) });
+    }
+    const [late] = await seedOrders(sql, 'c_system', [200.5], { refunded: 0 });
+    await seedClaim(sql, { customerId: 'c_system', order: late!, at: daysAgo(200.4), channel: 'SYSTEM' });
+
+    const result = await sweep().run({ asOf, runKey: 'claims-only' });
+    expect(result).toMatchObject({ ran: true, customers: 1, raised: 1 });
+    const [flag, ...more] = await flags(`subject_id in ('c_claims', 'c_system')`);
+    expect(more).toEqual([]);
+    expect(flag).toMatchObject({
+      subject_kind: 'CUSTOMER',
+      subject_id: 'c_claims',
+      rule_id: 'claims-without-evidence',
+      trigger: 'SWEEP',
+      figures: { claims30d: '3', claimsWithoutEvidence30d: '3' },
+    });
+  });
 });

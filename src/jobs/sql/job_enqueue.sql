@@ -3,6 +3,12 @@
 -- job commits in the same transaction as the rows that need it. pg-boss is pinned (~12.35);
 -- test/foundation/jobs.test.ts compares its rows and NOTIFY with pg-boss's own `send`.
 --
+-- Queued inside a traced operation (the ORM's connections keep `takeout.traceparent` set to the W3C
+-- trace context of the statement they run; see src/db/named-statements.ts), the job's data carries it
+-- as `_trace: { traceparent }`, and the worker's job span is that operation's child (src/jobs/queue.ts).
+-- Data that already has `_trace` keeps it: a batch statement queues the jobs of several requests, each
+-- with its own.
+--
 -- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
 -- for array or JSON parameters were rebuilt on every call (see docs/performance.md).
 create or replace function job_enqueue(p_queue text, p_data jsonb, p_delay_seconds integer default
@@ -15,11 +21,14 @@ declare
   v_id uuid;
   v_start timestamptz := pgboss.job_now() + make_interval(secs => greatest(p_delay_seconds, 0));
   v_notify boolean;
+  v_traceparent text := nullif(current_setting('takeout.traceparent', true), '');
 begin
   insert into pgboss.job (id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds,
                           keep_until, retry_limit, retry_delay, retry_backoff, retry_delay_max, policy,
                           dead_letter, heartbeat_seconds, blocked, blocking, pending_dependencies)
-  select gen_random_uuid(), q.name, p_data, 0, v_start, pgboss.job_now(), q.expire_seconds,
+  select gen_random_uuid(), q.name,
+         case when v_traceparent is null or p_data ? '_trace' then p_data
+              else p_data || jsonb_build_object('_trace', jsonb_build_object('traceparent', v_traceparent)) end, 0, v_start, pgboss.job_now(), q.expire_seconds,
          q.deletion_seconds, v_start + q.retention_seconds * interval '1s', q.retry_limit,
          q.retry_delay, coalesce(q.retry_backoff, false), q.retry_delay_max, q.policy, q.dead_letter,
          q.heartbeat_seconds, false, false, 0

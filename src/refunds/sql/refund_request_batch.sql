@@ -77,7 +77,7 @@ begin
   end loop;
 
   -- Each new refund's event, audit record and submit job (on its provider's queue,
-  -- `<p_submit_queue>.<channel>`), in arrival order.
+  -- `<p_submit_queue>.<channel>`, with the request's own trace context when it was traced), in arrival order.
   for v_i in 0 .. n - 1 loop
     continue when v_outcome[v_i + 1] is distinct from 'CREATED';
     v_item := p_items -> v_i;
@@ -87,7 +87,9 @@ begin
     perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
                          'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
     perform job_enqueue(p_submit_queue || '.' || v_channels[v_i + 1],
-                        jsonb_build_object('refundId', v_item ->> 'id'));
+                        jsonb_build_object('refundId', v_item ->> 'id')
+                          || case when v_item ? 'trace' then jsonb_build_object('_trace', v_item -> 'trace')
+                                  else '{}' end);
     v_account_ids := v_account_ids
       || array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a);
   end loop;
