@@ -19,7 +19,7 @@ import { registerConsoleRoutes } from './console/index.js';
 import { entities } from './entities.js';
 import {
   createOrm,
-  migrateUp,
+  migrateOnStart,
   openDatabase,
   pendingMigrations,
   type EmbeddedPostgresHandle,
@@ -34,7 +34,7 @@ import {
 } from './http/index.js';
 import { startJobQueue, type JobQueue } from './jobs/index.js';
 import { LedgerResolver, LedgerService } from './ledger/index.js';
-import { createLogger, safeUrl, type Logger } from './logging/index.js';
+import { createLogger, formatStartTimeline, safeUrl, startStep, type Logger } from './logging/index.js';
 import { NotificationsResolver, NotificationsService } from './notifications/index.js';
 import { OpsExceptionsResolver, OpsExceptionsService } from './ops-exceptions/index.js';
 import { OrderResolver, PaymentResolver, PaymentsService } from './payments/index.js';
@@ -138,6 +138,11 @@ export interface RunningApp {
 export interface EarlyStart {
   /** The embedded PostgreSQL, already booting: used instead of starting one when no DATABASE_URL. */
   readonly postgres?: Promise<EmbeddedPostgresHandle> | undefined;
+  /**
+   * Called once the api listens (api and `all` roles), before the worker starts: `main` says "ready"
+   * there. `startApp` resolves once the worker runs too.
+   */
+  readonly onListening?: ((url: string) => void) | undefined;
 }
 
 export async function startApp(
@@ -160,6 +165,7 @@ export async function startApp(
     // service connects as the runtime role; migrations run as the owner, which then grants the runtime
     // role its rights.
     const database = await openDatabase(config.database, logger, early.postgres);
+    startStep('PostgreSQL ready, roles provisioned');
     cleanups.push({ name: 'embedded-postgres', run: database.stop });
     const databaseUrl = database.url;
     logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
@@ -170,25 +176,25 @@ export async function startApp(
     }
 
     if (config.database.migrateOnStart) {
-      const owner = await createOrm({ url: database.ownerUrl, poolMax: 2, entities, logger });
-      try {
-        const applied = await migrateUp(owner, { runtimeRole: database.runtimeRole });
-        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-      } finally {
-        await owner.close(true);
-      }
+      const { ownerUrl, runtimeRole } = database;
+      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger });
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      startStep('migrations checked');
     }
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
+    startStep('ORM initialised (metadata)');
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
 
     const worker = role !== 'api';
     const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
     cleanups.push({ name: 'jobs', run: jobs.stop });
+    startStep('job queue started');
 
     const local =
       role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
     const simulators = local?.simulators;
     if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
+    startStep('simulators listening');
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
@@ -279,7 +285,7 @@ export async function startApp(
       adminActions: new AdminActions(orm),
       risk,
     };
-    await jobs.register([
+    const jobDefinitions = [
       ...refundWorker.jobDefinitions(),
       ...notifications.jobDefinitions(),
       ...callbacks.jobDefinitions(),
@@ -292,14 +298,18 @@ export async function startApp(
         logger,
       ),
       ...riskSweep.jobDefinitions(),
-    ]);
+    ];
+    await jobs.createQueues(jobDefinitions);
+    startStep('queues checked');
 
     let url: string | undefined;
     if (role !== 'worker') {
       const tokens = createTokenVerifier(config.auth);
+      const schema = await buildGraphQLSchema(createResolvers(services));
+      startStep('GraphQL schema built');
       const http = await createHttpServer({
         logger,
-        schema: await buildGraphQLSchema(createResolvers(services)),
+        schema,
         tokens,
         readiness: () => readiness(orm),
         graphql: config.graphql,
@@ -316,6 +326,7 @@ export async function startApp(
         },
       });
       url = await listen(http.app, config);
+      startStep('HTTP listening');
       publicUrl.value ??= url;
       cleanups.push({ name: 'http', run: http.close });
     }
@@ -329,6 +340,10 @@ export async function startApp(
         'PUBLIC_BASE_URL is not set: WeChat refunds carry no notify_url (the portal setting applies), results come by polling',
       );
     }
+    if (url !== undefined) early.onListening?.(url);
+    // After the api answers (`all` role): what it sends waits in its queue until the workers start.
+    await jobs.startWorkers(jobDefinitions);
+    startStep('workers started');
     if (worker) {
       refundWorker.startSweeper();
       cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });
@@ -442,6 +457,18 @@ export async function main(early: EarlyStart = {}): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let app: RunningApp | undefined;
   let stoppingSince: number | undefined;
+  // Once the api listens, a stop waits for the start to finish (the worker starting), then stops it all.
+  let starting: Promise<RunningApp> | undefined;
+  let listening = false;
+  const stopStarted = (): Promise<void> =>
+    app !== undefined
+      ? app.stop()
+      : listening && starting !== undefined
+        ? starting.then(
+            (started) => started.stop(),
+            () => undefined,
+          )
+        : Promise.resolve();
   const shutdown = (signal: string) => {
     if (stoppingSince !== undefined) {
       // npm forwards the terminal's Ctrl-C to us, so one keypress can arrive twice: only a later,
@@ -457,7 +484,7 @@ export async function main(early: EarlyStart = {}): Promise<void> {
       process.exit(1);
     }, config.http.shutdownGraceMs);
     force.unref();
-    void (app?.stop() ?? Promise.resolve()).then(() => {
+    void stopStarted().then(() => {
       logger.info('stopped');
       process.exit(0);
     });
@@ -465,8 +492,31 @@ export async function main(early: EarlyStart = {}): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  const ready = (url: string | undefined) => {
+    startStep('ready');
+    if (url === undefined) {
+      logger.info({ role }, 'ready');
+      return;
+    }
+    logger.info({ role, graphql: `${url}/graphql` }, 'ready');
+    if (config.env !== 'production') {
+      process.stdout.write(
+        `\n  GraphQL: ${url}/graphql\n  Token:   npm run token -- --role SUPPORT --sub agent_1\n` +
+          `  Then send it as "Authorization: Bearer <token>".\n` +
+          (config.console.enabled ? `  Console: ${url}/console (back office)\n` : '') +
+          '\n',
+      );
+    }
+  };
   try {
-    app = await startApp(config, role, logger, early);
+    starting = startApp(config, role, logger, {
+      ...early,
+      onListening: (url) => {
+        listening = true;
+        if (stoppingSince === undefined) ready(url);
+      },
+    });
+    app = await starting;
   } catch (error) {
     const problem = describeStartupFailure(error, config, config.database.url);
     if (problem === undefined) logger.fatal({ err: error }, 'failed to start');
@@ -477,19 +527,8 @@ export async function main(early: EarlyStart = {}): Promise<void> {
     process.exit(1);
   }
   if (stoppingSince !== undefined) return;
-  if (app.url) {
-    logger.info({ role, graphql: `${app.url}/graphql` }, 'ready');
-    if (config.env !== 'production') {
-      process.stdout.write(
-        `\n  GraphQL: ${app.url}/graphql\n  Token:   npm run token -- --role SUPPORT --sub agent_1\n` +
-          `  Then send it as "Authorization: Bearer <token>".\n` +
-          (config.console.enabled ? `  Console: ${app.url}/console (back office)\n` : '') +
-          '\n',
-      );
-    }
-  } else {
-    logger.info({ role }, 'ready');
-  }
+  if (app.url === undefined) ready(undefined);
+  if (config.startTimeline) process.stderr.write(formatStartTimeline());
 }
 
 if (import.meta.main) {

@@ -8,6 +8,7 @@ export {
 export { EXTERNAL_ID, newId } from './ids.js';
 export {
   createOrm,
+  migrateOnStart,
   migrateUp,
   migrationNeeded,
   MIGRATIONS_DIR,
