@@ -19,6 +19,7 @@ import { registerConsoleRoutes } from './console/index.js';
 import { entities } from './entities.js';
 import {
   createOrm,
+  databaseUrls,
   migrateOnStart,
   openDatabase,
   pendingMigrations,
@@ -32,7 +33,7 @@ import {
   type HttpServerOptions,
   type ReadinessReport,
 } from './http/index.js';
-import { startJobQueue, type JobQueue } from './jobs/index.js';
+import { createJobQueue, type JobQueue } from './jobs/index.js';
 import { LedgerResolver, LedgerService } from './ledger/index.js';
 import { createLogger, formatStartTimeline, safeUrl, startStep, type Logger } from './logging/index.js';
 import { NotificationsResolver, NotificationsService } from './notifications/index.js';
@@ -163,38 +164,34 @@ export async function startApp(
   try {
     // Embedded: started here (or earlier, `early.postgres`), with its owner and runtime roles. The
     // service connects as the runtime role; migrations run as the owner, which then grants the runtime
-    // role its rights.
-    const database = await openDatabase(config.database, logger, early.postgres);
-    startStep('PostgreSQL ready, roles provisioned');
-    cleanups.push({ name: 'embedded-postgres', run: database.stop });
+    // role its rights. Nothing below connects before `opening` resolves: the ORM's metadata, the
+    // simulators, the services, the schema and the HTTP server are built while PostgreSQL boots.
+    const opening = openDatabase(config.database, logger, early.postgres);
+    // Awaited below; a failure meanwhile is reported there, not as an unhandled rejection.
+    opening.catch(() => undefined);
+    cleanups.push({
+      name: 'embedded-postgres',
+      run: async () => (await opening.catch(() => undefined))?.stop(),
+    });
+    const database = databaseUrls(config.database);
     const databaseUrl = database.url;
-    logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
       const tracing = await startTracing({ serviceName, exporter: { otlpUrl } });
       cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
     }
-
-    if (config.database.migrateOnStart) {
-      const { ownerUrl, runtimeRole } = database;
-      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger });
-      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-      startStep('migrations checked');
-    }
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
-    startStep('ORM initialised (metadata)');
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
-
-    const worker = role !== 'api';
-    const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
-    cleanups.push({ name: 'jobs', run: jobs.stop });
-    startStep('job queue started');
+    startStep('ORM initialised (metadata)');
 
     const local =
       role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
     const simulators = local?.simulators;
     if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
     startStep('simulators listening');
+
+    const worker = role !== 'api';
+    const jobs = createJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
@@ -299,15 +296,12 @@ export async function startApp(
       ),
       ...riskSweep.jobDefinitions(),
     ];
-    await jobs.createQueues(jobDefinitions);
-    startStep('queues checked');
 
-    let url: string | undefined;
-    if (role !== 'worker') {
+    const httpServer = async () => {
       const tokens = createTokenVerifier(config.auth);
       const schema = await buildGraphQLSchema(createResolvers(services));
       startStep('GraphQL schema built');
-      const http = await createHttpServer({
+      const server = await createHttpServer({
         logger,
         schema,
         tokens,
@@ -325,10 +319,34 @@ export async function startApp(
           if (config.console.enabled) await registerConsoleRoutes(app, consoleOptions(config, logger));
         },
       });
+      startStep('HTTP server built');
+      return server;
+    };
+    // Stopped in reverse: the HTTP server before the job queue its requests send to.
+    let jobsStarted = false;
+    cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
+    const http = role === 'worker' ? undefined : await httpServer();
+    cleanups.push({ name: 'http', run: async () => http?.close() });
+
+    await opening;
+    startStep('PostgreSQL ready, roles provisioned');
+    logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    if (config.database.migrateOnStart) {
+      const { ownerUrl, runtimeRole } = database;
+      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger });
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      startStep('migrations checked');
+    }
+    jobsStarted = true; // a start that fails half-way still stops what it opened
+    await jobs.start();
+    await jobs.createQueues(jobDefinitions);
+    startStep('job queue started, queues checked');
+
+    let url: string | undefined;
+    if (http !== undefined) {
       url = await listen(http.app, config);
       startStep('HTTP listening');
       publicUrl.value ??= url;
-      cleanups.push({ name: 'http', run: http.close });
     }
     if (config.metrics.port !== undefined) {
       const server = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);

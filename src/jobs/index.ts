@@ -1,1 +1,1 @@
-export { JOB_SCHEMA, startJobQueue, type JobDefinition, type JobQueue } from './queue.js';
+export { createJobQueue, JOB_SCHEMA, startJobQueue, type JobDefinition, type JobQueue } from './queue.js';

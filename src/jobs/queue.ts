@@ -59,6 +59,8 @@ function errorMessage(reason: unknown): string {
 
 export interface JobQueue {
   readonly boss: PgBoss;
+  /** Connects, installs or checks pg-boss's schema; on the worker role also starts its supervision. */
+  start(): Promise<void>;
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
   register(definitions: readonly JobDefinition[]): Promise<void>;
   /** `register`'s first half: what the api needs to send (the queues, with their settings). */
@@ -76,13 +78,23 @@ export interface JobQueue {
  * transaction (transactional outbox, no home-made queue). The api role only sends; the worker role also
  * supervises (maintenance), runs cron schedules and works the queues.
  */
-export async function startJobQueue(options: {
-  url: string;
-  role: 'api' | 'worker';
-  definitions?: readonly JobDefinition[];
-  logger: Logger;
-  poolMax?: number;
-}): Promise<JobQueue> {
+export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
+  const queue = createJobQueue(options);
+  await queue.start();
+  await queue.register(options.definitions ?? []);
+  return queue;
+}
+
+export interface JobQueueOptions {
+  readonly url: string;
+  readonly role: 'api' | 'worker';
+  readonly definitions?: readonly JobDefinition[];
+  readonly logger: Logger;
+  readonly poolMax?: number;
+}
+
+/** `startJobQueue` without the start: nothing connects until `start()` (the service builds it while PostgreSQL boots). */
+export function createJobQueue(options: JobQueueOptions): JobQueue {
   const log = options.logger.child({ component: 'jobs' });
   const worker = options.role === 'worker';
   // Connections that drop once the queue is stopping are its own teardown (or PostgreSQL stopping after
@@ -112,7 +124,6 @@ export async function startJobQueue(options: {
   const boss = new PgBoss(config);
   boss.on('error', onError);
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
-  await boss.start();
   /** Creates missing queues and brings changed settings up to date; one read when nothing changed. */
   const createQueues = async (definitions: readonly JobDefinition[]): Promise<void> => {
     const existing = new Map((await boss.getQueues()).map((queue) => [queue.name, queue]));
@@ -166,9 +177,11 @@ export async function startJobQueue(options: {
     await createQueues(definitions);
     await startWorkers(definitions);
   };
-  await register(options.definitions ?? []);
   return {
     boss,
+    start: async () => {
+      await boss.start();
+    },
     register,
     createQueues,
     startWorkers,
