@@ -19,7 +19,8 @@ import { registerConsoleRoutes } from './console/index.js';
 import { entities } from './entities.js';
 import {
   createOrm,
-  migrateUp,
+  databaseUrls,
+  migrateOnStart,
   openDatabase,
   pendingMigrations,
   type EmbeddedPostgresHandle,
@@ -32,9 +33,9 @@ import {
   type HttpServerOptions,
   type ReadinessReport,
 } from './http/index.js';
-import { startJobQueue, type JobQueue } from './jobs/index.js';
+import { createJobQueue, type JobQueue } from './jobs/index.js';
 import { LedgerResolver, LedgerService } from './ledger/index.js';
-import { createLogger, safeUrl, type Logger } from './logging/index.js';
+import { createLogger, formatStartTimeline, safeUrl, startStep, type Logger } from './logging/index.js';
 import { NotificationsResolver, NotificationsService } from './notifications/index.js';
 import { OpsExceptionsResolver, OpsExceptionsService } from './ops-exceptions/index.js';
 import { OrderResolver, PaymentResolver, PaymentsService } from './payments/index.js';
@@ -138,6 +139,11 @@ export interface RunningApp {
 export interface EarlyStart {
   /** The embedded PostgreSQL, already booting: used instead of starting one when no DATABASE_URL. */
   readonly postgres?: Promise<EmbeddedPostgresHandle> | undefined;
+  /**
+   * Called once the api listens (api and `all` roles), before the worker starts: `main` says "ready"
+   * there. `startApp` resolves once the worker runs too.
+   */
+  readonly onListening?: ((url: string) => void) | undefined;
 }
 
 export async function startApp(
@@ -158,37 +164,34 @@ export async function startApp(
   try {
     // Embedded: started here (or earlier, `early.postgres`), with its owner and runtime roles. The
     // service connects as the runtime role; migrations run as the owner, which then grants the runtime
-    // role its rights.
-    const database = await openDatabase(config.database, logger, early.postgres);
-    cleanups.push({ name: 'embedded-postgres', run: database.stop });
+    // role its rights. Nothing below connects before `opening` resolves: the ORM's metadata, the
+    // simulators, the services, the schema and the HTTP server are built while PostgreSQL boots.
+    const opening = openDatabase(config.database, logger, early.postgres);
+    // Awaited below; a failure meanwhile is reported there, not as an unhandled rejection.
+    opening.catch(() => undefined);
+    cleanups.push({
+      name: 'embedded-postgres',
+      run: async () => (await opening.catch(() => undefined))?.stop(),
+    });
+    const database = databaseUrls(config.database);
     const databaseUrl = database.url;
-    logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
       const tracing = await startTracing({ serviceName, exporter: { otlpUrl } });
       cleanups.push({ name: 'tracing', run: () => tracing.shutdown() });
     }
-
-    if (config.database.migrateOnStart) {
-      const owner = await createOrm({ url: database.ownerUrl, poolMax: 2, entities, logger });
-      try {
-        const applied = await migrateUp(owner, { runtimeRole: database.runtimeRole });
-        if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-      } finally {
-        await owner.close(true);
-      }
-    }
     const orm = await createOrm({ url: databaseUrl, poolMax: config.database.poolMax, entities, logger });
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
-
-    const worker = role !== 'api';
-    const jobs = await startJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
-    cleanups.push({ name: 'jobs', run: jobs.stop });
+    startStep('ORM initialised (metadata)');
 
     const local =
       role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
     const simulators = local?.simulators;
     if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
+    startStep('simulators listening');
+
+    const worker = role !== 'api';
+    const jobs = createJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
 
     // Provider callbacks must reach this process; the URL is known once the server listens.
     const publicUrl = { value: config.http.publicBaseUrl };
@@ -279,7 +282,7 @@ export async function startApp(
       adminActions: new AdminActions(orm),
       risk,
     };
-    await jobs.register([
+    const jobDefinitions = [
       ...refundWorker.jobDefinitions(),
       ...notifications.jobDefinitions(),
       ...callbacks.jobDefinitions(),
@@ -292,14 +295,15 @@ export async function startApp(
         logger,
       ),
       ...riskSweep.jobDefinitions(),
-    ]);
+    ];
 
-    let url: string | undefined;
-    if (role !== 'worker') {
+    const httpServer = async () => {
       const tokens = createTokenVerifier(config.auth);
-      const http = await createHttpServer({
+      const schema = await buildGraphQLSchema(createResolvers(services));
+      startStep('GraphQL schema built');
+      const server = await createHttpServer({
         logger,
-        schema: await buildGraphQLSchema(createResolvers(services)),
+        schema,
         tokens,
         readiness: () => readiness(orm),
         graphql: config.graphql,
@@ -315,9 +319,34 @@ export async function startApp(
           if (config.console.enabled) await registerConsoleRoutes(app, consoleOptions(config, logger));
         },
       });
+      startStep('HTTP server built');
+      return server;
+    };
+    // Stopped in reverse: the HTTP server before the job queue its requests send to.
+    let jobsStarted = false;
+    cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
+    const http = role === 'worker' ? undefined : await httpServer();
+    cleanups.push({ name: 'http', run: async () => http?.close() });
+
+    await opening;
+    startStep('PostgreSQL ready, roles provisioned');
+    logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    if (config.database.migrateOnStart) {
+      const { ownerUrl, runtimeRole } = database;
+      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger });
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      startStep('migrations checked');
+    }
+    jobsStarted = true; // a start that fails half-way still stops what it opened
+    await jobs.start();
+    await jobs.createQueues(jobDefinitions);
+    startStep('job queue started, queues checked');
+
+    let url: string | undefined;
+    if (http !== undefined) {
       url = await listen(http.app, config);
+      startStep('HTTP listening');
       publicUrl.value ??= url;
-      cleanups.push({ name: 'http', run: http.close });
     }
     if (config.metrics.port !== undefined) {
       const server = await startMetricsServer(metrics, config.metrics.host, config.metrics.port);
@@ -329,6 +358,10 @@ export async function startApp(
         'PUBLIC_BASE_URL is not set: WeChat refunds carry no notify_url (the portal setting applies), results come by polling',
       );
     }
+    if (url !== undefined) early.onListening?.(url);
+    // After the api answers (`all` role): what it sends waits in its queue until the workers start.
+    await jobs.startWorkers(jobDefinitions);
+    startStep('workers started');
     if (worker) {
       refundWorker.startSweeper();
       cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });
@@ -442,6 +475,18 @@ export async function main(early: EarlyStart = {}): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   let app: RunningApp | undefined;
   let stoppingSince: number | undefined;
+  // Once the api listens, a stop waits for the start to finish (the worker starting), then stops it all.
+  let starting: Promise<RunningApp> | undefined;
+  let listening = false;
+  const stopStarted = (): Promise<void> =>
+    app !== undefined
+      ? app.stop()
+      : listening && starting !== undefined
+        ? starting.then(
+            (started) => started.stop(),
+            () => undefined,
+          )
+        : Promise.resolve();
   const shutdown = (signal: string) => {
     if (stoppingSince !== undefined) {
       // npm forwards the terminal's Ctrl-C to us, so one keypress can arrive twice: only a later,
@@ -457,7 +502,7 @@ export async function main(early: EarlyStart = {}): Promise<void> {
       process.exit(1);
     }, config.http.shutdownGraceMs);
     force.unref();
-    void (app?.stop() ?? Promise.resolve()).then(() => {
+    void stopStarted().then(() => {
       logger.info('stopped');
       process.exit(0);
     });
@@ -465,8 +510,31 @@ export async function main(early: EarlyStart = {}): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+  const ready = (url: string | undefined) => {
+    startStep('ready');
+    if (url === undefined) {
+      logger.info({ role }, 'ready');
+      return;
+    }
+    logger.info({ role, graphql: `${url}/graphql` }, 'ready');
+    if (config.env !== 'production') {
+      process.stdout.write(
+        `\n  GraphQL: ${url}/graphql\n  Token:   npm run token -- --role SUPPORT --sub agent_1\n` +
+          `  Then send it as "Authorization: Bearer <token>".\n` +
+          (config.console.enabled ? `  Console: ${url}/console (back office)\n` : '') +
+          '\n',
+      );
+    }
+  };
   try {
-    app = await startApp(config, role, logger, early);
+    starting = startApp(config, role, logger, {
+      ...early,
+      onListening: (url) => {
+        listening = true;
+        if (stoppingSince === undefined) ready(url);
+      },
+    });
+    app = await starting;
   } catch (error) {
     const problem = describeStartupFailure(error, config, config.database.url);
     if (problem === undefined) logger.fatal({ err: error }, 'failed to start');
@@ -477,19 +545,8 @@ export async function main(early: EarlyStart = {}): Promise<void> {
     process.exit(1);
   }
   if (stoppingSince !== undefined) return;
-  if (app.url) {
-    logger.info({ role, graphql: `${app.url}/graphql` }, 'ready');
-    if (config.env !== 'production') {
-      process.stdout.write(
-        `\n  GraphQL: ${app.url}/graphql\n  Token:   npm run token -- --role SUPPORT --sub agent_1\n` +
-          `  Then send it as "Authorization: Bearer <token>".\n` +
-          (config.console.enabled ? `  Console: ${app.url}/console (back office)\n` : '') +
-          '\n',
-      );
-    }
-  } else {
-    logger.info({ role }, 'ready');
-  }
+  if (app.url === undefined) ready(undefined);
+  if (config.startTimeline) process.stderr.write(formatStartTimeline());
 }
 
 if (import.meta.main) {

@@ -5,6 +5,7 @@ import {
   applySqlFiles,
   changedSqlFiles,
   loadSqlFiles,
+  migrateOnStart,
   migrateUp,
   migrationNeeded,
   newId,
@@ -15,6 +16,7 @@ import {
   type Orm,
   type SqlFile,
 } from '../src/db/index.js';
+import { entities } from '../src/entities.js';
 import { createTestOrm } from './support/db.js';
 
 /** What the database runs: every function's and trigger's definition as PostgreSQL prints it. */
@@ -60,9 +62,10 @@ function definedName(file: SqlFile): string {
 
 describe('database foundation', () => {
   let orm: Orm;
+  let url: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    ({ orm, close } = await createTestOrm());
+    ({ orm, url, close } = await createTestOrm());
   });
   afterAll(async () => close());
 
@@ -142,6 +145,46 @@ describe('database foundation', () => {
     );
     expect(back!.def).not.toContain(marker);
     expect(await pendingMigrations(orm)).toEqual([]);
+  });
+
+  it('a start on a current database applies nothing; a changed, missing or unknown file goes the full way', async () => {
+    const conn = orm.em.getConnection();
+    const start = () => migrateOnStart({ ownerUrl: url, runtimeRole: undefined, entities });
+    expect(await start()).toEqual([]);
+    const target = 'src/db/sql/forbid_mutation.sql';
+    await conn.execute(`update schema_repeatable set sha256 = ? where path = ?`, ['0'.repeat(64), target]);
+    expect(await start()).toEqual([target]);
+    await conn.execute(`delete from schema_repeatable where path = ?`, [target]);
+    expect(await start()).toEqual([target]);
+    // A file that is gone from the sources: its row goes, nothing is applied.
+    await conn.execute(`insert into schema_repeatable (path, sha256) values ('src/gone/sql/gone.sql', ?)`, [
+      '0'.repeat(64),
+    ]);
+    expect(await start()).toEqual([]);
+    const [gone] = await conn.execute<{ n: number }[]>(
+      `select count(*)::int as n from schema_repeatable where path = 'src/gone/sql/gone.sql'`,
+    );
+    expect(gone!.n).toBe(0);
+    expect(await pendingMigrations(orm)).toEqual([]);
+  });
+
+  it('a start on a current database still grants a new runtime role its rights', async () => {
+    const conn = orm.em.getConnection();
+    const role = `t_runtime_${process.pid}`;
+    await conn.execute(`create role ${role} nologin`);
+    try {
+      expect(await migrateOnStart({ ownerUrl: url, runtimeRole: role, entities })).toEqual([]);
+      const [rights] = await conn.execute<{ refund: boolean; ledger: boolean; fn: boolean }[]>(
+        `select has_table_privilege(?, 'refund', 'insert') as refund,
+                has_table_privilege(?, 'journal_entry', 'update') as ledger,
+                has_function_privilege(?, 'forbid_mutation()', 'execute') as fn`,
+        [role, role, role],
+      );
+      expect(rights).toEqual({ refund: true, ledger: false, fn: true });
+    } finally {
+      await conn.execute(`drop owned by ${role}`);
+      await conn.execute(`drop role ${role}`);
+    }
   });
 
   it('refuses to rewrite the audit log', async () => {

@@ -14,7 +14,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from '../db/embedded/index.js';
-import { createLogger } from '../logging/index.js';
+import { createLogger, startStep } from '../logging/index.js';
 
 function earlyPostgres(): Promise<EmbeddedPostgresHandle> | undefined {
   let config: AppConfig;
@@ -36,6 +36,8 @@ function earlyPostgres(): Promise<EmbeddedPostgresHandle> | undefined {
   return booting;
 }
 
+startStep('launcher loaded');
 const postgres = earlyPostgres();
 const { main } = await import('../main.js');
+startStep('application loaded');
 await main({ postgres });

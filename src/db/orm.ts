@@ -1,10 +1,18 @@
 import path from 'node:path';
+import pg from 'pg';
 import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { migrationsList } from '../../migrations/index.js';
 import type { Logger } from '../logging/index.js';
 import { PreparedStatementsClient } from './named-statements.js';
-import { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot } from './repeatable.js';
+import {
+  applySqlFiles,
+  changedSqlFiles,
+  loadSqlFiles,
+  packageRoot,
+  TRACKING_TABLE,
+  type SqlFile,
+} from './repeatable.js';
 import { runtimeGrants } from './roles.js';
 
 export type Orm = MikroORM;
@@ -19,6 +27,8 @@ export interface OrmSettings {
   /** Rewrite the committed snapshot after migrating (`npm run migration:create` only). */
   readonly snapshotOnMigrate?: boolean;
 }
+
+const MIGRATIONS_TABLE = 'mikro_orm_migrations';
 
 /** Where migrations and the schema snapshot live: the source tree, whether running from src/ or dist/. */
 export const MIGRATIONS_DIR = path.join(packageRoot(), 'migrations');
@@ -49,7 +59,7 @@ export function ormOptions(options: OrmSettings): Options {
     },
     migrations: {
       migrationsList: [...migrationsList],
-      tableName: 'mikro_orm_migrations',
+      tableName: MIGRATIONS_TABLE,
       transactional: true,
       allOrNothing: true,
       // New migrations are diffed from the entities against the committed snapshot of the schema the
@@ -97,6 +107,74 @@ export async function migrateUp(orm: Orm, options: { runtimeRole?: string } = {}
     }
     return [...applied.map((m) => m.name), ...definitions];
   });
+}
+
+/**
+ * `MIGRATE_ON_START`: the migration run, unless the database already runs exactly what this build
+ * would apply. A warm start's check is one connection as the owner and one round trip: the runtime
+ * role's grants (run on every start, as `migrateUp` does: a new runtime role gets its rights without a
+ * migration) and the applied migrations and file hashes, compared here with `migrationsList` and the
+ * `sql/` files. Anything missing, changed or unknown (a file removed, a table not there yet) goes the
+ * full way: the ORM as the owner and `migrateUp` under its lock. Returns what was applied.
+ */
+export async function migrateOnStart(options: {
+  readonly ownerUrl: string;
+  readonly runtimeRole: string | undefined;
+  readonly entities: OrmSettings['entities'];
+  readonly logger?: Logger | undefined;
+}): Promise<string[]> {
+  const files = await loadSqlFiles();
+  if (await databaseCurrent(options.ownerUrl, options.runtimeRole, files)) return [];
+  const owner = await createOrm({
+    url: options.ownerUrl,
+    poolMax: 2,
+    entities: options.entities,
+    logger: options.logger,
+  });
+  try {
+    return await migrateUp(
+      owner,
+      options.runtimeRole === undefined ? {} : { runtimeRole: options.runtimeRole },
+    );
+  } finally {
+    await owner.close(true);
+  }
+}
+
+/** True when every migration is applied and every `sql/` file's hash is the one the database last applied. */
+async function databaseCurrent(
+  ownerUrl: string,
+  runtimeRole: string | undefined,
+  files: readonly SqlFile[],
+): Promise<boolean> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  client.on('error', () => undefined); // a dropped connection fails the query in flight, which throws
+  await client.connect();
+  try {
+    // One simple-protocol query, one implicit transaction: the grants, then what the database runs.
+    const statements = [
+      ...(runtimeRole === undefined ? [] : runtimeGrants(runtimeRole)),
+      `select (select coalesce(json_agg(name), '[]') from ${MIGRATIONS_TABLE}) as migrations,
+              (select coalesce(json_object_agg(path, sha256), '{}') from ${TRACKING_TABLE}) as files`,
+    ];
+    type State = { migrations: string[]; files: Record<string, string> };
+    let results: pg.QueryResult<State> | pg.QueryResult<State>[];
+    try {
+      // Several statements: pg answers with one result each.
+      results = await client.query<State>(statements.join(';\n'));
+    } catch (error) {
+      if ((error as { code?: string }).code === '42P01') return false; // a table not there yet
+      throw error;
+    }
+    const all: pg.QueryResult<State>[] = Array.isArray(results) ? results : [results];
+    const state = all.at(-1)!.rows[0]!;
+    const applied = new Set(state.migrations);
+    if (migrationsList.some((migration) => !applied.has(migration.name))) return false;
+    const hashes = new Map(Object.entries(state.files));
+    return hashes.size === files.length && files.every((file) => hashes.get(file.path) === file.sha256);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Versioned migrations not applied yet, then `sql/` files whose content the database does not run. */

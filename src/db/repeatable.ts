@@ -25,7 +25,7 @@ export interface SqlFile {
 const SQL_ROOTS = ['src', 'reconciliation'];
 
 /** Tracks what was applied: one row per file, the hash of the content applied last. */
-const TRACKING_TABLE = 'schema_repeatable';
+export const TRACKING_TABLE = 'schema_repeatable';
 
 /**
  * The package root, found from this file whether it runs from `src/` (vitest, tsx) or from the

@@ -1,2 +1,2 @@
-export { JOB_SCHEMA, startJobQueue, type JobDefinition, type JobQueue } from './queue.js';
+export { createJobQueue, JOB_SCHEMA, startJobQueue, type JobDefinition, type JobQueue } from './queue.js';
 export { TRACE_FIELD, traceCarrier, type TraceCarrier } from './trace-context.js';

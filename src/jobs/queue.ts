@@ -61,8 +61,14 @@ function errorMessage(reason: unknown): string {
 
 export interface JobQueue {
   readonly boss: PgBoss;
+  /** Connects, installs or checks pg-boss's schema; on the worker role also starts its supervision. */
+  start(): Promise<void>;
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
   register(definitions: readonly JobDefinition[]): Promise<void>;
+  /** `register`'s first half: what the api needs to send (the queues, with their settings). */
+  createQueues(definitions: readonly JobDefinition[]): Promise<void>;
+  /** `register`'s second half, worker role only (else nothing): the workers and the cron schedules. */
+  startWorkers(definitions: readonly JobDefinition[]): Promise<void>;
   send<T extends object>(name: string, data: T, options?: SendOptions): Promise<string | null>;
   /** Jobs due and not yet started, per queue, with the age of the oldest (seconds since it was due). */
   waiting(): Promise<{ queue: string; waiting: number; oldestSeconds: number }[]>;
@@ -74,13 +80,23 @@ export interface JobQueue {
  * transaction (transactional outbox, no home-made queue). The api role only sends; the worker role also
  * supervises (maintenance), runs cron schedules and works the queues.
  */
-export async function startJobQueue(options: {
-  url: string;
-  role: 'api' | 'worker';
-  definitions?: readonly JobDefinition[];
-  logger: Logger;
-  poolMax?: number;
-}): Promise<JobQueue> {
+export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue> {
+  const queue = createJobQueue(options);
+  await queue.start();
+  await queue.register(options.definitions ?? []);
+  return queue;
+}
+
+export interface JobQueueOptions {
+  readonly url: string;
+  readonly role: 'api' | 'worker';
+  readonly definitions?: readonly JobDefinition[];
+  readonly logger: Logger;
+  readonly poolMax?: number;
+}
+
+/** `startJobQueue` without the start: nothing connects until `start()` (the service builds it while PostgreSQL boots). */
+export function createJobQueue(options: JobQueueOptions): JobQueue {
   const log = options.logger.child({ component: 'jobs' });
   const worker = options.role === 'worker';
   // Connections that drop once the queue is stopping are its own teardown (or PostgreSQL stopping after
@@ -110,14 +126,24 @@ export async function startJobQueue(options: {
   const boss = new PgBoss(config);
   boss.on('error', onError);
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
-  await boss.start();
-  const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
+  /** Creates missing queues and brings changed settings up to date; one read when nothing changed. */
+  const createQueues = async (definitions: readonly JobDefinition[]): Promise<void> => {
+    const existing = new Map((await boss.getQueues()).map((queue) => [queue.name, queue]));
     for (const definition of definitions) {
-      await boss.createQueue(definition.name, { notify: true, ...definition.queue });
-      // createQueue leaves an existing queue as it was; bring its settings up to date.
-      await boss.updateQueue(definition.name, { notify: true, ...updatable(definition.queue) });
+      const settings = { notify: true, ...updatable(definition.queue) };
+      const found = existing.get(definition.name);
+      if (found === undefined) await boss.createQueue(definition.name, { notify: true, ...definition.queue });
+      else if (Object.entries(settings).some(([key, value]) => found[key as keyof Queue] !== value)) {
+        await boss.updateQueue(definition.name, settings);
+      }
     }
+  };
+  /** Worker role: works the queues and schedules their crons (a schedule that did not change is left). */
+  const startWorkers = async (definitions: readonly JobDefinition[]): Promise<void> => {
     if (!worker) return;
+    const schedules = new Map(
+      (await boss.getSchedules()).filter((s) => s.key === '').map((s) => [s.name, s]),
+    );
     for (const definition of definitions) {
       const work: WorkOptions & { perJobResults: true } = {
         ...WORK_DEFAULTS,
@@ -145,20 +171,27 @@ export async function startJobQueue(options: {
           output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
         }));
       });
-      if (definition.cron)
-        await boss.schedule(
-          definition.name,
-          definition.cron,
-          {},
-          { tz: definition.cronTz ?? 'Asia/Shanghai' },
-        );
+      if (definition.cron === undefined) continue;
+      const tz = definition.cronTz ?? 'Asia/Shanghai';
+      const scheduled = schedules.get(definition.name);
+      if (scheduled?.cron !== definition.cron || scheduled.timezone !== tz) {
+        await boss.schedule(definition.name, definition.cron, {}, { tz });
+      }
     }
     log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');
   };
-  await register(options.definitions ?? []);
+  const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
+    await createQueues(definitions);
+    await startWorkers(definitions);
+  };
   return {
     boss,
+    start: async () => {
+      await boss.start();
+    },
     register,
+    createQueues,
+    startWorkers,
     send: (name, data, sendOptions) => boss.send(name, withTraceContext(data), sendOptions ?? {}),
     waiting: async () => {
       const result = await boss.getDb().executeSql(

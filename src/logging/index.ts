@@ -1,1 +1,2 @@
 export { createLogger, errorBrief, safeUrl, type Logger } from './logger.js';
+export { formatStartTimeline, startStep } from './start-timeline.js';

@@ -155,6 +155,50 @@ describe('job_enqueue matches pg-boss send', () => {
   });
 });
 
+/**
+ * A start reads the queues and schedules once and writes only what differs: a new queue is created,
+ * changed settings and crons are brought up to date, unchanged ones are left alone.
+ */
+describe('registering on a database that has the queues already', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  it('creates, updates and reschedules only what changed', async () => {
+    const definition = (retryLimit: number, cron: string) => ({
+      name: 'test.settings',
+      queue: { retryLimit, retryDelay: 5 },
+      cron,
+      handle: async () => {},
+    });
+    const first = await startJobQueue({
+      url: db.url,
+      role: 'worker',
+      definitions: [definition(2, '0 3 * * *')],
+      logger,
+    });
+    await first.stop();
+    const second = await startJobQueue({ url: db.url, role: 'worker', logger });
+    try {
+      const updated = () => second.boss.getQueue('test.settings');
+      const before = await updated();
+      expect(before).toMatchObject({ retryLimit: 2, retryDelay: 5, notify: true });
+      await second.createQueues([definition(2, '0 3 * * *')]);
+      expect((await updated())!.updatedOn).toEqual(before!.updatedOn);
+      await second.register([definition(4, '30 4 * * *')]);
+      expect(await updated()).toMatchObject({ retryLimit: 4, retryDelay: 5, notify: true });
+      expect(await second.boss.getSchedules('test.settings')).toMatchObject([
+        { cron: '30 4 * * *', timezone: 'Asia/Shanghai' },
+      ]);
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
 async function waitFor(condition: () => boolean, ms = 2_000): Promise<void> {
   for (let i = 0; i < ms / 10 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(condition()).toBe(true);
