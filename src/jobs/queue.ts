@@ -53,6 +53,12 @@ const WORK_DEFAULTS: WorkOptions = {
   notifyPollingIntervalSeconds: 1,
 };
 
+/** Whether a queue as pg-boss reads it back already has every setting `wanted` gives. */
+function settingsMatch(queue: object, wanted: Record<string, unknown>): boolean {
+  const current = queue as Record<string, unknown>;
+  return Object.entries(wanted).every(([key, value]) => current[key] === value);
+}
+
 function errorMessage(reason: unknown): string {
   return reason instanceof Error ? `${reason.name}: ${reason.message}`.slice(0, 500) : 'job failed';
 }
@@ -110,43 +116,48 @@ export async function startJobQueue(options: {
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
   await boss.start();
   const register = async (definitions: readonly JobDefinition[]): Promise<void> => {
+    if (definitions.length === 0) return;
+    // One read of what exists; only queues missing or set otherwise are written (a restart writes nothing).
+    const existing = new Map(
+      (await boss.getQueues(definitions.map((d) => d.name))).map((queue) => [queue.name, queue]),
+    );
     for (const definition of definitions) {
-      await boss.createQueue(definition.name, { notify: true, ...definition.queue });
-      // createQueue leaves an existing queue as it was; bring its settings up to date.
-      await boss.updateQueue(definition.name, { notify: true, ...updatable(definition.queue) });
+      const queue = existing.get(definition.name);
+      if (queue === undefined) await boss.createQueue(definition.name, { notify: true, ...definition.queue });
+      // createQueue leaves a queue created meanwhile as it was; bring its settings up to date.
+      const wanted = { notify: true, ...updatable(definition.queue) };
+      if (queue === undefined || !settingsMatch(queue, wanted))
+        await boss.updateQueue(definition.name, wanted);
     }
     if (!worker) return;
-    for (const definition of definitions) {
-      const work: WorkOptions & { perJobResults: true } = {
-        ...WORK_DEFAULTS,
-        ...definition.work,
-        perJobResults: true,
-      };
-      await boss.work<object, unknown, typeof work>(definition.name, work, async (jobs) => {
-        // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
-        // never re-runs the others.
-        const outcomes = await Promise.allSettled(
-          jobs.map((job) =>
-            withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
-              definition.handle(job),
-            ),
-          ),
-        );
-        return outcomes.map((outcome, i) => ({
-          id: jobs[i]!.id,
-          status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
-          output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
-        }));
-      });
-      if (definition.cron)
-        await boss.schedule(
-          definition.name,
-          definition.cron,
-          {},
-          { tz: definition.cronTz ?? 'Asia/Shanghai' },
-        );
-    }
+    // Independent queues: their workers start together.
+    await Promise.all(definitions.map((definition) => startWorking(definition)));
     log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');
+  };
+  const startWorking = async (definition: JobDefinition): Promise<void> => {
+    const work: WorkOptions & { perJobResults: true } = {
+      ...WORK_DEFAULTS,
+      ...definition.work,
+      perJobResults: true,
+    };
+    await boss.work<object, unknown, typeof work>(definition.name, work, async (jobs) => {
+      // Jobs of a batch run concurrently and settle one by one: one job's failure (and retry)
+      // never re-runs the others.
+      const outcomes = await Promise.allSettled(
+        jobs.map((job) =>
+          withSpan(`job ${definition.name}`, { 'job.queue': definition.name, 'job.id': job.id }, () =>
+            definition.handle(job),
+          ),
+        ),
+      );
+      return outcomes.map((outcome, i) => ({
+        id: jobs[i]!.id,
+        status: outcome.status === 'fulfilled' ? ('completed' as const) : ('failed' as const),
+        output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
+      }));
+    });
+    if (definition.cron)
+      await boss.schedule(definition.name, definition.cron, {}, { tz: definition.cronTz ?? 'Asia/Shanghai' });
   };
   await register(options.definitions ?? []);
   return {
