@@ -1,6 +1,6 @@
-import pg from 'pg';
 import { loadConfig } from '../config/index.js';
 import {
+  adminStatement,
   createOrm,
   ensureDatabase,
   migrateUp,
@@ -63,9 +63,6 @@ try {
     await orm.close(true);
   }
 } finally {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`drop database if exists ${quoteIdent(scratch)} with (force)`);
-  await admin.end();
+  await adminStatement(adminUrl, `drop database if exists ${quoteIdent(scratch)} with (force)`);
   await embedded?.stop();
 }

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { StartupError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
+import { onAdminConnection } from './admin.js';
 import type { SupervisorRequest } from './postgres-supervisor.js';
 
 const execFileAsync = promisify(execFile);
@@ -57,6 +58,11 @@ export async function startEmbeddedPostgres(options: {
   port: number;
   database: string;
   logger: Logger;
+  /**
+   * Server settings over the defaults (`-c name=value`). A scratch cluster (the simulator's) turns
+   * `fsync` off: a PostgreSQL process that crashes loses nothing the OS already has, only a machine crash would.
+   */
+  settings?: Readonly<Record<string, string>>;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
@@ -89,6 +95,7 @@ export async function startEmbeddedPostgres(options: {
     'max_connections=200',
     '-c',
     'fsync=on',
+    ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
   ];
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
@@ -286,20 +293,14 @@ async function initialiseCluster(options: {
 }
 
 export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
-  const { default: pg } = await import('pg');
-  const client = new pg.Client({ connectionString: adminUrl });
-  client.on('error', () => undefined); // a dropped connection fails the query in flight, which throws
-  await client.connect();
-  try {
+  await onAdminConnection(adminUrl, async (client) => {
     const found = await client.query('select 1 from pg_database where datname = $1', [database]);
     if (found.rowCount === 0) {
       await client.query(`create database ${quoteIdent(database)}`).catch((error: { code?: string }) => {
         if (error.code !== '42P04') throw error; // created concurrently
       });
     }
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 export function quoteIdent(name: string): string {

@@ -1,3 +1,4 @@
+export { adminStatement, onAdminConnection } from './admin.js';
 export {
   ensureDatabase,
   quoteIdent,

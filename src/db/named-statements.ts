@@ -88,8 +88,39 @@ export function namedStatementsClient(
         return name === undefined ? query(config, ...rest) : query({ name, text: config }, ...rest);
       };
       Object.defineProperty(this, 'query', { value: named, writable: true, configurable: true });
+      givesItselfBackWhenDead(this);
     }
   };
+}
+
+type Release = (error?: Error | boolean) => void;
+
+/**
+ * A checked-out client whose connection ends (PostgreSQL restarted, the session terminated) goes back
+ * to its pool at once, which drops it. Its holder may never give it back: Kysely's transaction releases
+ * its connection only when COMMIT or ROLLBACK succeeds (kysely-org/kysely#1990), which on a dead
+ * connection they cannot, so every transaction in flight when the database went away would hold a
+ * pool slot for ever: the pool fills up, every later statement waits for a slot that never frees, and
+ * the pool's end (a graceful shutdown) waits for ever too. The pool sets `release` at each checkout;
+ * it is made idempotent here, so the holder's own later release is a no-op.
+ */
+function givesItselfBackWhenDead(client: pg.Client): void {
+  let release: Release | undefined;
+  Object.defineProperty(client, 'release', {
+    configurable: true,
+    get: () => release,
+    set: (poolRelease: Release | undefined) => {
+      let released = false;
+      release =
+        poolRelease &&
+        ((error) => {
+          if (released) return;
+          released = true;
+          poolRelease(error);
+        });
+    },
+  });
+  client.on('end', () => release?.(new Error('connection ended while checked out')));
 }
 
 /** Texts sent through `Sql.prepared`: fixed by construction (a statement with bind parameters). */

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { onAdminConnection } from './admin.js';
 import { quoteIdent } from './embedded-postgres.js';
 
 /**
@@ -27,10 +27,7 @@ export async function provisionRoles(
   database: string,
   roles: DatabaseRoles,
 ): Promise<void> {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  admin.on('error', () => undefined); // a dropped connection fails the query in flight, which throws
-  await admin.connect();
-  try {
+  await onAdminConnection(adminUrl, async (admin) => {
     for (const role of [roles.owner, roles.runtime]) {
       const found = await admin.query('select 1 from pg_roles where rolname = $1', [role.name]);
       const verb = found.rowCount === 0 ? 'create' : 'alter';
@@ -45,15 +42,10 @@ export async function provisionRoles(
     await admin.query(
       `grant connect, temporary, create on database ${quoteIdent(database)} to ${quoteIdent(roles.runtime.name)}`,
     );
-  } finally {
-    await admin.end();
-  }
+  });
   const inDatabase = new URL(adminUrl);
   inDatabase.pathname = `/${database}`;
-  const db = new pg.Client({ connectionString: inDatabase.toString() });
-  db.on('error', () => undefined);
-  await db.connect();
-  try {
+  await onAdminConnection(inDatabase.toString(), async (db) => {
     const owner = quoteIdent(roles.owner.name);
     const runtime = quoteIdent(roles.runtime.name);
     await db.query(`alter schema public owner to ${owner}`);
@@ -63,9 +55,7 @@ export async function provisionRoles(
     // A database built before the roles existed (by a superuser): its objects change hands.
     await db.query(reownSql('public', roles.owner.name));
     await db.query(reownSql('pgboss', roles.runtime.name));
-  } finally {
-    await db.end();
-  }
+  });
 }
 
 /**

@@ -55,6 +55,12 @@ const WORK_DEFAULTS: WorkOptions = {
   notifyPollingIntervalSeconds: 1,
 };
 
+/** Whether a queue as pg-boss reads it back already has every setting `wanted` gives. */
+function settingsMatch(queue: object, wanted: Record<string, unknown>): boolean {
+  const current = queue as Record<string, unknown>;
+  return Object.entries(wanted).every(([key, value]) => current[key] === value);
+}
+
 function errorMessage(reason: unknown): string {
   return reason instanceof Error ? `${reason.name}: ${reason.message}`.slice(0, 500) : 'job failed';
 }
@@ -128,14 +134,17 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
   /** Creates missing queues and brings changed settings up to date; one read when nothing changed. */
   const createQueues = async (definitions: readonly JobDefinition[]): Promise<void> => {
-    const existing = new Map((await boss.getQueues()).map((queue) => [queue.name, queue]));
+    if (definitions.length === 0) return;
+    const existing = new Map(
+      (await boss.getQueues(definitions.map((d) => d.name))).map((queue) => [queue.name, queue]),
+    );
     for (const definition of definitions) {
-      const settings = { notify: true, ...updatable(definition.queue) };
-      const found = existing.get(definition.name);
-      if (found === undefined) await boss.createQueue(definition.name, { notify: true, ...definition.queue });
-      else if (Object.entries(settings).some(([key, value]) => found[key as keyof Queue] !== value)) {
-        await boss.updateQueue(definition.name, settings);
-      }
+      const queue = existing.get(definition.name);
+      if (queue === undefined) await boss.createQueue(definition.name, { notify: true, ...definition.queue });
+      // createQueue leaves a queue created meanwhile as it was; bring its settings up to date.
+      const wanted = { notify: true, ...updatable(definition.queue) };
+      if (queue === undefined || !settingsMatch(queue, wanted))
+        await boss.updateQueue(definition.name, wanted);
     }
   };
   /** Worker role: works the queues and schedules their crons (a schedule that did not change is left). */
@@ -144,7 +153,8 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     const schedules = new Map(
       (await boss.getSchedules()).filter((s) => s.key === '').map((s) => [s.name, s]),
     );
-    for (const definition of definitions) {
+    // Independent queues: their workers start together.
+    const startOne = async (definition: JobDefinition): Promise<void> => {
       const work: WorkOptions & { perJobResults: true } = {
         ...WORK_DEFAULTS,
         ...definition.work,
@@ -171,13 +181,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
           output: outcome.status === 'rejected' ? { message: errorMessage(outcome.reason) } : undefined,
         }));
       });
-      if (definition.cron === undefined) continue;
+      if (definition.cron === undefined) return;
       const tz = definition.cronTz ?? 'Asia/Shanghai';
       const scheduled = schedules.get(definition.name);
       if (scheduled?.cron !== definition.cron || scheduled.timezone !== tz) {
         await boss.schedule(definition.name, definition.cron, {}, { tz });
       }
-    }
+    };
+    await Promise.all(definitions.map(startOne));
     log.info({ role: options.role, queues: definitions.map((d) => d.name) }, 'job queues registered');
   };
   const register = async (definitions: readonly JobDefinition[]): Promise<void> => {

@@ -88,7 +88,45 @@ export async function checkInvariants(
   checkProviderBooks(world, payments, refunds, fail);
   await checkPayments(world, payments, refunds, fail);
   checkCommands(outcomes, refunds, fail);
+  checkNotifies(world, fail);
   return violations;
+}
+
+/** Notifies the api acknowledged, per provider (counted once per notify, however often it was sent). */
+export function acceptedNotifies(world: World): Record<SimChannel, number> {
+  return {
+    WECHAT_PAY: world.wechat.sim.notifyDeliveries().filter((d) => d.state === 'acknowledged').length,
+    ALIPAY: world.alipay.sim.notifies().filter((d) => d.acknowledged).length,
+  };
+}
+
+/**
+ * A genuine notify (signed with the provider's key, on time) is never refused as unauthentic: the api
+ * may only put it off (503/500 while the database is unavailable), and the provider sends it again.
+ */
+function checkNotifies(world: World, fail: (i: string, d: string) => void): void {
+  const GENUINE = new Set(['normal', 'duplicate', 'replay']);
+  for (const delivery of world.wechat.sim.notifyDeliveries())
+    for (const attempt of delivery.attempts)
+      if (
+        GENUINE.has(attempt.variant) &&
+        attempt.status !== null &&
+        attempt.status >= 400 &&
+        attempt.status < 500
+      )
+        fail('genuine notifies are accepted', `WeChat ${delivery.notifyId} answered ${attempt.status}`);
+  for (const delivery of world.alipay.sim.notifies())
+    for (const attempt of delivery.attempts)
+      if (
+        !attempt.forged &&
+        attempt.httpStatus !== null &&
+        attempt.httpStatus >= 400 &&
+        attempt.httpStatus < 500
+      )
+        fail(
+          'genuine notifies are accepted',
+          `Alipay ${delivery.notifyId} (notify_time ${attempt.notifyTime}) answered ${attempt.httpStatus}`,
+        );
 }
 
 /** Each refund approved once; SUCCEEDED settled once; FAILED and CLOSED released once; nothing else. */

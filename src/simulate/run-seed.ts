@@ -3,8 +3,14 @@ import type { Actor } from '../audit/index.js';
 import { isDatabaseUnavailable } from '../db/index.js';
 import { DomainError } from '../errors/index.js';
 import { money } from '../money/index.js';
-import { checkInvariants, type CommandOutcome, type SeedPayment, type Violation } from './invariants.js';
-import type { CommandPlan, EventPlan, Scenario } from './scenario.js';
+import {
+  acceptedNotifies,
+  checkInvariants,
+  type CommandOutcome,
+  type SeedPayment,
+  type Violation,
+} from './invariants.js';
+import type { CommandPlan, EventPlan, Scenario, SimChannel } from './scenario.js';
 import { openWorld, type Environment, type World } from './world.js';
 import { settlesWithin, watched } from './watch.js';
 
@@ -22,6 +28,8 @@ export interface SeedResult {
   readonly refunds: number;
   readonly ms: number;
   readonly phasesMs?: Readonly<Record<string, number>>;
+  /** Notifies the api acknowledged, per provider. */
+  readonly notifiesAccepted?: Readonly<Record<SimChannel, number>>;
 }
 
 /** A test-only corruption applied after settling, to prove the checker notices it. */
@@ -39,7 +47,7 @@ export async function runSeed(
   const opened = Date.now();
   const ticker = setInterval(() => world.clock.advance(TICK_VIRTUAL_MS), TICK_REAL_MS);
   let result: Omit<SeedResult, 'ms' | 'phasesMs'>;
-  const phasesMs: Record<string, number> = { open: opened - started };
+  const phasesMs: Record<string, number> = { open: opened - started, ...world.opening };
   try {
     onPhase('chaos');
     const payments = await watched('createPayments', createPayments(world, scenario));
@@ -52,7 +60,12 @@ export async function runSeed(
     onPhase('check');
     if (sabotage) await sabotage(world, payments);
     const violations = [...stuck, ...(await checkInvariants(world, payments, outcomes))];
-    result = { seed: scenario.seed, violations, refunds: outcomes.filter((o) => o.refundId).length };
+    result = {
+      seed: scenario.seed,
+      violations,
+      refunds: outcomes.filter((o) => o.refundId).length,
+      notifiesAccepted: acceptedNotifies(world),
+    };
   } finally {
     clearInterval(ticker);
     onPhase('close');

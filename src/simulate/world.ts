@@ -12,6 +12,7 @@ import pg from 'pg';
 import { loadConfig } from '../config/index.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  adminStatement,
   createOrm,
   isDatabaseUnavailable,
   migrateUp,
@@ -19,7 +20,6 @@ import {
   startEmbeddedPostgres,
 } from '../db/index.js';
 import { entities } from '../entities.js';
-import { startJobQueue } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
 import { startApp, type RunningApp } from '../main.js';
 import { startAlipaySimulator, type StartedAlipaySimulator } from '../simulators/alipay/index.js';
@@ -60,7 +60,14 @@ export async function openEnvironment(
   if (adminUrl === undefined) {
     const port = await freePort();
     const start = () =>
-      startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port, database: 'postgres', logger });
+      startEmbeddedPostgres({
+        dataDir: path.join(dataDir, 'pg'),
+        port,
+        database: 'postgres',
+        logger,
+        // A scratch cluster: a restart (a process stopping) loses nothing without fsync.
+        settings: { fsync: 'off', full_page_writes: 'off' },
+      });
     let embedded = await start();
     adminUrl = embedded.adminUrl;
     stopServer = () => embedded.stop();
@@ -72,7 +79,7 @@ export async function openEnvironment(
   const url = adminUrl;
   const ownTemplate = server?.template === undefined;
   const template = server?.template ?? `simtmpl_${process.pid}`;
-  if (ownTemplate) await createTemplate(url, template, logger);
+  if (ownTemplate) await createTemplate(url, template, dataDir, logger);
   return {
     adminUrl: url,
     template,
@@ -81,7 +88,7 @@ export async function openEnvironment(
     restartDatabase,
     async close() {
       if (ownTemplate)
-        await admin(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
+        await adminStatement(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
           () => undefined,
         );
       await stopServer();
@@ -90,21 +97,120 @@ export async function openEnvironment(
   };
 }
 
-/** A database with every migration and the job queue's schema, cloned for each seed. */
-async function createTemplate(adminUrl: string, template: string, logger: Logger): Promise<void> {
-  await admin(adminUrl, `drop database if exists ${quoteIdent(template)} with (force)`);
-  await admin(adminUrl, `create database ${quoteIdent(template)}`);
+/**
+ * A database with every migration, the job queue's schema and the service's queues, cloned for each
+ * seed: what every start of the service would otherwise write again.
+ */
+async function createTemplate(
+  adminUrl: string,
+  template: string,
+  dataDir: string,
+  logger: Logger,
+): Promise<void> {
+  await adminStatement(adminUrl, `drop database if exists ${quoteIdent(template)} with (force)`);
+  await adminStatement(adminUrl, `create database ${quoteIdent(template)}`);
   const templateUrl = withDatabase(adminUrl, template);
   const orm = await createOrm({ url: templateUrl, poolMax: 2, entities, logger });
   try {
     await migrateUp(orm);
-    await (await startJobQueue({ url: templateUrl, role: 'api', definitions: [], logger })).stop();
   } finally {
     await orm.close(true);
   }
+  // The api registers every queue (and the simulators' keys are made, once, in dataDir).
+  const clock = createSimClock({ frozen: true });
+  const simulators = await startSimulators(dataDir, clock, logger, {});
+  try {
+    const config = serviceSettings(dataDir, logger, templateUrl, simulators.providerEnv, {});
+    await (await startApp(config, 'api', logger)).stop('template ready');
+  } finally {
+    clock.dispose();
+    await simulators.close();
+  }
+}
+
+interface SeedSimulators {
+  readonly wechat: StartedWechatPaySimulator;
+  readonly alipay: StartedAlipaySimulator;
+  /** The service's provider settings pointing at these two. */
+  readonly providerEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Both provider simulators on one clock, with the notify schedules compressed a thousandfold. */
+async function startSimulators(
+  dataDir: string,
+  clock: SimClock,
+  logger: Logger,
+  plan: Partial<Pick<Scenario, 'wechatProcessingMs' | 'alipayProcessingMs'>>,
+): Promise<SeedSimulators> {
+  const simLogger = logger.child({ component: 'simulators' });
+  const wechatProcessingMs = plan.wechatProcessingMs ?? 0;
+  const alipayProcessingMs = plan.alipayProcessingMs ?? 0;
+  const wechat = await startWechatPaySimulator({
+    dataDir: path.join(dataDir, 'simulators', 'wechatpay'),
+    clock,
+    logger: simLogger,
+    refundLifecycle:
+      wechatProcessingMs === 0 ? { mode: 'immediate' } : { mode: 'auto', afterMs: wechatProcessingMs },
+    notify: { timeCompression: 1_000, ackTimeoutMs: 2_000 },
+  });
+  const alipay = await startAlipaySimulator({
+    dataDir: path.join(dataDir, 'simulators'),
+    clock,
+    logger: simLogger,
+    notifyTimeCompression: 1_000,
+    notifyDeliveryTimeoutMs: 2_000,
+    refundMode: alipayProcessingMs === 0 ? 'immediate' : 'processing',
+    processingMs: alipayProcessingMs,
+  });
+  const providerEnv = simulatorProviderEnv({
+    wechatpay: wechat,
+    all: { wechatpay: wechat, alipay },
+    close: async () => {},
+  });
+  return {
+    wechat,
+    alipay,
+    providerEnv,
+    close: async () => void (await Promise.all([wechat.close(), alipay.close()])),
+  };
+}
+
+/** The service's settings in the simulator: short timeouts so that a seed takes seconds. */
+function serviceSettings(
+  dataDir: string,
+  logger: Logger,
+  databaseUrl: string,
+  providerEnv: Record<string, string>,
+  extra: Record<string, string>,
+) {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: logger.level,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: databaseUrl,
+    DATABASE_POOL_MAX: '4',
+    MIGRATE_ON_START: 'false',
+    SIMULATORS: 'false',
+    DATA_DIR: dataDir,
+    JWT_HS256_SECRET: DEV_SECRET,
+    RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
+    PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
+    REFUND_LEASE_MS: '1500',
+    REFUND_STALE_AFTER_MS: '700',
+    REFUND_SWEEP_INTERVAL_MS: '250',
+    REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
+    REFUND_FIRST_POLL_ALIPAY_MS: '1000',
+    REFUND_MAX_POLL_DELAY_MS: '1000',
+    ...providerEnv,
+    ...extra,
+  });
 }
 
 export interface World {
+  /** Milliseconds each step of opening took (database, simulators, services). */
+  readonly opening: Readonly<Record<string, number>>;
   readonly clock: SimClock;
   readonly wechat: StartedWechatPaySimulator;
   readonly alipay: StartedAlipaySimulator;
@@ -131,60 +237,27 @@ export interface World {
 }
 
 export async function openWorld(env: Environment, scenario: Scenario): Promise<World> {
+  let mark = Date.now();
+  const opening: Record<string, number> = {};
+  const lap = (step: string) => {
+    opening[step] = Date.now() - mark;
+    mark = Date.now();
+  };
   const database = `sim_${process.pid}_${scenario.seed}`;
-  await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
-  await admin(env.adminUrl, `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`);
+  await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+  await adminStatement(
+    env.adminUrl,
+    `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`,
+  );
   const databaseUrl = withDatabase(env.adminUrl, database);
+  lap('database');
   const clock = createSimClock({ start: new Date(Date.UTC(2026, 0, 5, 2)), frozen: true });
-  const simLogger = env.logger.child({ component: 'simulators' });
-  const wechat = await startWechatPaySimulator({
-    dataDir: path.join(env.dataDir, 'simulators', 'wechatpay'),
-    clock,
-    logger: simLogger,
-    refundLifecycle:
-      scenario.wechatProcessingMs === 0
-        ? { mode: 'immediate' }
-        : { mode: 'auto', afterMs: scenario.wechatProcessingMs },
-    notify: { timeCompression: 1_000, ackTimeoutMs: 2_000 },
-  });
-  const alipay = await startAlipaySimulator({
-    dataDir: path.join(env.dataDir, 'simulators'),
-    clock,
-    logger: simLogger,
-    notifyTimeCompression: 1_000,
-    notifyDeliveryTimeoutMs: 2_000,
-    refundMode: scenario.alipayProcessingMs === 0 ? 'immediate' : 'processing',
-    processingMs: scenario.alipayProcessingMs,
-  });
+  const simulators = await startSimulators(env.dataDir, clock, env.logger, scenario);
+  const { wechat, alipay } = simulators;
   if (scenario.holdWechatNotifies) wechat.sim.holdNotifies();
-  const providerEnv = simulatorProviderEnv({
-    wechatpay: wechat,
-    all: { wechatpay: wechat, alipay },
-    close: async () => {},
-  });
+  lap('simulators');
   const settings = (extra: Record<string, string>) =>
-    loadConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: env.logger.level,
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: databaseUrl,
-      DATABASE_POOL_MAX: '4',
-      MIGRATE_ON_START: 'false',
-      SIMULATORS: 'false',
-      DATA_DIR: env.dataDir,
-      JWT_HS256_SECRET: DEV_SECRET,
-      RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
-      PROVIDER_TIMEOUT_MS: String(PROVIDER_TIMEOUT_MS),
-      REFUND_LEASE_MS: '1500',
-      REFUND_STALE_AFTER_MS: '700',
-      REFUND_SWEEP_INTERVAL_MS: '250',
-      REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
-      REFUND_FIRST_POLL_ALIPAY_MS: '1000',
-      REFUND_MAX_POLL_DELAY_MS: '1000',
-      ...providerEnv,
-      ...extra,
-    });
+    serviceSettings(env.dataDir, env.logger, databaseUrl, simulators.providerEnv, extra);
   const logger = env.logger.child({ seed: scenario.seed });
   // The api's port is chosen first, so the worker (which sends it as WeChat's notify_url) starts beside it.
   const port = await freePort();
@@ -220,28 +293,25 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     startApp(settings({ PORT: String(port) }), 'api', logger.child({ role: 'api' })),
     startWorker(),
   ]);
+  lap('services');
   /** Terminates the seed database's sessions that match `where` ($1 is the database); how many. */
   const terminate = async (where: string, params: readonly unknown[]): Promise<number> => {
-    const client = new pg.Client({ connectionString: env.adminUrl });
-    client.on('error', () => undefined);
     try {
-      await client.connect();
-      const result = await client.query(
+      return await adminStatement(
+        env.adminUrl,
         `select pg_terminate_backend(pid) from pg_stat_activity
           where datname = $1 and pid <> pg_backend_pid() and ${where}`,
         [database, ...params],
       );
-      return result.rowCount ?? 0;
     } catch (error) {
       if (isDatabaseUnavailable(error)) return 0; // down already (a scheduled restart): nothing to kill
       throw error;
-    } finally {
-      await client.end().catch(() => undefined);
     }
   };
   const reader = new pg.Pool({ connectionString: databaseUrl, max: 2 });
   reader.on('error', () => undefined); // an idle connection killed by a scheduled kill
   const world: World = {
+    opening,
     clock,
     wechat,
     alipay,
@@ -263,9 +333,9 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       );
       // A process that dies loses its sessions: their transactions roll back and their locks go.
       await terminate(`application_name = $2`, [crashedName]);
-      // Its shutdown is let run, not waited for: a dead process shuts nothing down, and this one's could
-      // wait for ever (seed 117: its pools' end waited on a client that nothing released, with no
-      // session left in the database). What it still holds goes with the process, or the seed's database.
+      // Its shutdown is let run, bounded: a dead process shuts nothing down. (It used to wait for ever
+      // on transactions whose connection had been killed, which never gave their pool slot back; the
+      // pool's client class now does.) What it still holds goes with the process, or the seed's database.
       const stopped = crashed.stop('simulated crash');
       if (!(await watched('crash: app.stop', settlesWithin(CRASHED_STOP_MS, stopped))))
         logger.warn({ worker: crashedName }, 'crashed worker still shutting down; not waited for');
@@ -290,24 +360,11 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       await watched('close: api.stop', api.stop('seed done'));
       await watched('close: reader.end', reader.end());
       clock.dispose();
-      await watched('close: sims', Promise.all([wechat.close(), alipay.close()]));
-      await admin(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+      await watched('close: sims', simulators.close());
+      await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
     },
   };
   return world;
-}
-
-async function admin(adminUrl: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  // A connection ended by the server outside a query (a scheduled restart, 57P01) must not end the
-  // whole run as an unhandled 'error' event; the statement in flight rejects on its own.
-  client.on('error', () => undefined);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 function withDatabase(url: string, database: string): string {

@@ -27,15 +27,24 @@ describe('the seeded fault-schedule simulator', () => {
   });
   afterAll(async () => env.close());
 
+  const accepted = { WECHAT_PAY: 0, ALIPAY: 0 };
+
   it.each(CI_SEEDS)(
     'seed %i settles with every invariant holding',
     async (seed) => {
       const result = await runSeed(env, generateScenario(seed));
       expect(result.violations).toEqual([]);
       expect(result.refunds).toBeGreaterThan(0);
+      accepted.WECHAT_PAY += result.notifiesAccepted?.WECHAT_PAY ?? 0;
+      accepted.ALIPAY += result.notifiesAccepted?.ALIPAY ?? 0;
     },
     SEED_TIMEOUT_MS,
   );
+
+  it('the api accepted notifies from both providers in the CI seeds (not only polls settled them)', () => {
+    expect(accepted.WECHAT_PAY).toBeGreaterThan(0);
+    expect(accepted.ALIPAY).toBeGreaterThan(0);
+  });
 
   it(
     'reports a payout nobody asked for and a drifted account total',

@@ -1,6 +1,5 @@
-import pg from 'pg';
 import { inject } from 'vitest';
-import { createOrm, quoteIdent, type Orm } from '../../src/db/index.js';
+import { adminStatement, createOrm, quoteIdent, type Orm } from '../../src/db/index.js';
 import { entities } from '../../src/entities.js';
 import { withDatabase } from './global-setup.js';
 
@@ -14,23 +13,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop: () => P
   const adminUrl = inject('pgAdminUrl');
   const template = inject('pgTemplateDatabase');
   const name = `t_${template.split('_')[1]}_${process.pid}_${++counter}_${Date.now() % 1_000_000}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${quoteIdent(name)} template ${quoteIdent(template)}`);
-  } finally {
-    await admin.end();
-  }
+  await adminStatement(adminUrl, `create database ${quoteIdent(name)} template ${quoteIdent(template)}`);
   return {
     url: withDatabase(adminUrl, name),
     drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`drop database if exists ${quoteIdent(name)} with (force)`);
-      } finally {
-        await client.end();
-      }
+      await adminStatement(adminUrl, `drop database if exists ${quoteIdent(name)} with (force)`);
     },
   };
 }

@@ -189,7 +189,9 @@ export class AlipayNotifier {
   }
 
   private signedParams(pending: Pending, forged: boolean): Record<string, string> {
-    const now = this.options.clock.now();
+    // notify_time is the sending machine's wall-clock time, checked against the receiver's (±5 min):
+    // like the gateway's request timestamps, it never follows the simulated business clock.
+    const now = new Date();
     pending.firstNotifyTime ??= now;
     const stale = pending.faults.find((f) => f.kind === 'custom' && f.name === 'staleTime');
     const staleMs = stale && stale.kind === 'custom' ? Number(stale.params?.['ms'] ?? 3600_000) : 0;
