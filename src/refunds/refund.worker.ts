@@ -245,7 +245,10 @@ export class RefundWorker {
     throw error instanceof Error ? error : new Error(message);
   }
 
-  /** The submission's error; its lease is released only if it still holds it (no later claim). */
+  /**
+   * The submission's error, and its lease released when asked, only while it is the refund's latest
+   * submission: a stale one neither frees a later claim's lease nor overwrites its outcome.
+   */
   private async recordError(
     claimed: Claimed,
     code: string,
@@ -254,8 +257,8 @@ export class RefundWorker {
   ): Promise<void> {
     await sqlOnPool(this.orm).rows(
       `update refund set last_error_code = $2, last_error_message = $3,
-              lease_until = case when $4::boolean and attempts = $5 then null else lease_until end
-        where id = $1`,
+              lease_until = case when $4::boolean then null else lease_until end
+        where id = $1 and attempts = $5`,
       [claimed.id, code, message, releaseLease, claimed.attempts],
     );
   }
