@@ -220,7 +220,14 @@ export async function startApp(
       { cron: config.risk.sweepCron, batch: config.risk.sweepBatch },
       logger.child({ component: 'risk-sweep' }),
     );
-    const refunds = new RefundService(orm, ledger, notifications, DEFAULT_REFUND_RULES, risk);
+    const refunds = new RefundService(
+      orm,
+      ledger,
+      notifications,
+      DEFAULT_REFUND_RULES,
+      risk,
+      (status, channel) => metrics.refundsEntered.inc({ status, channel }),
+    );
     const refundWorker = new RefundWorker(
       orm,
       refunds,

@@ -27,6 +27,7 @@ export class Metrics {
   readonly providerDuration: Histogram<'provider' | 'call' | 'outcome'>;
   readonly notifyRejected: Counter<'provider' | 'code'>;
   readonly rateLimited: Counter<'budget'>;
+  readonly refundsEntered: Counter<'status' | 'channel'>;
 
   constructor(role: string, sources: MetricSources | undefined) {
     this.registry.setDefaultLabels({ role });
@@ -69,6 +70,12 @@ export class Metrics {
       name: 'http_rate_limited_total',
       help: 'Requests refused by the rate limiter (429), by budget; most never reach the request histogram',
       labelNames: ['budget'],
+      registers,
+    });
+    this.refundsEntered = new Counter({
+      name: 'refunds_entered_total',
+      help: 'Refunds entering a status, by status and channel: PENDING when created, then every change of state (by this process)',
+      labelNames: ['status', 'channel'],
       registers,
     });
     if (sources) this.scrapeGauges(sources);

@@ -6,6 +6,7 @@ export type {
   RefundEventView,
   RefundFilter,
   RefundScope,
+  RefundStatusObserver,
   RefundView,
   RequestRefundInput,
   RequestRefundResult,

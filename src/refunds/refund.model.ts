@@ -48,6 +48,9 @@ export interface RefundView {
   readonly finalizedAt: Date | null;
 }
 
+/** Told of every refund entering a status (PENDING when created; then each transition that changed it). */
+export type RefundStatusObserver = (status: RefundStatus, channel: Channel) => void;
+
 export interface RequestRefundResult {
   readonly refund: RefundView;
   /** True when this key had already created the refund: nothing new happened. */

@@ -10,6 +10,7 @@ import type {
   RefundEventView,
   RefundFilter,
   RefundScope,
+  RefundStatusObserver,
   RefundView,
   RequestRefundInput,
   RequestRefundResult,
@@ -34,14 +35,17 @@ export class RefundService {
     notifications: NotificationsService,
     rules: RefundRules = DEFAULT_REFUND_RULES,
     risk: RefundRiskPort = NO_REFUND_RISK,
+    private readonly observe: RefundStatusObserver = () => {},
   ) {
     this.repository = new RefundRepository(orm);
     this.command = new RefundCommand(orm, this.repository, ledger, rules, risk);
-    this.transitions = new RefundTransitions(orm, this.repository, ledger, notifications);
+    this.transitions = new RefundTransitions(orm, this.repository, ledger, notifications, observe);
   }
 
-  requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
-    return this.command.requestRefund(input, actor);
+  async requestRefund(input: RequestRefundInput, actor: Actor): Promise<RequestRefundResult> {
+    const result = await this.command.requestRefund(input, actor);
+    if (!result.replayed) this.observe('PENDING', result.refund.channel);
+    return result;
   }
 
   transition(

@@ -13,7 +13,7 @@ import { translateLedgerError, type LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { RefundError } from './refund.errors.js';
 import { toRefundView, type RefundRow } from './refund.mapping.js';
-import type { RefundChange, RefundView, TransitionResult } from './refund.model.js';
+import type { RefundChange, RefundStatusObserver, RefundView, TransitionResult } from './refund.model.js';
 import { customerNotice } from './refund.notices.js';
 import type { RefundRepository } from './refund.repository.js';
 import { moneyEntry } from './refund.rules.js';
@@ -29,6 +29,8 @@ export class RefundTransitions {
     private readonly repository: RefundRepository,
     private readonly ledger: LedgerService,
     private readonly notifications: NotificationsService,
+    /** Counted once the statement changed the refund (inside a caller's transaction: before its commit). */
+    private readonly observe: RefundStatusObserver = () => {},
   ) {}
 
   /**
@@ -148,6 +150,8 @@ export class RefundTransitions {
       });
     if (!row) throw new Error(`refund_transition returned nothing for ${refundId}`);
     const { changed, ...updated } = row;
-    return { refund: toRefundView(updated), changed };
+    const view = toRefundView(updated);
+    if (changed) this.observe(view.status, view.channel);
+    return { refund: view, changed };
   }
 }

@@ -34,8 +34,19 @@ describe('Prometheus metrics', () => {
 
   it('counts requests, operations, errors, provider calls, refused notifies and reads the gauges', async () => {
     const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_000 });
-    const refund = await requestRefund(t, { paymentId: paid.paymentId, amountFen: 1_000 });
+    const refund = await requestRefund(t, {
+      idempotencyKey: 'metrics-refund-1',
+      paymentId: paid.paymentId,
+      amountFen: 1_000,
+    });
     await waitForRefund(t, refund.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+    // A replay creates nothing, so it counts nothing.
+    const replay = await requestRefund(t, {
+      idempotencyKey: 'metrics-refund-1',
+      paymentId: paid.paymentId,
+      amountFen: 1_000,
+    });
+    expect(replay.data!.requestRefund.replayed).toBe(true);
     await t.gql('query Mine { viewer { subject } }', {}, { role: 'CUSTOMER', sub: 'c_1' });
     await t.gql('query Broken { refund(id: "\\u0000") { id } }', {}, { role: 'ADMIN', sub: 'root' });
     await fetch(`${t.url}/notify/wechatpay`, {
@@ -54,6 +65,9 @@ describe('Prometheus metrics', () => {
     expect(text).toMatch(/ledger_trial_balance_difference_minor\{[^}]*currency="CNY"[^}]*\} 0/);
     expect(text).toContain('job_queue_waiting');
     expect(text).toContain('refunds_open');
+    // The only refund of this file's database: created once, settled once.
+    expect(text).toMatch(/refunds_entered_total\{[^}]*status="PENDING",channel="WECHAT_PAY"[^}]*\} 1\n/);
+    expect(text).toMatch(/refunds_entered_total\{[^}]*status="SUCCEEDED",channel="WECHAT_PAY"[^}]*\} 1\n/);
     expect(text).toMatch(/db_connections\{[^}]*state="active"[^}]*\} \d+/);
   }, 60_000);
 });
