@@ -25,6 +25,25 @@ describe('tracing (OpenTelemetry)', () => {
     await tracing.shutdown();
   });
 
+  /** One refund requested by support over GraphQL (inside a traced operation), waited for until it settles. */
+  async function tracedRefund(idempotencyKey: string, paymentId: string, amount: string): Promise<void> {
+    const res = await t.gql<{ requestRefund: { refund: { id: string } } }>(
+      `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
+      {
+        input: {
+          idempotencyKey,
+          paymentId,
+          amount: { amount, currency: 'CNY' },
+          reason: 'traced',
+          liableParty: 'MERCHANT',
+        },
+      },
+      { role: 'SUPPORT', sub: 'agent_trace' },
+    );
+    expect(res.errors).toBeUndefined();
+    await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+  }
+
   it('is off unless TRACING is set', () => {
     expect(loadConfig({ NODE_ENV: 'development' }).tracing.enabled).toBe(false);
     expect(loadConfig({ NODE_ENV: 'development', TRACING: 'true' }).tracing).toMatchObject({
@@ -38,21 +57,7 @@ describe('tracing (OpenTelemetry)', () => {
     async (channel) => {
       const order = await newPaidOrder(t, { channel, amountFen: 10_000 });
       exporter.reset();
-      const res = await t.gql<{ requestRefund: { refund: { id: string } } }>(
-        `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
-        {
-          input: {
-            idempotencyKey: `trace-refund-${channel}`,
-            paymentId: order.paymentId,
-            amount: { amount: '12.00', currency: 'CNY' },
-            reason: 'traced',
-            liableParty: 'MERCHANT',
-          },
-        },
-        { role: 'SUPPORT', sub: 'agent_trace' },
-      );
-      expect(res.errors).toBeUndefined();
-      await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
+      await tracedRefund(`trace-refund-${channel}`, order.paymentId, '12.00');
 
       const spans = exporter.getFinishedSpans();
       const names = spans.map((s) => s.name).join('\n');
@@ -100,32 +105,13 @@ describe('tracing (OpenTelemetry)', () => {
     },
     60_000,
   );
+
   it('requests committed together (one batch statement) each give their submit job their own trace', async () => {
     const orders = await Promise.all(
       [1, 2, 3, 4].map(() => newPaidOrder(t, { channel: 'ALIPAY', amountFen: 5_000 })),
     );
     exporter.reset();
-    const results = await Promise.all(
-      orders.map((order, i) =>
-        t.gql<{ requestRefund: { refund: { id: string } } }>(
-          `mutation RequestRefund($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }`,
-          {
-            input: {
-              idempotencyKey: `trace-batch-${i}`,
-              paymentId: order.paymentId,
-              amount: { amount: '10.00', currency: 'CNY' },
-              reason: 'traced together',
-              liableParty: 'MERCHANT',
-            },
-          },
-          { role: 'SUPPORT', sub: 'agent_trace' },
-        ),
-      ),
-    );
-    for (const res of results) {
-      expect(res.errors).toBeUndefined();
-      await waitForRefund(t, res.data!.requestRefund.refund.id, (r) => r.status === 'SUCCEEDED');
-    }
+    await Promise.all(orders.map((order, i) => tracedRefund(`trace-batch-${i}`, order.paymentId, '10.00')));
     const spans = exporter.getFinishedSpans();
     const operations = spans.filter((s) => s.name === 'graphql mutation RequestRefund');
     expect(operations).toHaveLength(4);
