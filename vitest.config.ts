@@ -15,6 +15,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     setupFiles: ['reflect-metadata'],
+    // expect.poll gives up after 1 s by default: too short for a page or a job on a loaded 2-core
+    // machine. Polls return as soon as they pass, so a longer limit costs only failing runs.
+    expect: { poll: { timeout: 10_000 } },
     globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -1,27 +1,32 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
-
-/** Debian's Chromium (`.ci/run` installs it when missing); playwright-core downloads no browser. */
-export const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { expect, inject } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, LAUNCH_TIMEOUT_MS } from './chromium.js';
 
 export const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'console');
 
-/** A browser launch under a full suite on 2 cores took over 30 s once; the hooks allow 60 s. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 50_000 });
+/**
+ * The run's shared Chromium, launched by the global setup while the suite starts (see
+ * test/support/global-setup.ts): a console test file only connects to it, so no browser launch competes
+ * with the suite's load. The endpoint file holds the server's WebSocket address, or `failed: …` when the
+ * launch failed; without a shared browser (no file, or a failed launch) the file launches its own.
+ */
+export async function connectChromium(): Promise<Browser> {
+  const file = inject('chromiumEndpointFile');
+  if (file !== undefined && file !== '') {
+    const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const content = existsSync(file) ? (await readFile(file, 'utf8')).trim() : '';
+      if (content.startsWith('ws')) return chromium.connect(content, { timeout: LAUNCH_TIMEOUT_MS });
+      if (content.startsWith('failed')) break;
+      await sleep(100);
+    }
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: LAUNCH_TIMEOUT_MS });
 }
 
 export interface ConsoleTab {

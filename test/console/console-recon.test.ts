@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
@@ -7,7 +7,7 @@ import { businessToday, paidWithRefund } from '../reconciliation/recon.fixtures.
 import {
   checkPage,
   expectA4Print,
-  launchChromium,
+  connectChromium,
   openConsole,
   signInAs,
   type ConsoleTab,
@@ -36,7 +36,7 @@ const EXPECTED_CATEGORIES = [
 
 beforeAll(async () => {
   ({ today } = await businessToday());
-  [t, browser] = await Promise.all([startTestApp({ simulators: true }), launchChromium()]);
+  [t, browser] = await Promise.all([startTestApp({ simulators: true }), connectChromium()]);
   const sim = t.app.simulators!.wechatpay!.sim;
   const clean = await paidWithRefund(t, 'WECHAT_PAY', 10_000, 2_500);
   const amount1 = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 20_000 });
@@ -149,7 +149,8 @@ describe('finance reads and works a reconciliation in the console', () => {
       page.getByRole('button', { name: '下载 CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe(`reconciliation-wechatpay-${today}.csv`);
-    const csv = (await readFile(await download.path(), 'utf8')).trim().split(/\r?\n/);
+    // The shared browser runs in another process: read the download through its stream, not a local path.
+    const csv = (await text(await download.createReadStream())).trim().split(/\r?\n/);
     expect(csv[0]).toMatch(/^\uFEFF?run_id,provider,bill_date,category,status/);
     expect(csv).toHaveLength(8);
     expect(csv.filter((l) => l.includes('AMOUNT_MISMATCH,RESOLVED'))).toHaveLength(1);

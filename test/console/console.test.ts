@@ -9,7 +9,7 @@ import { newPaidOrder, requestRefund, waitForRefund, type PaidOrder } from '../s
 import {
   checkPage,
   expectA4Print,
-  launchChromium,
+  connectChromium,
   openConsole,
   signInAs,
   type ConsoleTab,
@@ -29,7 +29,7 @@ async function tab(): Promise<ConsoleTab> {
 }
 
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startTestApp({ simulators: true }), launchChromium()]);
+  [t, browser] = await Promise.all([startTestApp({ simulators: true }), connectChromium()]);
   order = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 123_450 });
   const requested = await requestRefund(t, {
     paymentId: order.paymentId,

@@ -9,6 +9,7 @@ import { entities } from '../../src/entities.js';
 import { startJobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { freePort } from '../../src/net/index.js';
+import { startSharedChromium } from '../console/chromium.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,6 +17,8 @@ declare module 'vitest' {
     pgAdminUrl: string;
     /** A database with every migration applied, used as TEMPLATE for per-file test databases. */
     pgTemplateDatabase: string;
+    /** Where the run's shared Chromium writes its endpoint (test/console/browser.ts). */
+    chromiumEndpointFile: string;
   }
 }
 
@@ -32,6 +35,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-'));
   await chmod(runDir, 0o711); // as root, the clusters' `postgres` user must reach directories below
   process.env.TMPDIR = runDir;
+  // Launched now, in the background, while the suite is still quiet; the console tests connect to it.
+  const chromiumEndpointFile = path.join(runDir, 'chromium-endpoint');
+  const stopChromium = startSharedChromium(chromiumEndpointFile);
+  project.provide('chromiumEndpointFile', chromiumEndpointFile);
   let adminUrl = process.env.DATABASE_URL;
   let stop: () => Promise<void> = async () => {};
   if (adminUrl === undefined) {
@@ -72,6 +79,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplateDatabase', template);
   return async () => {
+    await stopChromium();
     await dropStaleTestDatabases(admin, process.pid);
     await admin.end();
     await stop();
