@@ -35,9 +35,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const runDir = await mkdtemp(path.join(tmpdir(), 'refunds-test-'));
   await chmod(runDir, 0o711); // as root, the clusters' `postgres` user must reach directories below
   process.env.TMPDIR = runDir;
-  // Launched now, in the background, while the suite is still quiet; the console tests connect to it.
+  // Launched now, in the background, while the suite is still quiet, when the run includes the console
+  // tests (they connect to it).
   const chromiumEndpointFile = path.join(runDir, 'chromium-endpoint');
-  const stopChromium = startSharedChromium(chromiumEndpointFile);
+  // The run's file filters are vitest's positional arguments (an option's value may slip in: that only
+  // narrows the match, and a console file without the shared browser launches its own).
+  const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('-') && arg !== 'run');
+  const { testFiles } = await project.globTestFiles(filters);
+  const consoleTests = path.join(import.meta.dirname, '..', 'console') + path.sep;
+  const stopChromium = testFiles.some((file) => file.startsWith(consoleTests))
+    ? startSharedChromium(chromiumEndpointFile)
+    : async () => {};
   project.provide('chromiumEndpointFile', chromiumEndpointFile);
   let adminUrl = process.env.DATABASE_URL;
   let stop: () => Promise<void> = async () => {};
