@@ -42,5 +42,12 @@ export {
   type DatabaseUrls,
 } from './connections.js';
 export { LEDGER_TABLES, provisionRoles, runtimeGrants, type DatabaseRoles } from './roles.js';
-export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
+export {
+  applySqlFiles,
+  changedSqlFiles,
+  definedName,
+  loadSqlFiles,
+  packageRoot,
+  type SqlFile,
+} from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';
