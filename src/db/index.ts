@@ -26,6 +26,7 @@ export {
   isDatabaseUnavailable,
   isRetryableTransactionError,
   pgErrorOf,
+  selectList,
   sqlOn,
   sqlOnPool,
   toBigint,
@@ -33,6 +34,7 @@ export {
   type PgError,
   type Sql,
   type SqlRow,
+  type TableRow,
 } from './sql.js';
 export {
   databaseUrls,
