@@ -61,13 +61,19 @@ async function main(): Promise<number> {
   const bar = new ProgressBar(process.stderr);
   try {
     const ledger = new LedgerService(orm);
+    const payments = new PaymentsService(orm, ledger);
     const service = new ReconciliationService({
       orm,
       databaseUrl,
       providers: createProviders(config.providers, {}, logger),
       ledger,
-      payments: new PaymentsService(orm, ledger),
-      refunds: new RefundService(orm, ledger, new NotificationsService(orm, config.webhook, logger)),
+      payments,
+      refunds: new RefundService(
+        orm,
+        ledger,
+        new NotificationsService(orm, config.webhook, logger),
+        payments,
+      ),
       settings: config.reconciliation,
       logger,
     });

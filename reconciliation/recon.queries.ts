@@ -2,7 +2,10 @@
  * Read side for finance: runs with their figures, discrepancies (filters, keyset pages), the category
  * breakdown, aging of unresolved items and the per-day trend. Reads only reconciliation's own tables.
  */
-import { sqlOnPool, type Orm, type Sql } from '../src/db/index.js';
+import { sqlOnPool, type Orm, type Sql, type TableRow } from '../src/db/index.js';
+import type { ReconFile } from './recon-file.entity.js';
+import type { ReconItem } from './recon-item.entity.js';
+import type { ReconRun } from './recon-run.entity.js';
 import { ReconError } from './recon.errors.js';
 import {
   ageBucket,
@@ -123,12 +126,87 @@ const COUNTS = [
   'timing_closed_count',
 ] as const;
 
-type Row = Record<string, unknown>;
-const str = (v: unknown): string | null => (v === null || v === undefined ? null : (v as string));
+/** A `recon_run` row read whole, with its file's name and hash (left join: null without a file). */
+type RunRow = TableRow<
+  ReconRun,
+  | 'id'
+  | 'provider'
+  | 'billDate'
+  | 'status'
+  | 'file'
+  | 'trigger'
+  | 'requestedBy'
+  | 'errorCode'
+  | 'errorMessage'
+  | 'errorLine'
+  | 'currency'
+  | 'statementRows'
+  | 'statementPaymentCount'
+  | 'statementPaymentMinor'
+  | 'statementRefundCount'
+  | 'statementRefundMinor'
+  | 'statementFeeMinor'
+  | 'ledgerPaymentCount'
+  | 'ledgerPaymentMinor'
+  | 'ledgerRefundCount'
+  | 'ledgerRefundMinor'
+  | 'matchedCount'
+  | 'matchedMinor'
+  | 'timingClosedCount'
+  | 'clearingOpeningMinor'
+  | 'clearingDebitMinor'
+  | 'clearingCreditMinor'
+  | 'clearingClosingMinor'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'supersededAt'
+  | 'supersededBy'
+> & { [C in keyof TableRow<ReconFile, 'fileName' | 'sha256'>]: string | null };
+
+/** A `recon_item` row read whole. */
+type ItemRow = TableRow<
+  ReconItem,
+  | 'id'
+  | 'run'
+  | 'provider'
+  | 'billDate'
+  | 'category'
+  | 'kind'
+  | 'matchKey'
+  | 'outTradeNo'
+  | 'transactionId'
+  | 'providerRefundId'
+  | 'statementLine'
+  | 'statementAmountMinor'
+  | 'statementStatus'
+  | 'statementFeeMinor'
+  | 'expectedFeeMinor'
+  | 'statementAt'
+  | 'ledgerPaymentId'
+  | 'ledgerRefundId'
+  | 'ledgerAmountMinor'
+  | 'ledgerStatus'
+  | 'ledgerAt'
+  | 'currency'
+  | 'amountMinor'
+  | 'clearingDeltaMinor'
+  | 'detail'
+  | 'status'
+  | 'resolution'
+  | 'resolutionNote'
+  | 'resolvedBy'
+  | 'resolvedAt'
+  | 'adjustmentEntryId'
+  | 'linkedType'
+  | 'linkedId'
+>;
+
+const str = (v: string | null | undefined): string | null => v ?? null;
 const big = (v: unknown): bigint => BigInt(v as string);
 const bigOrNull = (v: unknown): bigint | null => (v === null || v === undefined ? null : big(v));
 const date = (v: unknown): Date => (v instanceof Date ? v : new Date(v as string));
 const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : date(v));
+const intOrNull = (v: number | null | undefined): number | null => (v == null ? null : Number(v));
 /** A `date` column: node-postgres makes it a Date at local midnight of that calendar day. */
 const day = (v: unknown): string =>
   v instanceof Date
@@ -140,67 +218,67 @@ export function ageDays(billDate: string, now: Date): number {
   return Math.max(0, Math.round((Date.parse(shanghaiDate(now)) - Date.parse(billDate)) / 86_400_000));
 }
 
-function toRun(r: Row): RunView {
+function toRun(r: RunRow): RunView {
   return {
-    id: r['id'] as string,
-    provider: r['provider'] as ReconProvider,
-    billDate: day(r['bill_date']),
-    status: r['status'] as string,
-    trigger: r['trigger'] as string,
-    requestedBy: r['requested_by'] as string,
-    errorCode: str(r['error_code']),
-    errorMessage: str(r['error_message']),
-    errorLine: r['error_line'] === null ? null : Number(r['error_line']),
-    fileId: str(r['file_id']),
-    fileName: str(r['file_name']),
-    fileSha256: str(r['sha256']),
-    currency: r['currency'] as string,
+    id: r.id,
+    provider: r.provider as ReconProvider,
+    billDate: day(r.bill_date),
+    status: r.status,
+    trigger: r.trigger,
+    requestedBy: r.requested_by,
+    errorCode: str(r.error_code),
+    errorMessage: str(r.error_message),
+    errorLine: intOrNull(r.error_line),
+    fileId: str(r.file_id),
+    fileName: r.file_name,
+    fileSha256: r.sha256,
+    currency: r.currency,
     figures: Object.fromEntries(FIGURES.map((f) => [f, big(r[f])])),
     counts: Object.fromEntries(COUNTS.map((c) => [c, Number(r[c])])),
-    startedAt: date(r['started_at']),
-    finishedAt: date(r['finished_at']),
-    supersededAt: dateOrNull(r['superseded_at']),
-    supersededBy: str(r['superseded_by']),
+    startedAt: date(r.started_at),
+    finishedAt: date(r.finished_at),
+    supersededAt: dateOrNull(r.superseded_at),
+    supersededBy: str(r.superseded_by),
   };
 }
 
-function toItem(r: Row, now: Date): ItemView {
-  const billDate = day(r['bill_date']);
+function toItem(r: ItemRow, now: Date): ItemView {
+  const billDate = day(r.bill_date);
   const age = ageDays(billDate, now);
   return {
-    id: r['id'] as string,
-    runId: r['run_id'] as string,
-    provider: r['provider'] as ReconProvider,
+    id: r.id,
+    runId: r.run_id,
+    provider: r.provider as ReconProvider,
     billDate,
-    category: r['category'] as ReconCategory,
-    kind: r['kind'] as string,
-    matchKey: r['match_key'] as string,
-    outTradeNo: str(r['out_trade_no']),
-    transactionId: str(r['transaction_id']),
-    providerRefundId: str(r['provider_refund_id']),
-    statementLine: r['statement_line'] === null ? null : Number(r['statement_line']),
-    statementAmountMinor: bigOrNull(r['statement_amount_minor']),
-    statementStatus: str(r['statement_status']),
-    statementFeeMinor: bigOrNull(r['statement_fee_minor']),
-    expectedFeeMinor: bigOrNull(r['expected_fee_minor']),
-    statementAt: dateOrNull(r['statement_at']),
-    ledgerPaymentId: str(r['ledger_payment_id']),
-    ledgerRefundId: str(r['ledger_refund_id']),
-    ledgerAmountMinor: bigOrNull(r['ledger_amount_minor']),
-    ledgerStatus: str(r['ledger_status']),
-    ledgerAt: dateOrNull(r['ledger_at']),
-    currency: r['currency'] as string,
-    amountMinor: big(r['amount_minor']),
-    clearingDeltaMinor: big(r['clearing_delta_minor']),
-    detail: r['detail'] as string,
-    status: r['status'] as string,
-    resolution: str(r['resolution']),
-    resolutionNote: str(r['resolution_note']),
-    resolvedBy: str(r['resolved_by']),
-    resolvedAt: dateOrNull(r['resolved_at']),
-    adjustmentEntryId: str(r['adjustment_entry_id']),
-    linkedType: str(r['linked_type']),
-    linkedId: str(r['linked_id']),
+    category: r.category as ReconCategory,
+    kind: r.kind,
+    matchKey: r.match_key,
+    outTradeNo: str(r.out_trade_no),
+    transactionId: str(r.transaction_id),
+    providerRefundId: str(r.provider_refund_id),
+    statementLine: intOrNull(r.statement_line),
+    statementAmountMinor: bigOrNull(r.statement_amount_minor),
+    statementStatus: str(r.statement_status),
+    statementFeeMinor: bigOrNull(r.statement_fee_minor),
+    expectedFeeMinor: bigOrNull(r.expected_fee_minor),
+    statementAt: dateOrNull(r.statement_at),
+    ledgerPaymentId: str(r.ledger_payment_id),
+    ledgerRefundId: str(r.ledger_refund_id),
+    ledgerAmountMinor: bigOrNull(r.ledger_amount_minor),
+    ledgerStatus: str(r.ledger_status),
+    ledgerAt: dateOrNull(r.ledger_at),
+    currency: r.currency,
+    amountMinor: big(r.amount_minor),
+    clearingDeltaMinor: big(r.clearing_delta_minor),
+    detail: r.detail,
+    status: r.status,
+    resolution: str(r.resolution),
+    resolutionNote: str(r.resolution_note),
+    resolvedBy: str(r.resolved_by),
+    resolvedAt: dateOrNull(r.resolved_at),
+    adjustmentEntryId: str(r.adjustment_entry_id),
+    linkedType: str(r.linked_type),
+    linkedId: str(r.linked_id),
     ageDays: age,
     ageBucket: ageBucket(age),
   };
@@ -218,7 +296,7 @@ export class ReconQueries {
   }
 
   async run(id: string): Promise<RunView | null> {
-    const rows = await this.sql.rows<Row>(`${RUN_SELECT} where r.id = $1`, [id]);
+    const rows = await this.sql.rows<RunRow>(`${RUN_SELECT} where r.id = $1`, [id]);
     return rows[0] === undefined ? null : toRun(rows[0]);
   }
 
@@ -242,7 +320,7 @@ export class ReconQueries {
       where.push(
         `(r.bill_date, r.started_at, r.id) < (${$(page.after[0])}::date, ${$(page.after[1])}::timestamptz, ${$(page.after[2])})`,
       );
-    const rows = await this.sql.rows<Row>(
+    const rows = await this.sql.rows<RunRow>(
       `${RUN_SELECT} ${where.length ? `where ${where.join(' and ')}` : ''}
         order by r.bill_date desc, r.started_at desc, r.id desc limit ${$(page.first + 1)}`,
       params,
@@ -251,18 +329,24 @@ export class ReconQueries {
   }
 
   async categories(runId: string): Promise<CategoryFigure[]> {
-    const rows = await this.sql.rows<Row>(
+    const rows = await this.sql.rows<{
+      category: ReconCategory;
+      n: string;
+      amount: string;
+      open: string;
+      delta: string;
+    }>(
       `select category, count(*) as n, sum(amount_minor) as amount, count(*) filter (where status = 'OPEN') as open,
               sum(clearing_delta_minor) as delta
          from recon_item where run_id = $1 group by category order by category`,
       [runId],
     );
     return rows.map((r) => ({
-      category: r['category'] as ReconCategory,
-      count: Number(r['n']),
-      amountMinor: big(r['amount']),
-      open: Number(r['open']),
-      clearingDeltaMinor: big(r['delta']),
+      category: r.category,
+      count: Number(r.n),
+      amountMinor: big(r.amount),
+      open: Number(r.open),
+      clearingDeltaMinor: big(r.delta),
     }));
   }
 
@@ -283,7 +367,7 @@ export class ReconQueries {
     if (filter.maxAgeDays != null)
       where.push(`i.bill_date >= ${$(today)}::date - ${$(filter.maxAgeDays)}::int`);
     if (page.after) where.push(`(i.bill_date, i.id) < (${$(page.after[0])}::date, ${$(page.after[1])})`);
-    const rows = await this.sql.rows<Row>(
+    const rows = await this.sql.rows<ItemRow>(
       `select i.* from ${from} ${where.length ? `where ${where.join(' and ')}` : ''}
         order by i.bill_date desc, i.id desc limit ${$(page.first + 1)}`,
       params,
@@ -292,13 +376,18 @@ export class ReconQueries {
   }
 
   async item(id: string, now: Date): Promise<ItemView | null> {
-    const rows = await this.sql.rows<Row>(`select * from recon_item where id = $1`, [id]);
+    const rows = await this.sql.rows<ItemRow>(`select * from recon_item where id = $1`, [id]);
     return rows[0] === undefined ? null : toItem(rows[0], now);
   }
 
   /** Per bill date of the window (oldest first): the current run's matched and discrepancy figures. */
   async trend(provider: ReconProvider, to: string, days: number): Promise<TrendDay[]> {
-    const rows = await this.sql.rows<Row>(
+    const rows = await this.sql.rows<
+      { bill_date: unknown; id: string | null; n: string; amount: string; open: string } & Pick<
+        RunRow,
+        'matched_count' | 'matched_minor'
+      >
+    >(
       `select d::date as bill_date, r.id, r.matched_count, r.matched_minor,
               (select count(*) from recon_item i where i.run_id = r.id) as n,
               (select coalesce(sum(amount_minor), 0) from recon_item i where i.run_id = r.id) as amount,
@@ -309,29 +398,29 @@ export class ReconQueries {
       [provider, to, days],
     );
     return rows.map((r) => ({
-      billDate: day(r['bill_date']),
+      billDate: day(r.bill_date),
       provider,
-      runId: str(r['id']),
-      matchedCount: r['id'] === null ? 0 : Number(r['matched_count']),
-      matchedMinor: r['id'] === null ? 0n : big(r['matched_minor']),
-      discrepancyCount: Number(r['n']),
-      discrepancyMinor: big(r['amount']),
-      unresolvedCount: Number(r['open']),
+      runId: r.id,
+      matchedCount: r.id === null ? 0 : Number(r.matched_count),
+      matchedMinor: r.id === null ? 0n : big(r.matched_minor),
+      discrepancyCount: Number(r.n),
+      discrepancyMinor: big(r.amount),
+      unresolvedCount: Number(r.open),
     }));
   }
 
   /** Unresolved items of current runs by age bucket. */
   async aging(provider: ReconProvider | null, now: Date): Promise<AgingBucket[]> {
-    const rows = await this.sql.rows<Row>(
+    const rows = await this.sql.rows<{ age: number; n: string; amount: string }>(
       `select ($1::date - i.bill_date) as age, count(*) as n, sum(i.amount_minor) as amount
          from ${LIVE_ITEMS} where i.status = 'OPEN' and ($2::text is null or i.provider = $2) group by 1`,
       [shanghaiDate(now), provider],
     );
     const out = new Map<AgeBucket, { count: number; amountMinor: bigint }>();
     for (const r of rows) {
-      const b = ageBucket(Number(r['age']));
+      const b = ageBucket(Number(r.age));
       const acc = out.get(b) ?? { count: 0, amountMinor: 0n };
-      out.set(b, { count: acc.count + Number(r['n']), amountMinor: acc.amountMinor + big(r['amount']) });
+      out.set(b, { count: acc.count + Number(r.n), amountMinor: acc.amountMinor + big(r.amount) });
     }
     return (['D0_1', 'D2_3', 'D4_7', 'D8_30', 'OVER_30'] as const).map((bucket) => ({
       bucket,

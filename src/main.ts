@@ -224,6 +224,7 @@ export async function startApp(
       orm,
       ledger,
       notifications,
+      payments,
       DEFAULT_REFUND_RULES,
       risk,
       (status, channel) => metrics.refundsEntered.inc({ status, channel }),

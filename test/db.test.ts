@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   applySqlFiles,
   changedSqlFiles,
+  definedName,
   loadSqlFiles,
   migrateOnStart,
   migrateUp,
@@ -53,11 +54,29 @@ async function rolledBack<T>(orm: Orm, work: (trx: Transaction) => Promise<T>): 
   return result as T;
 }
 
-/** The object a file defines, by the statement that creates it. */
-function definedName(file: SqlFile): string {
-  const match = /create (?:or replace )?(?:constraint )?(function|trigger) (\w+)/i.exec(file.text);
-  if (!match) throw new Error(`${file.path} creates no function or trigger`);
-  return match[2]!;
+/**
+ * How the database's functions and triggers differ from the files: the definitions (signature and
+ * body) that applying every file would change, the objects no file defines, and the files whose
+ * name has several overloads. Empty when the database runs exactly what the files say.
+ */
+async function sqlDrift(orm: Orm, files: readonly SqlFile[]): Promise<string[]> {
+  const [before, after] = await rolledBack(orm, async (trx) => {
+    const runs = await definitions(orm, trx);
+    await applySqlFiles(orm, trx, files, { all: true });
+    return [runs, await definitions(orm, trx)];
+  });
+  const problems: string[] = [];
+  for (const [key, def] of before) {
+    if (after.get(key) !== def) problems.push(`${key} differs from its file (or no file defines it)`);
+  }
+  for (const key of after.keys()) if (!before.has(key)) problems.push(`${key} is missing`);
+  const named = [...before.keys()].map((key) => key.replace(/\(.*$/, '')).sort();
+  const fromFiles = files.map((file) => `${file.kind} ${definedName(file)}`).sort();
+  for (const name of new Set([...named, ...fromFiles])) {
+    const count = named.filter((n) => n === name).length;
+    if (count !== 1) problems.push(`${name}: ${count} definitions in the database, one file`);
+  }
+  return problems;
 }
 
 describe('database foundation', () => {
@@ -83,23 +102,60 @@ describe('database foundation', () => {
 
   it('runs exactly the functions and triggers the sql files define (no drift)', async () => {
     const files = await loadSqlFiles();
-    const [before, after] = await rolledBack(orm, async (trx) => {
-      const runs = await definitions(orm, trx);
-      await applySqlFiles(orm, trx, files, { all: true });
-      return [runs, await definitions(orm, trx)];
-    });
-    expect(before.size).toBeGreaterThan(0);
-    expect(after).toEqual(before);
-    // Each file defines one object named after it, and every object in the database has its file.
+    const runs = await rolledBack(orm, (trx) => definitions(orm, trx));
+    expect(runs.size).toBeGreaterThan(0);
+    expect(await sqlDrift(orm, files)).toEqual([]);
+    // Each file defines one object named after it.
     for (const file of files) {
       expect(path.basename(file.path).replace(/(\.trigger)?\.sql$/, '')).toBe(definedName(file));
       expect(file.kind).toBe(
         /create (or replace )?(constraint )?trigger/i.test(file.text) ? 'trigger' : 'function',
       );
     }
-    const named = [...before.keys()].map((key) => key.replace(/\(.*$/, '')).sort();
-    const fromFiles = files.map((file) => `${file.kind} ${definedName(file)}`).sort();
-    expect([...new Set(named)]).toEqual(fromFiles);
+  });
+
+  it('a stale overload (a signature a file no longer has) fails the drift check and the next migration run drops it', async () => {
+    const files = await loadSqlFiles();
+    const conn = orm.em.getConnection();
+    // payment_refundable(varchar) as it might have been before an argument was added.
+    const stale = `create function payment_refundable(p_payment_id varchar, p_extra integer) returns bigint
+                     language sql as $$ select 0::bigint $$`;
+    await conn.execute(stale);
+    try {
+      expect(await sqlDrift(orm, files)).toContain(
+        'function payment_refundable: 2 definitions in the database, one file',
+      );
+      expect(await pendingMigrations(orm)).toEqual([]); // the hashes are current: only the catalog tells
+      expect(await migrateOnStart({ ownerUrl: url, runtimeRole: undefined, entities })).toEqual([
+        'src/payments/sql/payment_refundable.sql',
+        'drop function payment_refundable(character varying,integer)',
+      ]);
+      expect(await sqlDrift(orm, files)).toEqual([]);
+      const [left] = await conn.execute<{ n: number }[]>(
+        `select count(*)::int as n from pg_proc where proname = 'payment_refundable'`,
+      );
+      expect(left!.n).toBe(1);
+      expect(await migrateUp(orm)).toEqual([]);
+
+      // The file itself changing its signature: applied in the run, and the old overload dropped in it.
+      const target = files.find((file) => file.path === 'src/payments/sql/payment_refundable.sql')!;
+      const widened: SqlFile = {
+        ...target,
+        text: target.text.replace(
+          /payment_refundable\(([^)]*)\)/,
+          'payment_refundable($1, p_unused integer default 0)',
+        ),
+        sha256: 'e'.repeat(64),
+      };
+      expect(widened.text).not.toBe(target.text);
+      const withWidened = files.map((file) => (file === target ? widened : file));
+      const applied = await conn.transactional((trx) => applySqlFiles(orm, trx, withWidened, { all: false }));
+      expect(applied).toEqual([target.path, 'drop function payment_refundable(character varying)']);
+      expect(await sqlDrift(orm, withWidened)).toEqual([]);
+    } finally {
+      await migrateUp(orm); // back to the committed files (and one overload)
+    }
+    expect(await sqlDrift(orm, files)).toEqual([]);
   });
 
   it('applies functions before triggers, and finds the files from dist/ as from src/', async () => {

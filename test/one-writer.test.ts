@@ -56,12 +56,16 @@ async function tableOwners(): Promise<Map<string, string>> {
   return owners;
 }
 
-async function writesIn(file: string): Promise<string[]> {
-  // Comments say what a function does, not what it writes; drop them before looking.
-  const text = (await readFile(path.join(root, file), 'utf8'))
+/** A file's text without comments: they say what a function does, not what it reads or writes. */
+async function codeOf(file: string): Promise<string> {
+  return (await readFile(path.join(root, file), 'utf8'))
     .replace(/--[^\n]*/g, '')
     .replace(/\/\*[\s\S]*?\*\//g, '')
     .replace(/(^|\s)\/\/[^\n]*/g, '$1');
+}
+
+async function writesIn(file: string): Promise<string[]> {
+  const text = await codeOf(file);
   return WRITES.flatMap((pattern) => [...text.matchAll(pattern)].map((m) => m[1]!.toLowerCase()));
 }
 
@@ -108,5 +112,96 @@ describe('one writer per table', () => {
       'recon_statement_row',
       'refund',
     ]);
+  });
+});
+
+/**
+ * Reads of another module's table, allowed only where the README's architecture section says why
+ * (read-only, in a path that cannot go through the owner's published functions). Everything else
+ * reads through the owner: its `index.ts` in TypeScript, its published SQL functions in SQL.
+ */
+const FOREIGN_READS_ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  // The nightly bulk match: one hash join of a day's statement rows with the payments and refunds.
+  'reconciliation/recon.matcher.ts': ['payment', 'refund'],
+  'reconciliation/recon.service.ts': ['payment', 'refund'],
+  // The simulator's invariant checks read everything a seed wrote (a test harness, not the service).
+  'src/simulate/invariants.ts': ['journal_entry', 'ledger_account', 'payment', 'posting', 'refund'],
+  'src/simulate/run-seed.ts': ['refund'],
+};
+
+/** A table read: `from t`, `join t` (not `from f(…)`, a function). */
+const READ = /\b(?:from|join)\s+"?([a-z_]+(?:\.[a-z_]+)?)"?\b(?!\s*\()/gi;
+const tablesRead = (text: string): string[] => [...text.matchAll(READ)].map((m) => m[1]!.toLowerCase());
+
+describe('reads through the owner', () => {
+  it("no module reads another module's table, except the documented read-only paths", async () => {
+    const owners = await tableOwners();
+    const files = [
+      ...(await filesUnder('src', (f) => /\.(ts|sql)$/.test(f) && !f.endsWith('.spec.ts'))),
+      ...(await filesUnder('reconciliation', (f) => /\.(ts|sql)$/.test(f)).catch(() => [])),
+    ];
+    const foreign: string[] = [];
+    const allowedSeen = new Set<string>();
+    let reads = 0;
+    for (const file of files) {
+      for (const table of new Set(tablesRead(await codeOf(file)))) {
+        const owner = owners.get(table);
+        if (owner === undefined) continue; // not a table (a CTE, an alias, a word in a string)
+        reads++;
+        if (owner === moduleOf(file)) continue;
+        if (FOREIGN_READS_ALLOWED[file]?.includes(table)) allowedSeen.add(`${file} ${table}`);
+        else foreign.push(`${file} reads ${table} (owner: ${owner})`);
+      }
+    }
+    expect(reads).toBeGreaterThan(20);
+    expect(foreign).toEqual([]);
+    // The allowances are still needed (a stale one would hide nothing, but would mislead).
+    const allowed = Object.entries(FOREIGN_READS_ALLOWED).flatMap(([file, tables]) =>
+      tables.map((table) => `${file} ${table}`),
+    );
+    expect([...allowedSeen].sort()).toEqual(allowed.sort());
+  });
+
+  it('recognises table reads, and not function calls', async () => {
+    const sample = `select * from refund r join payment p on true; select * from payment_provider_facts($1)`;
+    expect(tablesRead(sample)).toEqual(['refund', 'payment']);
+  });
+});
+
+describe("the README's architecture section", () => {
+  it('names every table (with its writer) and every SQL file', async () => {
+    const readme = await readFile(path.join(root, 'README.md'), 'utf8');
+    const architecture = readme.slice(
+      readme.indexOf('## Architecture'),
+      readme.indexOf('### Adding a feature module'),
+    );
+    const tables = [...(await tableOwners()).keys()];
+    const sqlFiles = [
+      ...(await filesUnder('src', (f) => /\/sql\/[^/]+\.sql$/.test(f))),
+      ...(await filesUnder('reconciliation', (f) => /\/sql\/[^/]+\.sql$/.test(f)).catch(() => [])),
+    ];
+    const names = sqlFiles.map((file) => path.basename(file).replace(/(\.trigger)?\.sql$/, ''));
+    expect(tables.length).toBeGreaterThan(20);
+    expect(names.length).toBeGreaterThan(40);
+    const missing = [...tables, ...names].filter((name) => !architecture.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('SQL has one home', () => {
+  it('no function or trigger is defined outside the sql/ files (migrations, TypeScript)', async () => {
+    const files = [
+      ...(await filesUnder('migrations', (f) => f.endsWith('.ts'))),
+      ...(await filesUnder('src', (f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))),
+      ...(await filesUnder('reconciliation', (f) => f.endsWith('.ts')).catch(() => [])),
+    ];
+    const defining: string[] = [];
+    for (const file of files) {
+      const code = await codeOf(file);
+      if (/create\s+(or\s+replace\s+)?(constraint\s+)?(function|trigger|procedure)\b|\bas\s+\$\$/i.test(code))
+        defining.push(file);
+    }
+    expect(files.filter((file) => file.startsWith('migrations/')).length).toBeGreaterThan(1);
+    expect(defining).toEqual([]);
   });
 });

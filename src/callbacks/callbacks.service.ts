@@ -6,7 +6,6 @@ import {
   retryingTransaction,
   sqlOn,
   sqlOnPool,
-  toBigint,
   type EntityManager,
   type Orm,
   type Sql,
@@ -28,7 +27,7 @@ import {
   type ProviderRegistry,
   type VerifiedNotification,
 } from '../providers/index.js';
-import type { RefundRow, RefundService } from '../refunds/index.js';
+import type { RefundPayment, RefundService } from '../refunds/index.js';
 import type { ProviderNotification } from './callback.entity.js';
 import { decodeEvent, encodeEvent } from './callbacks.codec.js';
 import {
@@ -278,11 +277,11 @@ export class CallbacksService {
   }
 
   private async applyRefund(em: EntityManager, row: InboxRow, event: RefundNotifyEvent): Promise<Outcome> {
-    const found = await refundFacts(sqlOn(em), event.refundId);
+    const found = await this.refunds.withPayment(event.refundId, em);
     if (!found) {
       return raise('UNKNOWN_REFUND', 'MEDIUM', 'refund', event.refundId, 'no refund with this id', []);
     }
-    const figures = refundDisagreements(row.channel, event, found.facts);
+    const figures = refundDisagreements(row.channel, event, refundFacts(found));
     if (figures.length > 0) {
       return raise(
         'NOTIFY_MISMATCH',
@@ -304,7 +303,7 @@ export class CallbacksService {
         detail: { notifyId: row.notifyId },
       },
       SYSTEM_WORKER,
-      found.row,
+      found.refund,
     );
     return changed
       ? { status: 'APPLIED', note: `refund ${refund.id} is now ${refund.status}` }
@@ -444,30 +443,15 @@ async function lockReceived(sql: Sql, inboxId: string): Promise<InboxRow | null>
   return row && row.status === 'RECEIVED' ? row : null;
 }
 
-/** The refund a notify is about, with what its payment says (for matching), or null. */
-async function refundFacts(
-  sql: Sql,
-  refundId: string,
-): Promise<{ row: RefundRow; facts: RefundFacts } | null> {
-  const [row] = await sql.prepared<
-    RefundRow & { out_trade_no: string; provider_transaction_id: string | null; payment_amount_minor: string }
-  >(
-    `select r.*, p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor
-       from refund r join payment p on p.id = r.payment_id
-      where r.id = $1`,
-    [refundId],
-  );
-  if (!row) return null;
+/** Our refund and its payment, as the notify matching compares them. */
+function refundFacts({ refund, payment }: RefundPayment): RefundFacts {
   return {
-    row,
-    facts: {
-      channel: row.channel,
-      amountMinor: toBigint(row.amount_minor),
-      currency: row.currency,
-      providerRefundId: row.provider_refund_id,
-      outTradeNo: row.out_trade_no,
-      providerTransactionId: row.provider_transaction_id,
-      paymentAmountMinor: toBigint(row.payment_amount_minor),
-    },
+    channel: refund.channel,
+    amountMinor: refund.amount.amountMinor,
+    currency: refund.amount.currency,
+    providerRefundId: refund.providerRefundId,
+    outTradeNo: payment.outTradeNo,
+    providerTransactionId: payment.providerTransactionId,
+    paymentAmountMinor: payment.amount.amountMinor,
   };
 }

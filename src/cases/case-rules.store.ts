@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/index.js';
-import { inTransaction, pgErrorOf, sqlOn, sqlOnPool, toDate, type Orm } from '../db/index.js';
+import { inTransaction, pgErrorOf, sqlOn, sqlOnPool, toDate, type Orm, type TableRow } from '../db/index.js';
+import type { CaseRuleVersion } from './case-outcome.entity.js';
 import { CaseError } from './cases.errors.js';
 import {
   DEFAULT_RULE_PARAMS,
@@ -21,14 +22,9 @@ export interface RuleVersionView {
   readonly createdAt: Date | null;
 }
 
-interface VersionRow {
+type VersionRow = TableRow<CaseRuleVersion, 'version' | 'params' | 'createdBy' | 'note' | 'createdAt'> & {
   rule_id: RuleId;
-  version: number;
-  params: Record<string, unknown>;
-  created_by: string;
-  note: string;
-  created_at: Date;
-}
+};
 
 /**
  * Versioned rule parameters: the newest version of each rule is in force; older ones stay for the record.

@@ -1,7 +1,17 @@
 import type { Actor } from '../audit/index.js';
-import { inTransaction, newId, sqlOn, sqlOnPool, toBigint, toDate, type Sql } from '../db/index.js';
+import {
+  inTransaction,
+  newId,
+  sqlOn,
+  sqlOnPool,
+  toBigint,
+  toDate,
+  type Sql,
+  type TableRow,
+} from '../db/index.js';
 import { appealCostMove } from '../ledger/index.js';
 import { money } from '../money/index.js';
+import type { CaseAppeal } from './case.entity.js';
 import { CaseError } from './cases.errors.js';
 import type { CasesDeps } from './cases.deps.js';
 import type { LiableKind } from './cases.model.js';
@@ -10,23 +20,25 @@ import { changeCase, decisionBySeq, lockCase, notify } from './case.store.js';
 import { validEvidence, validDescription } from './case.validation.js';
 import type { DecisionRow } from './decision.row.js';
 
-export interface AppealRow {
-  id: string;
-  case_id: string;
-  decision_id: string;
-  appellant_id: string;
-  appellant_role: string;
-  statement: string;
-  evidence: string[];
-  status: string;
-  new_liable_kind: string | null;
-  new_liable_id: string | null;
-  reviewer_id: string | null;
-  review_note: string | null;
-  reviewed_at: Date | null;
-  ledger_entry_id: string | null;
-  created_at: Date;
-}
+/** A `case_appeal` row as PostgreSQL returns it whole, typed from the entity. */
+export type AppealRow = TableRow<
+  CaseAppeal,
+  | 'id'
+  | 'case'
+  | 'decision'
+  | 'appellantId'
+  | 'appellantRole'
+  | 'statement'
+  | 'evidence'
+  | 'status'
+  | 'newLiableKind'
+  | 'newLiableId'
+  | 'reviewerId'
+  | 'reviewNote'
+  | 'reviewedAt'
+  | 'ledgerEntryId'
+  | 'createdAt'
+>;
 
 export interface AppealView {
   readonly id: string;

@@ -1,19 +1,15 @@
 import { recordAudit, type Actor } from '../audit/index.js';
-import { inTransaction, sqlOn, toBigint, toDate } from '../db/index.js';
+import { inTransaction, sqlOn, toBigint, toDate, type TableRow } from '../db/index.js';
 import { money } from '../money/index.js';
+import type { CaseCoupon } from './case-outcome.entity.js';
 import { CaseError } from './cases.errors.js';
 import type { CasesDeps } from './cases.deps.js';
 import type { CouponRedemption } from './cases.model.js';
 
-interface CouponRow {
-  code: string;
-  case_id: string;
-  customer_id: string;
-  amount_minor: string;
-  currency: string;
-  redeemed_at: Date | null;
-  redeemed_order_id: string | null;
-}
+type CouponRow = TableRow<
+  CaseCoupon,
+  'code' | 'case' | 'customerId' | 'amountMinor' | 'currency' | 'redeemedAt' | 'redeemedOrderId'
+>;
 
 const ORDER_ID = /^[\w.:-]{1,64}$/;
 

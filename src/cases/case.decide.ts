@@ -186,7 +186,7 @@ export class CaseDecisions {
       rule_version: auto?.version ?? null,
       figures: auto ? auto.figures : null,
       status: status.decision,
-      respond_by: respondBy,
+      respond_by: respondBy?.toISOString() ?? null,
       response: null,
       responded_at: null,
       refund_id: null,

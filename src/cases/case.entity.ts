@@ -1,9 +1,13 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { OrderSchema } from '../payments/entities.js';
+import { CASE_STATUSES as STATUSES } from './case.state.js';
+import { CASE_TYPES as TYPES, DECISION_KINDS as KINDS } from './cases.model.js';
 
-const CASE_TYPES = `'LATE', 'DAMAGED', 'MISSING_ITEM', 'WRONG_ITEM', 'NOT_DELIVERED', 'QUALITY', 'OTHER'`;
-const CASE_STATUSES = `'IN_REVIEW', 'AWAITING_EVIDENCE', 'AWAITING_CUSTOMER', 'EXECUTING', 'MANUAL_FOLLOW_UP', 'RESOLVED'`;
-const DECISION_KINDS = `'FULL_REFUND', 'PARTIAL_REFUND', 'COUPON', 'REDELIVERY', 'REJECT'`;
+/** The CHECKs' value lists, from the one list of each in TypeScript. */
+const sqlList = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+const CASE_TYPES = sqlList(TYPES);
+const CASE_STATUSES = sqlList(STATUSES);
+const DECISION_KINDS = sqlList(KINDS);
 const LIABLE_KINDS = `'MERCHANT', 'RIDER', 'PLATFORM'`;
 
 /**

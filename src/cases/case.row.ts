@@ -1,5 +1,6 @@
-import { toBigint, toDate } from '../db/index.js';
+import { toBigint, toDate, type TableRow } from '../db/index.js';
 import { money } from '../money/index.js';
+import type { AfterSalesCase } from './case.entity.js';
 import type {
   CaseChannel,
   CaseType,
@@ -10,53 +11,54 @@ import type {
   Severity,
 } from './cases.model.js';
 
-/** An `after_sales_case` row as PostgreSQL returns it. */
-export interface CaseRow {
-  id: string;
-  order_id: string;
-  customer_id: string;
-  merchant_id: string;
-  rider_id: string | null;
-  type: string;
-  channel: string;
-  reporter_id: string;
-  reporter_role: string;
-  description: string;
-  evidence: string[];
-  evidence_count: number;
-  requested_remedy: string;
-  requested_amount_minor: string | null;
-  currency: string;
-  order_total_minor: string;
-  promised_at: Date | null;
-  delivered_at: Date | null;
-  lateness_seconds: number | null;
-  claim_delay_seconds: number | null;
-  status: string;
-  severity: string | null;
-  classification_rule: string | null;
-  classification_rule_version: number | null;
-  review_rule: string | null;
-  review_rule_version: number | null;
-  review_figures: Record<string, unknown> | null;
-  risk: Record<string, unknown> | null;
-  assignee_id: string | null;
-  assigned_at: Date | null;
-  first_reviewed_at: Date | null;
-  decision_count: number;
-  auto_decided: boolean;
-  outcome: string | null;
-  liable_kind: string | null;
-  liable_id: string | null;
-  resolved_at: Date | null;
-  rating: number | null;
-  rating_comment: string | null;
-  rated_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** An `after_sales_case` row as PostgreSQL returns it whole (`select *`, `case_report`), typed from the entity. */
+export type CaseRow = TableRow<
+  AfterSalesCase,
+  | 'id'
+  | 'order'
+  | 'customerId'
+  | 'merchantId'
+  | 'riderId'
+  | 'type'
+  | 'channel'
+  | 'reporterId'
+  | 'reporterRole'
+  | 'description'
+  | 'evidence'
+  | 'evidenceCount'
+  | 'requestedRemedy'
+  | 'requestedAmountMinor'
+  | 'currency'
+  | 'orderTotalMinor'
+  | 'promisedAt'
+  | 'deliveredAt'
+  | 'latenessSeconds'
+  | 'claimDelaySeconds'
+  | 'status'
+  | 'severity'
+  | 'classificationRule'
+  | 'classificationRuleVersion'
+  | 'reviewRule'
+  | 'reviewRuleVersion'
+  | 'reviewFigures'
+  | 'risk'
+  | 'assigneeId'
+  | 'assignedAt'
+  | 'firstReviewedAt'
+  | 'decisionCount'
+  | 'autoDecided'
+  | 'outcome'
+  | 'liableKind'
+  | 'liableId'
+  | 'resolvedAt'
+  | 'rating'
+  | 'ratingComment'
+  | 'ratedAt'
+  | 'createdAt'
+  | 'updatedAt'
+>;
 
-const date = (value: Date | null): Date | null => (value === null ? null : toDate(value));
+const date = (value: string | null | undefined): Date | null => (value == null ? null : toDate(value));
 
 export function toCaseView(row: CaseRow): CaseView {
   return {

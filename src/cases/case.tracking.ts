@@ -1,4 +1,5 @@
-import { inTransaction, newId, sqlOn, sqlOnPool, toDate } from '../db/index.js';
+import { inTransaction, newId, sqlOn, sqlOnPool, toDate, type TableRow } from '../db/index.js';
+import type { RiderPosition } from './case-outcome.entity.js';
 import { CaseError } from './cases.errors.js';
 import type { CasesDeps } from './cases.deps.js';
 import { notify } from './case.store.js';
@@ -28,13 +29,13 @@ export interface WarningView {
   readonly raisedAt: Date;
 }
 
-interface PositionRow {
+/** Coordinates are float8, which the driver hands over as numbers. */
+type PositionRow = TableRow<RiderPosition, 'recordedAt'> & {
   lat: number;
   lng: number;
   dest_lat: number | null;
   dest_lng: number | null;
-  recorded_at: Date;
-}
+};
 
 /** Great-circle distance in metres (haversine; plenty for a delivery radius). */
 export function distanceMeters(a: { lat: number; lng: number }, b: { lat: number; lng: number }): number {

@@ -1,33 +1,36 @@
-import { toBigint, toDate } from '../db/index.js';
+import { toBigint, toDate, type TableRow } from '../db/index.js';
 import { money } from '../money/index.js';
+import type { CaseDecision } from './case.entity.js';
 import type { DecisionKind, DecisionStatus, DecisionView, LiableKind } from './cases.model.js';
 
-export interface DecisionRow {
-  id: string;
-  case_id: string;
-  seq: number;
-  kind: string;
-  amount_minor: string | null;
-  currency: string;
-  liable_kind: string;
-  liable_id: string | null;
-  note: string;
-  decided_by: string;
-  decided_role: string;
-  auto: boolean;
-  rule_id: string | null;
-  rule_version: number | null;
-  figures: Record<string, unknown> | null;
-  status: string;
-  respond_by: Date | null;
-  response: string | null;
-  responded_at: Date | null;
-  refund_id: string | null;
-  coupon_code: string | null;
-  ledger_entry_id: string | null;
-  created_at: Date;
-  executed_at: Date | null;
-}
+/** A `case_decision` row as PostgreSQL returns it whole, typed from the entity. */
+export type DecisionRow = TableRow<
+  CaseDecision,
+  | 'id'
+  | 'case'
+  | 'seq'
+  | 'kind'
+  | 'amountMinor'
+  | 'currency'
+  | 'liableKind'
+  | 'liableId'
+  | 'note'
+  | 'decidedBy'
+  | 'decidedRole'
+  | 'auto'
+  | 'ruleId'
+  | 'ruleVersion'
+  | 'figures'
+  | 'status'
+  | 'respondBy'
+  | 'response'
+  | 'respondedAt'
+  | 'refundId'
+  | 'couponCode'
+  | 'ledgerEntryId'
+  | 'createdAt'
+  | 'executedAt'
+>;
 
 export function toDecisionView(row: DecisionRow): DecisionView {
   return {

@@ -26,6 +26,7 @@ export {
   isDatabaseUnavailable,
   isRetryableTransactionError,
   pgErrorOf,
+  selectList,
   sqlOn,
   sqlOnPool,
   toBigint,
@@ -33,6 +34,7 @@ export {
   type PgError,
   type Sql,
   type SqlRow,
+  type TableRow,
 } from './sql.js';
 export {
   databaseUrls,
@@ -42,5 +44,12 @@ export {
   type DatabaseUrls,
 } from './connections.js';
 export { LEDGER_TABLES, provisionRoles, runtimeGrants, type DatabaseRoles } from './roles.js';
-export { applySqlFiles, changedSqlFiles, loadSqlFiles, packageRoot, type SqlFile } from './repeatable.js';
+export {
+  applySqlFiles,
+  changedSqlFiles,
+  definedName,
+  loadSqlFiles,
+  packageRoot,
+  type SqlFile,
+} from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';

@@ -9,6 +9,7 @@ import {
   applySqlFiles,
   changedSqlFiles,
   loadSqlFiles,
+  overloadedFunctionsQuery,
   packageRoot,
   TRACKING_TABLE,
   type SqlFile,
@@ -141,7 +142,10 @@ export async function migrateOnStart(options: {
   }
 }
 
-/** True when every migration is applied and every `sql/` file's hash is the one the database last applied. */
+/**
+ * True when every migration is applied, every `sql/` file's hash is the one the database last applied
+ * and no function of the files has a stale overload.
+ */
 async function databaseCurrent(
   ownerUrl: string,
   runtimeRole: string | undefined,
@@ -155,9 +159,10 @@ async function databaseCurrent(
     const statements = [
       ...(runtimeRole === undefined ? [] : runtimeGrants(runtimeRole)),
       `select (select coalesce(json_agg(name), '[]') from ${MIGRATIONS_TABLE}) as migrations,
-              (select coalesce(json_object_agg(path, sha256), '{}') from ${TRACKING_TABLE}) as files`,
+              (select coalesce(json_object_agg(path, sha256), '{}') from ${TRACKING_TABLE}) as files,
+              (select count(*)::int from (${overloadedFunctionsQuery(files)}) o) as overloads`,
     ];
-    type State = { migrations: string[]; files: Record<string, string> };
+    type State = { migrations: string[]; files: Record<string, string>; overloads: number };
     let results: pg.QueryResult<State> | pg.QueryResult<State>[];
     try {
       // Several statements: pg answers with one result each.
@@ -170,6 +175,7 @@ async function databaseCurrent(
     const state = all.at(-1)!.rows[0]!;
     const applied = new Set(state.migrations);
     if (migrationsList.some((migration) => !applied.has(migration.name))) return false;
+    if (state.overloads > 0) return false; // a stale overload to drop
     const hashes = new Map(Object.entries(state.files));
     return hashes.size === files.length && files.every((file) => hashes.get(file.path) === file.sha256);
   } finally {

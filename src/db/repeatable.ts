@@ -89,13 +89,21 @@ export async function changedSqlFiles(
   return files.filter((file) => applied.get(file.path) !== file.sha256);
 }
 
+/** The object a file defines, by the statement that creates it (each file is named after it). */
+export function definedName(file: SqlFile): string {
+  const match = /create (?:or replace )?(?:constraint )?(?:function|trigger) (\w+)/i.exec(file.text);
+  if (!match) throw new Error(`${file.path} creates no function or trigger`);
+  return match[1]!;
+}
+
 /**
  * The repeatable step, inside the migration run's transaction (after the versioned migrations, under
  * the same lock): applies each changed file, or every file when `all` (a versioned migration ran in
  * this transaction and may have dropped or altered what a definition relies on), and records the
  * hashes. Rows of files that no longer exist are removed, so a file added back is applied again.
  * Function bodies are not checked while applying, so `language sql` functions may call each other
- * whatever the order.
+ * whatever the order. Last, `dropStaleOverloads`. Returns the paths applied, then `drop function …`
+ * for each overload dropped.
  */
 export async function applySqlFiles(
   orm: Orm,
@@ -116,20 +124,7 @@ export async function applySqlFiles(
   );
   const due = options.all ? files : await changedSqlFiles(orm, files, trx);
   await conn.execute(`set local check_function_bodies = off`, [], 'run', trx);
-  for (const file of due) {
-    try {
-      await conn.execute(file.text, [], 'run', trx);
-    } catch (error) {
-      throw new Error(`applying ${file.path} failed: ${(error as Error).message}`, { cause: error });
-    }
-    await conn.execute(
-      `insert into ${TRACKING_TABLE} (path, sha256) values (?, ?)
-       on conflict (path) do update set sha256 = excluded.sha256, applied_at = now()`,
-      [file.path, file.sha256],
-      'run',
-      trx,
-    );
-  }
+  for (const file of due) await applySqlFile(orm, trx, file);
   const present = new Set(files.map((file) => file.path));
   const tracked = await conn.execute<{ path: string }[]>(
     `select path from ${TRACKING_TABLE}`,
@@ -140,5 +135,68 @@ export async function applySqlFiles(
   for (const { path: gone } of tracked.filter((row) => !present.has(row.path))) {
     await conn.execute(`delete from ${TRACKING_TABLE} where path = ?`, [gone], 'run', trx);
   }
-  return due.map((file) => file.path);
+  const { reapplied, dropped } = await dropStaleOverloads(orm, trx, files);
+  const applied = [...due, ...reapplied.filter((file) => !due.includes(file))];
+  return [...applied.map((file) => file.path), ...dropped.map((signature) => `drop function ${signature}`)];
+}
+
+async function applySqlFile(orm: Orm, trx: Transaction, file: SqlFile): Promise<void> {
+  const conn = orm.em.getConnection();
+  try {
+    await conn.execute(file.text, [], 'run', trx);
+  } catch (error) {
+    throw new Error(`applying ${file.path} failed: ${(error as Error).message}`, { cause: error });
+  }
+  await conn.execute(
+    `insert into ${TRACKING_TABLE} (path, sha256) values (?, ?)
+     on conflict (path) do update set sha256 = excluded.sha256, applied_at = now()`,
+    [file.path, file.sha256],
+    'run',
+    trx,
+  );
+}
+
+/**
+ * Functions named by the files (`public` schema) that have more than one overload: a query of the
+ * catalog, also run by the warm start's check. (Names are `\w+`, checked by `definedName`.)
+ */
+export function overloadedFunctionsQuery(files: readonly SqlFile[]): string {
+  const names = files.filter((file) => file.kind === 'function').map(definedName);
+  return `select p.proname::text as name, p.oid::regprocedure::text as signature,
+                 coalesce(p.xmin::text = (pg_current_xact_id_if_assigned()::text::bigint % 4294967296)::text, false)
+                   as fresh
+            from pg_proc p
+           where p.pronamespace = 'public'::regnamespace
+             and p.proname = any (array[${names.map((name) => `'${name}'`).join(', ')}]::name[])
+             and (select count(*) from pg_proc q
+                   where q.pronamespace = p.pronamespace and q.proname = p.proname) > 1`;
+}
+
+/**
+ * `create or replace function` replaces the function with the same identity arguments only: a file
+ * whose signature changed adds an overload, and the old one would stay in every existing database.
+ * Each file defines one function, so for a name with several overloads the file's own is the one
+ * this transaction wrote (its `pg_proc` row's xmin); when the file was not applied in this run, it
+ * is applied again to tell. Every other overload of that name is dropped (without cascade: something
+ * that still uses one fails the run, loudly).
+ */
+async function dropStaleOverloads(
+  orm: Orm,
+  trx: Transaction,
+  files: readonly SqlFile[],
+): Promise<{ reapplied: SqlFile[]; dropped: string[] }> {
+  const conn = orm.em.getConnection();
+  type Overload = { name: string; signature: string; fresh: boolean };
+  const query = overloadedFunctionsQuery(files);
+  let overloads = await conn.execute<Overload[]>(query, [], 'all', trx);
+  if (overloads.length === 0) return { reapplied: [], dropped: [] };
+  const byName = new Map(files.filter((file) => file.kind === 'function').map((f) => [definedName(f), f]));
+  const unknown = new Set(overloads.map((o) => o.name));
+  for (const o of overloads) if (o.fresh) unknown.delete(o.name);
+  const reapplied = [...unknown].map((name) => byName.get(name)!);
+  for (const file of reapplied) await applySqlFile(orm, trx, file);
+  if (reapplied.length > 0) overloads = await conn.execute<Overload[]>(query, [], 'all', trx);
+  const dropped = overloads.filter((o) => !o.fresh).map((o) => o.signature);
+  for (const signature of dropped) await conn.execute(`drop function ${signature}`, [], 'run', trx);
+  return { reapplied, dropped };
 }

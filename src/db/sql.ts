@@ -139,12 +139,42 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /**
  * The row hand-written SQL returns for entity `E`'s properties `K`, when it selects their columns aliased
  * to the property names (`amount_minor as "amountMinor"`): the entity's types, except what the driver
- * hands over as text — int8 (bigint ids, minor units) and timestamps — and references, as their key.
+ * hands over as text — int8 (bigint ids, minor units) and timestamps — and references, as their key;
+ * a nullable column is `| null` (SQL has no undefined).
  * `toBigint` and `toDate` convert those where the code needs them, so the hot paths copy no row.
  */
 export type SqlRow<E, K extends keyof E> = { [P in K]: SqlValue<E[P]> };
 
-type SqlValue<T> = T extends bigint | Date | Reference<object> ? string : T;
+type SqlValue<T> = T extends undefined ? never : T extends bigint | Date | Reference<object> ? string : T;
+
+/**
+ * The same row for SQL that reads a table's rows whole (`select *`, `returning *`, a function
+ * returning the table's row type), in the table's column names: each property `P` of `K` under its
+ * column (`amountMinor` → `amount_minor`; a reference `order` → `order_id`, as the ORM names them).
+ * One description, the entity, for both shapes.
+ */
+export type TableRow<E, K extends keyof E & string> = {
+  [P in K as ColumnName<P, E[P]>]: SqlValue<E[P]>;
+};
+
+type ColumnName<P extends string, T> = [Extract<T, Reference<object>>] extends [never]
+  ? SnakeCase<P>
+  : `${SnakeCase<P>}_id`;
+
+type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
+  ? `${Head extends Uppercase<Head> ? (Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`) : Head}${SnakeCase<Tail>}`
+  : S;
 
 export const toBigint = (value: unknown): bigint => BigInt(String(value));
 export const toDate = (value: unknown): Date => (value instanceof Date ? value : new Date(String(value)));
+
+/**
+ * The select list of a `SqlRow`: each property's column aliased to the property's name
+ * (`amount_minor as "amountMinor"`), columns of `of` when given (a table alias `r.`, or a composite
+ * value `(t.o_refund).`). `columns` names every property of the row, so the list and the type agree.
+ */
+export function selectList<K extends string>(columns: Readonly<Record<K, string>>, of = ''): string {
+  return Object.entries<string>(columns)
+    .map(([property, column]) => (property === column ? `${of}${column}` : `${of}${column} as "${property}"`))
+    .join(', ');
+}

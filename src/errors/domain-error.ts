@@ -20,9 +20,17 @@ export class DomainError<C extends string = string> extends Error {
   }
 }
 
+/**
+ * A programmer error: a state the code rules out was reached (a caller broke a contract). Not a
+ * DomainError, so a client sees it masked, as any bug, and it is logged with the request id.
+ */
+export class InvariantError extends Error {
+  override name = 'InvariantError';
+}
+
 /** Impossible states are programmer errors: assert them instead of returning them. */
 export function invariant(condition: unknown, why: string): asserts condition {
-  if (!condition) throw new Error(`Invariant violated: ${why}`);
+  if (!condition) throw new InvariantError(`Invariant violated: ${why}`);
 }
 
 export type CommonErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'BAD_USER_INPUT';

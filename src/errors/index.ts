@@ -1,2 +1,9 @@
-export { AccessError, DomainError, InputError, invariant, type ErrorCategory } from './domain-error.js';
+export {
+  AccessError,
+  DomainError,
+  InputError,
+  invariant,
+  InvariantError,
+  type ErrorCategory,
+} from './domain-error.js';
 export { StartupError } from './startup-error.js';

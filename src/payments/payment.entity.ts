@@ -1,4 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { Channel } from '../providers/index.js';
 import { OrderSchema } from './order.entity.js';
 
 /**
@@ -14,7 +15,7 @@ export const PaymentSchema = defineEntity({
     order: () => p.manyToOne(OrderSchema).ref().deleteRule('restrict').updateRule('restrict'),
     customerId: p.string().length(64),
     merchantId: p.string().length(64),
-    channel: p.string().length(16),
+    channel: p.string().length(16).$type<Channel>(),
     outTradeNo: p.string().length(64),
     providerTransactionId: p.string().length(64).nullable(),
     amountMinor: p.bigint('bigint'),
@@ -28,7 +29,7 @@ export const PaymentSchema = defineEntity({
     refundedMinor: p.bigint('bigint').default(0),
     refundCount: p.integer().default(0),
     /** SERVICE (order system) or NOTIFY (provider's payment-success notify). */
-    source: p.string().length(16),
+    source: p.string().length(16).$type<'SERVICE' | 'NOTIFY'>(),
     capturedAt: p.datetime(),
     createdAt: p.datetime().defaultRaw('now()'),
   },

@@ -9,6 +9,7 @@ import {
   type Orm,
   type Sql,
   type SqlRow,
+  selectList,
   sqlOnPool,
 } from '../db/index.js';
 import { InputError } from '../errors/index.js';
@@ -16,6 +17,7 @@ import { paymentCaptured, type LedgerService } from '../ledger/index.js';
 import { money, type Money } from '../money/index.js';
 import type { Channel } from '../providers/index.js';
 import type { Order } from './order.entity.js';
+import type { Payment } from './payment.entity.js';
 import { PaymentsError, translatePaymentRefusal } from './payments.errors.js';
 import type {
   DeliveryStatus,
@@ -51,26 +53,49 @@ export const ORDER_COLUMNS = `id, customer_id as "customerId", merchant_id as "m
   payment_channel as "paymentChannel", out_trade_no as "outTradeNo", created_at as "createdAt",
   updated_at as "updatedAt"`;
 
-export interface PaymentRow {
-  id: string;
-  order_id: string;
-  customer_id: string;
-  merchant_id: string;
-  channel: string;
-  out_trade_no: string;
-  provider_transaction_id: string | null;
-  amount_minor: string;
-  currency: string;
-  commission_minor: string;
-  rider_id: string | null;
-  rider_minor: string;
-  reserved_minor: string;
-  refunded_minor: string;
-  refund_count: number;
-  source: string;
-  captured_at: Date;
-  created_at: Date;
-}
+export type PaymentRow = SqlRow<
+  Payment,
+  | 'id'
+  | 'order'
+  | 'customerId'
+  | 'merchantId'
+  | 'channel'
+  | 'outTradeNo'
+  | 'providerTransactionId'
+  | 'amountMinor'
+  | 'currency'
+  | 'commissionMinor'
+  | 'riderId'
+  | 'riderMinor'
+  | 'reservedMinor'
+  | 'refundedMinor'
+  | 'refundCount'
+  | 'source'
+  | 'capturedAt'
+  | 'createdAt'
+>;
+
+/** The columns of `PaymentRow`, under the entity's property names. */
+const PAYMENT_COLUMNS = selectList<keyof PaymentRow>({
+  id: 'id',
+  order: 'order_id',
+  customerId: 'customer_id',
+  merchantId: 'merchant_id',
+  channel: 'channel',
+  outTradeNo: 'out_trade_no',
+  providerTransactionId: 'provider_transaction_id',
+  amountMinor: 'amount_minor',
+  currency: 'currency',
+  commissionMinor: 'commission_minor',
+  riderId: 'rider_id',
+  riderMinor: 'rider_minor',
+  reservedMinor: 'reserved_minor',
+  refundedMinor: 'refunded_minor',
+  refundCount: 'refund_count',
+  source: 'source',
+  capturedAt: 'captured_at',
+  createdAt: 'created_at',
+});
 
 export interface RecordPaymentResult {
   readonly payment: PaymentView;
@@ -229,7 +254,7 @@ export class PaymentsService {
                             payer_account)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
        on conflict (channel, out_trade_no) do nothing
-       returning *`,
+       returning ${PAYMENT_COLUMNS}`,
         [
           newId('pm'),
           order.id,
@@ -267,15 +292,16 @@ export class PaymentsService {
   }
 
   async getPayment(paymentId: string): Promise<PaymentView | null> {
-    const [row] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
-      paymentId,
-    ]);
+    const [row] = await sqlOnPool(this.orm).rows<PaymentRow>(
+      `select ${PAYMENT_COLUMNS} from payment where id = $1`,
+      [paymentId],
+    );
     return row ? toPaymentView(row) : null;
   }
 
   async findPaymentByOutTradeNo(channel: Channel, outTradeNo: string): Promise<PaymentView | null> {
     const [row] = await sqlOnPool(this.orm).rows<PaymentRow>(
-      `select * from payment where channel = $1 and out_trade_no = $2`,
+      `select ${PAYMENT_COLUMNS} from payment where channel = $1 and out_trade_no = $2`,
       [channel, outTradeNo],
     );
     return row ? toPaymentView(row) : null;
@@ -283,7 +309,7 @@ export class PaymentsService {
 
   async paymentsOfOrder(orderId: string, limit = 100): Promise<PaymentView[]> {
     const rows = await sqlOnPool(this.orm).rows<PaymentRow>(
-      `select * from payment where order_id = $1 order by created_at, id limit $2`,
+      `select ${PAYMENT_COLUMNS} from payment where order_id = $1 order by created_at, id limit $2`,
       [orderId, limit],
     );
     return rows.map(toPaymentView);
@@ -291,13 +317,13 @@ export class PaymentsService {
 
   private async replayPayment(sql: Sql, input: RecordPaymentInput): Promise<PaymentView> {
     const [existing] = await sql.rows<PaymentRow>(
-      `select * from payment where channel = $1 and out_trade_no = $2`,
+      `select ${PAYMENT_COLUMNS} from payment where channel = $1 and out_trade_no = $2`,
       [input.channel, input.outTradeNo],
     );
     if (!existing) throw new Error('payment vanished after a conflicting insert');
     if (
-      existing.order_id !== input.orderId ||
-      toBigint(existing.amount_minor) !== input.amount.amountMinor ||
+      existing.order !== input.orderId ||
+      toBigint(existing.amountMinor) !== input.amount.amountMinor ||
       existing.currency !== input.amount.currency
     ) {
       throw new PaymentsError(
@@ -308,12 +334,12 @@ export class PaymentsService {
         },
       );
     }
-    if (existing.provider_transaction_id === null && input.providerTransactionId) {
+    if (existing.providerTransactionId == null && input.providerTransactionId) {
       await sql.rows(`update payment set provider_transaction_id = $2 where id = $1`, [
         existing.id,
         input.providerTransactionId,
       ]);
-      existing.provider_transaction_id = input.providerTransactionId;
+      existing.providerTransactionId = input.providerTransactionId;
     }
     return toPaymentView(existing);
   }
@@ -405,26 +431,26 @@ export function toOrderView(row: OrderRow): OrderView {
 
 export function toPaymentView(row: PaymentRow): PaymentView {
   const m = (v: string): Money => money(toBigint(v), row.currency);
-  const amount = toBigint(row.amount_minor);
-  const reserved = toBigint(row.reserved_minor);
+  const amount = toBigint(row.amountMinor);
+  const reserved = toBigint(row.reservedMinor);
   return {
     id: row.id,
-    orderId: row.order_id,
-    customerId: row.customer_id,
-    merchantId: row.merchant_id,
-    channel: row.channel as Channel,
-    outTradeNo: row.out_trade_no,
-    providerTransactionId: row.provider_transaction_id,
-    amount: m(row.amount_minor),
-    commission: m(row.commission_minor),
-    riderId: row.rider_id,
-    riderShare: m(row.rider_minor),
-    reserved: m(row.reserved_minor),
-    refunded: m(row.refunded_minor),
+    orderId: row.order,
+    customerId: row.customerId,
+    merchantId: row.merchantId,
+    channel: row.channel,
+    outTradeNo: row.outTradeNo,
+    providerTransactionId: row.providerTransactionId ?? null,
+    amount: m(row.amountMinor),
+    commission: m(row.commissionMinor),
+    riderId: row.riderId ?? null,
+    riderShare: m(row.riderMinor),
+    reserved: m(row.reservedMinor),
+    refunded: m(row.refundedMinor),
     refundable: money(amount - reserved, row.currency),
-    refundCount: Number(row.refund_count),
-    source: row.source as 'SERVICE' | 'NOTIFY',
-    capturedAt: toDate(row.captured_at),
-    createdAt: toDate(row.created_at),
+    refundCount: Number(row.refundCount),
+    source: row.source,
+    capturedAt: toDate(row.capturedAt),
+    createdAt: toDate(row.createdAt),
   };
 }

@@ -5,6 +5,7 @@ export type {
   RefundChange,
   RefundEventView,
   RefundFilter,
+  RefundPayment,
   RefundScope,
   RefundStatusObserver,
   RefundView,
@@ -13,7 +14,6 @@ export type {
   TransitionResult,
 } from './refund.model.js';
 export { POLL_REFUND, SUBMIT_REFUND, type JobSender } from './refund.jobs.js';
-export { toRefundView, type RefundRow } from './refund.mapping.js';
 export { DEFAULT_REFUND_RULES, requestHash, type RefundRules } from './refund.rules.js';
 export { RefundService } from './refund.service.js';
 export {

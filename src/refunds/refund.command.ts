@@ -7,9 +7,9 @@ import {
   type LedgerService,
   type LiableParty,
 } from '../ledger/index.js';
+import { invariant } from '../errors/index.js';
 import { formatMoney } from '../money/index.js';
-import { providerName } from '../payments/index.js';
-import type { Channel } from '../providers/index.js';
+import { providerName, type PaymentsService } from '../payments/index.js';
 import { Batcher } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
 import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
@@ -91,6 +91,8 @@ export class RefundCommand {
     private readonly ledger: LedgerService,
     private readonly rules: RefundRules,
     private readonly risk: RefundRiskPort,
+    /** The payments module's reads (the customer an assessment given by the caller must be about). */
+    private readonly payments: Pick<PaymentsService, 'getPayment'>,
   ) {}
 
   /**
@@ -114,7 +116,7 @@ export class RefundCommand {
       input.assessedRisk ??
         this.risk.assessRefundRequest({ paymentId: input.paymentId, orderId: input.orderId }),
     ]);
-    if (found?.existing_id) return replay((await this.repository.row(found.existing_id))!, hash);
+    if (found?.existingId) return replay((await this.repository.row(found.existingId))!, hash);
     if (!found?.id) {
       throw new RefundError(
         'PAYMENT_NOT_FOUND',
@@ -123,13 +125,14 @@ export class RefundCommand {
           : `order ${input.orderId} has no captured payment`,
       );
     }
-    if (!input.paymentId && Number(found.order_payments) > 1) {
+    if (!input.paymentId && Number(found.orderPayments) > 1) {
       throw new RefundError(
         'PAYMENT_AMBIGUOUS',
         `order ${input.orderId} has several payments: give paymentId`,
       );
     }
     const payment: PaymentContext = found;
+    if (input.assessedRisk) await this.assertAssessedCustomer(input.assessedRisk, payment);
     refuseUnreviewedAutomaticRefund(risk, input, actor);
     const pending = await this.pendingRefund(payment, input, actor, scope, hash, risk);
     const outcome = await this.batches.submit(pending);
@@ -158,6 +161,22 @@ export class RefundCommand {
     }
   }
 
+  /**
+   * An assessment given by the caller (the cases module, from the report it decided) must be about
+   * the customer who paid: routing a refund by another customer's flags is a bug in the caller, not
+   * something a client can cause. One read of the payment, on that path only.
+   */
+  private async assertAssessedCustomer(
+    assessed: RefundRiskAssessment,
+    payment: PaymentContext,
+  ): Promise<void> {
+    const paid = await this.payments.getPayment(payment.id);
+    invariant(
+      paid !== null && paid.customerId === assessed.customerId,
+      `the risk assessment given for a refund of payment ${payment.id} is about another customer than the payer`,
+    );
+  }
+
   /** Everything `refund_request_batch` needs for one request, decided here (ids, liable party, ledger legs). */
   private async pendingRefund(
     payment: PaymentContext,
@@ -172,7 +191,7 @@ export class RefundCommand {
     const entry = await this.ledger.prepare(
       refundApproved({
         refundId,
-        provider: providerName(payment.channel as Channel),
+        provider: providerName(payment.channel),
         amount: input.amount,
         liable,
         memo: input.reason.slice(0, 200),

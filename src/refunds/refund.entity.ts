@@ -1,6 +1,8 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import type { LiableParty } from '../ledger/index.js';
 import { OrderSchema, PaymentSchema } from '../payments/entities.js';
-import { REFUND_STATUSES } from './refund.state.js';
+import type { Channel } from '../providers/index.js';
+import { REFUND_STATUSES, type RefundStatus, type TransitionSource } from './refund.state.js';
 
 /**
  * A refund command and its lifecycle. The id doubles as the provider's out_refund_no / out_request_no
@@ -15,16 +17,16 @@ export const RefundSchema = defineEntity({
     order: () => p.manyToOne(OrderSchema).ref().deleteRule('restrict').updateRule('restrict'),
     customerId: p.string().length(64),
     merchantId: p.string().length(64),
-    channel: p.string().length(16),
+    channel: p.string().length(16).$type<Channel>(),
     amountMinor: p.bigint('bigint'),
     currency: p.string().length(3),
     reason: p.string().length(500),
     /** `{ kind, id }` or `[{ party, amountMinor }]` — who bears the cost. */
-    liable: p.json<unknown>(),
+    liable: p.json<LiableParty>(),
     caseId: p.string().length(64).nullable(),
-    status: p.string().length(16),
+    status: p.string().length(16).$type<RefundStatus>(),
     /** PROVIDER or MANUAL (settled by support after ABNORMAL). */
-    settledBy: p.string().length(16).nullable(),
+    settledBy: p.string().length(16).$type<'PROVIDER' | 'MANUAL'>().nullable(),
     providerRefundId: p.string().length(64).nullable(),
     idempotencyScope: p.string().length(160),
     idempotencyKey: p.string().length(200),
@@ -69,10 +71,10 @@ export const RefundEventSchema = defineEntity({
   properties: {
     id: p.bigint('bigint').primary().autoincrement(),
     refund: () => p.manyToOne(RefundSchema).ref().deleteRule('restrict').updateRule('restrict'),
-    fromStatus: p.string().length(16).nullable(),
-    toStatus: p.string().length(16),
+    fromStatus: p.string().length(16).$type<RefundStatus>().nullable(),
+    toStatus: p.string().length(16).$type<RefundStatus>(),
     /** REQUEST, SUBMIT_RESPONSE, NOTIFY, POLL, SUPPORT, WORKER. */
-    source: p.string().length(24),
+    source: p.string().length(24).$type<TransitionSource>(),
     actorId: p.string().length(128),
     actorRole: p.string().length(16),
     detail: p.json<Record<string, unknown>>().nullable(),

@@ -1,64 +1,120 @@
-import { toBigint, toDate } from '../db/index.js';
-import type { LiableParty } from '../ledger/index.js';
+import { selectList, toBigint, toDate, type SqlRow } from '../db/index.js';
 import { money } from '../money/index.js';
-import type { Channel } from '../providers/index.js';
-import type { RefundView } from './refund.model.js';
-import type { RefundStatus } from './refund.state.js';
+import type { Payment } from '../payments/index.js';
+import type { Refund } from './refund.entity.js';
+import type { RefundPayment, RefundView } from './refund.model.js';
 
-/** A `refund` row as PostgreSQL returns it. */
-export interface RefundRow {
-  id: string;
-  payment_id: string;
-  order_id: string;
-  customer_id: string;
-  merchant_id: string;
-  channel: string;
-  amount_minor: string;
-  currency: string;
-  reason: string;
-  liable: LiableParty;
-  case_id: string | null;
-  status: RefundStatus;
-  settled_by: 'PROVIDER' | 'MANUAL' | null;
-  provider_refund_id: string | null;
-  idempotency_scope: string;
-  idempotency_key: string;
-  request_hash: string;
-  requested_by: string;
-  requested_role: string;
-  attempts: number;
-  last_error_code: string | null;
-  last_error_message: string | null;
-  lease_until: Date | null;
-  submitted_at: Date | null;
-  finalized_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+/** A `refund` row as hand-written SQL selects it (`REFUND_COLUMNS`), typed from the entity. */
+export type RefundRow = SqlRow<
+  Refund,
+  | 'id'
+  | 'payment'
+  | 'order'
+  | 'customerId'
+  | 'merchantId'
+  | 'channel'
+  | 'amountMinor'
+  | 'currency'
+  | 'reason'
+  | 'liable'
+  | 'caseId'
+  | 'status'
+  | 'settledBy'
+  | 'providerRefundId'
+  | 'idempotencyScope'
+  | 'idempotencyKey'
+  | 'requestHash'
+  | 'requestedBy'
+  | 'requestedRole'
+  | 'attempts'
+  | 'lastErrorCode'
+  | 'lastErrorMessage'
+  | 'leaseUntil'
+  | 'submittedAt'
+  | 'finalizedAt'
+  | 'createdAt'
+  | 'updatedAt'
+>;
+
+const COLUMNS: Readonly<Record<keyof RefundRow, string>> = {
+  id: 'id',
+  payment: 'payment_id',
+  order: 'order_id',
+  customerId: 'customer_id',
+  merchantId: 'merchant_id',
+  channel: 'channel',
+  amountMinor: 'amount_minor',
+  currency: 'currency',
+  reason: 'reason',
+  liable: 'liable',
+  caseId: 'case_id',
+  status: 'status',
+  settledBy: 'settled_by',
+  providerRefundId: 'provider_refund_id',
+  idempotencyScope: 'idempotency_scope',
+  idempotencyKey: 'idempotency_key',
+  requestHash: 'request_hash',
+  requestedBy: 'requested_by',
+  requestedRole: 'requested_role',
+  attempts: 'attempts',
+  lastErrorCode: 'last_error_code',
+  lastErrorMessage: 'last_error_message',
+  leaseUntil: 'lease_until',
+  submittedAt: 'submitted_at',
+  finalizedAt: 'finalized_at',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
+/** The select list of `RefundRow`; `refundColumns('r.')` for a table alias or a composite value. */
+export const refundColumns = (of = ''): string => selectList(COLUMNS, of);
+export const REFUND_COLUMNS = refundColumns();
+
+/**
+ * What the provider needs of a refund's payment, as the payments module's `payment_provider_facts`
+ * returns it (aliased to the entity's names).
+ */
+export type PaymentFacts = SqlRow<Payment, 'outTradeNo' | 'providerTransactionId'> & {
+  paymentAmountMinor: string;
+};
+export const PAYMENT_FACTS_COLUMNS = `f.out_trade_no as "outTradeNo",
+  f.provider_transaction_id as "providerTransactionId", f.amount_minor as "paymentAmountMinor"`;
 
 export function toRefundView(row: RefundRow): RefundView {
   return {
     id: row.id,
-    paymentId: row.payment_id,
-    orderId: row.order_id,
-    customerId: row.customer_id,
-    merchantId: row.merchant_id,
-    channel: row.channel as Channel,
-    amount: money(toBigint(row.amount_minor), row.currency),
+    paymentId: row.payment,
+    orderId: row.order,
+    customerId: row.customerId,
+    merchantId: row.merchantId,
+    channel: row.channel,
+    amount: money(toBigint(row.amountMinor), row.currency),
     reason: row.reason,
     liable: row.liable,
-    caseId: row.case_id,
+    caseId: row.caseId ?? null,
     status: row.status,
-    settledBy: row.settled_by,
-    providerRefundId: row.provider_refund_id,
-    requestedBy: row.requested_by,
-    requestedRole: row.requested_role,
+    settledBy: row.settledBy ?? null,
+    providerRefundId: row.providerRefundId ?? null,
+    requestedBy: row.requestedBy,
+    requestedRole: row.requestedRole,
     attempts: Number(row.attempts),
-    lastErrorCode: row.last_error_code,
-    lastErrorMessage: row.last_error_message,
-    createdAt: toDate(row.created_at),
-    updatedAt: toDate(row.updated_at),
-    submittedAt: row.submitted_at ? toDate(row.submitted_at) : null,
-    finalizedAt: row.finalized_at ? toDate(row.finalized_at) : null,
+    lastErrorCode: row.lastErrorCode ?? null,
+    lastErrorMessage: row.lastErrorMessage ?? null,
+    createdAt: toDate(row.createdAt),
+    updatedAt: toDate(row.updatedAt),
+    submittedAt: row.submittedAt ? toDate(row.submittedAt) : null,
+    finalizedAt: row.finalizedAt ? toDate(row.finalizedAt) : null,
+  };
+}
+
+export function toRefundPayment(row: RefundRow & PaymentFacts): RefundPayment {
+  const refund = toRefundView(row);
+  return {
+    refund,
+    payment: {
+      outTradeNo: row.outTradeNo,
+      providerTransactionId: row.providerTransactionId ?? null,
+      amount: money(toBigint(row.paymentAmountMinor), refund.amount.currency),
+    },
   };
 }

@@ -23,6 +23,16 @@ export interface RequestRefundInput {
   readonly assessedRisk?: RefundRiskAssessment | undefined;
 }
 
+/** A refund with what the provider needs of its payment (the payments module's facts). */
+export interface RefundPayment {
+  readonly refund: RefundView;
+  readonly payment: {
+    readonly outTradeNo: string;
+    readonly providerTransactionId: string | null;
+    readonly amount: Money;
+  };
+}
+
 export interface RefundView {
   readonly id: string;
   readonly paymentId: string;

@@ -1,7 +1,6 @@
-import { toBigint } from '../db/index.js';
-import { formatMoney, money } from '../money/index.js';
+import { formatMoney } from '../money/index.js';
 import type { NotificationInput } from '../notifications/index.js';
-import type { RefundRow } from './refund.mapping.js';
+import type { RefundView } from './refund.model.js';
 import type { RefundStatus } from './refund.state.js';
 
 const NOTICE_TEXT: Partial<Record<RefundStatus, (amount: string) => [string, string]>> = {
@@ -18,19 +17,20 @@ const NOTICE_TEXT: Partial<Record<RefundStatus, (amount: string) => [string, str
 };
 
 /** What the customer is told when their refund reaches `status` (one notice per refund and status). */
-export function customerNotice(refund: RefundRow, status: RefundStatus): NotificationInput {
-  const amount = formatMoney(money(toBigint(refund.amount_minor), refund.currency));
-  const [title, body] = NOTICE_TEXT[status]?.(`${amount} ${refund.currency}`) ?? [
+export function customerNotice(refund: RefundView, status: RefundStatus): NotificationInput {
+  const amount = formatMoney(refund.amount);
+  const currency = refund.amount.currency;
+  const [title, body] = NOTICE_TEXT[status]?.(`${amount} ${currency}`) ?? [
     'Refund update',
     `Refund status: ${status}`,
   ];
   return {
     recipientKind: 'CUSTOMER',
-    recipientId: refund.customer_id,
+    recipientId: refund.customerId,
     kind: `REFUND_${status}`,
     title,
     body,
-    data: { refundId: refund.id, orderId: refund.order_id, amount, currency: refund.currency, status },
+    data: { refundId: refund.id, orderId: refund.orderId, amount, currency, status },
     dedupeKey: `refund:${refund.id}:${status}`,
   };
 }

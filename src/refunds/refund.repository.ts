@@ -1,8 +1,25 @@
-import { sqlOnPool, toBigint, toDate, type Orm, type Sql } from '../db/index.js';
-import { toRefundView, type RefundRow } from './refund.mapping.js';
+import {
+  selectList,
+  sqlOn,
+  sqlOnPool,
+  toBigint,
+  toDate,
+  type EntityManager,
+  type Orm,
+  type Sql,
+  type SqlRow,
+} from '../db/index.js';
+import {
+  PAYMENT_FACTS_COLUMNS,
+  REFUND_COLUMNS,
+  refundColumns,
+  toRefundView,
+  type PaymentFacts,
+  type RefundRow,
+} from './refund.mapping.js';
 import type { RefundEventView, RefundFilter, RefundScope, RefundView } from './refund.model.js';
 import type { PaymentContext } from './refund.rules.js';
-import type { RefundStatus, TransitionSource } from './refund.state.js';
+import type { RefundEvent } from './refund.entity.js';
 
 /** What a request reads before it writes (`refund_request_contexts`). */
 export interface ContextQuery {
@@ -12,7 +29,30 @@ export interface ContextQuery {
   readonly orderId: string | null;
 }
 
-export type RequestContext = PaymentContext & { existing_id: string | null; order_payments: string };
+export type RequestContext = PaymentContext & { existingId: string | null; orderPayments: string | null };
+
+type RefundEventRow = SqlRow<
+  RefundEvent,
+  'id' | 'refund' | 'fromStatus' | 'toStatus' | 'source' | 'actorId' | 'actorRole' | 'detail' | 'occurredAt'
+>;
+const REFUND_EVENT_COLUMNS = selectList<keyof RefundEventRow>({
+  id: 'id',
+  refund: 'refund_id',
+  fromStatus: 'from_status',
+  toStatus: 'to_status',
+  source: 'source',
+  actorId: 'actor_id',
+  actorRole: 'actor_role',
+  detail: 'detail',
+  occurredAt: 'occurred_at',
+});
+
+/** `refund_request_contexts`' columns under the names of `RequestContext`. */
+const CONTEXT_COLUMNS = `idx, existing_id as "existingId", order_payments as "orderPayments", id,
+  order_id as "order", merchant_id as "merchantId", rider_id as "riderId", channel, currency`;
+
+const REFUND_WITH_PAYMENT = `select ${refundColumns('r.')}, ${PAYMENT_FACTS_COLUMNS}
+  from refund r cross join lateral payment_provider_facts(r.payment_id) f where r.id = $1`;
 
 /** The refund module's reads: rows by id, by key, filtered lists, events, the command's pre-reads. */
 export class RefundRepository {
@@ -24,15 +64,23 @@ export class RefundRepository {
 
   /** The same, on the caller's connection (inside its transaction when it has one). */
   async rowOn(sql: Sql, refundId: string): Promise<RefundRow | undefined> {
-    const [row] = await sql.prepared<RefundRow>(`select * from refund where id = $1`, [refundId]);
+    const [row] = await sql.prepared<RefundRow>(`select ${REFUND_COLUMNS} from refund where id = $1`, [
+      refundId,
+    ]);
     return row;
+  }
+
+  async viewOn(sql: Sql, refundId: string): Promise<RefundView | undefined> {
+    const row = await this.rowOn(sql, refundId);
+    return row && toRefundView(row);
   }
 
   async rows(refundIds: readonly string[]): Promise<RefundRow[]> {
     if (refundIds.length === 0) return [];
-    return sqlOnPool(this.orm).prepared<RefundRow>(`select * from refund where id = any($1::varchar[])`, [
-      refundIds,
-    ]);
+    return sqlOnPool(this.orm).prepared<RefundRow>(
+      `select ${REFUND_COLUMNS} from refund where id = any($1::varchar[])`,
+      [refundIds],
+    );
   }
 
   async get(refundId: string): Promise<RefundView | null> {
@@ -42,9 +90,22 @@ export class RefundRepository {
 
   async findByKey(scope: string, key: string): Promise<RefundRow | undefined> {
     const [row] = await sqlOnPool(this.orm).prepared<RefundRow>(
-      `select * from refund where idempotency_scope = $1 and idempotency_key = $2`,
+      `select ${REFUND_COLUMNS} from refund where idempotency_scope = $1 and idempotency_key = $2`,
       [scope, key],
     );
+    return row;
+  }
+
+  /**
+   * A refund with what the provider needs of its payment (the payments module's
+   * `payment_provider_facts`), on the caller's connection, or on the pool without one.
+   */
+  async withPaymentFacts(
+    refundId: string,
+    em?: EntityManager,
+  ): Promise<(RefundRow & PaymentFacts) | undefined> {
+    const sql = em ? sqlOn(em) : sqlOnPool(this.orm);
+    const [row] = await sql.prepared<RefundRow & PaymentFacts>(REFUND_WITH_PAYMENT, [refundId]);
     return row;
   }
 
@@ -60,7 +121,7 @@ export class RefundRepository {
   /** The pre-reads of several requests in one statement (`refund_request_contexts`), in their order. */
   async contexts(items: readonly ContextQuery[]): Promise<(RequestContext | undefined)[]> {
     const rows = await sqlOnPool(this.orm).prepared<RequestContext & { idx: number }>(
-      `select * from refund_request_contexts($1::jsonb)`,
+      `select ${CONTEXT_COLUMNS} from refund_request_contexts($1::jsonb)`,
       [JSON.stringify(items)],
     );
     const byIndex = new Map(rows.map((row) => [row.idx, row]));
@@ -96,7 +157,7 @@ export class RefundRepository {
     }
     params.push(limit);
     const rows = await sqlOnPool(this.orm).rows<RefundRow>(
-      `select * from refund ${where.length ? `where ${where.join(' and ')}` : ''}
+      `select ${REFUND_COLUMNS} from refund ${where.length ? `where ${where.join(' and ')}` : ''}
         order by created_at desc, id desc limit $${params.length}`,
       params,
     );
@@ -113,27 +174,20 @@ export class RefundRepository {
   }
 
   async events(refundId: string, limit: number): Promise<RefundEventView[]> {
-    const rows = await sqlOnPool(this.orm).rows<{
-      id: string;
-      refund_id: string;
-      from_status: RefundStatus | null;
-      to_status: RefundStatus;
-      source: TransitionSource;
-      actor_id: string;
-      actor_role: string;
-      detail: Record<string, unknown> | null;
-      occurred_at: Date;
-    }>(`select * from refund_event where refund_id = $1 order by id limit $2`, [refundId, limit]);
+    const rows = await sqlOnPool(this.orm).rows<RefundEventRow>(
+      `select ${REFUND_EVENT_COLUMNS} from refund_event where refund_id = $1 order by id limit $2`,
+      [refundId, limit],
+    );
     return rows.map((r) => ({
       id: String(r.id),
-      refundId: r.refund_id,
-      fromStatus: r.from_status,
-      toStatus: r.to_status,
+      refundId: r.refund,
+      fromStatus: r.fromStatus ?? null,
+      toStatus: r.toStatus,
       source: r.source,
-      actorId: r.actor_id,
-      actorRole: r.actor_role,
-      detail: r.detail,
-      occurredAt: toDate(r.occurred_at),
+      actorId: r.actorId,
+      actorRole: r.actorRole,
+      detail: r.detail ?? null,
+      occurredAt: toDate(r.occurredAt),
     }));
   }
 }

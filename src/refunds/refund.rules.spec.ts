@@ -67,9 +67,9 @@ describe('validateRequest: the first broken rule is reported, in this order', ()
 describe('refusalOf: the error for the refusal payment_refund_reserve decided', () => {
   const payment: PaymentContext = {
     id: 'pay_1',
-    order_id: 'o_1',
-    merchant_id: 'm_1',
-    rider_id: null,
+    order: 'o_1',
+    merchantId: 'm_1',
+    riderId: null,
     channel: 'WECHAT_PAY',
     currency: 'CNY',
   };
@@ -102,15 +102,15 @@ describe('refusalOf: the error for the refusal payment_refund_reserve decided', 
 describe('liablePartyOf', () => {
   const context: PaymentContext = {
     id: 'pay_1',
-    order_id: 'o_1',
-    merchant_id: 'm_1',
-    rider_id: null,
+    order: 'o_1',
+    merchantId: 'm_1',
+    riderId: null,
     channel: 'ALIPAY',
     currency: 'CNY',
   };
   it("names the payment's merchant or rider, or the platform", () => {
     expect(liablePartyOf('MERCHANT', context)).toEqual({ kind: 'MERCHANT', id: 'm_1' });
-    expect(liablePartyOf('RIDER', { ...context, rider_id: 'r_1' })).toEqual({ kind: 'RIDER', id: 'r_1' });
+    expect(liablePartyOf('RIDER', { ...context, riderId: 'r_1' })).toEqual({ kind: 'RIDER', id: 'r_1' });
     expect(liablePartyOf('PLATFORM', context)).toEqual({ kind: 'PLATFORM' });
   });
   it('refuses a rider when the payment has none', () => {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import { toBigint } from '../db/index.js';
+import type { SqlRow } from '../db/index.js';
 import { refundReleased, refundSucceeded, type EntryInput, type LiableParty } from '../ledger/index.js';
 import { formatMoney, money } from '../money/index.js';
-import { providerName, type PaymentRow } from '../payments/index.js';
+import { providerName, type Payment } from '../payments/index.js';
 import type { Channel } from '../providers/index.js';
 import { RefundError, type RefundErrorCode } from './refund.errors.js';
 import { toRefundView, type RefundRow } from './refund.mapping.js';
-import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
+import type { RefundView, RequestRefundInput, RequestRefundResult } from './refund.model.js';
 
 /** The refund command's rules: pure functions of their arguments, no I/O. */
 
@@ -23,9 +23,9 @@ export const DEFAULT_REFUND_RULES: RefundRules = {
 };
 
 /** The immutable facts of a payment that a refund request needs before it writes. */
-export type PaymentContext = Pick<
-  PaymentRow,
-  'id' | 'order_id' | 'merchant_id' | 'rider_id' | 'channel' | 'currency'
+export type PaymentContext = SqlRow<
+  Payment,
+  'id' | 'order' | 'merchantId' | 'riderId' | 'channel' | 'currency'
 >;
 
 /** Checks the shape of a request before anything is read; the first broken rule is reported. */
@@ -67,7 +67,7 @@ export function requestHash(input: RequestRefundInput): string {
 
 /** The answer to a request whose key already made `existing`: the same refund, or a reuse error. */
 export function replay(existing: RefundRow, hash: string): RequestRefundResult {
-  if (existing.request_hash !== hash) {
+  if (existing.requestHash !== hash) {
     throw new RefundError(
       'IDEMPOTENCY_KEY_REUSED',
       'this idempotency key was used for a different refund request',
@@ -82,14 +82,14 @@ export function replay(existing: RefundRow, hash: string): RequestRefundResult {
 export function liablePartyOf(kind: RequestRefundInput['liableParty'], payment: PaymentContext): LiableParty {
   switch (kind) {
     case 'MERCHANT':
-      return { kind: 'MERCHANT', id: payment.merchant_id };
+      return { kind: 'MERCHANT', id: payment.merchantId };
     case 'RIDER':
-      if (!payment.rider_id) {
+      if (!payment.riderId) {
         throw new RefundError('INVALID_REFUND_REQUEST', 'the payment has no rider to hold liable', {
           field: 'liableParty',
         });
       }
-      return { kind: 'RIDER', id: payment.rider_id };
+      return { kind: 'RIDER', id: payment.riderId };
     case 'PLATFORM':
       return { kind: 'PLATFORM' };
     default: {
@@ -125,7 +125,7 @@ export function refusalOf(
   rules: RefundRules,
   remainingMinor: bigint | null,
 ): RefundError {
-  const channel = payment.channel as Channel;
+  const channel = payment.channel;
   switch (refusal) {
     case 'PAYMENT_NOT_FOUND':
       return new RefundError(refusal, `payment ${payment.id} is unknown`);
@@ -158,9 +158,9 @@ export function refusalOf(
  * (RELEASE: the reservation returns to whoever was liable). Both follow from the refund's immutable
  * facts, so they can be prepared before its row is locked.
  */
-export function moneyEntry(refund: RefundRow, effect: 'SETTLE' | 'RELEASE'): EntryInput {
-  const amount = money(toBigint(refund.amount_minor), refund.currency);
-  const provider = providerName(refund.channel as Channel);
+export function moneyEntry(refund: RefundView, effect: 'SETTLE' | 'RELEASE'): EntryInput {
+  const amount = refund.amount;
+  const provider = providerName(refund.channel);
   return effect === 'SETTLE'
     ? refundSucceeded({ refundId: refund.id, provider, amount })
     : refundReleased({ refundId: refund.id, provider, amount, liable: refund.liable });

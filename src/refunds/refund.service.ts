@@ -2,10 +2,12 @@ import type { Actor } from '../audit/index.js';
 import type { EntityManager, Orm } from '../db/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
+import type { PaymentsService } from '../payments/index.js';
 import { RefundCommand } from './refund.command.js';
+import { toRefundPayment } from './refund.mapping.js';
 import { NO_REFUND_RISK, type RefundRiskPort } from './refund.risk.js';
-import type { RefundRow } from './refund.mapping.js';
 import type {
+  RefundPayment,
   RefundChange,
   RefundEventView,
   RefundFilter,
@@ -33,12 +35,13 @@ export class RefundService {
     orm: Orm,
     ledger: LedgerService,
     notifications: NotificationsService,
+    payments: Pick<PaymentsService, 'getPayment'>,
     rules: RefundRules = DEFAULT_REFUND_RULES,
     risk: RefundRiskPort = NO_REFUND_RISK,
     private readonly observe: RefundStatusObserver = () => {},
   ) {
     this.repository = new RefundRepository(orm);
-    this.command = new RefundCommand(orm, this.repository, ledger, rules, risk);
+    this.command = new RefundCommand(orm, this.repository, ledger, rules, risk, payments);
     this.transitions = new RefundTransitions(orm, this.repository, ledger, notifications, observe);
   }
 
@@ -52,7 +55,7 @@ export class RefundService {
     refundId: string,
     change: RefundChange,
     actor: Actor,
-    known?: RefundRow,
+    known?: RefundView,
   ): Promise<TransitionResult> {
     return this.transitions.transition(refundId, change, actor, known);
   }
@@ -62,7 +65,7 @@ export class RefundService {
     refundId: string,
     change: RefundChange,
     actor: Actor,
-    known?: RefundRow,
+    known?: RefundView,
   ): Promise<TransitionResult> {
     return this.transitions.transitionIn(em, refundId, change, actor, known);
   }
@@ -81,8 +84,13 @@ export class RefundService {
     return this.repository.get(refundId);
   }
 
-  row(refundId: string): Promise<RefundRow | null> {
-    return this.repository.row(refundId);
+  /**
+   * A refund with what the provider needs of its payment (from the payments module), for matching a
+   * notify or asking the provider; inside the caller's transaction when given one.
+   */
+  async withPayment(refundId: string, em?: EntityManager): Promise<RefundPayment | null> {
+    const row = await this.repository.withPaymentFacts(refundId, em);
+    return row ? toRefundPayment(row) : null;
   }
 
   list(

@@ -12,12 +12,15 @@ import {
 import { translateLedgerError, type LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import { RefundError } from './refund.errors.js';
-import { toRefundView, type RefundRow } from './refund.mapping.js';
+import { refundColumns, toRefundView, type RefundRow } from './refund.mapping.js';
 import type { RefundChange, RefundStatusObserver, RefundView, TransitionResult } from './refund.model.js';
 import { customerNotice } from './refund.notices.js';
 import type { RefundRepository } from './refund.repository.js';
 import { moneyEntry } from './refund.rules.js';
 import { canTransition, isFinal, REFUND_STATUSES, releasesReservation } from './refund.state.js';
+
+/** One call of `refund_transition`: whether it changed the refund, and the refund as it is now. */
+const TRANSITION = `select t.o_changed as changed, ${refundColumns('(t.o_refund).')} from refund_transition($1::jsonb) t`;
 
 /**
  * The one place refund state changes after the command (docs/refund-state-machine.md): monotonic and idempotent
@@ -37,13 +40,13 @@ export class RefundTransitions {
    * Applies one state change, idempotently: the same change twice, or a late change that would move the
    * refund backwards, returns `changed: false` and writes nothing. One statement (`refund_transition`),
    * so on its own it commits atomically; a deadlock or serialization failure is retried. `known` is the
-   * refund row when the caller has it (its immutable facts decide the ledger entry and the notification).
+   * refund when the caller has it (its immutable facts decide the ledger entry and the notification).
    */
   async transition(
     refundId: string,
     change: RefundChange,
     actor: Actor,
-    known?: RefundRow,
+    known?: RefundView,
   ): Promise<TransitionResult> {
     return retryingTransaction(() => this.transitionOn(sqlOnPool(this.orm), refundId, change, actor, known));
   }
@@ -54,7 +57,7 @@ export class RefundTransitions {
     refundId: string,
     change: RefundChange,
     actor: Actor,
-    known?: RefundRow,
+    known?: RefundView,
   ): Promise<TransitionResult> {
     return this.transitionOn(sqlOn(em), refundId, change, actor, known, em);
   }
@@ -95,10 +98,10 @@ export class RefundTransitions {
     refundId: string,
     change: RefundChange,
     actor: Actor,
-    known: RefundRow | undefined,
+    known: RefundView | undefined,
     em?: EntityManager,
   ): Promise<TransitionResult> {
-    const refund = known ?? (await this.repository.rowOn(sql, refundId));
+    const refund = known ?? (await this.repository.viewOn(sql, refundId));
     if (!refund) throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);
     const to = change.to;
     const effect = to === 'SUCCEEDED' ? 'SETTLE' : releasesReservation(to) ? 'RELEASE' : null;
@@ -106,42 +109,39 @@ export class RefundTransitions {
     const notify = isFinal(to) || to === 'ABNORMAL';
     const detail = change.detail ?? null;
     const [row] = await sql
-      .prepared<RefundRow & { changed: boolean }>(
-        `select t.o_changed as changed, (t.o_refund).* from refund_transition($1::jsonb) t`,
-        [
-          JSON.stringify({
-            refundId,
-            to,
-            from: REFUND_STATUSES.filter((from) => from !== to && canTransition(from, to)),
-            final: isFinal(to),
-            source: change.source,
-            providerRefundId: change.providerRefundId ?? null,
-            settledBy: change.settledBy ?? null,
-            actorId: actor.id,
-            actorRole: actor.role,
-            requestId: actor.requestId ?? null,
-            eventDetail: detail,
-            auditId: newId('ae'),
-            auditAfter: jsonSafe({ status: to, source: change.source, ...(detail ?? {}) }),
-            notification: notify ? this.notifications.draft(customerNotice(refund, to)) : null,
-            effect,
-            entry: entry && {
-              kind: entry.entry.kind,
-              referenceType: entry.entry.reference.type,
-              referenceId: entry.entry.reference.id,
-              memo: entry.entry.memo ?? null,
-              key: entry.idempotencyKey,
-              hash: entry.bodyHash,
-              accountIds: entry.accountIds,
-              directions: entry.directions,
-              amounts: entry.amounts,
-              currencies: entry.currencies,
-            },
-            followUp: change.followUp ?? null,
-            attempt: change.onlyForAttempt ?? null,
-          }),
-        ],
-      )
+      .prepared<RefundRow & { changed: boolean }>(TRANSITION, [
+        JSON.stringify({
+          refundId,
+          to,
+          from: REFUND_STATUSES.filter((from) => from !== to && canTransition(from, to)),
+          final: isFinal(to),
+          source: change.source,
+          providerRefundId: change.providerRefundId ?? null,
+          settledBy: change.settledBy ?? null,
+          actorId: actor.id,
+          actorRole: actor.role,
+          requestId: actor.requestId ?? null,
+          eventDetail: detail,
+          auditId: newId('ae'),
+          auditAfter: jsonSafe({ status: to, source: change.source, ...(detail ?? {}) }),
+          notification: notify ? this.notifications.draft(customerNotice(refund, to)) : null,
+          effect,
+          entry: entry && {
+            kind: entry.entry.kind,
+            referenceType: entry.entry.reference.type,
+            referenceId: entry.entry.reference.id,
+            memo: entry.entry.memo ?? null,
+            key: entry.idempotencyKey,
+            hash: entry.bodyHash,
+            accountIds: entry.accountIds,
+            directions: entry.directions,
+            amounts: entry.amounts,
+            currencies: entry.currencies,
+          },
+          followUp: change.followUp ?? null,
+          attempt: change.onlyForAttempt ?? null,
+        }),
+      ])
       .catch((error: unknown) => {
         if (pgErrorOf(error)?.code === 'RF404') {
           throw new RefundError('REFUND_NOT_FOUND', `refund ${refundId} is unknown`);

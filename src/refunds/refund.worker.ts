@@ -1,9 +1,8 @@
 import type { Job } from 'pg-boss';
 import { SYSTEM_WORKER } from '../audit/index.js';
-import { sqlOnPool, toBigint, type Orm } from '../db/index.js';
+import { sqlOnPool, type Orm } from '../db/index.js';
 import type { JobDefinition } from '../jobs/index.js';
 import type { Logger } from '../logging/index.js';
-import type { PaymentRow } from '../payments/index.js';
 import {
   ProviderError,
   type Channel,
@@ -14,7 +13,14 @@ import {
 import type { TransitionSource } from './refund.state.js';
 import { pollQueue, submitQueue, type JobSender } from './refund.jobs.js';
 import { RateLimiter } from './refund.rate-limit.js';
-import type { RefundRow } from './refund.mapping.js';
+import {
+  PAYMENT_FACTS_COLUMNS,
+  refundColumns,
+  toRefundPayment,
+  type PaymentFacts,
+  type RefundRow,
+} from './refund.mapping.js';
+import type { RefundPayment, RefundView } from './refund.model.js';
 import type { RefundService } from './refund.service.js';
 
 export const SWEEP_REFUNDS = 'refunds.sweep';
@@ -38,8 +44,18 @@ export interface RefundWorkerSettings {
 
 const CHANNELS: readonly Channel[] = ['WECHAT_PAY', 'ALIPAY'];
 
-type Claimed = RefundRow &
-  Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id'> & { payment_amount_minor: string };
+/**
+ * The claim: the lease on a PENDING refund, with what the provider needs of its payment (the payments
+ * module's `payment_provider_facts`), in one statement.
+ */
+const CLAIM = `with claimed as (
+    update refund r
+       set lease_until = now() + make_interval(secs => $2 / 1000.0), attempts = r.attempts + 1,
+           submitted_at = coalesce(r.submitted_at, now()), updated_at = now()
+     where r.id = $1 and r.status = 'PENDING' and (r.lease_until is null or r.lease_until < now())
+    returning r.*)
+  select ${refundColumns('c.')}, ${PAYMENT_FACTS_COLUMNS}
+    from claimed c cross join lateral payment_provider_facts(c.payment_id) f`;
 
 /**
  * Moves refunds through the providers. Never holds a database transaction across a provider call:
@@ -128,35 +144,29 @@ export class RefundWorker {
   async submit(refundId: string): Promise<void> {
     const claimed = await this.claim(refundId);
     if (!claimed) return; // not PENDING any more, or another worker holds it
-    const provider = this.providers.get(claimed.channel as Channel);
+    const { refund } = claimed;
+    const provider = this.providers.get(refund.channel);
     let result: ProviderRefundResult;
     try {
-      await this.submitLimits.get(claimed.channel as Channel)?.acquire();
-      result = await provider.refund(
-        this.providerRequest(claimed, {
-          out_trade_no: claimed.out_trade_no,
-          provider_transaction_id: claimed.provider_transaction_id,
-          amount_minor: claimed.payment_amount_minor,
-        }),
-      );
+      await this.submitLimits.get(refund.channel)?.acquire();
+      result = await provider.refund(this.providerRequest(claimed));
     } catch (error) {
-      await this.submitFailed(claimed, error);
+      await this.submitFailed(refund, error);
       return;
     }
-    await this.apply(claimed, result, 'SUBMIT_RESPONSE');
+    await this.apply(refund, result, 'SUBMIT_RESPONSE');
   }
 
   async poll(refundId: string, attempt: number): Promise<void> {
-    const refund = await this.refunds.row(refundId);
-    if (!refund || (refund.status !== 'PROCESSING' && refund.status !== 'PENDING')) return;
-    const [payment] = await sqlOnPool(this.orm).rows<PaymentRow>(`select * from payment where id = $1`, [
-      refund.payment_id,
-    ]);
-    const provider = this.providers.get(refund.channel as Channel);
+    const found = await this.refunds.withPayment(refundId);
+    if (!found) return;
+    const { refund, payment } = found;
+    if (refund.status !== 'PROCESSING' && refund.status !== 'PENDING') return;
+    const provider = this.providers.get(refund.channel);
     const lookup = {
       refundId,
-      outTradeNo: payment!.out_trade_no,
-      providerTransactionId: payment!.provider_transaction_id ?? undefined,
+      outTradeNo: payment.outTradeNo,
+      providerTransactionId: payment.providerTransactionId ?? undefined,
     };
     let result: ProviderRefundResult | null;
     try {
@@ -171,9 +181,8 @@ export class RefundWorker {
         `update refund set lease_until = null where id = $1 and status = 'PENDING'`,
         [refundId],
       );
-      if (refund.status === 'PENDING')
-        await this.jobs.send(submitQueue(refund.channel as Channel), { refundId });
-      else await this.submitAgain(refund, payment!);
+      if (refund.status === 'PENDING') await this.jobs.send(submitQueue(refund.channel), { refundId });
+      else await this.submitAgain(found);
       return;
     }
     await this.apply(refund, result, 'POLL');
@@ -201,21 +210,15 @@ export class RefundWorker {
   }
 
   /** Short transaction: take the lease on a PENDING refund (or find that someone else has it). */
-  private async claim(refundId: string): Promise<Claimed | undefined> {
-    const [row] = await sqlOnPool(this.orm).prepared<Claimed>(
-      `update refund r
-          set lease_until = now() + make_interval(secs => $2 / 1000.0), attempts = r.attempts + 1,
-              submitted_at = coalesce(r.submitted_at, now()), updated_at = now()
-         from payment p
-        where r.id = $1 and p.id = r.payment_id and r.status = 'PENDING'
-          and (r.lease_until is null or r.lease_until < now())
-        returning r.*, p.out_trade_no, p.provider_transaction_id, p.amount_minor as payment_amount_minor`,
-      [refundId, this.settings.leaseMs],
-    );
-    return row;
+  private async claim(refundId: string): Promise<RefundPayment | undefined> {
+    const [row] = await sqlOnPool(this.orm).prepared<RefundRow & PaymentFacts>(CLAIM, [
+      refundId,
+      this.settings.leaseMs,
+    ]);
+    return row && toRefundPayment(row);
   }
 
-  private async submitFailed(claimed: Claimed, error: unknown): Promise<void> {
+  private async submitFailed(claimed: RefundView, error: unknown): Promise<void> {
     const code = error instanceof ProviderError ? error.code : 'UNEXPECTED';
     const message = error instanceof Error ? error.message.slice(0, 500) : 'unknown error';
     if (error instanceof ProviderError && !error.retryable) {
@@ -250,7 +253,7 @@ export class RefundWorker {
    * submission: a stale one neither frees a later claim's lease nor overwrites its outcome.
    */
   private async recordError(
-    claimed: Claimed,
+    claimed: RefundView,
     code: string,
     message: string,
     releaseLease: boolean,
@@ -264,35 +267,31 @@ export class RefundWorker {
   }
 
   /** PROCESSING at our side but unknown at the provider (Alipay: not refunded yet): same number again. */
-  private async submitAgain(refund: RefundRow, payment: PaymentRow): Promise<void> {
-    await this.submitLimits.get(refund.channel as Channel)?.acquire();
-    const result = await this.providers
-      .get(refund.channel as Channel)
-      .refund(this.providerRequest(refund, payment));
+  private async submitAgain(found: RefundPayment): Promise<void> {
+    const { refund } = found;
+    await this.submitLimits.get(refund.channel)?.acquire();
+    const result = await this.providers.get(refund.channel).refund(this.providerRequest(found));
     await this.apply(refund, result, 'POLL');
     if (result.status === 'PROCESSING') await this.schedulePoll(refund, 1);
   }
 
   /** The refund as the provider sees it; the refund id is the provider's refund number, always. */
-  private providerRequest(
-    refund: RefundRow,
-    payment: Pick<PaymentRow, 'out_trade_no' | 'provider_transaction_id' | 'amount_minor'>,
-  ): ProviderRefundRequest {
+  private providerRequest({ refund, payment }: RefundPayment): ProviderRefundRequest {
     return {
       refundId: refund.id,
-      outTradeNo: payment.out_trade_no,
-      providerTransactionId: payment.provider_transaction_id ?? undefined,
-      amountMinor: toBigint(refund.amount_minor),
-      paymentTotalMinor: toBigint(payment.amount_minor),
-      currency: refund.currency,
+      outTradeNo: payment.outTradeNo,
+      providerTransactionId: payment.providerTransactionId ?? undefined,
+      amountMinor: refund.amount.amountMinor,
+      paymentTotalMinor: payment.amount.amountMinor,
+      currency: refund.amount.currency,
       reason: refund.reason,
-      notifyUrl: this.settings.notifyUrl[refund.channel as Channel],
+      notifyUrl: this.settings.notifyUrl[refund.channel],
     };
   }
 
   /** The provider's answer as a transition; a refund that became PROCESSING on submission gets its first poll. */
   private async apply(
-    refund: RefundRow,
+    refund: RefundView,
     result: ProviderRefundResult,
     source: TransitionSource,
   ): Promise<void> {
@@ -307,9 +306,9 @@ export class RefundWorker {
         followUp:
           source === 'SUBMIT_RESPONSE'
             ? {
-                queue: pollQueue(refund.channel as Channel),
+                queue: pollQueue(refund.channel),
                 data: { refundId: refund.id, attempt: 0 },
-                delaySeconds: this.firstPollDelaySeconds(refund.channel as Channel),
+                delaySeconds: this.firstPollDelaySeconds(refund.channel),
               }
             : undefined,
       },
@@ -318,11 +317,11 @@ export class RefundWorker {
     );
   }
 
-  private async schedulePoll(refund: RefundRow, attempt: number): Promise<void> {
-    const first = this.settings.firstPollDelayMs[refund.channel as Channel];
+  private async schedulePoll(refund: RefundView, attempt: number): Promise<void> {
+    const first = this.settings.firstPollDelayMs[refund.channel];
     const delayMs = Math.min(first * 2 ** attempt, this.settings.maxPollDelayMs);
     await this.jobs.send(
-      pollQueue(refund.channel as Channel),
+      pollQueue(refund.channel),
       { refundId: refund.id, attempt },
       { startAfter: Math.max(1, Math.ceil(delayMs / 1000)) },
     );

@@ -1,5 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvariantError } from '../../src/errors/index.js';
+import { money } from '../../src/money/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, requestRefund, SUPPORT } from '../support/builders.js';
 
@@ -77,5 +79,33 @@ describe('refund refusals over GraphQL', () => {
       SUPPORT,
     );
     expect(result.errors?.[0]?.extensions?.['code']).toBe('PAYMENT_NOT_FOUND');
+  });
+
+  it('an assessment given for another customer than the payer is a programmer error: nothing is written', async () => {
+    const paid = await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 3_000 });
+    const before = await paymentState(paid.paymentId);
+    const request = (customerId: string, key: string) =>
+      t.app.services.refunds.requestRefund(
+        {
+          idempotencyKey: `${key}-${paid.paymentId}`,
+          paymentId: paid.paymentId,
+          amount: money(1_000n, 'CNY'),
+          reason: 'assessed by the caller',
+          liableParty: 'PLATFORM',
+          assessedRisk: { customerId, routing: 'NONE', flags: [] },
+        },
+        { id: 'system:cases', role: 'SERVICE' },
+      );
+    await expect(request(`not-${paid.customerId}`, 'key-assessed-other')).rejects.toBeInstanceOf(
+      InvariantError,
+    );
+    expect(await paymentState(paid.paymentId)).toEqual(before);
+    const { rows } = await db.query(`select count(*)::int as n from refund where payment_id = $1`, [
+      paid.paymentId,
+    ]);
+    expect(rows[0]).toEqual({ n: 0 });
+    // The payer's own assessment goes through.
+    const { refund } = await request(paid.customerId, 'key-assessed-payer');
+    expect(refund.customerId).toBe(paid.customerId);
   });
 });
