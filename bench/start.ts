@@ -69,15 +69,17 @@ async function untilReady(
 ): Promise<number> {
   const started = performance.now();
   const child = spawn(command, args, {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...COMPILE_CACHE, ...env },
   });
+  let errors = '';
+  child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const readyMs = await new Promise<number>((resolve, reject) => {
     child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) resolve(performance.now() - started);
     });
-    void exited.then((code) => reject(new Error(`${what} exited (${code}) before ready`)));
+    void exited.then((code) => reject(new Error(`${what} exited (${code}) before ready:\n${errors}`)));
   });
   child.stdin.end();
   await exited;
