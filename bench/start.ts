@@ -19,8 +19,9 @@
  * reach on this machine at all.
  */
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { build } from 'esbuild';
 import { nodeBundleOptions } from '../src/cli/build-server.js';
 import { startEmbeddedPostgres } from '../src/db/index.js';
@@ -57,7 +58,20 @@ async function npmStart(env: Record<string, string>, viaNpm = true): Promise<num
   });
   process.kill(-child.pid!, 'SIGINT');
   await exited;
+  await postgresGone();
   return readyMs;
+}
+
+/**
+ * npm may exit on Ctrl-C before the app has stopped its PostgreSQL: the next start would find the
+ * data directory still locked (and, after 3 s, refuse it). Waits until the server is gone.
+ */
+async function postgresGone(): Promise<void> {
+  const pidFile = path.join(dataDir, 'postgres', 'postmaster.pid');
+  for (let waitedMs = 0; existsSync(pidFile); waitedMs += 20) {
+    if (waitedMs > 60_000) throw new Error(`PostgreSQL still running on ${dataDir} a minute after the stop`);
+    await delay(20);
+  }
 }
 
 /** A process that prints `ready` (then stops when its stdin closes, or on its own): time to that line. */
