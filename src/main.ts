@@ -20,6 +20,7 @@ import { entities } from './entities.js';
 import {
   createOrm,
   databaseUrls,
+  loadSqlFiles,
   migrateOnStart,
   openDatabase,
   pendingMigrations,
@@ -161,20 +162,40 @@ export async function startApp(
         .catch((error: unknown) => logger.error({ err: error, step: cleanup.name }, 'shutdown step failed'));
     }
   };
+  // The database steps that run on their own (below); a failed start lets them settle, then stops all.
+  let databaseSteps: Promise<unknown> = Promise.resolve();
+  let abandoned = false;
+  const unlessAbandoned = (): void => {
+    if (abandoned) throw new Error('start abandoned');
+  };
   try {
     // Embedded: started here (or earlier, `early.postgres`), with its owner and runtime roles. The
     // service connects as the runtime role; migrations run as the owner, which then grants the runtime
-    // role its rights. Nothing below connects before `opening` resolves: the ORM's metadata, the
-    // simulators, the services, the schema and the HTTP server are built while PostgreSQL boots.
+    // role its rights. The ORM's metadata, the simulators, the services, the schema and the HTTP server
+    // are built while PostgreSQL boots; the database steps (roles, the migration check, the job
+    // queue's start) follow PostgreSQL's start on their own, between those CPU-bound steps.
     const opening = openDatabase(config.database, logger, early.postgres);
-    // Awaited below; a failure meanwhile is reported there, not as an unhandled rejection.
-    opening.catch(() => undefined);
     cleanups.push({
       name: 'embedded-postgres',
       run: async () => (await opening.catch(() => undefined))?.stop(),
     });
     const database = databaseUrls(config.database);
     const databaseUrl = database.url;
+    // Read while PostgreSQL boots: the migration check compares their hashes with the database's.
+    const sqlFiles = config.database.migrateOnStart ? loadSqlFiles() : undefined;
+    sqlFiles?.catch(() => undefined); // awaited by the check
+    const migrated = opening.then(async () => {
+      unlessAbandoned();
+      logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+      if (!config.database.migrateOnStart) return;
+      const { ownerUrl, runtimeRole } = database;
+      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger, sqlFiles });
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      startStep('migrations checked');
+    });
+    // Awaited below; a failure meanwhile is reported there, not as an unhandled rejection.
+    migrated.catch(() => undefined);
+    databaseSteps = migrated;
     if (config.tracing.enabled) {
       const { serviceName, otlpUrl } = config.tracing;
       const tracing = await startTracing({ serviceName, exporter: { otlpUrl } });
@@ -304,6 +325,18 @@ export async function startApp(
       ),
       ...riskSweep.jobDefinitions(),
     ];
+    // Stopped in reverse: the HTTP server (pushed below) before the job queue its requests send to.
+    let jobsStarted = false;
+    cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
+    const queuesReady = migrated.then(async () => {
+      unlessAbandoned();
+      jobsStarted = true; // a start that fails half-way still stops what it opened
+      await jobs.start();
+      await jobs.createQueues(jobDefinitions);
+      startStep('job queue started, queues checked');
+    });
+    queuesReady.catch(() => undefined); // awaited below
+    databaseSteps = queuesReady;
 
     const httpServer = async () => {
       const tokens = createTokenVerifier(config.auth);
@@ -330,25 +363,10 @@ export async function startApp(
       startStep('HTTP server built');
       return server;
     };
-    // Stopped in reverse: the HTTP server before the job queue its requests send to.
-    let jobsStarted = false;
-    cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
     const http = role === 'worker' ? undefined : await httpServer();
     cleanups.push({ name: 'http', run: async () => http?.close() });
 
-    await opening;
-    startStep('PostgreSQL ready, roles provisioned');
-    logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
-    if (config.database.migrateOnStart) {
-      const { ownerUrl, runtimeRole } = database;
-      const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger });
-      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-      startStep('migrations checked');
-    }
-    jobsStarted = true; // a start that fails half-way still stops what it opened
-    await jobs.start();
-    await jobs.createQueues(jobDefinitions);
-    startStep('job queue started, queues checked');
+    await queuesReady;
 
     let url: string | undefined;
     if (http !== undefined) {
@@ -376,6 +394,8 @@ export async function startApp(
     }
     return { url, orm, jobs, services, providers, refundWorker, riskSweep, simulators, stop: stopAll };
   } catch (error) {
+    abandoned = true;
+    await databaseSteps.catch(() => undefined);
     await stopAll();
     throw error;
   }

@@ -104,7 +104,7 @@ export class CallbacksService {
     const provider = this.providers.get(channel);
     let verified: VerifiedNotification;
     try {
-      verified = provider.verifyNotification(request, this.now());
+      verified = await provider.verifyNotification(request, this.now());
     } catch (error) {
       return this.rejected(channel, provider, error);
     }

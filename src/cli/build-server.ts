@@ -1,6 +1,6 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 
 /**
  * Bundles the compiled `npm start` launcher (`dist/src/cli/start.js`: the whole service) and the
@@ -13,17 +13,18 @@ import { build } from 'esbuild';
  * GraphQL types are known by their class names. Packages that locate files of their own at run time
  * (PostgreSQL's binaries) stay outside.
  */
-async function main(): Promise<void> {
-  const root = process.cwd();
-  const outdir = path.join(root, 'dist', 'server');
-  rmSync(outdir, { recursive: true, force: true });
-  const result = await build({
+/**
+ * esbuild's options for a bundle of tsc's output that Node runs as `npm start` does; `bench:start`
+ * bundles its floor with the same.
+ */
+export function nodeBundleOptions(
+  root: string,
+  entryPoints: Record<string, string>,
+  outdir: string,
+): BuildOptions & { metafile: true } {
+  return {
     absWorkingDir: root,
-    entryPoints: {
-      start: 'dist/src/cli/start.js',
-      // Spawned by the module that starts PostgreSQL, from its own directory (see chunkNames).
-      'postgres-supervisor': 'dist/src/db/postgres-supervisor.js',
-    },
+    entryPoints,
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -43,11 +44,60 @@ async function main(): Promise<void> {
     banner: {
       js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
     },
-  });
+  };
+}
+
+async function main(): Promise<void> {
+  const root = process.cwd();
+  const outdir = path.join(root, 'dist', 'server');
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await build(
+    nodeBundleOptions(
+      root,
+      {
+        start: 'dist/src/cli/start.js',
+        // Spawned by the module that starts PostgreSQL, from its own directory (see chunkNames).
+        'postgres-supervisor': 'dist/src/db/postgres-supervisor.js',
+      },
+      outdir,
+    ),
+  );
+  // What `npm start` loads before it is ready, for the test that keeps the provider SDKs and the
+  // statement parsers out of it.
+  const startup = startupPackages(result.metafile, STARTUP_MODULES);
+  writeFileSync(path.join(outdir, 'startup-packages.json'), `${JSON.stringify(startup, null, 1)}\n`);
   const outputs = Object.entries(result.metafile.outputs);
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   const total = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
   process.stdout.write(`server: ${outputs.length} files, ${mib(total)}\n`);
 }
 
-await main();
+/**
+ * The modules whose chunks a start loads before it is ready: the launcher, the application it imports
+ * once PostgreSQL is booting, and the local simulators (`all` role). Their other dynamic imports wait
+ * for first use.
+ */
+const STARTUP_MODULES = ['dist/src/cli/start.js', 'dist/src/main.js', 'dist/src/simulators/index.js'];
+
+/** The npm packages in the chunks of `modules` and every chunk those import statically. */
+function startupPackages(metafile: Metafile, modules: readonly string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    const output = metafile.outputs[file];
+    if (seen.has(file) || output === undefined) return;
+    seen.add(file);
+    for (const imported of output.imports) if (imported.kind === 'import-statement') visit(imported.path);
+  };
+  for (const [file, output] of Object.entries(metafile.outputs))
+    if (output.entryPoint !== undefined && modules.includes(output.entryPoint)) visit(file);
+  const packages = new Set<string>();
+  for (const file of seen) {
+    for (const input of Object.keys(metafile.outputs[file]!.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1];
+      if (name !== undefined) packages.add(name);
+    }
+  }
+  return [...packages].sort();
+}
+
+if (import.meta.main) await main();

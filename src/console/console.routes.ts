@@ -72,12 +72,15 @@ export interface ConsoleOptions {
  */
 export async function registerConsoleRoutes(app: FastifyInstance, options: ConsoleOptions): Promise<void> {
   const dir = options.assetsDir ?? defaultAssetsDir();
-  const files = loadFiles(dir);
-  const index = files.get('index.html');
-  if (!index) options.logger.warn({ dir }, 'console pages not built (npm run build): /console answers 503');
+  if (!existsSync(path.join(dir, 'index.html')))
+    options.logger.warn({ dir }, 'console pages not built (npm run build): /console answers 503');
+  // Read and hashed on the first request (about 1.6 MB with the source map), not by every start.
+  let files: Map<string, StaticFile> | undefined;
+  const file = (name: string): StaticFile | undefined => (files ??= loadFiles(dir)).get(name);
 
   const page = async (request: { headers: Record<string, unknown> }, reply: FastifyReply) => {
     void reply.headers(SECURITY_HEADERS);
+    const index = file('index.html');
     if (!index) return reply.status(503).type('text/plain; charset=utf-8').send('Console not built.');
     void reply.header('cache-control', 'no-cache').header('etag', index.etag);
     if (request.headers['if-none-match'] === index.etag) return reply.status(304).send();
@@ -88,9 +91,13 @@ export async function registerConsoleRoutes(app: FastifyInstance, options: Conso
 
   app.get<{ Params: { name: string } }>(`${CONSOLE_PATH}/assets/:name`, async (request, reply) => {
     void reply.headers(SECURITY_HEADERS);
-    const file = files.get(`assets/${request.params.name}`);
-    if (!file) return reply.status(404).type('text/plain; charset=utf-8').send('Not found.');
-    return reply.header('cache-control', IMMUTABLE).header('etag', file.etag).type(file.type).send(file.body);
+    const asset = file(`assets/${request.params.name}`);
+    if (!asset) return reply.status(404).type('text/plain; charset=utf-8').send('Not found.');
+    return reply
+      .header('cache-control', IMMUTABLE)
+      .header('etag', asset.etag)
+      .type(asset.type)
+      .send(asset.body);
   });
 
   app.get(`${CONSOLE_PATH}/options`, async (_request, reply) =>

@@ -1,4 +1,4 @@
-import type { Logger } from '../logging/index.js';
+import { startStep, type Logger } from '../logging/index.js';
 import {
   EMBEDDED_DATABASE,
   embeddedServerUrls,
@@ -81,8 +81,10 @@ export async function openDatabase(
       database,
       logger,
     }));
+  startStep('PostgreSQL accepting connections');
   try {
     await provisionRoles(embedded.adminUrl, database, EMBEDDED_ROLES);
+    startStep('roles provisioned');
   } catch (error) {
     await embedded.stop();
     throw error;

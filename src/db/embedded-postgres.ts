@@ -1,17 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { StartupError } from '../errors/index.js';
 import type { Logger } from '../logging/index.js';
 import { onAdminConnection } from './admin.js';
 import type { SupervisorRequest } from './postgres-supervisor.js';
-
-const execFileAsync = promisify(execFile);
 
 export interface EmbeddedPostgresHandle {
   /** Over the Unix-domain socket when its path fits, else TCP on 127.0.0.1. */
@@ -184,7 +181,7 @@ async function superviseServer(options: {
   const request: SupervisorRequest = {
     postgres,
     args: ['-D', options.databaseDir, '-p', String(options.port), ...options.flags],
-    ...(await postgresUser()),
+    ...(await postgresUser(options.databaseDir)),
   };
   const child = spawn(process.execPath, [supervisorScript(), JSON.stringify(request)], {
     detached: true, // its own session: out of reach of the terminal's Ctrl-C
@@ -253,11 +250,15 @@ async function postgresBinaries(): Promise<{ postgres: string; initdb: string }>
   return (await import(pathToFileURL(entry).href)) as { postgres: string; initdb: string };
 }
 
-/** As root, the cluster belongs to the `postgres` system user (created with the cluster). */
-async function postgresUser(): Promise<{ uid?: number; gid?: number }> {
+/**
+ * As root, the server runs as the `postgres` system user (created with the cluster), which owns the
+ * data directory: PostgreSQL runs only as its data directory's owner, so that owner is the answer (a
+ * stat, not two `id` processes on every start).
+ */
+async function postgresUser(databaseDir: string): Promise<{ uid?: number; gid?: number }> {
   if (process.getuid?.() !== 0) return {};
-  const id = async (flag: string) => Number((await execFileAsync('id', [flag, 'postgres'])).stdout.trim());
-  return { uid: await id('-u'), gid: await id('-g') };
+  const { uid, gid } = await stat(databaseDir);
+  return { uid, gid };
 }
 
 /**

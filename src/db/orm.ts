@@ -123,8 +123,10 @@ export async function migrateOnStart(options: {
   readonly runtimeRole: string | undefined;
   readonly entities: OrmSettings['entities'];
   readonly logger?: Logger | undefined;
+  /** The `sql/` files, when the caller started reading them earlier (`loadSqlFiles`). */
+  readonly sqlFiles?: Promise<readonly SqlFile[]> | undefined;
 }): Promise<string[]> {
-  const files = await loadSqlFiles();
+  const files = await (options.sqlFiles ?? loadSqlFiles());
   if (await databaseCurrent(options.ownerUrl, options.runtimeRole, files)) return [];
   const owner = await createOrm({
     url: options.ownerUrl,

@@ -44,23 +44,27 @@ export function packageRoot(from = path.dirname(fileURLToPath(import.meta.url)))
  * file system.
  */
 export async function loadSqlFiles(root = packageRoot()): Promise<SqlFile[]> {
-  const files: SqlFile[] = [];
+  const paths: string[] = [];
   for (const sourceRoot of SQL_ROOTS) {
     const base = path.join(root, sourceRoot);
     if (!existsSync(base)) continue;
-    const entries = await readdir(base, { recursive: true });
-    for (const entry of entries) {
+    for (const entry of await readdir(base, { recursive: true })) {
       const relative = path.join(sourceRoot, entry).split(path.sep).join('/');
-      if (!/(^|\/)sql\/[^/]+\.sql$/.test(relative)) continue;
+      if (/(^|\/)sql\/[^/]+\.sql$/.test(relative)) paths.push(relative);
+    }
+  }
+  // Read together, not one after another: the service's start waits for them.
+  const files = await Promise.all(
+    paths.map(async (relative): Promise<SqlFile> => {
       const text = await readFile(path.join(root, relative), 'utf8');
-      files.push({
+      return {
         path: relative,
         kind: relative.endsWith('.trigger.sql') ? 'trigger' : 'function',
         sha256: createHash('sha256').update(text).digest('hex'),
         text,
-      });
-    }
-  }
+      };
+    }),
+  );
   const rank = (file: SqlFile): number => (file.kind === 'function' ? 0 : 1);
   return files.sort((a, b) => rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -21,41 +21,48 @@ export const LEDGER_TABLES = ['journal_entry', 'posting', 'ledger_account'] as c
 /**
  * Creates (or brings up to date) both roles on a server and hands them `database`, connected as a
  * role that may create roles (a superuser, or CREATEROLE and the database's owner). Idempotent.
+ * One connection to `database` and one round trip (roles are the cluster's, so they can be managed
+ * from inside it): a simple-protocol batch, which PostgreSQL runs as one transaction.
  */
 export async function provisionRoles(
   adminUrl: string,
   database: string,
   roles: DatabaseRoles,
 ): Promise<void> {
-  await onAdminConnection(adminUrl, async (admin) => {
-    for (const role of [roles.owner, roles.runtime]) {
-      const found = await admin.query('select 1 from pg_roles where rolname = $1', [role.name]);
-      const verb = found.rowCount === 0 ? 'create' : 'alter';
-      await admin.query(
-        `${verb} role ${quoteIdent(role.name)} login nosuperuser nocreatedb nocreaterole noreplication nobypassrls ` +
-          `password ${quoteLiteral(role.password)}`,
-      );
-    }
-    await admin.query(`alter database ${quoteIdent(database)} owner to ${quoteIdent(roles.owner.name)}`);
-    await admin.query(`revoke all on database ${quoteIdent(database)} from public`);
-    // CREATE: pg-boss runs `create schema if not exists pgboss` at start, which checks it first.
-    await admin.query(
-      `grant connect, temporary, create on database ${quoteIdent(database)} to ${quoteIdent(roles.runtime.name)}`,
-    );
-  });
   const inDatabase = new URL(adminUrl);
   inDatabase.pathname = `/${database}`;
-  await onAdminConnection(inDatabase.toString(), async (db) => {
-    const owner = quoteIdent(roles.owner.name);
-    const runtime = quoteIdent(roles.runtime.name);
-    await db.query(`alter schema public owner to ${owner}`);
-    await db.query(`revoke create on schema public from public`);
-    await db.query(`create schema if not exists pgboss authorization ${runtime}`);
-    await db.query(`alter schema pgboss owner to ${runtime}`);
+  const owner = quoteIdent(roles.owner.name);
+  const runtime = quoteIdent(roles.runtime.name);
+  const statements = [
+    upsertRoleSql(roles.owner),
+    upsertRoleSql(roles.runtime),
+    `alter database ${quoteIdent(database)} owner to ${owner}`,
+    `revoke all on database ${quoteIdent(database)} from public`,
+    // CREATE: pg-boss runs `create schema if not exists pgboss` at start, which checks it first.
+    `grant connect, temporary, create on database ${quoteIdent(database)} to ${runtime}`,
+    `alter schema public owner to ${owner}`,
+    `revoke create on schema public from public`,
+    `create schema if not exists pgboss authorization ${runtime}`,
+    `alter schema pgboss owner to ${runtime}`,
     // A database built before the roles existed (by a superuser): its objects change hands.
-    await db.query(reownSql('public', roles.owner.name));
-    await db.query(reownSql('pgboss', roles.runtime.name));
-  });
+    reownSql('public', roles.owner.name),
+    reownSql('pgboss', roles.runtime.name),
+  ];
+  await onAdminConnection(inDatabase.toString(), (db) => db.query(statements.join(';\n')));
+}
+
+/** A login role with no special rights and this password, created or brought back to that. */
+function upsertRoleSql(role: DatabaseRoles['owner']): string {
+  const attributes = `login nosuperuser nocreatedb nocreaterole noreplication nobypassrls password ${quoteLiteral(role.password)}`;
+  return `do $role$
+begin
+  if exists (select 1 from pg_roles where rolname = ${quoteLiteral(role.name)}) then
+    alter role ${quoteIdent(role.name)} ${attributes};
+  else
+    create role ${quoteIdent(role.name)} ${attributes};
+  end if;
+end
+$role$`;
 }
 
 /**

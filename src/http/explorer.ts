@@ -53,16 +53,19 @@ export function registerExplorer(app: FastifyInstance, options: ExplorerOptions)
     return;
   }
   const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as { script: string; stylesheet: string };
-  const assets = new Map(
-    readdirSync(path.join(dir, 'assets')).map((name) => {
-      const body = readFileSync(path.join(dir, 'assets', name));
-      const type = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
-      return [name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url')}"` }];
-    }),
-  );
+  // Read and hashed on the first request (about 1.6 MB), not by every start.
+  let assets: ReadonlyMap<string, { body: Buffer; type: string; etag: string }> | undefined;
+  const loadAssets = () =>
+    new Map(
+      readdirSync(path.join(dir, 'assets')).map((name) => {
+        const body = readFileSync(path.join(dir, 'assets', name));
+        const type = CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream';
+        return [name, { body, type, etag: `"${createHash('sha256').update(body).digest('base64url')}"` }];
+      }),
+    );
 
   app.get(`${ASSETS_PATH}/:name`, async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
-    const asset = assets.get(request.params.name);
+    const asset = (assets ??= loadAssets()).get(request.params.name);
     if (!asset) return reply.status(404).send({ error: { code: 'NOT_FOUND', message: 'No such asset' } });
     return reply
       .header('content-type', asset.type)

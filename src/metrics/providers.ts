@@ -19,9 +19,9 @@ export function instrumentProvider(provider: PaymentProvider, metrics: Metrics):
         throw error;
       }
     };
-  return wrapProviderCalls(provider, timed, (request, now) => {
+  return wrapProviderCalls(provider, timed, async (request, now) => {
     try {
-      return provider.verifyNotification(request, now);
+      return await provider.verifyNotification(request, now);
     } catch (error) {
       metrics.notifyRejected.inc({ provider: name, code: outcomeOf(error) });
       throw error;

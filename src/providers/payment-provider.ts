@@ -224,8 +224,11 @@ export interface PaymentProvider {
   refund(request: ProviderRefundRequest): Promise<ProviderRefundResult>;
   /** `null` when the provider has no record of the refund (safe to resubmit with the same number). */
   queryRefund(lookup: ProviderRefundLookup): Promise<ProviderRefundResult | null>;
-  /** Throws ProviderError (INVALID_SIGNATURE, SIGNATURE_PROBE, STALE_TIMESTAMP, DECRYPTION_FAILED, MALFORMED_NOTIFICATION). */
-  verifyNotification(request: InboundHttpRequest, now: Date): VerifiedNotification;
+  /**
+   * Rejects with ProviderError (INVALID_SIGNATURE, SIGNATURE_PROBE, STALE_TIMESTAMP, DECRYPTION_FAILED,
+   * MALFORMED_NOTIFICATION). Asynchronous because an adapter loads its provider's SDK on first use.
+   */
+  verifyNotification(request: InboundHttpRequest, now: Date): Promise<VerifiedNotification>;
   /** The exact acknowledgement the provider expects. */
   acknowledge(accepted: boolean): HttpReply;
   /** `billDate` is an Asia/Shanghai calendar date, `YYYY-MM-DD`. */

@@ -1,6 +1,8 @@
 import type { AppConfig } from '../config/index.js';
 import type { Logger } from '../logging/index.js';
-import { createAlipayProvider, type AlipayProviderConfig } from './alipay/index.js';
+// The adapters' own files, not their folders' index: those also export the statement parsers, whose
+// GBK tables and unzip load with the first statement (statement-reader.ts), not with the service.
+import { createAlipayProvider, type AlipayProviderConfig } from './alipay/alipay.provider.js';
 import type { PaymentProvider } from './payment-provider.js';
 import { ProviderRegistry } from './registry.js';
 import { createWechatPayProvider, type WechatPayProviderConfig } from './wechatpay/index.js';

@@ -1,6 +1,5 @@
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { parseAlipayBillZip } from './alipay/index.js';
 import type { StatementFormat, StatementParse } from './payment-provider.js';
 import type { ByteSource } from './statement-csv.js';
 import { parseTradeBill } from './wechatpay/index.js';
@@ -15,10 +14,16 @@ export function parseStatementFile(format: StatementFormat, bytes: ByteSource): 
     case 'WECHATPAY_TRADEBILL_CSV':
       return parseTradeBill(bytes);
     case 'ALIPAY_TRADE_ZIP':
-      return parseAlipayBillZip(bytes);
+      return parseAlipayLazily(bytes);
     default: {
       const unreachable: never = format;
       return unreachable;
     }
   }
+}
+
+/** The Alipay parser (GBK tables, unzip) loads with the first Alipay statement, not with the service. */
+async function* parseAlipayLazily(bytes: ByteSource): StatementParse {
+  const { parseAlipayBillZip } = await import('./alipay/alipay-statement.parser.js');
+  return yield* parseAlipayBillZip(bytes);
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,16 @@ describe('the build check', () => {
     expect(existsSync(path.join(project, 'dist/src/kept.js'))).toBe(true);
     expect(existsSync(path.join(project, 'dist/src/gone.js'))).toBe(false);
     expect(existsSync(path.join(project, 'dist/src/gone.js.map'))).toBe(false);
+  });
+});
+
+describe('the npm start bundle', () => {
+  it('loads the provider SDKs and the statement parsers on first use, not before the service is ready', () => {
+    // Written by the build (src/cli/build-server.ts): the packages in the chunks a start loads.
+    const packages = JSON.parse(readFileSync('dist/server/startup-packages.json', 'utf8')) as string[];
+    expect(packages).toEqual(expect.arrayContaining(['fastify', 'graphql', 'type-graphql', 'pg-boss']));
+    for (const lazy of ['alipay-sdk', 'wechatpay-node-v3', 'urllib', 'undici', 'superagent', 'crypto-js'])
+      expect(packages).not.toContain(lazy);
   });
 });
 

@@ -62,7 +62,7 @@ export async function startHarness(
   const ref: { provider?: WechatPayProvider } = {};
   const receiver: LoopbackServer = await listenLoopback(async (req, res) => {
     try {
-      const notification = (ref.provider as WechatPayProvider).verifyNotification(
+      const notification = await (ref.provider as WechatPayProvider).verifyNotification(
         { headers: req.headers, rawBody: req.rawBody },
         new Date(),
       );

@@ -399,7 +399,7 @@ describe('wechatpay notifies', () => {
     expect(order).toEqual([second.refundId, first.refundId]);
   });
 
-  it('rejects stale timestamps, wrong AAD, foreign mchid and unknown serials in verifyNotification', () => {
+  it('rejects stale timestamps, wrong AAD, foreign mchid and unknown serials in verifyNotification', async () => {
     const { merchant, platform } = h.started;
     const build = (opts: { aad?: string; envAad?: string; mchid?: string; ts?: number; serial?: string }) => {
       const resource = {
@@ -446,32 +446,32 @@ describe('wechatpay notifies', () => {
         rawBody: Buffer.from(body),
       };
     };
-    const code = (fn: () => unknown): string => {
+    const code = async (fn: () => Promise<unknown>): Promise<string> => {
       try {
-        fn();
+        await fn();
         return 'OK';
       } catch (err) {
         return (err as { code: string }).code;
       }
     };
-    expect(code(() => h.provider.verifyNotification(build({}), new Date()))).toBe('OK');
-    expect(code(() => h.provider.verifyNotification(build({ aad: 'transaction' }), new Date()))).toBe(
+    expect(await code(() => h.provider.verifyNotification(build({}), new Date()))).toBe('OK');
+    expect(await code(() => h.provider.verifyNotification(build({ aad: 'transaction' }), new Date()))).toBe(
       'DECRYPTION_FAILED',
     );
     expect(
-      code(() =>
+      await code(() =>
         h.provider.verifyNotification(build({ ts: Math.floor(Date.now() / 1000) - 400 }), new Date()),
       ),
     ).toBe('STALE_TIMESTAMP');
-    expect(code(() => h.provider.verifyNotification(build({ mchid: '1999999999' }), new Date()))).toBe(
+    expect(await code(() => h.provider.verifyNotification(build({ mchid: '1999999999' }), new Date()))).toBe(
       'MALFORMED_NOTIFICATION',
     );
-    expect(code(() => h.provider.verifyNotification(build({ serial: 'PUB_KEY_ID_0000' }), new Date()))).toBe(
-      'INVALID_SIGNATURE',
-    );
+    expect(
+      await code(() => h.provider.verifyNotification(build({ serial: 'PUB_KEY_ID_0000' }), new Date())),
+    ).toBe('INVALID_SIGNATURE');
     const tampered = build({});
     expect(
-      code(() =>
+      await code(() =>
         h.provider.verifyNotification(
           { ...tampered, rawBody: Buffer.from(tampered.rawBody.toString().replace('EV-1', 'EV-2')) },
           new Date(),

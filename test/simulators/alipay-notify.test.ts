@@ -41,12 +41,11 @@ beforeAll(async () => {
   server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+    const receive = async (raw: Buffer) => {
       let outcome = 'accepted';
       let reply = provider.acknowledge(true);
       try {
-        provider.verifyNotification({ headers: req.headers, rawBody: raw }, new Date());
+        await provider.verifyNotification({ headers: req.headers, rawBody: raw }, new Date());
       } catch (err) {
         outcome = err instanceof ProviderError ? err.code : 'error';
         reply = provider.acknowledge(false);
@@ -55,7 +54,8 @@ beforeAll(async () => {
       received.push(rec);
       const override = answer(rec);
       res.writeHead(reply.status, reply.headers).end(override ?? reply.body);
-    });
+    };
+    req.on('end', () => void receive(Buffer.concat(chunks)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   notifyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/alipay/notify`;
@@ -119,8 +119,10 @@ describe('trade_status_sync notifies', () => {
       expect(Object.values(r?.form ?? {}).every((v) => v !== '')).toBe(true);
       expect(r?.form['sign_type']).toBe('RSA2');
     }
-    const events = [pay, partial, full].map((r) =>
-      provider.verifyNotification({ headers: {}, rawBody: r?.raw ?? Buffer.alloc(0) }, new Date()),
+    const events = await Promise.all(
+      [pay, partial, full].map((r) =>
+        provider.verifyNotification({ headers: {}, rawBody: r?.raw ?? Buffer.alloc(0) }, new Date()),
+      ),
     );
     expect(events[0]?.event).toMatchObject({ type: 'PAYMENT_SUCCEEDED', outTradeNo, amountMinor: 888n });
     expect(events[1]).toMatchObject({
@@ -169,9 +171,9 @@ describe('trade_status_sync notifies', () => {
     expect(good?.form['subject']).toBe('100% 满意 a+b=c&d');
     const verify = (raw: Buffer, now = new Date()) =>
       provider.verifyNotification({ headers: {}, rawBody: raw }, now);
-    const codeOf = (fn: () => unknown): string => {
+    const codeOf = async (fn: () => Promise<unknown>): Promise<string> => {
       try {
-        fn();
+        await fn();
         return 'accepted';
       } catch (err) {
         return err instanceof ProviderError ? err.code : 'other';
@@ -179,16 +181,16 @@ describe('trade_status_sync notifies', () => {
     };
     const tampered = new URLSearchParams(good?.raw.toString('utf8'));
     tampered.set('total_amount', '0.01');
-    expect(codeOf(() => verify(Buffer.from(tampered.toString())))).toBe('INVALID_SIGNATURE');
+    expect(await codeOf(() => verify(Buffer.from(tampered.toString())))).toBe('INVALID_SIGNATURE');
     const unsigned = new URLSearchParams(good?.raw.toString('utf8'));
     unsigned.delete('sign');
-    expect(codeOf(() => verify(Buffer.from(unsigned.toString())))).toBe('INVALID_SIGNATURE');
+    expect(await codeOf(() => verify(Buffer.from(unsigned.toString())))).toBe('INVALID_SIGNATURE');
     const notifyTime = new Date(Date.parse(`${good?.form['notify_time']?.replace(' ', 'T')}+08:00`));
     expect(
-      codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 6 * 60_000))),
+      await codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 6 * 60_000))),
     ).toBe('STALE_TIMESTAMP');
     expect(
-      codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 4 * 60_000))),
+      await codeOf(() => verify(good?.raw ?? Buffer.alloc(0), new Date(notifyTime.getTime() + 4 * 60_000))),
     ).toBe('accepted');
 
     const foreignTrade = id('F');

@@ -3,8 +3,9 @@
  * alipay-sdk's legacy `exec` with response-signature validation. No database, no ledger.
  */
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
-import { AlipaySdk } from 'alipay-sdk';
+import type { AlipaySdk } from 'alipay-sdk';
 import type { Logger } from 'pino';
+import { loadOnce } from '../load-once.js';
 import {
   ProviderError,
   readStatement,
@@ -19,7 +20,6 @@ import {
 } from '../payment-provider.js';
 import { gatewayError, sdkError } from './alipay-errors.js';
 import { verifyAlipayNotification } from './alipay-notify.verifier.js';
-import { parseAlipayBillZip } from './alipay-statement.parser.js';
 import { beijingDayStart, formatYuan, parseBeijingTime, parseYuan } from './alipay-units.js';
 
 export interface AlipayProviderConfig {
@@ -65,23 +65,29 @@ function parseKeysOnce(sdk: AlipaySdk): void {
 }
 
 export function createAlipayProvider(config: AlipayProviderConfig) {
-  const sdk = new AlipaySdk({
-    appId: config.appId,
-    privateKey: config.appPrivateKeyPem,
-    alipayPublicKey: config.alipayPublicKeyPem,
-    gateway: config.gatewayUrl,
-    timeout: config.timeoutMs,
-    camelcase: false,
-    signType: 'RSA2',
+  // The SDK (with undici, urllib and their dependencies) loads on the adapter's first use.
+  const sdk = loadOnce(async () => {
+    const { AlipaySdk } = await import('alipay-sdk');
+    const created = new AlipaySdk({
+      appId: config.appId,
+      privateKey: config.appPrivateKeyPem,
+      alipayPublicKey: config.alipayPublicKeyPem,
+      gateway: config.gatewayUrl,
+      timeout: config.timeoutMs,
+      camelcase: false,
+      signType: 'RSA2',
+    });
+    parseKeysOnce(created);
+    return created;
   });
-  parseKeysOnce(sdk);
   const now = config.now ?? (() => new Date());
   const log = config.logger;
 
   async function call(method: string, biz: Record<string, unknown>): Promise<GatewayNode> {
+    const client = await sdk();
     let result: GatewayNode;
     try {
-      result = await sdk.exec(method, { bizContent: biz }, { validateSign: true });
+      result = await client.exec(method, { bizContent: biz }, { validateSign: true });
     } catch (err) {
       const mapped = sdkError(err, method);
       log?.warn({ method, code: mapped.code }, 'alipay call failed');
@@ -170,6 +176,8 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     if (!url) throw new ProviderError('PROVIDER_UNAVAILABLE', 'bill query: no bill_download_url');
     const raw = await fetchBill(url, config.timeoutMs);
     // An Alipay bill carries no hash: reading it through once (constant memory) is the integrity check.
+    // The parser (GBK tables, unzip) loads with the first statement.
+    const { parseAlipayBillZip } = await import('./alipay-statement.parser.js');
     await readStatement(parseAlipayBillZip([raw]), () => undefined);
     return {
       status: 'READY',
@@ -184,8 +192,8 @@ export function createAlipayProvider(config: AlipayProviderConfig) {
     channel: 'ALIPAY' as const,
     refund,
     queryRefund,
-    verifyNotification(request: InboundHttpRequest, at: Date): VerifiedNotification {
-      return verifyAlipayNotification(sdk, config.appId, request, at);
+    async verifyNotification(request: InboundHttpRequest, at: Date): Promise<VerifiedNotification> {
+      return verifyAlipayNotification(await sdk(), config.appId, request, at);
     },
     acknowledge(accepted: boolean): HttpReply {
       // Alipay only looks for the literal body `success`; anything else makes it resend.

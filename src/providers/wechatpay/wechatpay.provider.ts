@@ -7,9 +7,10 @@ import { createHash, createPrivateKey, createSign, type KeyObject } from 'node:c
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import WxPay from 'wechatpay-node-v3';
+import type WxPay from 'wechatpay-node-v3';
 import { z } from 'zod';
 import { pino } from 'pino';
+import { loadOnce } from '../load-once.js';
 import {
   ProviderError,
   type HttpReply,
@@ -92,23 +93,25 @@ const transactionResource = z.object({
   amount: z.object({ total: z.number().int(), currency: z.string().optional() }).passthrough(),
 });
 
-/** The SDK's protected signer, needed for endpoints it has no method for (A5.5). */
 /**
- * The SDK signs each request with the PEM it was given, so every request parses the merchant key again
- * (about a third of an RSA-2048 signature's cost). Same signature, with the key parsed once.
+ * The SDK, loaded on the adapter's first use (it and superagent are not needed to start). It signs each
+ * request with the PEM it was given, so every request would parse the merchant key again (about a
+ * third of an RSA-2048 signature's cost): the subclass signs the same bytes with the key parsed once.
  */
-class ParsedKeyWxPay extends WxPay {
-  constructor(
-    options: ConstructorParameters<typeof WxPay>[0] & object,
-    private readonly signingKey: KeyObject,
-  ) {
-    super(options);
+async function createWxPay(
+  options: ConstructorParameters<typeof WxPay>[0] & object,
+  signingKey: KeyObject,
+): Promise<WxPay> {
+  const { default: Sdk } = await import('wechatpay-node-v3');
+  class ParsedKeyWxPay extends Sdk {
+    override sha256WithRsa(data: string): string {
+      return createSign('RSA-SHA256').update(data).sign(signingKey, 'base64');
+    }
   }
-
-  override sha256WithRsa(data: string): string {
-    return createSign('RSA-SHA256').update(data).sign(this.signingKey, 'base64');
-  }
+  return new ParsedKeyWxPay(options);
 }
+
+/** The SDK's protected signer, needed for endpoints it has no method for (A5.5). */
 
 interface SdkSigner {
   buildAuthorization(method: string, url: string, params?: Record<string, unknown>): string;
@@ -150,20 +153,23 @@ export function createWechatPayProvider(
     maxSkewMs,
     now,
   });
-  const pay = new ParsedKeyWxPay(
-    {
-      appid: config.appid,
-      mchid: config.mchid,
-      serial_no: config.merchantSerialNo.toUpperCase(),
-      // The SDK insists on a certificate but only reads it to derive serial_no, which we pass explicitly.
-      publicKey: Buffer.from(config.merchantCertificatePem ?? 'unused'),
-      privateKey: Buffer.from(config.merchantPrivateKeyPem),
-      key: config.apiV3Key,
-    },
-    createPrivateKey(config.merchantPrivateKeyPem),
-  );
-  pay.createHttp(http);
-  const signer = pay as unknown as SdkSigner;
+  const signingKey = createPrivateKey(config.merchantPrivateKeyPem);
+  const sdk = loadOnce(async () => {
+    const pay = await createWxPay(
+      {
+        appid: config.appid,
+        mchid: config.mchid,
+        serial_no: config.merchantSerialNo.toUpperCase(),
+        // The SDK insists on a certificate but only reads it to derive serial_no, which we pass explicitly.
+        publicKey: Buffer.from(config.merchantCertificatePem ?? 'unused'),
+        privateKey: Buffer.from(config.merchantPrivateKeyPem),
+        key: config.apiV3Key,
+      },
+      signingKey,
+    );
+    pay.createHttp(http);
+    return pay;
+  });
 
   const refundResult = (out: WechatOutput): ProviderRefundResult => {
     const parsed = refundResponse.safeParse(out.data);
@@ -205,13 +211,13 @@ export function createWechatPayProvider(
         currency: 'CNY',
       },
     };
-    const out = (await pay.refunds(params)) as WechatOutput;
+    const out = (await (await sdk()).refunds(params)) as WechatOutput;
     logger.debug({ refundId: req.refundId, status: out.status }, 'wechatpay refund answered');
     return refundResult(ensureOk(out));
   };
 
   const queryRefund = async (lookup: ProviderRefundLookup): Promise<ProviderRefundResult | null> => {
-    const out = (await pay.find_refunds(lookup.refundId)) as WechatOutput;
+    const out = (await (await sdk()).find_refunds(lookup.refundId)) as WechatOutput;
     if (out.status === 404 && parseWechatError(out.errRaw)?.code === 'RESOURCE_NOT_EXISTS') return null;
     const result = refundResult(ensureOk(out));
     if (result.refundId !== lookup.refundId)
@@ -222,13 +228,14 @@ export function createWechatPayProvider(
   const applyAbnormalRefund: WechatPayProvider['applyAbnormalRefund'] = async (input) => {
     const url = `${WECHAT_PRODUCTION_BASE_URL}/v3/refund/domestic/refunds/${encodeURIComponent(input.providerRefundId)}/apply-abnormal-refund`;
     const params = { out_refund_no: input.refundId, type: input.type };
+    const signer = (await sdk()) as unknown as SdkSigner;
     const headers = signer.getHeaders(signer.buildAuthorization('POST', url, params), {
       'Content-Type': 'application/json',
     });
     return refundResult(ensureOk(await http.post(url, params, headers)));
   };
 
-  const verifyNotification = (request: InboundHttpRequest, at: Date): VerifiedNotification => {
+  const verifyNotification = async (request: InboundHttpRequest, at: Date): Promise<VerifiedNotification> => {
     verifyWechatSignature({
       headers: request.headers,
       rawBody: request.rawBody,
@@ -300,6 +307,7 @@ export function createWechatPayProvider(
         };
 
   const downloadStatement = async (billDate: string): Promise<StatementDownload> => {
+    const pay = await sdk();
     const applied = await pay.tradebill({ bill_date: billDate, bill_type: 'ALL', tar_type: 'GZIP' });
     if (applied.status !== 200) {
       const code = parseWechatError(applied.errRaw)?.code;
