@@ -59,18 +59,31 @@ export interface BaselineRound {
   readonly cpu: CpuByRole;
 }
 
-/** One pgbench round (TPC-B-like, the same clients) on its own database of the same server. */
+/** A pgbench workload other than its built-in TPC-B-like one: a custom script (`-f`) and its options. */
+export interface PgbenchScript {
+  readonly label: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * One pgbench round (TPC-B-like unless `script`, the same clients) on `database` of the same server
+ * (TPC-B: its own database).
+ */
 export async function pgbenchRound(
   plan: RoundPlan,
   server: BenchServer,
   database: string,
   round: number,
   postgres: number | undefined,
+  script?: PgbenchScript,
 ): Promise<BaselineRound> {
   line(
-    `round ${round}/${plan.rounds}: pgbench TPC-B-like, scale 1, -c ${plan.clients} -j 2 -T ${plan.roundSeconds}`,
+    `round ${round}/${plan.rounds}: pgbench ${script?.label ?? 'TPC-B-like, scale 1'}, -c ${plan.clients} -j 2 -T ${plan.roundSeconds}`,
   );
-  const args = ['-c', String(plan.clients), '-j', '2', '-T', String(plan.roundSeconds), '-P', '1', '-n'];
+  const args = [
+    ...(script?.args ?? []),
+    ...['-c', String(plan.clients), '-j', '2', '-T', String(plan.roundSeconds), '-P', '1', '-n'],
+  ];
   const meter = cpuMeter({
     PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
     pgbench: reapedChildrenCpuMs,
