@@ -273,8 +273,12 @@ async function requests(run: Run, floor: FloorRounds): Promise<Result> {
   const script = path.join(mkdtempSync(path.join(tmpdir(), 'bench-floor-')), 'refund-floor.sql');
   writeFileSync(script, FLOOR_SCRIPT);
   const floorScript = {
-    label: 'refund floor (-f: the minimal SQL of one refund)',
-    args: floorArgs(script, { orderPrefix: `bo_${process.pid}_`, payments: PAYMENTS, groupSize: FLOOR_GROUP }),
+    label: `refund floor (-f: the minimal SQL of groups of ≤ ${FLOOR_GROUP} refunds)`,
+    args: floorArgs(script, {
+      orderPrefix: `bo_${process.pid}_`,
+      payments: PAYMENTS,
+      groupSize: FLOOR_GROUP,
+    }),
   };
   return inRounds(
     PLAN,
@@ -299,9 +303,8 @@ async function requests(run: Run, floor: FloorRounds): Promise<Result> {
  */
 async function reportFloor(app: RunningApp, commands: Result, floor: FloorRounds): Promise<void> {
   const connection = app.orm.em.fork().getConnection();
-  const [check] = await connection.execute<{ refunds: number; entries: number; postings: number }[]>(
-    FLOOR_CHECK_SQL,
-  );
+  const [check] =
+    await connection.execute<{ refunds: number; entries: number; postings: number }[]>(FLOOR_CHECK_SQL);
   // Rows one transaction inserted share its xmin: the service's group commits (no worker ran in part 1).
   const [groups] = await connection.execute<{ refunds: number; transactions: number }[]>(
     `select count(*)::int as refunds, count(distinct xmin::text)::int as transactions
