@@ -15,10 +15,13 @@
  * Beside each figure, the CPU time per unit of work by role (api, worker, simulators, PostgreSQL,
  * load generator; pgbench's transactions likewise), from the kernel's accounts: on a saturated
  * machine the ratio is the quotient of the two.
+ * Part (1) also runs a floor after each TPC-B round: the minimal SQL of one refund as a pgbench custom
+ * script on the same database (bench/refunds-floor.ts says what it does and does not do), its TPS ratio
+ * to TPC-B, and the ratio it implies with the CPU the api and the load generator spend per request.
  * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
  */
 import 'reflect-metadata';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken, Role } from '../src/auth/index.js';
@@ -30,7 +33,8 @@ import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
 import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
 import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../src/simulators/index.js';
-import { describeCpu, postmasterPid, totalCpuMs, treeCpuMs } from './cpu.js';
+import { addCpu, describeCpu, postmasterPid, totalCpuMs, treeCpuMs, type CpuByRole } from './cpu.js';
+import { FLOOR_CHECK_SQL, FLOOR_SCRIPT, SEED_MERCHANTS, floorArgs } from './refunds-floor.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
 import {
   EMPTY,
@@ -51,6 +55,7 @@ import {
   startBenchServer,
   transport,
   withDatabase,
+  type BenchServer,
 } from './support.js';
 
 const CLIENTS = 16;
@@ -60,6 +65,8 @@ const ROUND_SECONDS = 5;
 const WARMUP_SECONDS = 2;
 const PAYMENTS = 600;
 const TARGET_COMMAND_RATIO = 0.5;
+/** Refunds a floor transaction commits at most (`BENCH_FLOOR_GROUP`): about the service's group size under this load. */
+const FLOOR_GROUP = Number(process.env['BENCH_FLOOR_GROUP'] ?? 8);
 const TARGET_LIFECYCLE_RATIO = 0.25;
 const JWT_SECRET = 'bench-secret-0123456789-0123456789-abcdef';
 const PLAN: RoundPlan = {
@@ -114,9 +121,10 @@ async function main(): Promise<void> {
     const api = await startRoleProcess('api', env);
     try {
       const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-      const run: Run = { api, env, databaseUrl: url, payments, token, postgres, baseline };
+      const run: Run = { server, database, api, env, databaseUrl: url, payments, token, postgres, baseline };
       const lifecycle = only === 'commands' ? EMPTY : await lifecycles(run, app);
-      const commands = only === 'lifecycle' ? EMPTY : await requests(run);
+      const floor: FloorRounds = { tps: [], transactions: 0, cpu: {} };
+      const commands = only === 'lifecycle' ? EMPTY : await requests(run, floor);
 
       const r1 = commands.perSecond / commands.pgbenchTps;
       const r2 = lifecycle.perSecond / lifecycle.pgbenchTps;
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
           `  ${'    pgbench txn'.padEnd(18)} ${describeCpu(result.pgbenchCpu, result.pgbenchTransactions)}  (CPU ratio ${(theirs / ours).toFixed(2)})`,
         );
       }
+      if (commands.count > 0 && floor.transactions > 0) await reportFloor(app, commands, floor);
     } finally {
       await stopProcess(api);
       await dropDatabase(server.adminUrl, pgbenchDb).catch(() => undefined);
@@ -183,7 +192,7 @@ async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]
       {
         id: `bo_${process.pid}_${i}`,
         customerId: `bc_${i % 50}`,
-        merchantId: `bm_${i % 20}`,
+        merchantId: `bm_${i % SEED_MERCHANTS}`,
         total: money(BigInt(amountFen), 'CNY'),
         deliveryStatus: 'DELIVERED',
         statusChangedAt: new Date(),
@@ -217,6 +226,8 @@ async function seed(app: RunningApp, sims: StartedSimulators): Promise<Payment[]
 
 /** What both parts share: the api process under load, the data, and the baseline. */
 interface Run {
+  readonly server: BenchServer;
+  readonly database: string;
   readonly api: RoleProcess;
   readonly env: Record<string, string>;
   readonly databaseUrl: string;
@@ -251,13 +262,69 @@ async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
   }
 }
 
-async function requests(run: Run): Promise<Result> {
+/** The floor's rounds (bench/refunds-floor.ts), each run right after a TPC-B round of part (1). */
+interface FloorRounds {
+  readonly tps: number[];
+  transactions: number;
+  cpu: CpuByRole;
+}
+
+async function requests(run: Run, floor: FloorRounds): Promise<Result> {
+  const script = path.join(mkdtempSync(path.join(tmpdir(), 'bench-floor-')), 'refund-floor.sql');
+  writeFileSync(script, FLOOR_SCRIPT);
+  const floorScript = {
+    label: `refund floor (-f: the minimal SQL of groups of ≤ ${FLOOR_GROUP} refunds)`,
+    args: floorArgs(script, {
+      orderPrefix: `bo_${process.pid}_`,
+      payments: PAYMENTS,
+      groupSize: FLOOR_GROUP,
+    }),
+  };
   return inRounds(
     PLAN,
     `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
-    run.baseline,
+    async (round) => {
+      const base = await run.baseline(round);
+      const f = await pgbenchRound(PLAN, run.server, run.database, round, run.postgres, floorScript);
+      floor.tps.push(f.tps);
+      floor.transactions += f.transactions;
+      floor.cpu = addCpu(floor.cpu, f.cpu);
+      return base;
+    },
     roleCounters(run, run.api),
     (round, seconds) => drive(run, `requestRefund-r${round}`, false, seconds),
+  );
+}
+
+/**
+ * The floor beside TPC-B, and what it implies: with the CPU the api, the simulators' process and the
+ * load generator spent per request added to the floor's own, the ratio a saturated machine would give
+ * if the service's SQL were the floor.
+ */
+async function reportFloor(app: RunningApp, commands: Result, floor: FloorRounds): Promise<void> {
+  const connection = app.orm.em.fork().getConnection();
+  const [check] =
+    await connection.execute<{ refunds: number; entries: number; postings: number }[]>(FLOOR_CHECK_SQL);
+  // Rows one transaction inserted share its xmin: the service's group commits (no worker ran in part 1).
+  const [groups] = await connection.execute<{ refunds: number; transactions: number }[]>(
+    `select count(*)::int as refunds, count(distinct xmin::text)::int as transactions
+       from refund where idempotency_key like 'bench-%'`,
+  );
+  const perTransaction = (check?.refunds ?? 0) / floor.transactions;
+  const tps = floor.tps.reduce((sum, t) => sum + t, 0) / floor.tps.length;
+  const perSecond = tps * perTransaction;
+  const perRefund = totalCpuMs(floor.cpu) / (check?.refunds ?? Number.NaN);
+  const perTpcb = totalCpuMs(commands.pgbenchCpu) / commands.pgbenchTransactions;
+  const outside = Object.entries(commands.cpu)
+    .filter(([role]) => role !== 'PostgreSQL')
+    .reduce((sum, [, ms]) => sum + ms, 0);
+  const outsidePerRequest = outside / commands.count;
+  line(
+    `(1) floor, the minimal SQL of a refund (pgbench -f, groups of ≤ ${FLOOR_GROUP}, ${perTransaction.toFixed(1)} a transaction; the service's group commits: ${((groups?.refunds ?? 0) / (groups?.transactions ?? 1)).toFixed(1)}): ${perSecond.toFixed(0)} refunds/s vs pgbench ${commands.pgbenchTps.toFixed(0)} TPS  ratio ${(perSecond / commands.pgbenchTps).toFixed(2)}  (transactions/s by round ${floor.tps.map((t) => t.toFixed(0)).join(', ')}; ${check?.refunds} refunds, ${check?.entries} entries, ${check?.postings} postings)`,
+  );
+  line(`  ${'    floor refund'.padEnd(18)} ${describeCpu(floor.cpu, check?.refunds ?? Number.NaN)}`);
+  line(
+    `  ceiling: the floor's CPU + today's outside PostgreSQL (api, simulators, load generator: ${outsidePerRequest.toFixed(2)} ms a request) gives a ratio ≈ ${(perTpcb / (perRefund + outsidePerRequest)).toFixed(2)}; the floor's alone ${(perTpcb / perRefund).toFixed(2)}`,
   );
 }
 

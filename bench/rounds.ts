@@ -59,18 +59,31 @@ export interface BaselineRound {
   readonly cpu: CpuByRole;
 }
 
-/** One pgbench round (TPC-B-like, the same clients) on its own database of the same server. */
+/** A pgbench workload other than its built-in TPC-B-like one: a custom script (`-f`) and its options. */
+export interface PgbenchScript {
+  readonly label: string;
+  readonly args: readonly string[];
+}
+
+/**
+ * One pgbench round (TPC-B-like unless `script`, the same clients) on `database` of the same server
+ * (TPC-B: its own database).
+ */
 export async function pgbenchRound(
   plan: RoundPlan,
   server: BenchServer,
   database: string,
   round: number,
   postgres: number | undefined,
+  script?: PgbenchScript,
 ): Promise<BaselineRound> {
   line(
-    `round ${round}/${plan.rounds}: pgbench TPC-B-like, scale 1, -c ${plan.clients} -j 2 -T ${plan.roundSeconds}`,
+    `round ${round}/${plan.rounds}: pgbench ${script?.label ?? 'TPC-B-like, scale 1'}, -c ${plan.clients} -j 2 -T ${plan.roundSeconds}`,
   );
-  const args = ['-c', String(plan.clients), '-j', '2', '-T', String(plan.roundSeconds), '-P', '1', '-n'];
+  const args = [
+    ...(script?.args ?? []),
+    ...['-c', String(plan.clients), '-j', '2', '-T', String(plan.roundSeconds), '-P', '1', '-n'],
+  ];
   const meter = cpuMeter({
     PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
     pgbench: reapedChildrenCpuMs,
@@ -106,12 +119,18 @@ export async function inRounds(
   await part(0, plan.warmupSeconds);
   for (let round = 1; round <= plan.rounds; round++) {
     line(`round ${round}/${plan.rounds}: ${label}`);
-    // This process runs the simulators and the load generator's thread: the simulators get what is
-    // left after the load generator's own thread time.
-    const meter = cpuMeter({ ...counters, simulators: () => cpuMs(process.cpuUsage()) });
+    // This process runs the simulators on its main thread (with the in-process app that seeded, idle
+    // during the rounds) and the load generator on a worker thread. Its other threads (V8's garbage
+    // collector and compiler helpers, mostly for the load generator's heap, and libuv's pool) are
+    // shown apart: the process's total less both threads' own time.
+    const meter = cpuMeter({
+      ...counters,
+      simulators: () => cpuMs(process.threadCpuUsage()),
+      [OTHER_THREADS]: () => cpuMs(process.cpuUsage()),
+    });
     const out = await part(round, plan.roundSeconds);
     const used = meter();
-    if (used['simulators'] !== undefined) used['simulators'] -= out.cpuMs;
+    if (used[OTHER_THREADS] !== undefined) used[OTHER_THREADS] -= out.cpuMs + (used['simulators'] ?? 0);
     cpu = addCpu(cpu, { ...used, 'load generator': out.cpuMs });
     latencies.push(...out.latenciesMs);
     failed += out.failed;
@@ -136,6 +155,9 @@ export async function inRounds(
     pgbenchTransactions,
   };
 }
+
+/** The bench process's threads other than its main thread and the load generator's. */
+const OTHER_THREADS = 'bench threads';
 
 function cpuMs(usage: NodeJS.CpuUsage): number {
   return (usage.user + usage.system) / 1000;

@@ -18,28 +18,31 @@ create or replace function job_enqueue(p_queue text, p_data jsonb, p_delay_secon
   set plan_cache_mode = force_generic_plan
 as $$
 declare
-  v_id uuid;
+  v_queue record;
+  v_id uuid := gen_random_uuid();
   v_start timestamptz := pgboss.job_now() + make_interval(secs => greatest(p_delay_seconds, 0));
-  v_notify boolean;
   v_traceparent text := nullif(current_setting('takeout.traceparent', true), '');
 begin
+  -- The queue's row once: its settings for the job and whether it notifies.
+  select q.name, q.expire_seconds, q.deletion_seconds, q.retention_seconds, q.retry_limit, q.retry_delay,
+         q.retry_backoff, q.retry_delay_max, q.policy, q.dead_letter, q.heartbeat_seconds, q.notify
+    into v_queue
+    from pgboss.queue q
+   where q.name = p_queue;
+  if not found then
+    raise exception 'job queue % does not exist', p_queue using errcode = 'P0001';
+  end if;
   insert into pgboss.job (id, name, data, priority, start_after, created_on, expire_seconds, deletion_seconds,
                           keep_until, retry_limit, retry_delay, retry_backoff, retry_delay_max, policy,
                           dead_letter, heartbeat_seconds, blocked, blocking, pending_dependencies)
-  select gen_random_uuid(), q.name,
-         case when v_traceparent is null or p_data ? '_trace' then p_data
-              else p_data || jsonb_build_object('_trace', jsonb_build_object('traceparent', v_traceparent)) end, 0, v_start, pgboss.job_now(), q.expire_seconds,
-         q.deletion_seconds, v_start + q.retention_seconds * interval '1s', q.retry_limit,
-         q.retry_delay, coalesce(q.retry_backoff, false), q.retry_delay_max, q.policy, q.dead_letter,
-         q.heartbeat_seconds, false, false, 0
-    from pgboss.queue q
-   where q.name = p_queue
-  returning id into v_id;
-  if v_id is null then
-    raise exception 'job queue % does not exist', p_queue using errcode = 'P0001';
-  end if;
-  select q.notify into v_notify from pgboss.queue q where q.name = p_queue;
-  if v_notify and v_start <= pgboss.job_now() then
+  values (v_id, v_queue.name,
+          case when v_traceparent is null or p_data ? '_trace' then p_data
+               else p_data || jsonb_build_object('_trace', jsonb_build_object('traceparent', v_traceparent)) end,
+          0, v_start, pgboss.job_now(), v_queue.expire_seconds, v_queue.deletion_seconds,
+          v_start + v_queue.retention_seconds * interval '1s', v_queue.retry_limit, v_queue.retry_delay,
+          coalesce(v_queue.retry_backoff, false), v_queue.retry_delay_max, v_queue.policy, v_queue.dead_letter,
+          v_queue.heartbeat_seconds, false, false, 0);
+  if v_queue.notify and v_start <= pgboss.job_now() then
     perform pg_notify('pgboss_' || left(encode(sha224('pgboss'::bytea), 'hex'), 24), p_queue);
   end if;
   return v_id;

@@ -76,14 +76,19 @@ begin
     v_channels[v_i + 1] := v_payment.channel;
   end loop;
 
-  -- Each new refund's event, audit record and submit job (on its provider's queue,
-  -- `<p_submit_queue>.<channel>`, with the request's own trace context when it was traced), in arrival order.
+  -- The new refunds' REQUEST events, in arrival order, in one statement.
+  insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
+  select e.item ->> 'id', null, 'PENDING', 'REQUEST', e.item ->> 'actorId', e.item ->> 'actorRole',
+         e.item -> 'eventDetail'
+    from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+   where v_outcome[e.ord] = 'CREATED'
+   order by e.ord;
+
+  -- Each new refund's audit record and submit job (on its provider's queue, `<p_submit_queue>.<channel>`,
+  -- with the request's own trace context when it was traced), in arrival order.
   for v_i in 0 .. n - 1 loop
     continue when v_outcome[v_i + 1] is distinct from 'CREATED';
     v_item := p_items -> v_i;
-    insert into refund_event (refund_id, from_status, to_status, source, actor_id, actor_role, detail)
-    values (v_item ->> 'id', null, 'PENDING', 'REQUEST', v_item ->> 'actorId', v_item ->> 'actorRole',
-            v_item -> 'eventDetail');
     perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
                          'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
     perform job_enqueue(p_submit_queue || '.' || v_channels[v_i + 1],

@@ -16,7 +16,10 @@
 -- reads 30 days of refunds, without the 90-day refunded orders (a sort) and without the order count.
 --
 -- Planned once per connection: generic plans (`plan_cache_mode`), since custom plans of this statement
--- were rebuilt on every call and planning cost more than running it (see docs/performance.md).
+-- were rebuilt on every call and planning cost more than running it (see docs/performance.md). Without
+-- presorted aggregates (`enable_presorted_aggregate`): the planner otherwise sorts the refunds part's
+-- input by `order_id` for its distinct count even when that count's filter is false (the usual case:
+-- a part is skipped), where each aggregate's own sort sees only the rows its filter lets through.
 create or replace function risk_customer_figures(p_customers text[], p_as_of timestamptz, p_currency text,
                                                  p_payment_ids text[], p_order_ids text[], p_evidence boolean,
                                                  p_refund_rules text[], p_refunded_order_rules text[],
@@ -30,6 +33,7 @@ create or replace function risk_customer_figures(p_customers text[], p_as_of tim
                 payer_refunding_ids varchar[], flags json)
   language sql stable
   set plan_cache_mode = force_generic_plan
+  set enable_presorted_aggregate = off
 as $$
 with req as (
   select u.customer_id::varchar as customer_id, null::varchar as payment_id, null::varchar as order_id
