@@ -41,6 +41,8 @@ export interface Environment {
   readonly logger: Logger;
   /** Stops PostgreSQL and starts it again (embedded only; a shared server is never restarted). */
   readonly restartDatabase: (() => Promise<void>) | undefined;
+  /** Work left running past a seed (dropping its database); `close` waits for it, failures ignored. */
+  track(work: Promise<unknown>): void;
   close(): Promise<void>;
 }
 
@@ -80,13 +82,19 @@ export async function openEnvironment(
   const ownTemplate = server?.template === undefined;
   const template = server?.template ?? `simtmpl_${process.pid}`;
   if (ownTemplate) await createTemplate(url, template, dataDir, logger);
+  const tracked = new Set<Promise<unknown>>();
   return {
     adminUrl: url,
     template,
     dataDir,
     logger,
     restartDatabase,
+    track(work) {
+      const settled = work.catch(() => undefined).finally(() => tracked.delete(settled));
+      tracked.add(settled);
+    },
     async close() {
+      await Promise.all(tracked);
       if (ownTemplate)
         await adminStatement(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
           () => undefined,
@@ -116,12 +124,14 @@ async function createTemplate(
   } finally {
     await orm.close(true);
   }
-  // The api registers every queue (and the simulators' keys are made, once, in dataDir).
+  // The api registers every queue, the worker schedules the crons (and the simulators' keys are
+  // made, once, in dataDir).
   const clock = createSimClock({ frozen: true });
   const simulators = await startSimulators(dataDir, clock, logger, {});
   try {
     const config = serviceSettings(dataDir, logger, templateUrl, simulators.providerEnv, {});
     await (await startApp(config, 'api', logger)).stop('template ready');
+    await (await startApp(config, 'worker', logger)).stop('template ready');
   } finally {
     clock.dispose();
     await simulators.close();
@@ -193,6 +203,8 @@ function serviceSettings(
     DATABASE_POOL_MAX: '4',
     MIGRATE_ON_START: 'false',
     SIMULATORS: 'false',
+    // The back office is not what a seed exercises; its assets would be read again at every api start.
+    CONSOLE_ENABLED: 'false',
     DATA_DIR: dataDir,
     JWT_HS256_SECRET: DEV_SECRET,
     RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
@@ -202,7 +214,7 @@ function serviceSettings(
     REFUND_SWEEP_INTERVAL_MS: '250',
     REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
     REFUND_FIRST_POLL_ALIPAY_MS: '1000',
-    REFUND_MAX_POLL_DELAY_MS: '1000',
+    REFUND_MAX_POLL_DELAY_MS: '250',
     ...providerEnv,
     ...extra,
   });
@@ -361,7 +373,9 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       await watched('close: reader.end', reader.end());
       clock.dispose();
       await watched('close: sims', simulators.close());
-      await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+      // Not waited for: the next seed opens meanwhile (its database has another name). The environment's
+      // close waits for the drops still under way.
+      env.track(adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`));
     },
   };
   return world;
