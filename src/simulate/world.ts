@@ -43,6 +43,10 @@ export interface Environment {
   readonly restartDatabase: (() => Promise<void>) | undefined;
   /** Work left running past a seed (dropping its database); `close` waits for it, failures ignored. */
   track(work: Promise<unknown>): void;
+  /** A fresh clone of the template for a seed: the one `prepareDatabase` made ahead, or a new one. */
+  takeDatabase(): Promise<string>;
+  /** Starts cloning the next seed's database now (while this seed runs), unless one is ready. */
+  prepareDatabase(): void;
   close(): Promise<void>;
 }
 
@@ -83,18 +87,43 @@ export async function openEnvironment(
   const template = server?.template ?? `simtmpl_${process.pid}`;
   if (ownTemplate) await createTemplate(url, template, dataDir, logger);
   const tracked = new Set<Promise<unknown>>();
+  let clones = 0;
+  let spare: Promise<string> | undefined;
+  const clone = async (): Promise<string> => {
+    const database = `sim_${process.pid}_${++clones}`;
+    await adminStatement(url, `drop database if exists ${quoteIdent(database)} with (force)`);
+    await adminStatement(url, `create database ${quoteIdent(database)} template ${quoteIdent(template)}`);
+    return database;
+  };
+  const dropSpare = async (): Promise<void> => {
+    const left = await spare?.catch(() => undefined);
+    spare = undefined;
+    if (left !== undefined)
+      await adminStatement(url, `drop database if exists ${quoteIdent(left)} with (force)`).catch(() => 0);
+  };
   return {
     adminUrl: url,
     template,
     dataDir,
     logger,
     restartDatabase,
+    async takeDatabase() {
+      const ready = spare;
+      spare = undefined;
+      // A clone that a database restart broke is made again.
+      return (await ready?.catch(() => undefined)) ?? clone();
+    },
+    prepareDatabase() {
+      spare ??= clone();
+      spare.catch(() => undefined);
+    },
     track(work) {
       const settled = work.catch(() => undefined).finally(() => tracked.delete(settled));
       tracked.add(settled);
     },
     async close() {
       await Promise.all(tracked);
+      await dropSpare();
       if (ownTemplate)
         await adminStatement(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
           () => undefined,
@@ -255,12 +284,7 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     opening[step] = Date.now() - mark;
     mark = Date.now();
   };
-  const database = `sim_${process.pid}_${scenario.seed}`;
-  await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
-  await adminStatement(
-    env.adminUrl,
-    `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`,
-  );
+  const database = await env.takeDatabase();
   const databaseUrl = withDatabase(env.adminUrl, database);
   lap('database');
   const clock = createSimClock({ start: new Date(Date.UTC(2026, 0, 5, 2)), frozen: true });
@@ -306,6 +330,8 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     startWorker(),
   ]);
   lap('services');
+  // The next seed's database is cloned while this one runs, mostly waiting on its schedule.
+  env.prepareDatabase();
   /** Terminates the seed database's sessions that match `where` ($1 is the database); how many. */
   const terminate = async (where: string, params: readonly unknown[]): Promise<number> => {
     try {
