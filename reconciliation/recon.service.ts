@@ -11,7 +11,7 @@ import pg from 'pg';
 import { recordAudit, type Actor } from '../src/audit/index.js';
 import { newId, sqlOnPool, type Orm, type Sql } from '../src/db/index.js';
 import { accountCodes, type LedgerService } from '../src/ledger/index.js';
-import type { Logger } from '../src/logging/index.js';
+import { errorBrief, type Logger } from '../src/logging/index.js';
 import type { PaymentsService } from '../src/payments/index.js';
 import type { RefundService } from '../src/refunds/index.js';
 import {
@@ -157,6 +157,11 @@ export class ReconciliationService {
       // every scan of them back through the kernel. Set before the session's first temporary table.
       options: `-c temp_buffers=${TEMP_BUFFERS}`,
     });
+    // A session the server ends (a restart, 57P01) outside a statement, or as the run ends it, must
+    // not end the process as an unhandled 'error' event: the statement in flight rejects on its own.
+    client.on('error', (error) =>
+      this.log.warn({ error: errorBrief(error) }, 'reconciliation connection lost'),
+    );
     await client.connect();
     try {
       await client.query('begin');

@@ -11,13 +11,16 @@ import {
 import { parseFlags } from './args.js';
 
 /**
- * `npm run simulate [-- --seed N | --seeds N [--from S] [--jobs J]]`: seeded fault-schedule runs (see
+ * `npm run simulate [-- --seed N | --seeds N [--from S] [--jobs J]] [--trace]`: seeded fault-schedule runs (see
  * docs/simulate.md). One seed is replayed as is; a range runs seed after seed with a progress line
  * each, then a summary; with `--jobs J`, J processes (each with its own PostgreSQL) take the seeds in
  * turn. Exits 1 when any seed broke an invariant or stalled, naming the seeds to replay.
  */
 /** Far beyond a slow seed on a loaded machine (settling alone gives up after 45 s). */
 const SEED_DEADLINE_MS = 300_000;
+
+/** `--trace`: each seed's line is followed by what its schedule performed (`SeedResult.trace`). */
+let traced = false;
 
 /** What one seed printed, and whether it failed (violations, or stalled). */
 interface SeedReport {
@@ -30,6 +33,7 @@ interface SeedReport {
 
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
+  traced = flags.has('trace');
   if (flags.has('serve')) return serve();
   const single = flags.get('seed');
   const from = Number(flags.get('from') ?? single ?? Math.floor(Math.random() * 1_000_000));
@@ -37,7 +41,7 @@ async function main(): Promise<void> {
   const jobs = Math.min(Number(flags.get('jobs') ?? 1), count);
   if (![from, count, jobs].every(Number.isSafeInteger) || from < 0 || count < 1 || jobs < 1) {
     process.stderr.write(
-      'usage: npm run simulate -- [--seed N] [--seeds COUNT] [--from FIRST_SEED] [--jobs PROCESSES]\n',
+      'usage: npm run simulate -- [--seed N] [--seeds COUNT] [--from FIRST_SEED] [--jobs PROCESSES] [--trace]\n',
     );
     process.exit(2);
   }
@@ -115,6 +119,7 @@ async function runOne(env: Environment, seed: number, stalled: (text: string) =>
     `seed ${seed}: ${mark} (${scenario.orders.length} orders, ${scenario.commands.length} commands, ` +
     `${result.refunds} refunds, ${scenario.events.length} events, ${notifyCounts(result)}, ` +
     `${(result.ms / 1000).toFixed(1)} s ${JSON.stringify(result.phasesMs)})\n`;
+  if (traced) for (const line of result.trace ?? []) text += `  ${line}\n`;
   for (const v of result.violations) text += `  ${v.invariant}: ${v.detail}\n`;
   if (result.violations.length > 0) text += `  replay: npm run simulate -- --seed ${seed}\n`;
   return { seed, failed: result.violations.length > 0, text };
@@ -158,7 +163,7 @@ async function runInChildren(
   await new Promise<void>((resolve) => {
     let live = 0;
     const start = (): void => {
-      const child: ChildProcess = fork(script, ['--serve'], {
+      const child: ChildProcess = fork(script, ['--serve', ...(traced ? ['--trace'] : [])], {
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       live += 1;

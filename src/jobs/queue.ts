@@ -10,6 +10,7 @@ import {
 import { errorBrief, type Logger } from '../logging/index.js';
 import { withSpan } from '../tracing/index.js';
 import { HotStatementsClient } from './hot-statements.js';
+import { listenKeepingErrorListeners } from './listen.js';
 import { queuedContext, withTraceContext } from './trace-context.js';
 
 export const JOB_SCHEMA = 'pgboss';
@@ -130,6 +131,16 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
     useListenNotify: worker,
   };
   const boss = new PgBoss(config);
+  // Its LISTEN connection is ours: pg-boss's own could end the process when it stopped during a
+  // database restart (see listen.ts). The adapter is pg-boss's; `listen` is a capability it documents.
+  boss.getDb().listen = listenKeepingErrorListeners({
+    connection: {
+      connectionString: config.connectionString,
+      application_name: config.application_name,
+      connectionTimeoutMillis: 10_000,
+    },
+    onError,
+  });
   boss.on('error', onError);
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
   /** Creates missing queues and brings changed settings up to date; one read when nothing changed. */

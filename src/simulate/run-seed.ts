@@ -16,9 +16,15 @@ import { settlesWithin, watched } from './watch.js';
 
 const ORDER_SYSTEM: Actor = { id: 'order-system', role: 'SERVICE' };
 const SUPPORT: Actor = { id: 'simulate-agent', role: 'SUPPORT' };
+/**
+ * The schedule runs this many times faster than its offsets say: a command planned at 1,200 ms is
+ * sent 600 ms into the chaos phase, a worker planned down for 400 ms stays down 200 ms. The seed's
+ * commands, faults and events are the same; they land closer together.
+ */
+export const SCHEDULE_SPEEDUP = 2;
 /** Virtual milliseconds the simulators' clock moves per real tick while a seed runs. */
 const TICK_VIRTUAL_MS = 1_000;
-const TICK_REAL_MS = 50;
+const TICK_REAL_MS = 50 / SCHEDULE_SPEEDUP;
 const SETTLE_TIMEOUT_MS = 45_000;
 const CLIENT_RETRIES = 20;
 
@@ -30,6 +36,11 @@ export interface SeedResult {
   readonly phasesMs?: Readonly<Record<string, number>>;
   /** Notifies the api acknowledged, per provider. */
   readonly notifiesAccepted?: Readonly<Record<SimChannel, number>>;
+  /**
+   * What the schedule performed, a line per command and event at its planned offset (in offset order):
+   * the same for every run of the seed, whatever ran before it in the process.
+   */
+  readonly trace?: readonly string[];
 }
 
 /** A test-only corruption applied after settling, to prove the checker notices it. */
@@ -51,7 +62,8 @@ export async function runSeed(
   try {
     onPhase('chaos');
     const payments = await watched('createPayments', createPayments(world, scenario));
-    const outcomes = await chaos(world, scenario, payments);
+    const performed: { atMs: number; line: string }[] = [];
+    const outcomes = await chaos(world, scenario, payments, performed);
     clearInterval(ticker);
     phasesMs['chaos'] = Date.now() - opened;
     onPhase('settle');
@@ -65,6 +77,10 @@ export async function runSeed(
       violations,
       refunds: outcomes.filter((o) => o.refundId).length,
       notifiesAccepted: acceptedNotifies(world),
+      trace: performed
+        .map((entry, i) => ({ ...entry, i }))
+        .sort((a, b) => a.atMs - b.atMs || a.i - b.i)
+        .map((entry) => `+${entry.atMs} ms ${entry.line}`),
     };
   } finally {
     clearInterval(ticker);
@@ -132,18 +148,27 @@ async function chaos(
   world: World,
   scenario: Scenario,
   payments: readonly SeedPayment[],
+  performed: { atMs: number; line: string }[],
 ): Promise<CommandOutcome[]> {
   const start = Date.now();
   const at = async (ms: number): Promise<void> => {
-    const wait = start + ms - Date.now();
+    const wait = start + ms / SCHEDULE_SPEEDUP - Date.now();
     if (wait > 0) await delay(wait);
   };
   const commands = scenario.commands.map(async (command) => {
     await at(command.atMs);
+    performed.push({
+      atMs: command.atMs,
+      line: `requestRefund ${command.key} order ${command.order} ${command.amountFen} fen${command.faults
+        .map((f) => ` [${f.endpoint} ${JSON.stringify(f.calls)} ${JSON.stringify(f.fault)}]`)
+        .join('')}`,
+    });
     return issue(world, command, payments[command.order]!);
   });
   const events = scenario.events.map(async (event) => {
     await at(event.atMs);
+    const { atMs, kind, ...details } = event;
+    performed.push({ atMs, line: `${kind} ${JSON.stringify(details)}` });
     await watched(`event ${event.kind}`, perform(world, event));
   });
   const [outcomes] = await Promise.all([Promise.all(commands), Promise.all(events)]);
@@ -191,7 +216,7 @@ async function perform(world: World, event: EventPlan): Promise<void> {
   switch (event.kind) {
     case 'workerCrash':
       await world.crashWorker();
-      await delay(event.downMs);
+      await delay(event.downMs / SCHEDULE_SPEEDUP);
       await world.startWorker();
       return;
     case 'killConnections':
@@ -242,7 +267,7 @@ async function settle(world: World, scenario: Scenario): Promise<Violation[]> {
       handled = true;
       continue;
     }
-    await delay(200);
+    await delay(50);
   }
   const open = await world.read<{
     id: string;

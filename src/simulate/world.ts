@@ -41,6 +41,12 @@ export interface Environment {
   readonly logger: Logger;
   /** Stops PostgreSQL and starts it again (embedded only; a shared server is never restarted). */
   readonly restartDatabase: (() => Promise<void>) | undefined;
+  /** Work left running past a seed (dropping its database); `close` waits for it, failures ignored. */
+  track(work: Promise<unknown>): void;
+  /** A fresh clone of the template for a seed: the one `prepareDatabase` made ahead, or a new one. */
+  takeDatabase(): Promise<string>;
+  /** Starts cloning the next seed's database now (while this seed runs), unless one is ready. */
+  prepareDatabase(): void;
   close(): Promise<void>;
 }
 
@@ -80,13 +86,44 @@ export async function openEnvironment(
   const ownTemplate = server?.template === undefined;
   const template = server?.template ?? `simtmpl_${process.pid}`;
   if (ownTemplate) await createTemplate(url, template, dataDir, logger);
+  const tracked = new Set<Promise<unknown>>();
+  let clones = 0;
+  let spare: Promise<string> | undefined;
+  const clone = async (): Promise<string> => {
+    const database = `sim_${process.pid}_${++clones}`;
+    await adminStatement(url, `drop database if exists ${quoteIdent(database)} with (force)`);
+    await adminStatement(url, `create database ${quoteIdent(database)} template ${quoteIdent(template)}`);
+    return database;
+  };
+  const dropSpare = async (): Promise<void> => {
+    const left = await spare?.catch(() => undefined);
+    spare = undefined;
+    if (left !== undefined)
+      await adminStatement(url, `drop database if exists ${quoteIdent(left)} with (force)`).catch(() => 0);
+  };
   return {
     adminUrl: url,
     template,
     dataDir,
     logger,
     restartDatabase,
+    async takeDatabase() {
+      const ready = spare;
+      spare = undefined;
+      // A clone that a database restart broke is made again.
+      return (await ready?.catch(() => undefined)) ?? clone();
+    },
+    prepareDatabase() {
+      spare ??= clone();
+      spare.catch(() => undefined);
+    },
+    track(work) {
+      const settled = work.catch(() => undefined).finally(() => tracked.delete(settled));
+      tracked.add(settled);
+    },
     async close() {
+      await Promise.all(tracked);
+      await dropSpare();
       if (ownTemplate)
         await adminStatement(url, `drop database if exists ${quoteIdent(template)} with (force)`).catch(
           () => undefined,
@@ -116,12 +153,14 @@ async function createTemplate(
   } finally {
     await orm.close(true);
   }
-  // The api registers every queue (and the simulators' keys are made, once, in dataDir).
+  // The api registers every queue, the worker schedules the crons (and the simulators' keys are
+  // made, once, in dataDir).
   const clock = createSimClock({ frozen: true });
   const simulators = await startSimulators(dataDir, clock, logger, {});
   try {
     const config = serviceSettings(dataDir, logger, templateUrl, simulators.providerEnv, {});
     await (await startApp(config, 'api', logger)).stop('template ready');
+    await (await startApp(config, 'worker', logger)).stop('template ready');
   } finally {
     clock.dispose();
     await simulators.close();
@@ -193,6 +232,8 @@ function serviceSettings(
     DATABASE_POOL_MAX: '4',
     MIGRATE_ON_START: 'false',
     SIMULATORS: 'false',
+    // The back office is not what a seed exercises; its assets would be read again at every api start.
+    CONSOLE_ENABLED: 'false',
     DATA_DIR: dataDir,
     JWT_HS256_SECRET: DEV_SECRET,
     RATE_LIMIT_EXEMPT_LOOPBACK: 'true',
@@ -202,7 +243,7 @@ function serviceSettings(
     REFUND_SWEEP_INTERVAL_MS: '250',
     REFUND_FIRST_POLL_WECHATPAY_MS: '1000',
     REFUND_FIRST_POLL_ALIPAY_MS: '1000',
-    REFUND_MAX_POLL_DELAY_MS: '1000',
+    REFUND_MAX_POLL_DELAY_MS: '250',
     ...providerEnv,
     ...extra,
   });
@@ -243,12 +284,7 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     opening[step] = Date.now() - mark;
     mark = Date.now();
   };
-  const database = `sim_${process.pid}_${scenario.seed}`;
-  await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
-  await adminStatement(
-    env.adminUrl,
-    `create database ${quoteIdent(database)} template ${quoteIdent(env.template)}`,
-  );
+  const database = await env.takeDatabase();
   const databaseUrl = withDatabase(env.adminUrl, database);
   lap('database');
   const clock = createSimClock({ start: new Date(Date.UTC(2026, 0, 5, 2)), frozen: true });
@@ -294,6 +330,8 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
     startWorker(),
   ]);
   lap('services');
+  // The next seed's database is cloned while this one runs, mostly waiting on its schedule.
+  env.prepareDatabase();
   /** Terminates the seed database's sessions that match `where` ($1 is the database); how many. */
   const terminate = async (where: string, params: readonly unknown[]): Promise<number> => {
     try {
@@ -361,7 +399,9 @@ export async function openWorld(env: Environment, scenario: Scenario): Promise<W
       await watched('close: reader.end', reader.end());
       clock.dispose();
       await watched('close: sims', simulators.close());
-      await adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`);
+      // Not waited for: the next seed opens meanwhile (its database has another name). The environment's
+      // close waits for the drops still under way.
+      env.track(adminStatement(env.adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`));
     },
   };
   return world;

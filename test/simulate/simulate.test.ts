@@ -28,6 +28,7 @@ describe('the seeded fault-schedule simulator', () => {
   afterAll(async () => env.close());
 
   const accepted = { WECHAT_PAY: 0, ALIPAY: 0 };
+  const traces = new Map<number, readonly string[] | undefined>();
 
   it.each(CI_SEEDS)(
     'seed %i settles with every invariant holding',
@@ -37,6 +38,7 @@ describe('the seeded fault-schedule simulator', () => {
       expect(result.refunds).toBeGreaterThan(0);
       accepted.WECHAT_PAY += result.notifiesAccepted?.WECHAT_PAY ?? 0;
       accepted.ALIPAY += result.notifiesAccepted?.ALIPAY ?? 0;
+      traces.set(seed, result.trace);
     },
     SEED_TIMEOUT_MS,
   );
@@ -45,6 +47,20 @@ describe('the seeded fault-schedule simulator', () => {
     expect(accepted.WECHAT_PAY).toBeGreaterThan(0);
     expect(accepted.ALIPAY).toBeGreaterThan(0);
   });
+
+  it(
+    'replays a seed with the same trace after other seeds ran in the same process',
+    async () => {
+      const seed = CI_SEEDS[0]!;
+      const scenario = generateScenario(seed);
+      const first = traces.get(seed);
+      expect(first).toHaveLength(scenario.commands.length + scenario.events.length);
+      const again = await runSeed(env, scenario);
+      expect(again.violations).toEqual([]);
+      expect(again.trace).toEqual(first);
+    },
+    SEED_TIMEOUT_MS,
+  );
 
   it(
     'reports a payout nobody asked for and a drifted account total',
