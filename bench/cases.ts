@@ -9,13 +9,18 @@
  *     process), each by the order's customer on a fresh paid order, with a claim the default
  *     auto-review rule approves: every call opens a case, decides it automatically and issues the
  *     refund through the refund command. Rounds alternate with pgbench rounds (ratio to their TPS);
- *     at the end SQL checks that every reported case was auto-approved and has its refund.
+ *     at the end SQL checks that every reported case was auto-approved and has its refund. Each
+ *     pgbench round is followed by a floor round (bench/cases-floor.ts): the least SQL of one such
+ *     report as a pgbench script on the same schema, its ratio to TPC-B and what it leaves for 0.3.
  * (b) BULK_CASES cases (default 1,000,000) seeded in bulk over ~6 months with their decisions and
  *     appeals, ANALYZEd; then the support queue (pages of 20, typical filters, and the next page by
  *     cursor; each request followed by the page's statement alone, from this process, to tell the
  *     service's share of the tail from the machine's) and `caseMetrics` for one month, over HTTP
  *     GraphQL as SUPPORT, one request at a time.
- * `--only=report|reads` runs one part. Every loop is bounded.
+ * `--only=report|reads` runs one part; `--no-floor` leaves the floor rounds out. `--statements` loads pg_stat_statements into the embedded
+ * server and prints where PostgreSQL's time per report goes (statements, functions, index scans;
+ * bench/pg-stats.ts): for finding the cost, not for the ratio (the extension costs CPU itself).
+ * Every loop is bounded.
  */
 import 'reflect-metadata';
 import { Agent } from 'node:http';
@@ -37,6 +42,8 @@ import { postJson } from './http.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
 import { EMPTY, inRounds, inWorker, pgbenchRound, type Result, type RoundPlan } from './rounds.js';
 import { seedBulkCases } from './cases-seed.js';
+import { Floor } from './cases-floor.js';
+import { IndexUsage, STATEMENT_SETTINGS, StatementStats } from './pg-stats.js';
 import { queueStatement, type QueueFilter } from '../src/cases/case.support.js';
 import {
   createDatabase,
@@ -50,8 +57,10 @@ import {
 } from './support.js';
 
 const PLAN: RoundPlan = { clients: 16, rounds: 3, roundSeconds: 5, warmupSeconds: 2 };
-/** Fresh paid orders for part (a): more than the report path can use in its rounds on this machine. */
-const ORDERS = Number(process.env['ORDERS'] ?? 2_000);
+/** Unused paid orders kept ready before each report round, at least (more when the rate needs them). */
+const MIN_ORDERS = Number(process.env['ORDERS'] ?? 500);
+/** reportCase/s assumed before the warm-up has measured one. */
+const FIRST_GUESS_PER_SECOND = 200;
 const BULK_CASES = Number(process.env['BULK_CASES'] ?? 1_000_000);
 const QUEUE_REQUESTS = 240;
 const METRICS_RUNS = 10;
@@ -63,6 +72,22 @@ const JWT = { secret: JWT_SECRET, issuer: 'takeout-refunds', audience: 'takeout-
 
 const logger = createLogger({ level: 'warn' });
 
+/** Tables a report writes (its own and the refund's), whose indexes `--statements` reports on. */
+const WRITTEN_TABLES = [
+  'after_sales_case',
+  'case_decision',
+  'case_metrics_change',
+  'audit_event',
+  'notification',
+  'job',
+  'refund',
+  'refund_event',
+  'payment',
+  'journal_entry',
+  'posting',
+  'ledger_account',
+];
+
 interface Timings {
   readonly count: number;
   readonly p50: number;
@@ -72,7 +97,14 @@ interface Timings {
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const server = await startBenchServer(logger);
+  const withStatements = process.argv.includes('--statements');
+  // Without the floor rounds, the report rounds run exactly as before it existed (its writes, and the
+  // autovacuum they call for, land between them): for before/after pairs against older builds.
+  const withFloor = !process.argv.includes('--no-floor');
+  if (withStatements && process.env['DATABASE_URL'] !== undefined) {
+    throw new Error('--statements loads pg_stat_statements into the embedded server: unset DATABASE_URL');
+  }
+  const server = await startBenchServer(logger, withStatements ? STATEMENT_SETTINGS : undefined);
   const database = `bench_cases_${process.pid}`;
   const pgbenchDb = `bench_pgbench_${process.pid}`;
   const sims = await startSimulators({
@@ -83,12 +115,17 @@ async function main(): Promise<void> {
   });
   const processes: RoleProcess[] = [];
   let app: RunningApp | undefined;
+  let statements: StatementStats | undefined;
+  let floorStatements: StatementStats | undefined;
   try {
     await createDatabase(server.adminUrl, database);
     const url = withDatabase(server.adminUrl, database);
     const orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     await orm.close(true);
+    statements = withStatements ? await StatementStats.open(url) : undefined;
+    floorStatements = withStatements ? await StatementStats.open(url) : undefined;
+    const indexes = withStatements ? new IndexUsage(url, WRITTEN_TABLES) : undefined;
     const env: Record<string, string> = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
@@ -107,13 +144,27 @@ async function main(): Promise<void> {
     const postgres = await postmasterPid(server.adminUrl);
 
     let report: Result & { verified: string } = { ...EMPTY, verified: 'not run' };
+    let floor: Floor | undefined;
     if (only !== 'reads') {
-      const orders = await seedOrders(app);
+      const pool = new OrderPool(app);
+      const floorRounds = new Floor(server, database, url, floorStatements);
+      floor = floorRounds;
       await createDatabase(server.adminUrl, pgbenchDb);
       await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], PLAN.roundSeconds);
-      report = await reportCases(api, url, orders, postgres, (round) =>
-        pgbenchRound(PLAN, server, pgbenchDb, round, postgres),
+      await indexes?.start();
+      report = await reportCases(
+        api,
+        url,
+        pool,
+        postgres,
+        async (round) => {
+          const tpcb = await pgbenchRound(PLAN, server, pgbenchDb, round, postgres);
+          if (withFloor) await floorRounds.round(PLAN, round, postgres);
+          return tpcb;
+        },
+        statements,
       );
+      await indexes?.stop('report part (rounds, seeding, floor)');
     }
     let queue: { http: Timings; sql: Timings } | undefined;
     let metrics: Timings | undefined;
@@ -126,11 +177,18 @@ async function main(): Promise<void> {
         await client.end();
       }
       const token = await signDevelopmentToken({ ...JWT, subject: 'bench-agent', role: Role.SUPPORT });
+      await indexes?.start();
       queue = await timeQueue(api.url, url, token);
       metrics = await timeMetrics(api.url, token);
+      await indexes?.stop('queue + metrics reads');
     }
-    summary(server.adminUrl, report, queue, metrics);
+    summary(server.adminUrl, report, queue, metrics, floor?.result());
+    statements?.print('reportCase');
+    floorStatements?.print('floor transaction');
+    await indexes?.print();
   } finally {
+    await statements?.close().catch(() => undefined);
+    await floorStatements?.close().catch(() => undefined);
     for (const p of processes) await stopProcess(p);
     await app?.stop().catch(() => undefined);
     await sims.close();
@@ -141,68 +199,94 @@ async function main(): Promise<void> {
 }
 
 /**
- * ORDERS orders delivered just now, each of its own customer (so that no customer's claim history
- * sends a claim to review), paid at the simulators and recorded; a CUSTOMER token for each.
+ * Fresh paid orders for the report rounds: each delivered just now, of its own customer (so that no
+ * customer's claim history sends a claim to review), paid at the simulators and recorded, with a
+ * CUSTOMER token. `ensure` tops the unused ones up before a round, outside its CPU meters, to what the
+ * fastest round so far would use in that time with half as much again to spare, so no counted round
+ * runs short of orders.
  */
-async function seedOrders(app: RunningApp): Promise<BenchOrder[]> {
-  const actor = { id: 'bench', role: 'SERVICE' };
-  const orders: BenchOrder[] = [];
-  let next = 0;
-  const one = async (): Promise<void> => {
-    while (next < ORDERS) {
-      const i = next++;
-      const id = `bo_${process.pid}_${i}`;
-      const customerId = `bc_${process.pid}_${i}`;
-      const outTradeNo = `C${process.pid}x${i}`;
-      const amountFen = 3_000;
-      const channel = i % 2 === 0 ? 'WECHAT_PAY' : 'ALIPAY';
-      await app.services.payments.reportOrder(
-        {
-          id,
-          customerId,
-          merchantId: `bm_${i % 50}`,
-          riderId: `br_${i % 40}`,
-          total: money(BigInt(amountFen), 'CNY'),
-          deliveryStatus: 'DELIVERED',
-          statusChangedAt: new Date(),
-          paymentChannel: channel,
-          outTradeNo,
-        },
-        actor,
-      );
-      await app.services.payments.recordPayment(
-        {
-          orderId: id,
-          channel,
-          outTradeNo,
-          providerTransactionId: `BT${process.pid}x${i}`,
-          amount: money(BigInt(amountFen), 'CNY'),
-          capturedAt: new Date(),
-        },
-        actor,
-        'SERVICE',
-      );
-      const token = await signDevelopmentToken({ ...JWT, subject: customerId, role: Role.CUSTOMER });
-      orders.push({ orderId: id, token });
-      if (orders.length % 250 === 0)
-        process.stdout.write(`\r  seeded ${orders.length}/${ORDERS} paid orders`);
-    }
-  };
-  line(`seeding ${ORDERS} paid, delivered orders (one customer each)`);
-  await Promise.all(Array.from({ length: 4 }, one));
-  process.stdout.write('\n');
-  return orders;
+class OrderPool {
+  private readonly orders: BenchOrder[] = [];
+  private used = 0;
+
+  constructor(private readonly app: RunningApp) {}
+
+  /** Orders not reported yet. */
+  unused(): readonly BenchOrder[] {
+    return this.orders.slice(this.used);
+  }
+
+  take(count: number): void {
+    this.used += count;
+  }
+
+  async ensure(perSecond: number, seconds: number): Promise<void> {
+    const needed = Math.max(MIN_ORDERS, Math.ceil(perSecond * seconds * 1.5) + PLAN.clients);
+    const missing = needed - (this.orders.length - this.used);
+    if (missing > 0) await this.seed(missing);
+  }
+
+  private async seed(count: number): Promise<void> {
+    const actor = { id: 'bench', role: 'SERVICE' };
+    const from = this.orders.length;
+    let next = from;
+    let done = 0;
+    const one = async (): Promise<void> => {
+      while (next < from + count) {
+        const i = next++;
+        const id = `bo_${process.pid}_${i}`;
+        const customerId = `bc_${process.pid}_${i}`;
+        const outTradeNo = `C${process.pid}x${i}`;
+        const amountFen = 3_000;
+        const channel = i % 2 === 0 ? 'WECHAT_PAY' : 'ALIPAY';
+        await this.app.services.payments.reportOrder(
+          {
+            id,
+            customerId,
+            merchantId: `bm_${i % 50}`,
+            riderId: `br_${i % 40}`,
+            total: money(BigInt(amountFen), 'CNY'),
+            deliveryStatus: 'DELIVERED',
+            statusChangedAt: new Date(),
+            paymentChannel: channel,
+            outTradeNo,
+          },
+          actor,
+        );
+        await this.app.services.payments.recordPayment(
+          {
+            orderId: id,
+            channel,
+            outTradeNo,
+            providerTransactionId: `BT${process.pid}x${i}`,
+            amount: money(BigInt(amountFen), 'CNY'),
+            capturedAt: new Date(),
+          },
+          actor,
+          'SERVICE',
+        );
+        const token = await signDevelopmentToken({ ...JWT, subject: customerId, role: Role.CUSTOMER });
+        this.orders.push({ orderId: id, token });
+        if (++done % 250 === 0) process.stdout.write(`\r  seeded ${done}/${count} paid orders`);
+      }
+    };
+    line(`seeding ${count} more paid, delivered orders (one customer each; ${this.orders.length} so far)`);
+    await Promise.all(Array.from({ length: 8 }, one));
+    process.stdout.write(`\r  seeded ${done}/${count} paid orders\n`);
+  }
 }
 
 async function reportCases(
   api: RoleProcess,
   databaseUrl: string,
-  orders: readonly BenchOrder[],
+  pool: OrderPool,
   postgres: number | undefined,
   baseline: Parameters<typeof inRounds>[2],
+  statements: StatementStats | undefined,
 ): Promise<Result & { verified: string }> {
-  let used = 0;
-  let reported = 0;
+  // The fastest rate seen so far sizes the next round's orders; a first guess before the warm-up.
+  let fastest = FIRST_GUESS_PER_SECOND;
+  let answered = 0;
   const result = await inRounds(
     PLAN,
     `reportCase (auto-approved → refund), ${PLAN.clients} clients for ${PLAN.roundSeconds} s over HTTP (api role)`,
@@ -212,25 +296,28 @@ async function reportCases(
       PostgreSQL: () => (postgres === undefined ? undefined : treeCpuMs(postgres)),
     },
     async (round, seconds) => {
-      const input: CasesLoadInput = {
-        url: api.url,
-        orders: orders.slice(used),
-        clients: PLAN.clients,
-        seconds,
-      };
+      const input: CasesLoadInput = { url: api.url, orders: pool.unused(), clients: PLAN.clients, seconds };
+      const snapshot = round > 0 ? await statements?.snapshot() : undefined;
       const out = await inWorker<CasesLoadOutput>(
         new URL('./cases-load.js', import.meta.url),
         input,
         `reportCase-r${round}`,
       );
-      used += out.used;
-      reported += out.latenciesMs.length;
+      if (snapshot) await statements!.add(snapshot, out.latenciesMs.length);
+      pool.take(out.used);
+      answered += out.latenciesMs.length;
+      fastest = Math.max(fastest, out.latenciesMs.length / out.seconds);
       if (out.sampleFailure) line(`  ${out.failed} failed, e.g. ${out.sampleFailure}`);
-      if (used >= orders.length) line(`  all ${orders.length} orders used: raise ORDERS for longer rounds`);
+      if (out.used >= input.orders.length && out.seconds < seconds - 0.2) {
+        throw new Error(
+          `round ${round} ran out of orders after ${out.seconds.toFixed(1)} s of ${seconds} s: no figure to report`,
+        );
+      }
       return out;
     },
+    (_round, seconds) => pool.ensure(fastest, seconds),
   );
-  return { ...result, verified: await verifyReported(databaseUrl, reported) };
+  return { ...result, verified: await verifyReported(databaseUrl, answered) };
 }
 
 /** Every case reported is auto-approved, decided by the rule and has the refund the decision issued. */
@@ -377,6 +464,7 @@ function summary(
   report: Result & { verified: string },
   queue: { http: Timings; sql: Timings } | undefined,
   metrics: Timings | undefined,
+  floor: ReturnType<Floor['result']> | undefined,
 ): void {
   const ok = (pass: boolean) => (pass ? 'OK' : 'BELOW TARGET');
   const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -413,6 +501,24 @@ function summary(
     line(
       `  pgbench txn       ${describeCpu(report.pgbenchCpu, report.pgbenchTransactions)}  (CPU ratio ${(theirs / ours).toFixed(2)})`,
     );
+    if (floor && floor.transactions > 0) {
+      line(`  floor txn         ${describeCpu(floor.cpu, floor.transactions)}`);
+      // What a report would cost if its SQL were the floor's and the rest stayed: the api's and the load
+      // generator's CPU per report (and the simulators'); on a saturated machine throughput is CPU.
+      const outside = ['api', 'load generator', 'simulators'].reduce(
+        (sum, r) => sum + (report.cpu[r] ?? 0),
+        0,
+      );
+      const floorSql = (floor.cpu['PostgreSQL'] ?? 0) / floor.transactions;
+      const projected = floorSql + outside / report.count;
+      line(
+        `Floor: the minimal SQL of one auto-approved report (bench/cases-floor.ts), pgbench -f, ${PLAN.clients} clients, in the same rounds: ` +
+          `${floor.tps.toFixed(0)} TPS vs pgbench TPC-B ${report.pgbenchTps.toFixed(0)} = ${(floor.tps / report.pgbenchTps).toFixed(2)} ` +
+          `(rounds ${floor.rounds.map((t) => t.toFixed(0)).join(', ')}). A report with the floor's PostgreSQL CPU ` +
+          `(${floorSql.toFixed(2)} ms) plus today's api, load generator and simulators (${(outside / report.count).toFixed(2)} ms) = ` +
+          `${projected.toFixed(2)} ms: CPU ratio to a pgbench txn ${(theirs / projected).toFixed(2)} (target ${TARGET_RATIO}).`,
+      );
+    }
   }
 }
 

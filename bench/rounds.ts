@@ -98,7 +98,9 @@ export async function pgbenchRound(
 
 /**
  * A warm-up of `part` (plan.warmupSeconds, not counted), then plan.rounds rounds of it (plan.roundSeconds each), each
- * followed by a pgbench round; the totals.
+ * followed by a pgbench round; the totals. `prepare` runs before each of them (the warm-up is round 0),
+ * outside the CPU meters: for work the round needs done beforehand, such as fresh orders. A round
+ * that completed no unit of work is an error, not a figure.
  */
 export async function inRounds(
   plan: RoundPlan,
@@ -106,6 +108,7 @@ export async function inRounds(
   baseline: (round: number) => Promise<BaselineRound>,
   counters: Record<string, () => number | undefined>,
   part: (round: number, seconds: number) => Promise<PartOutput>,
+  prepare?: (round: number, seconds: number) => Promise<void>,
 ): Promise<Result> {
   const latencies: number[] = [];
   const perRound: string[] = [];
@@ -115,9 +118,11 @@ export async function inRounds(
   let cpu: CpuByRole = {};
   let pgbenchCpu: CpuByRole = {};
   let pgbenchTransactions = 0;
+  await prepare?.(0, plan.warmupSeconds);
   line(`warm-up (${plan.warmupSeconds} s, not counted): ${label}`);
   await part(0, plan.warmupSeconds);
   for (let round = 1; round <= plan.rounds; round++) {
+    await prepare?.(round, plan.roundSeconds);
     line(`round ${round}/${plan.rounds}: ${label}`);
     // This process runs the simulators on its main thread (with the in-process app that seeded, idle
     // during the rounds) and the load generator on a worker thread. Its other threads (V8's garbage
@@ -130,6 +135,9 @@ export async function inRounds(
     });
     const out = await part(round, plan.roundSeconds);
     const used = meter();
+    if (out.latenciesMs.length === 0) {
+      throw new Error(`round ${round} completed no unit of work (${out.failed} failed): no figure to report`);
+    }
     if (used[OTHER_THREADS] !== undefined) used[OTHER_THREADS] -= out.cpuMs + (used['simulators'] ?? 0);
     cpu = addCpu(cpu, { ...used, 'load generator': out.cpuMs });
     latencies.push(...out.latenciesMs);

@@ -14,7 +14,11 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startBenchServer(logger: Logger): Promise<BenchServer> {
+/** The embedded server, unless DATABASE_URL names one; `settings` (`-c`) apply to the embedded one only. */
+export async function startBenchServer(
+  logger: Logger,
+  settings?: Readonly<Record<string, string>>,
+): Promise<BenchServer> {
   const external = process.env['DATABASE_URL'];
   if (external !== undefined) return { adminUrl: external, stop: async () => {} };
   line('starting embedded PostgreSQL (.data/bench-postgres)');
@@ -23,6 +27,7 @@ export async function startBenchServer(logger: Logger): Promise<BenchServer> {
     port: await freePort(),
     database: 'postgres',
     logger,
+    ...(settings ? { settings } : {}),
   });
   return { adminUrl: embedded.adminUrl, stop: embedded.stop };
 }

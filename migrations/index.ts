@@ -10,6 +10,7 @@ import { Migration20261201181541CaseDecisionCreatedAtIndex } from './Migration20
 import { Migration20261201201233CaseMetricsRollup } from './Migration20261201201233_case_metrics_rollup.js';
 import { Migration20261201202702ReconStagingPerRun } from './Migration20261201202702_recon_staging_per_run.js';
 import { Migration20261201231815CaseUnusedIndexes } from './Migration20261201231815_case_unused_indexes.js';
+import { Migration20261202023751CaseDecisionUnusedIndexes } from './Migration20261202023751_case_decision_unused_indexes.js';
 
 /**
  * Every versioned migration, in order: tables, columns, indexes, constraints and data moves only (SQL
@@ -39,4 +40,8 @@ export const migrationsList: readonly MigrationObject[] = [
   { name: 'Migration20261201201233_case_metrics_rollup', class: Migration20261201201233CaseMetricsRollup },
   { name: 'Migration20261201202702_recon_staging_per_run', class: Migration20261201202702ReconStagingPerRun },
   { name: 'Migration20261201231815_case_unused_indexes', class: Migration20261201231815CaseUnusedIndexes },
+  {
+    name: 'Migration20261202023751_case_decision_unused_indexes',
+    class: Migration20261202023751CaseDecisionUnusedIndexes,
+  },
 ];

@@ -169,9 +169,10 @@ export const CaseDecisionSchema = defineEntity({
     createdAt: p.datetime().defaultRaw('now()'),
     executedAt: p.datetime().nullable(),
   },
+  // No query finds decisions by refund or by (status, respond_by) (a proposal's timeout is its own job):
+  // those two indexes were dropped (`case_decision_unused_indexes`), so a decision's later updates
+  // (refund id, status, execution time) change no indexed column and may stay on their page (HOT).
   indexes: [
-    { properties: ['refundId'] },
-    { properties: ['status', 'respondBy'] },
     /** Metrics read the decisions of a period's cases from here. */
     { properties: ['createdAt'] },
   ],

@@ -308,7 +308,8 @@ export class PaymentsService {
   }
 
   async paymentsOfOrder(orderId: string, limit = 100): Promise<PaymentView[]> {
-    const rows = await sqlOnPool(this.orm).rows<PaymentRow>(
+    // Prepared: read on every case report and decision (planned once per connection).
+    const rows = await sqlOnPool(this.orm).prepared<PaymentRow>(
       `select ${PAYMENT_COLUMNS} from payment where order_id = $1 order by created_at, id limit $2`,
       [orderId, limit],
     );
@@ -345,7 +346,8 @@ export class PaymentsService {
   }
 
   private async findOrder(sql: Sql, orderId: string): Promise<OrderRow | undefined> {
-    const [row] = await sql.rows<OrderRow>(`select ${ORDER_COLUMNS} from food_order where id = $1`, [
+    // Prepared: read on every case report (planned once per connection).
+    const [row] = await sql.prepared<OrderRow>(`select ${ORDER_COLUMNS} from food_order where id = $1`, [
       orderId,
     ]);
     return row;

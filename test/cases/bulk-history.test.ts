@@ -107,6 +107,54 @@ describe('over a seeded history of cases', () => {
     await agree(20);
   });
 
+  it('metrics: a decision inserted with its case adds no mark of its own; one on an earlier case does', async () => {
+    // Marks written by the current transaction only (a refresh elsewhere cannot take them away).
+    const marks = async (): Promise<number> =>
+      (
+        await client.query<{ n: number }>(
+          `select count(*)::int as n from case_metrics_change where xmin = pg_current_xact_id()::xid`,
+        )
+      ).rows[0]!.n;
+    const decide = (caseId: string, seq: number) =>
+      client.query(
+        `insert into case_decision (id, case_id, seq, kind, amount_minor, currency, liable_kind, note, decided_by,
+                                    decided_role, status)
+         values ($1 || ':' || $2, $1, $2::int, 'FULL_REFUND', 3000, 'CNY', 'PLATFORM', 'test', 'system:auto-review',
+                 'SYSTEM', 'EXECUTING')`,
+        [caseId, seq],
+      );
+    // As `case_report` opens a decided case: the case and its decision in one transaction.
+    await client.query('begin');
+    try {
+      await client.query(`insert into food_order (id, customer_id, merchant_id, total_minor, currency, delivery_status,
+                                                  status_changed_at)
+                          values ('marks_o', 'marks_c', 'marks_m', 3000, 'CNY', 'DELIVERED', now())`);
+      await client.query(`insert into after_sales_case (id, order_id, customer_id, merchant_id, type, channel,
+                            reporter_id, reporter_role, description, evidence, requested_remedy, currency,
+                            order_total_minor, status, decision_count, auto_decided, first_reviewed_at)
+                          values ('marks_cs', 'marks_o', 'marks_c', 'marks_m', 'DAMAGED', 'APP', 'marks_c',
+                                  'CUSTOMER', 'test', '[]', 'FULL_REFUND', 'CNY', 3000, 'EXECUTING', 1, true, now())`);
+      expect(await marks()).toBe(1);
+      await decide('marks_cs', 1);
+      expect(await marks()).toBe(1);
+    } finally {
+      await client.query('rollback');
+    }
+    // A case opened by an earlier transaction, even one updated in this one, is marked by its decision.
+    await client.query('begin');
+    try {
+      const { rows } = await client.query<{ id: string; seq: number }>(
+        `select id, decision_count + 1 as seq from after_sales_case where status <> 'RESOLVED' order by id limit 1`,
+      );
+      await client.query(`update after_sales_case set description = 'again' where id = $1`, [rows[0]!.id]);
+      expect(await marks()).toBe(0);
+      await decide(rows[0]!.id, rows[0]!.seq);
+      expect(await marks()).toBe(1);
+    } finally {
+      await client.query('rollback');
+    }
+  });
+
   it('queue: every filter reads an index with a sound estimate; unassigned + type its own index', async () => {
     const explain = async (filter: QueueFilter, after: boolean): Promise<PlanNode> => {
       const cursor = after ? { createdAt: new Date(now - 2 * DAY_MS).toISOString(), id: '' } : null;

@@ -32,8 +32,15 @@ begin
       return null;
     end if;
   end if;
+  -- A decision inserted in the transaction that inserted its case (`case_report`: a case decided as it
+  -- opens) adds nothing: the case's own insert marked that hour. Such a case was written by this
+  -- transaction (xmin) and created at its start (created_at = now()); a case merely updated here was
+  -- created by an earlier transaction, at an earlier time.
   insert into case_metrics_change (hour)
-  select date_trunc('hour', c.created_at, 'UTC') from after_sales_case c where c.id = new.case_id;
+  select date_trunc('hour', c.created_at, 'UTC') from after_sales_case c
+   where c.id = new.case_id
+     and not (tg_op = 'INSERT' and tg_table_name = 'case_decision'
+              and c.xmin = pg_current_xact_id()::xid and c.created_at = now());
   return null;
 end
 $$;
