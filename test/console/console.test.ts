@@ -330,6 +330,8 @@ describe('finance in the console', () => {
 
     // The clearing account's statement: the payment in, the succeeded refund out, running balance.
     await page.getByRole('link', { name: 'provider:wechatpay:clearing' }).click();
+    // The trial balance's own rows match the locator below until the statement page replaces them.
+    await expect.poll(() => page.locator('main h1 code').textContent()).toBe('provider:wechatpay:clearing');
     const lines = page.locator('main table tbody tr');
     await expect.poll(() => lines.count()).toBeGreaterThanOrEqual(2);
     expect(await lines.first().textContent()).toContain('¥1,234.50');
