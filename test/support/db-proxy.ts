@@ -14,24 +14,34 @@ export interface DatabaseProxy {
   close(): Promise<void>;
 }
 
-export async function startDatabaseProxy(databaseUrl: string): Promise<DatabaseProxy> {
+/** Opens a new connection to the server of a database URL (a host that is a path names the directory
+ * of PostgreSQL's Unix-domain socket). */
+export function dialerFor(databaseUrl: string): () => Socket {
   const target = new URL(databaseUrl);
   const host = decodeURIComponent(target.hostname);
   const port = Number(target.port || 5432);
-  // A host that is a path names the directory of PostgreSQL's Unix-domain socket.
-  const dial = (): Socket =>
+  return () =>
     host.startsWith('/') ? connect({ path: `${host}/.s.PGSQL.${port}` }) : connect({ host, port });
+}
+
+/** A relayed pair of sockets kept in `sockets` while open; an error on either ends both. */
+export function track(sockets: Set<Socket>, client: Socket, upstream: Socket): void {
+  for (const socket of [client, upstream]) {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {
+      client.destroy();
+      upstream.destroy();
+    });
+  }
+}
+
+export async function startDatabaseProxy(databaseUrl: string): Promise<DatabaseProxy> {
+  const dial = dialerFor(databaseUrl);
   const sockets = new Set<Socket>();
   const relay = (client: Socket): void => {
     const upstream = dial();
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    track(sockets, client, upstream);
     client.pipe(upstream).pipe(client);
   };
   let server: Server | undefined;

@@ -1,5 +1,6 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { adminStatement } from '../../src/db/index.js';
+import { dialerFor, track } from './db-proxy.js';
 
 /**
  * A TCP relay in front of a test database that makes one race happen every time: a client's goodbye
@@ -18,23 +19,12 @@ export interface GoodbyeRelay {
 }
 
 export async function startGoodbyeRelay(databaseUrl: string, adminUrl: string): Promise<GoodbyeRelay> {
-  const target = new URL(databaseUrl);
-  const host = decodeURIComponent(target.hostname);
-  const port = Number(target.port || 5432);
-  const dial = (): Socket =>
-    host.startsWith('/') ? connect({ path: `${host}/.s.PGSQL.${port}` }) : connect({ host, port });
+  const dial = dialerFor(databaseUrl);
   const sockets = new Set<Socket>();
   let crossed = 0;
   const relay = (client: Socket): void => {
     const upstream = dial();
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => {
-        client.destroy();
-        upstream.destroy();
-      });
-    }
+    track(sockets, client, upstream);
     let backendPid: number | undefined;
     let holding = false;
     // Server to client: everything, as it comes; BackendKeyData ('K') names the session's process.
