@@ -4,7 +4,7 @@
  * one virtual clock, the api in this process and the worker beside it (stopped and started again to
  * simulate crashes).
  */
-import { mkdtemp, rm, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, chmod, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -33,6 +33,27 @@ const PROVIDER_TIMEOUT_MS = 600;
 /** How long a simulated crash waits for the crashed worker's shutdown before leaving it to itself. */
 const CRASHED_STOP_MS = 3_000;
 const DEV_SECRET = 'simulate-secret-0123456789-0123456789-abcdef';
+/** Free memory a RAM-backed scratch directory needs before the simulator uses it (two clusters' WAL and clones). */
+const SHM_NEEDED_BYTES = 2 * 1024 ** 3;
+
+/**
+ * Where the scratch cluster and the simulators' files go: `SIMULATE_TMPDIR` if set, else `/dev/shm`
+ * when it is a RAM file system with room, else the system's temporary directory. Every seed creates a
+ * database (about a thousand relation files) and drops one; on ext4 that file churn was the largest
+ * CPU item of a seed run (the inode allocator's search past recently deleted inodes), and a seed's
+ * wait for its clone fell from about 300 ms to 28 ms in RAM (30 seeds, both ways, same load).
+ */
+async function scratchRoot(): Promise<string> {
+  const chosen = process.env.SIMULATE_TMPDIR;
+  if (chosen !== undefined && chosen !== '') return chosen;
+  try {
+    const shm = await statfs('/dev/shm');
+    if (shm.bavail * shm.bsize >= SHM_NEEDED_BYTES) return '/dev/shm';
+  } catch {
+    // no /dev/shm here
+  }
+  return tmpdir();
+}
 
 export interface Environment {
   readonly adminUrl: string;
@@ -58,7 +79,7 @@ export async function openEnvironment(
   logger: Logger,
   server: { adminUrl: string; template?: string } | undefined,
 ): Promise<Environment> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'refunds-simulate-'));
+  const dataDir = await mkdtemp(path.join(await scratchRoot(), 'refunds-simulate-'));
   await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
   let adminUrl = server?.adminUrl;
   let stopServer = async (): Promise<void> => {};
@@ -71,8 +92,11 @@ export async function openEnvironment(
         port,
         database: 'postgres',
         logger,
-        // A scratch cluster: a restart (a process stopping) loses nothing without fsync.
-        settings: { fsync: 'off', full_page_writes: 'off' },
+        // A scratch cluster: a restart (a process stopping) loses nothing without fsync. Its roles'
+        // passwords are hashed with one SCRAM iteration, not 4,096: every connection (a seed opens
+        // dozens) verifies its password against that hash, and nothing here needs it to be slow.
+        // WAL is kept small, since the directory may be in memory.
+        settings: { fsync: 'off', full_page_writes: 'off', scram_iterations: '1', max_wal_size: '256MB' },
       });
     let embedded = await start();
     adminUrl = embedded.adminUrl;
