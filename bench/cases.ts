@@ -581,8 +581,7 @@ function summary(
           `(${floorSql.toFixed(2)} ms) plus today's api, load generator and simulators (${(outside / report.count).toFixed(2)} ms) = ` +
           `${projected.toFixed(2)} ms: CPU ratio to a pgbench txn ${(theirs / projected).toFixed(2)} (target ${TARGET_RATIO}).`,
       );
-      if (apiFloor && apiFloor.calls > 0)
-        ceiling(theirs, floorSql, apiFloor, report.cpu['api'] ?? 0, report.count);
+      if (apiFloor && apiFloor.calls > 0) ceiling(theirs, floorSql, apiFloor, report);
     }
   }
 }
@@ -593,13 +592,7 @@ function summary(
  * floor's CPU and the load generator's, per call). On a machine the rounds saturate, throughput is
  * CPU, so no report path on this stack and schema beats that ratio here.
  */
-function ceiling(
-  tpcbMs: number,
-  floorSqlMs: number,
-  apiFloor: ApiFloorResult,
-  reportApiCpuMs: number,
-  reports: number,
-): void {
+function ceiling(tpcbMs: number, floorSqlMs: number, apiFloor: ApiFloorResult, report: Result): void {
   const per = (role: string) => (apiFloor.cpu[role] ?? 0) / apiFloor.calls;
   const api = per(API_FLOOR);
   const generator = per(LOAD_GENERATOR);
@@ -611,7 +604,7 @@ function ceiling(
       `reportCase's method answering a real answer's copy, no service and no SQL), the same load generator and ` +
       `${PLAN.clients} clients: ${(apiFloor.calls / apiFloor.seconds).toFixed(0)} calls/s ` +
       `(rounds ${apiFloor.rounds.map((r) => r.toFixed(0)).join(', ')}); CPU per call: api floor ${api.toFixed(2)} + ` +
-      `load generator ${generator.toFixed(2)} ms (the real api: ${(reportApiCpuMs / reports).toFixed(2)} ms per report).`,
+      `load generator ${generator.toFixed(2)} ms (the real api: ${((report.cpu['api'] ?? 0) / report.count).toFixed(2)} ms per report).`,
   );
   line(
     `Ceiling: pgbench TPC-B txn ${tpcbMs.toFixed(2)} ms / (SQL floor PostgreSQL ${floorSqlMs.toFixed(2)} + api floor ` +
@@ -620,6 +613,15 @@ function ceiling(
         ? `>= ${TARGET_RATIO}: the target is within reach of this stack on this machine.`
         : `< ${TARGET_RATIO}: the target is OUT OF REACH by measurement on this machine: a report that did only the ` +
           `SQL floor's statements behind an api that did nothing but answer would still reach ${ratio.toFixed(2)}.`),
+  );
+  // The CPU ratio is the throughput ratio only when both sides keep the cores equally busy: TPC-B at
+  // scale 1 also waits on its one branch row. Cores in use in the rounds (CPU ms per wall ms):
+  const reportCores = totalCpuMs(report.cpu) / ((report.count / report.perSecond) * 1000);
+  const tpcbCores = totalCpuMs(report.pgbenchCpu) / (PLAN.rounds * PLAN.roundSeconds * 1000);
+  line(
+    `  Cores busy in the rounds: reportCase ${reportCores.toFixed(2)}, pgbench TPC-B ${tpcbCores.toFixed(2)}: ` +
+      `if the least report kept the cores as busy as the reports do, its throughput ratio would be ` +
+      `${((ratio * reportCores) / tpcbCores).toFixed(2)}.`,
   );
 }
 
