@@ -20,6 +20,11 @@ export interface CasesLoadInput {
   readonly orders: readonly BenchOrder[];
   readonly clients: number;
   readonly seconds: number;
+  /**
+   * Take the orders round and round instead of stopping when none is left (for the api floor, which
+   * answers without reading them: bench/api-floor.ts).
+   */
+  readonly cycle?: boolean;
 }
 
 export interface CasesLoadOutput extends PartOutput {
@@ -36,7 +41,23 @@ const CLAIMS = [
   { type: 'QUALITY', evidence: ['https://img.example.com/bench/cold.jpg'] },
 ] as const;
 
-const REPORT = `mutation($input: ReportCaseInput!) { reportCase(input: $input) { id status autoDecided } }`;
+/** The document every call sends (the api floor's too). */
+export const REPORT_DOCUMENT = `mutation($input: ReportCaseInput!) { reportCase(input: $input) { id status autoDecided } }`;
+
+/** The variables of the `n`th call: a claim the auto-review rule approves, on `orderId`. */
+export function reportVariables(orderId: string, n: number): object {
+  const claim = CLAIMS[n % CLAIMS.length]!;
+  return {
+    input: {
+      orderId,
+      type: claim.type,
+      description: 'benchmark claim',
+      evidence: claim.evidence,
+      remedy: 'PARTIAL_REFUND',
+      amount: { amount: '10.00', currency: 'CNY' },
+    },
+  };
+}
 
 async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
   const agent = new Agent({ keepAlive: true, maxSockets: input.clients });
@@ -49,23 +70,13 @@ async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
   const deadline = started + input.seconds * 1000;
   const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
   const client = async (): Promise<void> => {
-    while (performance.now() < deadline && next < input.orders.length) {
+    while (performance.now() < deadline && (input.cycle || next < input.orders.length)) {
       const n = next++;
-      const order = input.orders[n]!;
-      const claim = CLAIMS[n % CLAIMS.length]!;
+      const order = input.orders[n % input.orders.length]!;
       const t0 = performance.now();
       const body = (await postJson(agent, `${input.url}/graphql`, order.token, {
-        query: REPORT,
-        variables: {
-          input: {
-            orderId: order.orderId,
-            type: claim.type,
-            description: 'benchmark claim',
-            evidence: claim.evidence,
-            remedy: 'PARTIAL_REFUND',
-            amount: { amount: '10.00', currency: 'CNY' },
-          },
-        },
+        query: REPORT_DOCUMENT,
+        variables: reportVariables(order.orderId, n),
       })) as { data?: { reportCase: { status: string; autoDecided: boolean } } } | null;
       const opened = body?.data?.reportCase;
       if (opened?.status !== 'EXECUTING' || !opened.autoDecided) {

@@ -12,12 +12,15 @@
  *     at the end SQL checks that every reported case was auto-approved and has its refund. Each
  *     pgbench round is followed by a floor round (bench/cases-floor.ts): the least SQL of one such
  *     report as a pgbench script on the same schema, its ratio to TPC-B and what it leaves for 0.3.
+ *     And an api-floor round (bench/api-floor.ts): the same load generator and clients against the
+ *     api's own HTTP and GraphQL stack with `reportCase` answering a constant (no service, no SQL),
+ *     for the api's least CPU per call; with the SQL floor it gives the ceiling of the ratio here.
  * (b) BULK_CASES cases (default 1,000,000) seeded in bulk over ~6 months with their decisions and
  *     appeals, ANALYZEd; then the support queue (pages of 20, typical filters, and the next page by
  *     cursor; each request followed by the page's statement alone, from this process, to tell the
  *     service's share of the tail from the machine's) and `caseMetrics` for one month, over HTTP
  *     GraphQL as SUPPORT, one request at a time.
- * `--only=report|reads` runs one part; `--no-floor` leaves the floor rounds out. `--statements` loads pg_stat_statements into the embedded
+ * `--only=report|reads` runs one part; `--no-floor` leaves the floor rounds (SQL and api) out. `--statements` loads pg_stat_statements into the embedded
  * server and prints where PostgreSQL's time per report goes (statements, functions, index scans;
  * bench/pg-stats.ts): for finding the cost, not for the ratio (the extension costs CPU itself).
  * Every loop is bounded.
@@ -36,7 +39,14 @@ import { createLogger } from '../src/logging/index.js';
 import { startApp, type RunningApp } from '../src/main.js';
 import { money } from '../src/money/index.js';
 import { simulatorProviderEnv, startSimulators } from '../src/simulators/index.js';
-import type { BenchOrder, CasesLoadInput, CasesLoadOutput } from './cases-load.js';
+import {
+  REPORT_DOCUMENT,
+  reportVariables,
+  type BenchOrder,
+  type CasesLoadInput,
+  type CasesLoadOutput,
+} from './cases-load.js';
+import { API_FLOOR, ApiFloor, LOAD_GENERATOR, type ApiFloorResult } from './api-floor.js';
 import { describeCpu, postmasterPid, totalCpuMs, treeCpuMs } from './cpu.js';
 import { postJson } from './http.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
@@ -115,6 +125,7 @@ async function main(): Promise<void> {
   });
   const processes: RoleProcess[] = [];
   let app: RunningApp | undefined;
+  let apiFloor: ApiFloor | undefined;
   let statements: StatementStats | undefined;
   let floorStatements: StatementStats | undefined;
   try {
@@ -151,6 +162,7 @@ async function main(): Promise<void> {
       floor = floorRounds;
       await createDatabase(server.adminUrl, pgbenchDb);
       await pgbench(server, pgbenchDb, ['-i', '-s', '1', '-q'], PLAN.roundSeconds);
+      apiFloor = withFloor ? await startApiFloor(api.url, pool, env) : undefined;
       await indexes?.start();
       report = await reportCases(
         api,
@@ -159,10 +171,12 @@ async function main(): Promise<void> {
         postgres,
         async (round) => {
           const tpcb = await pgbenchRound(PLAN, server, pgbenchDb, round, postgres);
+          if (apiFloor) await apiFloorRound(apiFloor, pool, round, PLAN.roundSeconds);
           if (withFloor) await floorRounds.round(PLAN, round, postgres);
           return tpcb;
         },
         statements,
+        apiFloor ? 1 : 0, // the real report the api floor copies its answer from
       );
       await indexes?.stop('report part (rounds, seeding, floor)');
     }
@@ -182,13 +196,14 @@ async function main(): Promise<void> {
       metrics = await timeMetrics(api.url, token);
       await indexes?.stop('queue + metrics reads');
     }
-    summary(server.adminUrl, report, queue, metrics, floor?.result());
+    summary(server.adminUrl, report, queue, metrics, floor?.result(), apiFloor?.result());
     statements?.print('reportCase');
     floorStatements?.print('floor transaction');
     await indexes?.print();
   } finally {
     await statements?.close().catch(() => undefined);
     await floorStatements?.close().catch(() => undefined);
+    await apiFloor?.stop();
     for (const p of processes) await stopProcess(p);
     await app?.stop().catch(() => undefined);
     await sims.close();
@@ -276,6 +291,51 @@ class OrderPool {
   }
 }
 
+/**
+ * The api floor (bench/api-floor.ts) for `reportCase`: its answer is a real report's (one order of the
+ * pool, reported through the api), and a warm-up of its own before the counted rounds.
+ */
+async function startApiFloor(
+  apiUrl: string,
+  pool: OrderPool,
+  env: Record<string, string>,
+): Promise<ApiFloor> {
+  await pool.ensure(FIRST_GUESS_PER_SECOND, PLAN.warmupSeconds);
+  const order = pool.unused()[0]!;
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const body = (await postJson(agent, `${apiUrl}/graphql`, order.token, {
+    query: REPORT_DOCUMENT,
+    variables: reportVariables(order.orderId, 0),
+  }).finally(() => agent.destroy())) as { data?: { reportCase?: unknown } } | null;
+  pool.take(1);
+  if (!body?.data?.reportCase) throw new Error(`api floor: no real answer to copy: ${JSON.stringify(body)}`);
+  line('api floor: the same HTTP and GraphQL stack, reportCase answering a constant (bench/api-floor.ts)');
+  const floor = await ApiFloor.start(REPORT_DOCUMENT, body.data.reportCase, env);
+  await loadApiFloor(floor.url, pool, PLAN.warmupSeconds, 'api-floor-warm-up');
+  return floor;
+}
+
+/** One counted api-floor round: the report rounds' load generator and clients, orders taken in turn. */
+async function apiFloorRound(
+  floor: ApiFloor,
+  pool: OrderPool,
+  round: number,
+  seconds: number,
+): Promise<void> {
+  line(`round ${round}/${PLAN.rounds}: api floor, reportCase answering a constant, ${PLAN.clients} clients`);
+  await floor.round(() => loadApiFloor(floor.url, pool, seconds, `api-floor-r${round}`));
+}
+
+function loadApiFloor(
+  url: string,
+  pool: OrderPool,
+  seconds: number,
+  label: string,
+): Promise<CasesLoadOutput> {
+  const input: CasesLoadInput = { url, orders: pool.unused(), clients: PLAN.clients, seconds, cycle: true };
+  return inWorker<CasesLoadOutput>(new URL('./cases-load.js', import.meta.url), input, label);
+}
+
 async function reportCases(
   api: RoleProcess,
   databaseUrl: string,
@@ -283,6 +343,8 @@ async function reportCases(
   postgres: number | undefined,
   baseline: Parameters<typeof inRounds>[2],
   statements: StatementStats | undefined,
+  /** Cases reported through the api before the rounds (checked with theirs). */
+  reportedBefore: number,
 ): Promise<Result & { verified: string }> {
   // The fastest rate seen so far sizes the next round's orders; a first guess before the warm-up.
   let fastest = FIRST_GUESS_PER_SECOND;
@@ -317,7 +379,7 @@ async function reportCases(
     },
     (_round, seconds) => pool.ensure(fastest, seconds),
   );
-  return { ...result, verified: await verifyReported(databaseUrl, answered) };
+  return { ...result, verified: await verifyReported(databaseUrl, answered + reportedBefore) };
 }
 
 /** Every case reported is auto-approved, decided by the rule and has the refund the decision issued. */
@@ -465,6 +527,7 @@ function summary(
   queue: { http: Timings; sql: Timings } | undefined,
   metrics: Timings | undefined,
   floor: ReturnType<Floor['result']> | undefined,
+  apiFloor: ApiFloorResult | undefined,
 ): void {
   const ok = (pass: boolean) => (pass ? 'OK' : 'BELOW TARGET');
   const ms = (v: number) => `${v.toFixed(1)} ms`;
@@ -518,8 +581,48 @@ function summary(
           `(${floorSql.toFixed(2)} ms) plus today's api, load generator and simulators (${(outside / report.count).toFixed(2)} ms) = ` +
           `${projected.toFixed(2)} ms: CPU ratio to a pgbench txn ${(theirs / projected).toFixed(2)} (target ${TARGET_RATIO}).`,
       );
+      if (apiFloor && apiFloor.calls > 0) ceiling(theirs, floorSql, apiFloor, report);
     }
   }
+}
+
+/**
+ * The api floor's figures and the ceiling they set with the SQL floor: a pgbench TPC-B transaction's CPU
+ * (PostgreSQL and pgbench) over what the least report costs (the SQL floor's PostgreSQL CPU, the api
+ * floor's CPU and the load generator's, per call). On a machine the rounds saturate, throughput is
+ * CPU, so no report path on this stack and schema beats that ratio here.
+ */
+function ceiling(tpcbMs: number, floorSqlMs: number, apiFloor: ApiFloorResult, report: Result): void {
+  const per = (role: string) => (apiFloor.cpu[role] ?? 0) / apiFloor.calls;
+  const api = per(API_FLOOR);
+  const generator = per(LOAD_GENERATOR);
+  const least = floorSqlMs + api + generator;
+  const ratio = tpcbMs / least;
+  line(
+    `Api floor (bench/api-floor.ts: the api's own Fastify, authentication, rate limit, metrics, access log, Apollo ` +
+      `with the service's plugins and limits, the app's type-graphql schema with @Authorized and input conversion; ` +
+      `reportCase's method answering a real answer's copy, no service and no SQL), the same load generator and ` +
+      `${PLAN.clients} clients: ${(apiFloor.calls / apiFloor.seconds).toFixed(0)} calls/s ` +
+      `(rounds ${apiFloor.rounds.map((r) => r.toFixed(0)).join(', ')}); CPU per call: api floor ${api.toFixed(2)} + ` +
+      `load generator ${generator.toFixed(2)} ms (the real api: ${((report.cpu['api'] ?? 0) / report.count).toFixed(2)} ms per report).`,
+  );
+  line(
+    `Ceiling: pgbench TPC-B txn ${tpcbMs.toFixed(2)} ms / (SQL floor PostgreSQL ${floorSqlMs.toFixed(2)} + api floor ` +
+      `${api.toFixed(2)} + load generator ${generator.toFixed(2)} = ${least.toFixed(2)} ms) = ${ratio.toFixed(2)} ` +
+      (ratio >= TARGET_RATIO
+        ? `>= ${TARGET_RATIO}: the target is within reach of this stack on this machine.`
+        : `< ${TARGET_RATIO}: the target is OUT OF REACH by measurement on this machine: a report that did only the ` +
+          `SQL floor's statements behind an api that did nothing but answer would still reach ${ratio.toFixed(2)}.`),
+  );
+  // The CPU ratio is the throughput ratio only when both sides keep the cores equally busy: TPC-B at
+  // scale 1 also waits on its one branch row. Cores in use in the rounds (CPU ms per wall ms):
+  const reportCores = totalCpuMs(report.cpu) / ((report.count / report.perSecond) * 1000);
+  const tpcbCores = totalCpuMs(report.pgbenchCpu) / (PLAN.rounds * PLAN.roundSeconds * 1000);
+  line(
+    `  Cores busy in the rounds: reportCase ${reportCores.toFixed(2)}, pgbench TPC-B ${tpcbCores.toFixed(2)}: ` +
+      `if the least report kept the cores as busy as the reports do, its throughput ratio would be ` +
+      `${((ratio * reportCores) / tpcbCores).toFixed(2)}.`,
+  );
 }
 
 await main();

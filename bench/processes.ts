@@ -17,19 +17,37 @@ export interface RoleProcess {
  * `PROFILE_DIR=dir` in the benchmark's environment, the process writes a CPU profile there when it stops
  * (`node --cpu-prof`). With `BENCH_MAIN=path/to/dist/src/main.js`, another build's (a baseline checkout).
  */
-export function startRoleProcess(role: 'api' | 'worker', env: Record<string, string>): Promise<RoleProcess> {
+export async function startRoleProcess(
+  role: 'api' | 'worker',
+  env: Record<string, string>,
+): Promise<RoleProcess> {
   // BENCH_MAIN=<another checkout>/dist/src/main.js runs that build's role instead (A/B under one harness).
   const override = process.env['BENCH_MAIN'];
   const main = override ? new URL(`file://${override}`) : new URL('../src/main.js', import.meta.url);
+  const { child, url } = await startNodeProcess(role, main, [role], env);
+  return { role, child, url };
+}
+
+/**
+ * `node <script> …args` with `env` (and LOG_LEVEL=info, as the api runs in the benchmarks), its stdout
+ * read until it logs `"msg":"ready"` (with the GraphQL URL, if it serves one), then drained. With
+ * `PROFILE_DIR`, a CPU profile is written there when it stops.
+ */
+export function startNodeProcess(
+  label: string,
+  script: URL,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string }> {
   const profileDir = process.env['PROFILE_DIR'];
   const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...profile, fileURLToPath(main), role], {
+  const child = spawn(process.execPath, [...profile, fileURLToPath(script), ...args], {
     env: { PATH: process.env['PATH'] ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`${role} did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${label} did not start:\n${out}`)), 60_000);
     child.stdout?.on('data', (chunk: Buffer) => {
       out = (out + chunk.toString()).slice(-4_000);
       const ready = out.split('\n').find((text) => text.includes('"msg":"ready"'));
@@ -38,13 +56,13 @@ export function startRoleProcess(role: 'api' | 'worker', env: Record<string, str
       child.stdout?.removeAllListeners('data');
       child.stdout?.resume();
       const graphql = (JSON.parse(ready) as { graphql?: string }).graphql;
-      resolve({ role, child, url: graphql?.replace(/\/graphql$/, '') ?? '' });
+      resolve({ child, url: graphql?.replace(/\/graphql$/, '') ?? '' });
     });
-    child.once('exit', (code) => reject(new Error(`${role} exited (${code}):\n${out}`)));
+    child.once('exit', (code) => reject(new Error(`${label} exited (${code}):\n${out}`)));
   });
 }
 
-export async function stopProcess(p: RoleProcess): Promise<void> {
+export async function stopProcess(p: Pick<RoleProcess, 'child'>): Promise<void> {
   if (p.child.exitCode !== null) return;
   const exited = new Promise((resolve) => p.child.once('exit', resolve));
   p.child.kill('SIGTERM');

@@ -1,7 +1,7 @@
 import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
 import { newId, pgErrorOf, sqlOnPool, type Orm } from '../db/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
-import type { OrderView, PaymentsService } from '../payments/index.js';
+import type { OrderView, PaymentsService, PaymentView } from '../payments/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
@@ -44,12 +44,13 @@ export async function prepareCase(
   const description = validDescription(input.description);
   const evidence = validEvidence(input.evidence);
   assertRemedyAmount(input);
-  const order = await deps.payments.getOrder(input.orderId);
+  const found = await deps.payments.orderWithPayments(input.orderId);
   // Another customer's order reads exactly like a missing one.
-  if (!order || order.customerId !== origin.customerId) {
+  if (!found || found.order.customerId !== origin.customerId) {
     throw new CaseError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);
   }
-  const refundable = await refundableOf(deps.payments, order);
+  const { order } = found;
+  const refundable = refundableOf(order, found.payments);
   const amount = input.amount ?? null;
   if (amount) checkAmount(amount, order, refundable, input.remedy);
   const deadline = claimDeadline(rules['claim-window'], {
@@ -160,8 +161,7 @@ export async function prepareCase(
 
 const seconds = (ms: number): number => Math.min(2_000_000_000, Math.floor(ms / 1000));
 
-async function refundableOf(payments: PaymentsService, order: OrderView): Promise<Money> {
-  const paid = await payments.paymentsOfOrder(order.id);
+function refundableOf(order: OrderView, paid: readonly PaymentView[]): Money {
   if (paid.length === 0) throw new CaseError('ORDER_NOT_PAID', `order ${order.id} has no captured payment`);
   const refundable = sumMoney(
     paid.map((p) => p.refundable),

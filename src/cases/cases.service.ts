@@ -151,7 +151,9 @@ export class CasesService {
       : null;
     const row = await insertCase(this.deps.orm, prepared.row, origin.actor, decided);
     const view = toCaseView(row);
-    this.deps.logger.info(
+    // Debug: the request's access line and the case's audit record (actor, request id) already say it;
+    // at info it was a second synchronous log write on every report.
+    this.deps.logger.debug(
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );

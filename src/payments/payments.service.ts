@@ -75,8 +75,8 @@ export type PaymentRow = SqlRow<
   | 'createdAt'
 >;
 
-/** The columns of `PaymentRow`, under the entity's property names. */
-const PAYMENT_COLUMNS = selectList<keyof PaymentRow>({
+/** `PaymentRow`'s properties and their columns. */
+const PAYMENT_COLUMN_MAP: Readonly<Record<keyof PaymentRow, string>> = {
   id: 'id',
   order: 'order_id',
   customerId: 'customer_id',
@@ -95,7 +95,25 @@ const PAYMENT_COLUMNS = selectList<keyof PaymentRow>({
   source: 'source',
   capturedAt: 'captured_at',
   createdAt: 'created_at',
-});
+};
+
+/** The columns of `PaymentRow`, under the entity's property names. */
+const PAYMENT_COLUMNS = selectList(PAYMENT_COLUMN_MAP);
+
+/** A payment's columns of `p` beside an order's (`ORDER_COLUMNS`), each property prefixed `p_`. */
+const JOINED_PAYMENT_COLUMNS = selectList(
+  Object.fromEntries(
+    Object.entries(PAYMENT_COLUMN_MAP).map(([property, column]) => [`p_${property}`, column]),
+  ),
+  'p.',
+);
+const PAYMENT_PROPERTIES = Object.keys(PAYMENT_COLUMN_MAP) as (keyof PaymentRow)[];
+
+/** The payment of a joined row (`JOINED_PAYMENT_COLUMNS`), or null where the order has none. */
+function joinedPayment(row: Readonly<Record<string, unknown>>): PaymentRow | null {
+  if (row['p_id'] === null) return null;
+  return Object.fromEntries(PAYMENT_PROPERTIES.map((k) => [k, row[`p_${k}`]])) as unknown as PaymentRow;
+}
 
 export interface RecordPaymentResult {
   readonly payment: PaymentView;
@@ -276,6 +294,28 @@ export class PaymentsService {
       .catch((error: unknown) => {
         throw translatePaymentRefusal(error);
       });
+  }
+
+  /**
+   * An order with its payments (oldest first, at most 100) in one round trip: what a case report
+   * reads (`getOrder` and `paymentsOfOrder` at once). Null for an unknown order.
+   */
+  async orderWithPayments(orderId: string): Promise<{ order: OrderView; payments: PaymentView[] } | null> {
+    // Prepared: read on every case report (planned once per connection).
+    const rows = await sqlOnPool(this.orm).prepared<OrderRow & Record<string, unknown>>(
+      `select o.*, ${JOINED_PAYMENT_COLUMNS}
+         from (select ${ORDER_COLUMNS} from food_order where id = $1) o
+         left join payment p on p.order_id = o.id
+        order by p.created_at, p.id
+        limit 100`,
+      [orderId],
+    );
+    if (rows.length === 0) return null;
+    const payments = rows.flatMap((row) => {
+      const payment = joinedPayment(row);
+      return payment ? [toPaymentView(payment)] : [];
+    });
+    return { order: toOrderView(rows[0]!), payments };
   }
 
   async getOrder(orderId: string): Promise<OrderView | null> {
