@@ -17,9 +17,13 @@
  * needs (bundled, with the compile cache, as `npm start` loads them) while the bare embedded
  * PostgreSQL start runs beside it. Its ratio to the bare start says whether the target is within
  * reach on this machine at all.
+ *
+ * Each round and the medians carry the 1-minute load average; a last warm start prints its start
+ * timeline (`START_TIMELINE=true`: each step's wall and CPU time).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { build } from 'esbuild';
@@ -29,13 +33,21 @@ import { createLogger } from '../src/logging/index.js';
 import { freePort, line, percentile } from './support.js';
 
 const ROUNDS = Number(process.env['BENCH_START_ROUNDS'] ?? 5);
+const load = (): string => loadavg()[0]!.toFixed(1);
 const dataDir = path.resolve('.data/bench-start');
 
 /** Node's compile cache, where the npm scripts keep it: the bare start gets it too. */
 const COMPILE_CACHE = { NODE_COMPILE_CACHE: 'node_modules/.cache/node-compile-cache' };
 
-/** `npm start`, or (`viaNpm` false) the command it runs, to show npm's own share. */
-async function npmStart(env: Record<string, string>, viaNpm = true): Promise<number> {
+/**
+ * `npm start`, or (`viaNpm` false) the command it runs, to show npm's own share: the time to its
+ * GraphQL URL. With `output`, it is stopped only once the start timeline is printed, which goes to it.
+ */
+async function npmStart(
+  env: Record<string, string>,
+  viaNpm = true,
+  output?: (text: string) => void,
+): Promise<number> {
   const started = performance.now();
   const [command, args] = viaNpm
     ? ['npm', ['start', '--silent']]
@@ -56,6 +68,13 @@ async function npmStart(env: Record<string, string>, viaNpm = true): Promise<num
     void exited.then((code) => reject(new Error(`npm start exited (${code}) before ready:\n${out}`)));
     setTimeout(() => reject(new Error(`npm start not ready after 120 s:\n${out}`)), 120_000).unref();
   });
+  if (output !== undefined) {
+    for (let waitedMs = 0; !/start timeline[^]*workers started/.test(out); waitedMs += 20) {
+      if (waitedMs > 30_000) throw new Error(`no start timeline 30 s after ready:\n${out}`);
+      await delay(20);
+    }
+    output(out.slice(out.indexOf('start timeline')));
+  }
   process.kill(-child.pid!, 'SIGINT');
   await exited;
   await postgresGone();
@@ -166,7 +185,7 @@ async function main(): Promise<void> {
     line(
       `round ${round}/${ROUNDS}: bare PostgreSQL process ${s(bare.at(-1))} ` +
         `(server alone ${s(server.at(-1))}), floor ${s(floor.at(-1))}, warm npm start ${s(warm.at(-1))} ` +
-        `(without npm ${s(direct.at(-1))})`,
+        `(without npm ${s(direct.at(-1))}); load average ${load()}`,
     );
   }
   const median = (values: number[]) =>
@@ -179,7 +198,8 @@ async function main(): Promise<void> {
   line(
     `median: warm npm start ${(median(warm) / 1000).toFixed(2)} s (without npm ${s(median(direct))}), bare embedded PostgreSQL ` +
       `${(median(bare) / 1000).toFixed(2)} s (server alone ${s(median(server))}): ratio ${ratio.toFixed(2)} ` +
-      `(target ≤ 3 ${ratio <= 3 ? '✔' : '✘'}); floor ${s(median(floor))}: floor ÷ bare ${floorRatio.toFixed(2)}`,
+      `(target ≤ 3 ${ratio <= 3 ? '✔' : '✘'}); floor ${s(median(floor))}: floor ÷ bare ${floorRatio.toFixed(2)}; ` +
+      `load average ${load()}`,
   );
   line(
     '  floor = npm running a Node script that loads fastify, graphql, type-graphql, @apollo/server (+ its ' +
@@ -193,6 +213,10 @@ async function main(): Promise<void> {
   } else {
     line(`  the service's own share (warm − floor): ${s(median(warm) - median(floor))}`);
   }
+  await npmStart({ ...env, START_TIMELINE: 'true' }, true, (timeline) => {
+    line(`one more warm npm start, with START_TIMELINE=true (wall and CPU ms since Node started):`);
+    for (const step of timeline.trimEnd().split('\n').slice(1)) line(`  ${step}`);
+  });
   rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * Bundles the compiled `npm start` launcher (`dist/src/cli/start.js`: the whole service) and the
@@ -13,6 +13,28 @@ import { build, type BuildOptions, type Metafile } from 'esbuild';
  * GraphQL types are known by their class names. Packages that locate files of their own at run time
  * (PostgreSQL's binaries) stay outside.
  */
+/**
+ * Node builtins the bundle reaches through `require` rather than `import`. Importing a builtin as ESM
+ * makes Node build its module namespace from every export, which runs the lazy getters: for
+ * `node:http` that loads Node's own undici (its WebSocket and fetch classes), about 30–60 ms of CPU
+ * a start never needs; `fs` and `util` cost a few ms the same way. Each import of them becomes a
+ * CommonJS module that re-exports `require(builtin)`, read property by property where used.
+ */
+const requiredBuiltins: Plugin = {
+  name: 'required-builtins',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?(fs|http|util)$/ }, (args) =>
+      args.kind === 'import-statement' || args.kind === 'dynamic-import'
+        ? { path: args.path.startsWith('node:') ? args.path : `node:${args.path}`, namespace: 'required' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
 /**
  * esbuild's options for a bundle of tsc's output that Node runs as `npm start` does; `bench:start`
  * bundles its floor with the same.
@@ -36,6 +58,7 @@ export function nodeBundleOptions(
     keepNames: true,
     metafile: true,
     logLevel: 'warning',
+    plugins: [requiredBuiltins],
     // Optional peers nobody installs (type-graphql's validation, pg's native binding), the packages
     // that find their own files on disk, and pg: the tracing instrumentation patches the copy Node
     // loads, which must be the one the ORM and the job queue use.

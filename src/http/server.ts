@@ -24,6 +24,7 @@ import { graphqlMetricsPlugin, measureRequests, metricsRoute, type Metrics } fro
 import { graphqlTracingPlugin, tracedGraphQLHandler } from '../tracing/index.js';
 import { requestIdPlugin } from './graphql-plugin.js';
 import { registerRateLimit } from './rate-limit.js';
+import { lazySchemaCompilers } from './schema-compilers.js';
 import { registerSecurityHeaders, securityHeaders } from './security.js';
 
 export interface ReadinessReport {
@@ -90,6 +91,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // One access-log line per request (below) instead of Fastify's two ("incoming request" and
     // "request completed"): each line is a synchronous write to stdout, half the api's logging cost.
     logController: new LogController({ disableRequestLogging: true }),
+    schemaController: { compilersFactory: lazySchemaCompilers() },
   }) as unknown as FastifyInstance;
   const headers = securityHeaders(options.graphql.sandbox);
   registerSecurityHeaders(app, headers);
