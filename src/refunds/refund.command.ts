@@ -97,6 +97,7 @@ export class RefundCommand {
   private readonly reads = new Batcher<PreRead, PreReadResult>((items) => this.preRead(items), {
     maxBatch: 64,
     inFlight: 4,
+    sameTurn: true,
   });
 
   constructor(
