@@ -11,7 +11,9 @@ export const CUSTOMER_FIGURES_SQL = `select * from ${customerFiguresCall(1)}`;
 /** The call of `risk_customer_figures` with its twelve parameters numbered from `$<first>`. */
 export function customerFiguresCall(first: number): string {
   const types = ['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'];
-  const parameters = [...types, ...Array<string>(6).fill('text[]')].map((type, i) => `$${first + i}::${type}`);
+  const parameters = [...types, ...Array<string>(6).fill('text[]')].map(
+    (type, i) => `$${first + i}::${type}`,
+  );
   return `risk_customer_figures(${parameters.join(', ')})`;
 }
 

@@ -189,16 +189,40 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     const before = await ledger.balanceOf('merchant:m_sql:payable', 'CNY');
     const created = await db.query<{ n: number; id: string }>(
       postEntries([
-        ['many-1', [[clearingId, 'D', 10], [merchantId, 'C', 10]]],
-        ['many-2', [[clearingId, 'D', 20], [merchantId, 'C', 20]]],
+        [
+          'many-1',
+          [
+            [clearingId, 'D', 10],
+            [merchantId, 'C', 10],
+          ],
+        ],
+        [
+          'many-2',
+          [
+            [clearingId, 'D', 20],
+            [merchantId, 'C', 20],
+          ],
+        ],
       ]),
     );
     expect(created.rows.map((r) => r.n)).toEqual([1, 2]);
     expect(Number(created.rows[1]!.id)).toBeGreaterThan(Number(created.rows[0]!.id));
-    const again = await db.query(
+    const again = await db.query<{ n: number; id: string }>(
       postEntries([
-        ['many-2', [[clearingId, 'D', 20], [merchantId, 'C', 20]]],
-        ['many-3', [[clearingId, 'D', 30], [merchantId, 'C', 30]]],
+        [
+          'many-2',
+          [
+            [clearingId, 'D', 20],
+            [merchantId, 'C', 20],
+          ],
+        ],
+        [
+          'many-3',
+          [
+            [clearingId, 'D', 30],
+            [merchantId, 'C', 30],
+          ],
+        ],
       ]),
     );
     // The existing key is left out, with its legs; the new one is entry 2 of this call.
@@ -216,8 +240,20 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     const unbalanced = await sqlState(
       transaction([
         postEntries([
-          ['many-ok', [[clearingId, 'D', 5], [merchantId, 'C', 5]]],
-          ['many-unbalanced', [[clearingId, 'D', 5], [merchantId, 'C', 4]]],
+          [
+            'many-ok',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
+          [
+            'many-unbalanced',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 4],
+            ],
+          ],
         ]),
       ]),
     );
@@ -225,8 +261,20 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     const twice = await sqlState(
       db.query(
         postEntries([
-          ['many-twice', [[clearingId, 'D', 5], [merchantId, 'C', 5]]],
-          ['many-twice', [[clearingId, 'D', 5], [merchantId, 'C', 5]]],
+          [
+            'many-twice',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
+          [
+            'many-twice',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
         ]),
       ),
     );
