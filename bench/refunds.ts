@@ -18,7 +18,9 @@
  * Part (1) also runs a floor after each TPC-B round: the minimal SQL of one refund as a pgbench custom
  * script on the same database (bench/refunds-floor.ts says what it does and does not do), its TPS ratio
  * to TPC-B, and the ratio it implies with the CPU the api and the load generator spend per request.
- * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes.
+ * `--only=commands|lifecycle` runs one part; `--trace` prints where lifecycle time goes; `--statements`
+ * loads pg_stat_statements into the embedded server and prints where PostgreSQL's time per request of
+ * part (1) goes (bench/pg-stats.ts: for finding the cost, not for the ratio).
  */
 import 'reflect-metadata';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -35,6 +37,7 @@ import type { StartedAlipaySimulator } from '../src/simulators/alipay/index.js';
 import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../src/simulators/index.js';
 import { addCpu, describeCpu, postmasterPid, totalCpuMs, treeCpuMs, type CpuByRole } from './cpu.js';
 import { FLOOR_CHECK_SQL, FLOOR_SCRIPT, SEED_MERCHANTS, floorArgs } from './refunds-floor.js';
+import { STATEMENT_SETTINGS, StatementStats } from './pg-stats.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
 import {
   EMPTY,
@@ -84,7 +87,11 @@ interface Payment {
 }
 
 async function main(): Promise<void> {
-  const server = await startBenchServer(logger);
+  const withStatements = process.argv.includes('--statements');
+  if (withStatements && process.env['DATABASE_URL'] !== undefined) {
+    throw new Error('--statements loads pg_stat_statements into the embedded server: unset DATABASE_URL');
+  }
+  const server = await startBenchServer(logger, withStatements ? STATEMENT_SETTINGS : undefined);
   const database = `bench_refunds_${process.pid}`;
   const sims = await startSimulators({
     dataDir: mkdtempSync(path.join(tmpdir(), 'bench-sims-')),
@@ -93,12 +100,14 @@ async function main(): Promise<void> {
     others: { alipay: { port: 0, notifyTimeCompression: 1_000 } },
   });
   const apps: RunningApp[] = [];
+  let statements: StatementStats | undefined;
   try {
     await createDatabase(server.adminUrl, database);
     const url = withDatabase(server.adminUrl, database);
     const orm = await createOrm({ url, poolMax: 2, entities, logger });
     await migrateUp(orm);
     await orm.close(true);
+    statements = withStatements ? await StatementStats.open(url) : undefined;
 
     const env = appEnv(url, sims);
     // In this process: seeding and the trace. The load goes to the api process started below.
@@ -121,7 +130,18 @@ async function main(): Promise<void> {
     const api = await startRoleProcess('api', env);
     try {
       const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-      const run: Run = { server, database, api, env, databaseUrl: url, payments, token, postgres, baseline };
+      const run: Run = {
+        server,
+        database,
+        api,
+        env,
+        databaseUrl: url,
+        payments,
+        token,
+        postgres,
+        baseline,
+        statements,
+      };
       const lifecycle = only === 'commands' ? EMPTY : await lifecycles(run, app);
       const floor: FloorRounds = { tps: [], transactions: 0, cpu: {} };
       const commands = only === 'lifecycle' ? EMPTY : await requests(run, floor);
@@ -150,11 +170,13 @@ async function main(): Promise<void> {
         );
       }
       if (commands.count > 0 && floor.transactions > 0) await reportFloor(app, commands, floor);
+      statements?.print('requestRefund of part (1)');
     } finally {
       await stopProcess(api);
       await dropDatabase(server.adminUrl, pgbenchDb).catch(() => undefined);
     }
   } finally {
+    await statements?.close().catch(() => undefined);
     for (const app of apps.reverse()) await app.stop().catch(() => undefined);
     await sims.close();
     await dropDatabase(server.adminUrl, database).catch(() => undefined);
@@ -235,6 +257,8 @@ interface Run {
   readonly token: string;
   readonly postgres: number | undefined;
   readonly baseline: (round: number) => Promise<BaselineRound>;
+  /** With `--statements`: pg_stat_statements over part (1)'s counted rounds. */
+  readonly statements: StatementStats | undefined;
 }
 
 function roleCounters(run: Run, ...processes: RoleProcess[]): Record<string, () => number | undefined> {
@@ -292,7 +316,12 @@ async function requests(run: Run, floor: FloorRounds): Promise<Result> {
       return base;
     },
     roleCounters(run, run.api),
-    (round, seconds) => drive(run, `requestRefund-r${round}`, false, seconds),
+    async (round, seconds) => {
+      const snapshot = round > 0 ? await run.statements?.snapshot() : undefined;
+      const out = await drive(run, `requestRefund-r${round}`, false, seconds);
+      if (snapshot) await run.statements!.add(snapshot, out.latenciesMs.length);
+      return out;
+    },
   );
 }
 

@@ -24,7 +24,13 @@ export {
   type TransitionSource,
 } from './refund.state.js';
 export { Batcher } from './refund.batch.js';
-export { NO_REFUND_RISK, type RefundRiskAssessment, type RefundRiskPort } from './refund.risk.js';
+export {
+  NO_REFUND_RISK,
+  type RefundRiskAssessment,
+  type RefundRiskFigures,
+  type RefundRiskPort,
+  type RefundRiskRequest,
+} from './refund.risk.js';
 export { RefundWorker, SWEEP_REFUNDS, type RefundWorkerSettings } from './refund.worker.js';
 export { OrderRefundsResolver, PaymentRefundsResolver, RefundResolver } from './refund.resolver.js';
 export { LiablePartyEnum, RefundType, toRefundType as toRefundGraphQLType } from './refund.types.js';

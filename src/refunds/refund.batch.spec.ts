@@ -66,6 +66,21 @@ describe('Batcher (group commit)', () => {
     await expect(Promise.all(later)).resolves.toEqual([20, 30]);
   });
 
+  it('with sameTurn, sends what arrived in one turn of the event loop together, even with slots free', async () => {
+    const g = gate<number>();
+    const batcher = new Batcher(g.commit, { maxBatch: 64, inFlight: 4, sameTurn: true });
+    const first = [1, 2, 3].map((i) => batcher.submit(i));
+    expect(g.batches).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(g.batches).toEqual([[1, 2, 3]]);
+    const next = batcher.submit(4);
+    await new Promise((r) => setImmediate(r));
+    expect(g.batches).toEqual([[1, 2, 3], [4]]);
+    await g.release();
+    await g.release();
+    await expect(Promise.all([...first, next])).resolves.toEqual([1, 2, 3, 4].map((i) => `ok:${i}`));
+  });
+
   it('refuses an answer for a different number of items', async () => {
     const batcher = new Batcher<number, number>(async () => [1, 2], { maxBatch: 8, inFlight: 1 });
     await expect(batcher.submit(1)).rejects.toThrow('a batch answered for a different count');

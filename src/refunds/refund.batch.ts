@@ -1,21 +1,37 @@
 /**
  * Batches calls that arrive together (group commit for the refund command, one statement for their
- * pre-reads): calls that arrive while earlier batches are in flight wait and go together in the next. There is no timer: an idle service sends a request at once, alone, and a
- * busy one sends what accumulated as soon as a batch slot frees up, so batches grow with the load.
+ * pre-reads): calls that arrive while earlier batches are in flight wait and go together in the next.
+ * There is no timer: an idle service sends a request at once, alone, and a busy one sends what
+ * accumulated as soon as a batch slot frees up, so batches grow with the load. With `sameTurn`, a
+ * batch leaves at the end of the event loop's current turn (`setImmediate`) rather than at once, so
+ * the requests read from the network in one turn (a burst answered by the previous group) go
+ * together even while slots are free.
  */
 export class Batcher<I, O> {
   private readonly queue: { item: I; resolve: (outcome: O) => void; reject: (error: unknown) => void }[] = [];
   private running = 0;
+  private scheduled = false;
 
   constructor(
     private readonly commit: (items: readonly I[]) => Promise<readonly O[]>,
-    private readonly options: { readonly maxBatch: number; readonly inFlight: number },
+    private readonly options: {
+      readonly maxBatch: number;
+      readonly inFlight: number;
+      readonly sameTurn?: boolean;
+    },
   ) {}
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      this.pump();
+      if (!this.options.sameTurn) this.pump();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.pump();
+        });
+      }
     });
   }
 

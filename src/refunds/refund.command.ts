@@ -60,6 +60,17 @@ interface PendingRefund {
   readonly trace?: TraceCarrier | undefined;
 }
 
+/** A request's pre-read, and whether risk assesses its customer with it (no assessment given by the caller). */
+interface PreRead {
+  readonly query: ContextQuery;
+  readonly assess: boolean;
+}
+
+interface PreReadResult {
+  readonly context: RequestContext | undefined;
+  readonly risk: RefundRiskAssessment | null;
+}
+
 /** What became of one request of a batch. */
 type BatchOutcome =
   | { readonly kind: 'CREATED'; readonly row: RefundRow }
@@ -79,11 +90,15 @@ export class RefundCommand {
     inFlight: 1,
   });
 
-  /** The pre-reads of requests that arrive together share one statement (`refund_request_contexts`). */
-  private readonly contexts = new Batcher<ContextQuery, RequestContext | undefined>(
-    (items) => this.repository.contexts(items),
-    { maxBatch: 64, inFlight: 4 },
-  );
+  /**
+   * The pre-reads of requests that arrive together share one statement (`refund_request_contexts`),
+   * with risk's figures of their customers when it assesses them (`refundRequestFigures`).
+   */
+  private readonly reads = new Batcher<PreRead, PreReadResult>((items) => this.preRead(items), {
+    maxBatch: 64,
+    inFlight: 4,
+    sameTurn: true,
+  });
 
   constructor(
     private readonly orm: Orm,
@@ -105,17 +120,19 @@ export class RefundCommand {
     validateRequest(input);
     const scope = `${actor.role}:${actor.id}`;
     const hash = requestHash(input);
-    // Risk reads the customer's figures alongside the request's own pre-read (batched, like it).
-    const [found, risk] = await Promise.all([
-      this.contexts.submit({
+    // Risk reads the customer's figures in the request's own pre-read (batched, like it), unless the
+    // caller gives its assessment.
+    const read = await this.reads.submit({
+      query: {
         scope,
         key: input.idempotencyKey,
         paymentId: input.paymentId ?? null,
         orderId: input.orderId ?? null,
-      }),
-      input.assessedRisk ??
-        this.risk.assessRefundRequest({ paymentId: input.paymentId, orderId: input.orderId }),
-    ]);
+      },
+      assess: !input.assessedRisk,
+    });
+    const found = read.context;
+    const risk = input.assessedRisk ?? read.risk;
     if (found?.existingId) return replay((await this.repository.row(found.existingId))!, hash);
     if (!found?.id) {
       throw new RefundError(
@@ -159,6 +176,34 @@ export class RefundCommand {
         throw new Error(`unknown batch outcome ${String(unreachable)}`);
       }
     }
+  }
+
+  /**
+   * A group's pre-reads, with risk's assessments of those that ask for one: in one statement when risk
+   * offers its figures as SQL (`refundRequestFigures`), else risk assesses them on its own.
+   */
+  private async preRead(items: readonly PreRead[]): Promise<PreReadResult[]> {
+    const queries = items.map((item) => item.query);
+    const asking = items.flatMap((item, i) => (item.assess ? [i] : []));
+    const requests = asking.map((i) => ({
+      paymentId: queries[i]!.paymentId,
+      orderId: queries[i]!.orderId,
+    }));
+    let contexts: (RequestContext | undefined)[];
+    let assessed: (RefundRiskAssessment | null)[];
+    if (asking.length > 0 && this.risk.refundRequestFigures) {
+      const figures = await this.risk.refundRequestFigures(requests);
+      const read = await this.repository.contextsAlongside(queries, figures);
+      contexts = read.contexts;
+      assessed = await figures.assess(read.rows);
+    } else {
+      [contexts, assessed] = await Promise.all([
+        this.repository.contexts(queries),
+        Promise.all(requests.map((request) => this.risk.assessRefundRequest(request))),
+      ]);
+    }
+    const risks = new Map(asking.map((i, n) => [i, assessed[n] ?? null]));
+    return items.map((_, i) => ({ context: contexts[i], risk: risks.get(i) ?? null }));
   }
 
   /**

@@ -48,7 +48,7 @@ const REFUND_EVENT_COLUMNS = selectList<keyof RefundEventRow>({
 });
 
 /** `refund_request_contexts`' columns under the names of `RequestContext`. */
-const CONTEXT_COLUMNS = `idx, existing_id as "existingId", order_payments as "orderPayments", id,
+const CONTEXT_COLUMNS = `idx, existing_id as "existingId", order_payments::text as "orderPayments", id,
   order_id as "order", merchant_id as "merchantId", rider_id as "riderId", channel, currency`;
 
 const REFUND_WITH_PAYMENT = `select ${refundColumns('r.')}, ${PAYMENT_FACTS_COLUMNS}
@@ -124,8 +124,27 @@ export class RefundRepository {
       `select ${CONTEXT_COLUMNS} from refund_request_contexts($1::jsonb)`,
       [JSON.stringify(items)],
     );
-    const byIndex = new Map(rows.map((row) => [row.idx, row]));
-    return items.map((_, i) => byIndex.get(i));
+    return inRequestOrder(items, rows);
+  }
+
+  /**
+   * The same pre-reads, and in the same statement (one round trip) another module's set-returning call
+   * (risk's figures of the requests' customers, its parameters numbered from `$2`), whose rows come
+   * back as JSON objects.
+   */
+  async contextsAlongside(
+    items: readonly ContextQuery[],
+    alongside: { call(first: number): string; readonly params: readonly unknown[] },
+  ): Promise<{ contexts: (RequestContext | undefined)[]; rows: object[] }> {
+    const [row] = await sqlOnPool(this.orm).prepared<{
+      contexts: (RequestContext & { idx: number })[];
+      rows: object[];
+    }>(
+      `select (select coalesce(json_agg(c), '[]') from (select ${CONTEXT_COLUMNS} from refund_request_contexts($1::jsonb)) as c) as contexts,
+              (select coalesce(json_agg(a), '[]') from ${alongside.call(2)} as a) as rows`,
+      [JSON.stringify(items), ...alongside.params],
+    );
+    return { contexts: inRequestOrder(items, row!.contexts), rows: row!.rows };
   }
 
   /** Newest first; keyset pagination on (created_at, id). */
@@ -190,4 +209,13 @@ export class RefundRepository {
       occurredAt: toDate(r.occurredAt),
     }));
   }
+}
+
+/** Pre-read rows (numbered by `idx`) in the order of the requests; none for a request nothing matched. */
+function inRequestOrder(
+  items: readonly ContextQuery[],
+  rows: readonly (RequestContext & { idx: number })[],
+): (RequestContext | undefined)[] {
+  const byIndex = new Map(rows.map((row) => [row.idx, row]));
+  return items.map((_, i) => byIndex.get(i));
 }

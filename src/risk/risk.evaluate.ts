@@ -38,7 +38,12 @@ function partNeeds(rules: readonly ActiveRule[] | undefined): string[][] {
 
 /** One round trip: the figures of every customer asked for, with their active flags. */
 export async function readCustomerFigures(sql: Sql, query: FiguresQuery): Promise<CustomerFiguresRow[]> {
-  return sql.prepared<CustomerFiguresRow>(CUSTOMER_FIGURES_SQL, [
+  return sql.prepared<CustomerFiguresRow>(CUSTOMER_FIGURES_SQL, customerFiguresParams(query));
+}
+
+/** `risk_customer_figures`' twelve arguments for a query (`customerFiguresCall`). */
+export function customerFiguresParams(query: FiguresQuery): unknown[] {
+  return [
     query.customerIds,
     query.asOf,
     query.currency,
@@ -46,7 +51,7 @@ export async function readCustomerFigures(sql: Sql, query: FiguresQuery): Promis
     query.orderIds ?? [],
     query.evidence,
     ...partNeeds(query.rules),
-  ]);
+  ];
 }
 
 /** The customer rules (not OFF) that fire on these figures, as flag drafts (a cluster: one per account). */

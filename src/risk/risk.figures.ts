@@ -6,7 +6,16 @@ import type { CustomerFigures, RiskFlagRef } from './risk.model.js';
  * payments and `$5` orders whose customers to add, `$6` whether to list the contributing rows, `$7`…`$12`
  * the rule versions needing the refunds, refunded orders, orders, spend, claims and payer parts.
  */
-export const CUSTOMER_FIGURES_SQL = `select * from risk_customer_figures($1::text[], $2::timestamptz, $3::text, $4::text[], $5::text[], $6::boolean, $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])`;
+export const CUSTOMER_FIGURES_SQL = `select * from ${customerFiguresCall(1)}`;
+
+/** The call of `risk_customer_figures` with its twelve parameters numbered from `$<first>`. */
+export function customerFiguresCall(first: number): string {
+  const types = ['text[]', 'timestamptz', 'text', 'text[]', 'text[]', 'boolean'];
+  const parameters = [...types, ...Array<string>(6).fill('text[]')].map(
+    (type, i) => `$${first + i}::${type}`,
+  );
+  return `risk_customer_figures(${parameters.join(', ')})`;
+}
 
 export interface CustomerFiguresRow {
   customer_id: string;

@@ -3,7 +3,13 @@ import type { RiskRuleSetting } from '../config/index.js';
 import { inTransaction, sqlOn, sqlOnPool, type Orm } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { backtest, type BacktestInput, type BacktestResult } from './risk.backtest.js';
-import { raiseFiring, readCustomerFigures, toCustomerFigures } from './risk.evaluate.js';
+import {
+  customerFiguresParams,
+  raiseFiring,
+  readCustomerFigures,
+  toCustomerFigures,
+} from './risk.evaluate.js';
+import { customerFiguresCall, type CustomerFiguresRow } from './risk.figures.js';
 import { RiskError } from './risk.errors.js';
 import { activityIds } from './risk.flags.js';
 import { FLAG_COLUMNS, toFlagView, type FlagRow } from './risk.flag-view.js';
@@ -15,13 +21,8 @@ import {
   type RiskFlagView,
   type RiskTrigger,
 } from './risk.model.js';
-import { parseParamsOrThrow, ruleById, RuleStore } from './risk.rules-store.js';
-import { Batcher } from '../refunds/index.js';
-
-interface RequestKey {
-  readonly paymentId: string | null;
-  readonly orderId: string | null;
-}
+import { parseParamsOrThrow, ruleById, RuleStore, type ActiveRule } from './risk.rules-store.js';
+import { Batcher, type RefundRiskFigures, type RefundRiskRequest as RequestKey } from '../refunds/index.js';
 
 interface Assessed extends RefundRequestAssessment {
   readonly paymentIds: readonly string[];
@@ -90,24 +91,32 @@ export class RiskService {
 
   private readonly requests = new Batcher<RequestKey, RefundRequestAssessment | null>(
     async (items) => {
-      const assessed = await this.evaluate(
-        {
-          customerIds: [],
-          paymentIds: items.flatMap((i) => (i.paymentId ? [i.paymentId] : [])),
-          orderIds: items.flatMap((i) => (i.paymentId || !i.orderId ? [] : [i.orderId])),
-        },
-        'REFUND',
-        null,
-      );
-      return items.map(
-        (i) =>
-          assessed.find((a) =>
-            i.paymentId ? a.paymentIds.includes(i.paymentId) : a.orderIds.includes(i.orderId ?? ''),
-          ) ?? null,
-      );
+      const assessed = await this.evaluate(refundRequestsQuery(items), 'REFUND', null);
+      return assessedRequests(items, assessed);
     },
     { maxBatch: 64, inFlight: 4 },
   );
+
+  /**
+   * The assessments of a group of refund requests, as figures the refund command reads inside its own
+   * pre-read statement (`risk_customer_figures`, one round trip for both): the rules stay here, and
+   * the flags that fire are raised when the rows come back, as `assessRefundRequest` does.
+   */
+  async refundRequestFigures(items: readonly RequestKey[]): Promise<RefundRiskFigures> {
+    const rules = [...(await this.rules.current()).values()];
+    const asOf = new Date();
+    const query = refundRequestsQuery(items);
+    const currency = this.settings.currency;
+    return {
+      call: customerFiguresCall,
+      params: customerFiguresParams({ ...query, asOf, currency, evidence: false, rules }),
+      assess: async (rows) => {
+        const at = { asOf, trigger: 'REFUND' as const, triggerSubjectId: null };
+        const assessed = await this.assessRows(rows as CustomerFiguresRow[], rules, at);
+        return assessedRequests(items, assessed);
+      },
+    };
+  }
 
   /**
    * Evaluates customers' rules now: one statement counts (with their active flags); only where a rule
@@ -121,13 +130,30 @@ export class RiskService {
   ): Promise<Assessed[]> {
     const rules = [...(await this.rules.current()).values()];
     const asOf = new Date();
-    const sql = sqlOnPool(this.orm);
     const at = { asOf, trigger, triggerSubjectId: triggerSubjectId ?? null };
     const currency = this.settings.currency;
-    const rows = await readCustomerFigures(sql, { ...query, asOf, currency, evidence: false, rules });
-    const raised = await raiseFiring(sql, rows, rules, at, currency);
+    const rows = await readCustomerFigures(sqlOnPool(this.orm), {
+      ...query,
+      asOf,
+      currency,
+      evidence: false,
+      rules,
+    });
+    return this.assessRows(rows, rules, at);
+  }
+
+  /** Raises the flags that counted figures call for; each customer's routing from their active flags, new ones included. */
+  private async assessRows(
+    rows: readonly CustomerFiguresRow[],
+    rules: readonly ActiveRule[],
+    at: { asOf: Date; trigger: RiskTrigger; triggerSubjectId: string | null },
+  ): Promise<Assessed[]> {
+    const raised = await raiseFiring(sqlOnPool(this.orm), rows, rules, at, this.settings.currency);
     if (raised.length > 0) {
-      this.logger?.info({ raised: raised.map((f) => [f.subjectId, f.ruleId]), trigger }, 'risk flags raised');
+      this.logger?.info(
+        { raised: raised.map((f) => [f.subjectId, f.ruleId]), trigger: at.trigger },
+        'risk flags raised',
+      );
     }
     return rows.map((row) => {
       const mine = raised.filter((f) => f.subjectKind === 'CUSTOMER' && f.subjectId === row.customer_id);
@@ -242,4 +268,26 @@ export class RiskService {
       return toFlagView(row);
     });
   }
+}
+
+/** Whose figures a group of refund requests needs: the payers of its payments, or of its orders when no payment is named. */
+function refundRequestsQuery(items: readonly RequestKey[]) {
+  return {
+    customerIds: [],
+    paymentIds: items.flatMap((i) => (i.paymentId ? [i.paymentId] : [])),
+    orderIds: items.flatMap((i) => (i.paymentId || !i.orderId ? [] : [i.orderId])),
+  };
+}
+
+/** Each request's customer's assessment, in the order asked (null when its payment or order is unknown). */
+function assessedRequests(
+  items: readonly RequestKey[],
+  assessed: readonly Assessed[],
+): (RefundRequestAssessment | null)[] {
+  return items.map(
+    (i) =>
+      assessed.find((a) =>
+        i.paymentId ? a.paymentIds.includes(i.paymentId) : a.orderIds.includes(i.orderId ?? ''),
+      ) ?? null,
+  );
 }

@@ -153,6 +153,41 @@ describe('job_enqueue matches pg-boss send', () => {
       client.off('notification', onNotification);
     }
   });
+
+  it('queues several jobs in one call (job_enqueue_many) as send does, in order, or none for an unknown queue', async () => {
+    const viaBoss = await api.send('test.contract', { via: 'boss-many' });
+    const { rows: queued } = await client.query<{ n: number; id: string }>(
+      `select n, id from job_enqueue_many(array['test.contract', 'test.contract'],
+                                          array['{"via":"many-1"}', '{"via":"many-2","_trace":{"traceparent":"t"}}']::jsonb[])`,
+    );
+    expect(queued.map((q) => q.n)).toEqual([1, 2]);
+    const { rows } = await client.query<Record<string, unknown>>(
+      `select *, keep_until - start_after as retention, start_after - created_on as delay
+         from pgboss.job where id = any($1::uuid[]) order by data->>'via'`,
+      [[viaBoss, ...queued.map((q) => q.id)]],
+    );
+    expect(rows.map((r) => r['data'])).toEqual([
+      { via: 'boss-many' },
+      { via: 'many-1' },
+      { via: 'many-2', _trace: { traceparent: 't' } },
+    ]);
+    const ownPerJob = new Set(['id', 'data', 'start_after', 'created_on', 'keep_until']);
+    const comparable = (row: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(row).filter(([column]) => !ownPerJob.has(column)));
+    expect(comparable(rows[1]!)).toEqual(comparable(rows[0]!));
+    expect(comparable(rows[2]!)).toEqual(comparable(rows[0]!));
+
+    const before = await client.query<{ count: string }>(`select count(*) from pgboss.job`);
+    const refusal = await client
+      .query(`select job_enqueue_many(array['test.contract', 'test.nowhere'], array['{}', '{}']::jsonb[])`)
+      .then(
+        () => null,
+        (error: { code?: string; message: string }) => error,
+      );
+    expect(refusal).toMatchObject({ code: 'P0001', message: 'job queue test.nowhere does not exist' });
+    const after = await client.query<{ count: string }>(`select count(*) from pgboss.job`);
+    expect(after.rows[0]!.count).toBe(before.rows[0]!.count);
+  });
 });
 
 /**

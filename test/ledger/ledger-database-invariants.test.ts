@@ -167,6 +167,125 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     expect(refusal).toMatchObject({ code: '23514', constraint: 'posting_amount_positive' });
   });
 
+  /** `ledger_post_entries` with entries `[key, [[accountId, direction, amount], …]]`, in one transaction. */
+  const postEntries = (entries: [string, [string, 'D' | 'C', number][]][]) => {
+    const legs = entries.flatMap(([, l], i) => l.map((leg) => [i + 1, ...leg] as const));
+    return `select n, id from ledger_post_entries(
+        array[${entries.map(() => `'PAYMENT_CAPTURED'`).join(', ')}]::varchar[],
+        array[${entries.map(() => `'payment'`).join(', ')}]::varchar[],
+        array[${entries.map(([key]) => `'${key}'`).join(', ')}]::varchar[],
+        array[${entries.map(() => 'null').join(', ')}]::varchar[],
+        array[${entries.map(() => 'null').join(', ')}]::bigint[],
+        array[${entries.map(([key]) => `'${key}'`).join(', ')}]::varchar[],
+        array[${entries.map(() => `'x'`).join(', ')}]::varchar[],
+        array[${legs.map(([n]) => n).join(', ')}]::int[],
+        array[${legs.map(([, account]) => account).join(', ')}]::bigint[],
+        array[${legs.map(([, , direction]) => `'${direction}'`).join(', ')}]::char(1)[],
+        array[${legs.map(([, , , amount]) => amount).join(', ')}]::bigint[],
+        array[${legs.map(() => `'CNY'`).join(', ')}]::varchar[]) order by n`;
+  };
+
+  it('posts several entries in one call (ledger_post_entries), each once, in order, balanced', async () => {
+    const before = await ledger.balanceOf('merchant:m_sql:payable', 'CNY');
+    const created = await db.query<{ n: number; id: string }>(
+      postEntries([
+        [
+          'many-1',
+          [
+            [clearingId, 'D', 10],
+            [merchantId, 'C', 10],
+          ],
+        ],
+        [
+          'many-2',
+          [
+            [clearingId, 'D', 20],
+            [merchantId, 'C', 20],
+          ],
+        ],
+      ]),
+    );
+    expect(created.rows.map((r) => r.n)).toEqual([1, 2]);
+    expect(Number(created.rows[1]!.id)).toBeGreaterThan(Number(created.rows[0]!.id));
+    const again = await db.query<{ n: number; id: string }>(
+      postEntries([
+        [
+          'many-2',
+          [
+            [clearingId, 'D', 20],
+            [merchantId, 'C', 20],
+          ],
+        ],
+        [
+          'many-3',
+          [
+            [clearingId, 'D', 30],
+            [merchantId, 'C', 30],
+          ],
+        ],
+      ]),
+    );
+    // The existing key is left out, with its legs; the new one is entry 2 of this call.
+    expect(again.rows.map((r) => r.n)).toEqual([2]);
+    const postings = await db.query<{ entry_id: string; amount_minor: string }>(
+      `select entry_id, amount_minor from posting where entry_id = any($1::bigint[]) order by id`,
+      [[...created.rows, ...again.rows].map((r) => r.id)],
+    );
+    expect(postings.rows.map((p) => Number(p.amount_minor))).toEqual([10, 10, 20, 20, 30, 30]);
+    const after = await ledger.balanceOf('merchant:m_sql:payable', 'CNY');
+    expect(after.amountMinor - before.amountMinor).toBe(60n);
+  });
+
+  it('refuses an unbalanced entry of a call at commit, and two entries with one key', async () => {
+    const unbalanced = await sqlState(
+      transaction([
+        postEntries([
+          [
+            'many-ok',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
+          [
+            'many-unbalanced',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 4],
+            ],
+          ],
+        ]),
+      ]),
+    );
+    expect(unbalanced).toMatchObject({ code: '23514', constraint: 'journal_entry_balanced' });
+    const twice = await sqlState(
+      db.query(
+        postEntries([
+          [
+            'many-twice',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
+          [
+            'many-twice',
+            [
+              [clearingId, 'D', 5],
+              [merchantId, 'C', 5],
+            ],
+          ],
+        ]),
+      ),
+    );
+    expect(twice.code).toBe('P0001');
+    expect(twice.message).toMatch(/same idempotency key/);
+    const written = await db.query(
+      `select 1 from journal_entry where idempotency_key in ('many-ok', 'many-unbalanced', 'many-twice')`,
+    );
+    expect(written.rows).toEqual([]);
+  });
+
   it('still has a zero trial balance and exact cached balances after all of that', async () => {
     expect((await ledger.trialBalance()).every((line) => line.balanced)).toBe(true);
     expect(await ledger.cachedBalanceMismatches()).toEqual([]);

@@ -8,9 +8,10 @@
 -- - CREATED: reservation, refund (PENDING), its event and audit record, the submit job and the
 --   ledger's "refund approved" entry.
 -- Writes the refunds module's tables (refund, refund_event) and calls the owners for the rest:
--- payment_refund_reserve / _unreserve, audit_record, job_enqueue, ledger_lock_accounts,
--- ledger_post_entry. Lock order, as every writer: payment rows in id order, then every ledger account the batch posts to
--- in id order, before any posting. Any error aborts the batch; the service then retries its requests
+-- payment_refund_reserve / _unreserve per request, then audit_record_many, job_enqueue_many and
+-- ledger_post_entries once for the whole group (one statement per table). Lock order, as every
+-- writer: payment rows in id order, then every ledger account the batch posts to in id order, before
+-- any posting. Any error aborts the batch; the service then retries its requests
 -- one per batch, so one bad request never fails the others.
 --
 -- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
@@ -31,7 +32,8 @@ declare
   v_key text;
   v_keys text[] := '{}';
   v_channels varchar[] := array_fill(null::varchar, array[n]);
-  v_account_ids bigint[] := '{}';
+  v_created int := 0;
+  v_posted int;
 begin
   -- Per request, payment rows in id order: its key first claimed within the batch (a later copy is
   -- KEY_TAKEN without reserving), then the reservation (the payments module applies the rules and
@@ -72,6 +74,7 @@ begin
       continue;
     end if;
     v_outcome[v_i + 1] := 'CREATED';
+    v_created := v_created + 1;
     v_keys := v_keys || v_key;
     v_channels[v_i + 1] := v_payment.channel;
   end loop;
@@ -84,39 +87,64 @@ begin
    where v_outcome[e.ord] = 'CREATED'
    order by e.ord;
 
-  -- Each new refund's audit record and submit job (on its provider's queue, `<p_submit_queue>.<channel>`,
-  -- with the request's own trace context when it was traced), in arrival order.
-  for v_i in 0 .. n - 1 loop
-    continue when v_outcome[v_i + 1] is distinct from 'CREATED';
-    v_item := p_items -> v_i;
-    perform audit_record(v_item ->> 'auditId', v_item ->> 'actorId', v_item ->> 'actorRole', 'refund.requested',
-                         'refund', v_item ->> 'id', v_item ->> 'requestId', null, v_item -> 'auditAfter');
-    perform job_enqueue(p_submit_queue || '.' || v_channels[v_i + 1],
-                        jsonb_build_object('refundId', v_item ->> 'id')
-                          || case when v_item ? 'trace' then jsonb_build_object('_trace', v_item -> 'trace')
-                                  else '{}' end);
-    v_account_ids := v_account_ids
-      || array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a);
-  end loop;
+  -- Each new refund's audit record, submit job (on its provider's queue, `<p_submit_queue>.<channel>`,
+  -- with the request's own trace context when it was traced) and "refund approved" entry, in arrival
+  -- order, each table's rows in one statement of its owner (none when nothing was created).
+  if v_created > 0 then
+    perform audit_record_many(array_agg(e.item ->> 'auditId' order by e.ord),
+                              array_agg(e.item ->> 'actorId' order by e.ord),
+                              array_agg(e.item ->> 'actorRole' order by e.ord),
+                              array_agg('refund.requested'::varchar order by e.ord),
+                              array_agg('refund'::varchar order by e.ord),
+                              array_agg(e.item ->> 'id' order by e.ord),
+                              array_agg(e.item ->> 'requestId' order by e.ord),
+                              array_agg(null::jsonb order by e.ord), array_agg(e.item -> 'auditAfter' order by e.ord))
+       from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+      where v_outcome[e.ord] = 'CREATED';
 
-  -- Every account the batch posts to, locked in id order before the first posting.
-  perform ledger_lock_accounts(v_account_ids);
+    perform job_enqueue_many(
+              array_agg(p_submit_queue || '.' || v_channels[e.ord] order by e.ord),
+              array_agg(jsonb_build_object('refundId', e.item ->> 'id')
+                          || case when e.item ? 'trace' then jsonb_build_object('_trace', e.item -> 'trace')
+                                  else '{}' end
+                        order by e.ord))
+       from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+      where v_outcome[e.ord] = 'CREATED';
 
-  for v_i in 0 .. n - 1 loop
-    continue when v_outcome[v_i + 1] is distinct from 'CREATED';
-    v_item := p_items -> v_i;
-    perform 1 from ledger_post_entry(
-      v_item ->> 'entryKind', 'refund', v_item ->> 'id', v_item ->> 'entryMemo', null, v_item ->> 'entryKey',
-      v_item ->> 'entryHash',
-      array(select a::bigint from jsonb_array_elements_text(v_item -> 'accountIds') as a),
-      array(select d::char(1) from jsonb_array_elements_text(v_item -> 'directions') as d),
-      array(select m::bigint from jsonb_array_elements_text(v_item -> 'amounts') as m),
-      array(select c::varchar from jsonb_array_elements_text(v_item -> 'currencies') as c));
-    if not found then
-      raise exception 'ledger entry % already exists for a new refund', v_item ->> 'entryKey'
+    -- The entries (numbered in arrival order among the new refunds) and their legs; the ledger locks
+    -- every account of the group in id order before the first posting.
+    with created as (
+      select e.item, row_number() over (order by e.ord)::int as entry
+        from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+       where v_outcome[e.ord] = 'CREATED'
+    ), entries as (
+      select array_agg(c.item ->> 'entryKind' order by c.entry) as kinds,
+             array_agg('refund'::varchar order by c.entry) as reference_types,
+             array_agg(c.item ->> 'id' order by c.entry) as reference_ids,
+             array_agg(c.item ->> 'entryMemo' order by c.entry) as memos,
+             array_agg(null::bigint order by c.entry) as reverses,
+             array_agg(c.item ->> 'entryKey' order by c.entry) as keys,
+             array_agg(c.item ->> 'entryHash' order by c.entry) as hashes
+        from created c
+    ), legs as (
+      select array_agg(c.entry order by c.entry, a.m) as entries,
+             array_agg(a.account_id::bigint order by c.entry, a.m) as account_ids,
+             array_agg((c.item -> 'directions' ->> (a.m - 1)::int)::char(1) order by c.entry, a.m) as directions,
+             array_agg((c.item -> 'amounts' ->> (a.m - 1)::int)::bigint order by c.entry, a.m) as amounts,
+             array_agg((c.item -> 'currencies' ->> (a.m - 1)::int)::varchar order by c.entry, a.m) as currencies
+        from created c
+        cross join lateral jsonb_array_elements_text(c.item -> 'accountIds') with ordinality as a(account_id, m)
+    )
+    select count(*) into v_posted
+      from entries, legs,
+           lateral ledger_post_entries(entries.kinds, entries.reference_types, entries.reference_ids, entries.memos,
+                                       entries.reverses, entries.keys, entries.hashes, legs.entries, legs.account_ids,
+                                       legs.directions, legs.amounts, legs.currencies) as posted;
+    if v_posted <> v_created then
+      raise exception 'a ledger entry already exists for a new refund of this group'
         using errcode = 'P0001';
     end if;
-  end loop;
+  end if;
 
   for v_i in 0 .. n - 1 loop
     idx := v_i;
