@@ -4,7 +4,7 @@
  * one virtual clock, the api in this process and the worker beside it (stopped and started again to
  * simulate crashes).
  */
-import { mkdtemp, rm, chmod, statfs } from 'node:fs/promises';
+import { mkdtemp, rm, chmod, statfs, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -43,6 +43,37 @@ const SHM_NEEDED_BYTES = 2 * 1024 ** 3;
  * CPU item of a seed run (the inode allocator's search past recently deleted inodes), and a seed's
  * wait for its clone fell from about 300 ms to 28 ms in RAM (30 seeds, both ways, same load).
  */
+const SCRATCH_PREFIX = 'refunds-simulate-';
+/** The process that made a scratch directory, so a later run can tell when it died without removing it. */
+const OWNER_FILE = 'owner.pid';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the scratch directories under `root` whose owner process is gone (a run that was killed
+ * never reaches its own `close`; in `/dev/shm` what it left holds memory until someone removes it).
+ * A directory without an owner file, or whose owner still runs, is left alone.
+ */
+export async function sweepStaleScratch(root: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const dir = path.join(root, name);
+    const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => ''));
+    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    removed.push(dir);
+  }
+  return removed;
+}
+
 async function scratchRoot(): Promise<string> {
   const chosen = process.env.SIMULATE_TMPDIR;
   if (chosen !== undefined && chosen !== '') return chosen;
@@ -79,7 +110,10 @@ export async function openEnvironment(
   logger: Logger,
   server: { adminUrl: string; template?: string } | undefined,
 ): Promise<Environment> {
-  const dataDir = await mkdtemp(path.join(await scratchRoot(), 'refunds-simulate-'));
+  const root = await scratchRoot();
+  await sweepStaleScratch(root);
+  const dataDir = await mkdtemp(path.join(root, SCRATCH_PREFIX));
+  await writeFile(path.join(dataDir, OWNER_FILE), String(process.pid));
   await chmod(dataDir, 0o711); // as root, the cluster's `postgres` user must reach its directory
   let adminUrl = server?.adminUrl;
   let stopServer = async (): Promise<void> => {};
