@@ -154,7 +154,8 @@ async function refuseRunningPostmaster(databaseDir: string, port: number): Promi
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id exists (one owned by another user counts: the signal was refused, not missed). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

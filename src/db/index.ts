@@ -3,6 +3,7 @@ export {
   ensureDatabase,
   quoteIdent,
   EMBEDDED_DATABASE,
+  isAlive,
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';

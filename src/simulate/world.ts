@@ -13,6 +13,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import {
   adminStatement,
   createOrm,
+  isAlive,
   isDatabaseUnavailable,
   migrateUp,
   quoteIdent,
@@ -47,15 +48,6 @@ const SCRATCH_PREFIX = 'refunds-simulate-';
 /** The process that made a scratch directory, so a later run can tell when it died without removing it. */
 const OWNER_FILE = 'owner.pid';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Removes the scratch directories under `root` whose owner process is gone (a run that was killed
  * never reaches its own `close`; in `/dev/shm` what it left holds memory until someone removes it).
@@ -67,7 +59,7 @@ export async function sweepStaleScratch(root: string): Promise<string[]> {
     if (!name.startsWith(SCRATCH_PREFIX)) continue;
     const dir = path.join(root, name);
     const owner = Number(await readFile(path.join(dir, OWNER_FILE), 'utf8').catch(() => ''));
-    if (!Number.isInteger(owner) || owner <= 0 || alive(owner)) continue;
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     removed.push(dir);
   }
