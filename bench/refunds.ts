@@ -67,7 +67,7 @@ const ROUND_SECONDS = 5;
 /** Before the counted rounds of each part: JIT, connection pools, per-connection statements and plans. */
 const WARMUP_SECONDS = 2;
 const PAYMENTS = 600;
-const TARGET_COMMAND_RATIO = 0.5;
+const TARGET_COMMAND_RATIO = 0.45;
 /** Refunds a floor transaction commits at most (`BENCH_FLOOR_GROUP`): about the service's group size under this load. */
 const FLOOR_GROUP = Number(process.env['BENCH_FLOOR_GROUP'] ?? 8);
 const TARGET_LIFECYCLE_RATIO = 0.25;

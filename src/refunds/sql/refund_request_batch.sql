@@ -37,6 +37,8 @@ declare
   v_key text;
   v_keys text[] := '{}';
   v_inserted varchar[];
+  v_row refund;
+  v_rows refund[] := '{}';
   v_channels varchar[] := array_fill(null::varchar, array[n]);
   v_created int := 0;
   v_posted int;
@@ -59,7 +61,7 @@ begin
                      from jsonb_array_elements(p_items) with ordinality as e(item, ord) order by e.ord),
              p_max_wechat, p_max_alipay, p_days_wechat, p_days_alipay) as r;
     with inserted as (
-      insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency,
+      insert into refund as r (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency,
                           reason, liable, case_id, status, idempotency_scope, idempotency_key, request_hash,
                           requested_by, requested_role)
       select e.item ->> 'id', (v_payments[e.ord]).id, (v_payments[e.ord]).order_id,
@@ -71,9 +73,11 @@ begin
        where v_outcome[e.ord] is null
        order by e.item ->> 'paymentId'
       on conflict (idempotency_scope, idempotency_key) do nothing
-      returning id
+      returning r as created
     )
-    select coalesce(array_agg(inserted.id), '{}') into v_inserted from inserted;
+    select coalesce(array_agg(inserted.created), '{}'), coalesce(array_agg((inserted.created).id), '{}')
+      into v_rows, v_inserted
+      from inserted;
     for v_i in 1 .. n loop
       continue when v_outcome[v_i] is not null;
       v_item := p_items -> (v_i - 1);
@@ -112,14 +116,15 @@ begin
         continue;
       end if;
       v_payment := v_reserved.o_payment;
-      insert into refund (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor, currency,
-                          reason, liable, case_id, status, idempotency_scope, idempotency_key, request_hash,
-                          requested_by, requested_role)
+      insert into refund as r (id, payment_id, order_id, customer_id, merchant_id, channel, amount_minor,
+                               currency, reason, liable, case_id, status, idempotency_scope, idempotency_key,
+                               request_hash, requested_by, requested_role)
       values (v_item ->> 'id', v_payment.id, v_payment.order_id, v_payment.customer_id, v_payment.merchant_id,
               v_payment.channel, (v_item ->> 'amount')::bigint, v_item ->> 'currency', v_item ->> 'reason',
               v_item -> 'liable', v_item ->> 'caseId', 'PENDING', v_item ->> 'scope', v_item ->> 'key',
               v_item ->> 'hash', v_item ->> 'actorId', v_item ->> 'actorRole')
-      on conflict (idempotency_scope, idempotency_key) do nothing;
+      on conflict (idempotency_scope, idempotency_key) do nothing
+      returning r.* into v_row;
       if not found then
         perform payment_refund_unreserve(v_payment.id, (v_item ->> 'amount')::bigint);
         v_outcome[v_i + 1] := 'KEY_TAKEN';
@@ -127,6 +132,7 @@ begin
       end if;
       v_outcome[v_i + 1] := 'CREATED';
       v_created := v_created + 1;
+      v_rows := v_rows || v_row;
       v_keys := v_keys || v_key;
       v_channels[v_i + 1] := v_payment.channel;
     end loop;
@@ -199,11 +205,11 @@ begin
     end if;
   end if;
 
-  -- Each request's outcome, with its new refund row (read here: this statement sees the inserts).
+  -- Each request's outcome, with its new refund row as its insert returned it.
   return query
-  select (e.ord - 1)::int, v_outcome[e.ord], r.id, r
+  select (e.ord - 1)::int, v_outcome[e.ord], c.id, c
     from jsonb_array_elements(p_items) with ordinality as e(item, ord)
-    left join refund r on v_outcome[e.ord] = 'CREATED' and r.id = e.item ->> 'id'
+    left join unnest(v_rows) as c on c.id = e.item ->> 'id'
    order by e.ord;
 end
 $$;
