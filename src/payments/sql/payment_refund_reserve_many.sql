@@ -6,7 +6,8 @@
 -- caller's configuration, per channel. Request `n` is element `n` of the arrays; returns, in order,
 -- `n` with the payment as reserved, or with its refusal. Several payments are locked in id order
 -- first, as every writer of payment rows does; the update's statement then reads them as the
--- committed lockers left them.
+-- committed lockers left them. (`p.id = any(p_payment_ids)` beside the join: the generic plan finds the
+-- payments by their index then, where a join on `unnest`'s rows alone seq-scanned a small table.)
 --
 -- Plans are generic (`plan_cache_mode`): every statement here finds rows by key, and custom plans
 -- for array or JSON parameters were rebuilt on every call (see docs/performance.md).
@@ -33,7 +34,7 @@ begin
     update payment p
        set reserved_minor = p.reserved_minor + x.amount, refund_count = p.refund_count + 1
       from x
-     where p.id = x.payment_id and p.currency = x.currency
+     where p.id = any(p_payment_ids) and p.id = x.payment_id and p.currency = x.currency
        and (x.order_id is null or p.order_id = x.order_id)
        and p.reserved_minor + x.amount <= p.amount_minor
        and p.refund_count < case p.channel when 'WECHAT_PAY' then p_max_wechat else p_max_alipay end
@@ -56,7 +57,7 @@ begin
          end::varchar
     from x
     left join reserved r on r.n = x.n
-    left join payment p on r.n is null and p.id = x.payment_id
+    left join payment p on r.n is null and p.id = any(p_payment_ids) and p.id = x.payment_id
    order by x.n;
 end
 $$;
