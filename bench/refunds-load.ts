@@ -1,13 +1,12 @@
 /**
- * The HTTP load generator of bench/refunds.ts, run in a worker thread so that building requests and
- * parsing responses does not compete with the server's own event loop. Plain `node:http` on kept-alive
- * connections (one per client): measured at about half the CPU per request of `fetch`, CPU the server
- * under test shares on this machine.
+ * The HTTP load generator of bench/refunds.ts, run in a worker thread (one for all the rounds of a
+ * part: `LoadWorker`) so that building requests and parsing responses does not compete with the
+ * server's own event loop. One kept-alive connection per client, written and read at the protocol
+ * level (`JsonConnection`): the CPU it costs is shared with the server under test on this machine.
  */
-import { Agent } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import pg from 'pg';
-import { postJson } from './http.js';
+import { JsonConnection } from './http-connection.js';
 import type { PartOutput } from './rounds.js';
 
 export interface LoadInput {
@@ -26,21 +25,25 @@ export interface LoadInput {
 export type LoadOutput = PartOutput;
 
 async function run(input: LoadInput): Promise<LoadOutput> {
-  const pool = new pg.Pool({ connectionString: input.databaseUrl, max: 2 });
-  const agent = new Agent({ keepAlive: true, maxSockets: input.clients });
+  // Only a closed loop waits for outcomes (and reads the database for them).
+  const pool = input.settle ? new pg.Pool({ connectionString: input.databaseUrl, max: 2 }) : undefined;
+  const connections = Array.from(
+    { length: input.clients },
+    () => new JsonConnection(`${input.url}/graphql`, input.token),
+  );
   const latenciesMs: number[] = [];
   let failed = 0;
   let next = 0;
   const started = performance.now();
   const cpuBefore = process.threadCpuUsage();
   const deadline = started + input.seconds * 1000;
-  const watcher = new SettleWatcher(pool);
+  const watcher = pool && new SettleWatcher(pool);
   const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
-  const client = async (): Promise<void> => {
+  const client = async (connection: JsonConnection): Promise<void> => {
     while (performance.now() < deadline) {
       const n = next++;
       const t0 = performance.now();
-      const body = (await postJson(agent, `${input.url}/graphql`, input.token, {
+      const body = (await connection.post({
         query: 'mutation($input: RequestRefundInput!) { requestRefund(input: $input) { refund { id } } }',
         variables: {
           input: {
@@ -53,7 +56,7 @@ async function run(input: LoadInput): Promise<LoadOutput> {
         },
       })) as { data?: { requestRefund: { refund: { id: string } } } } | null;
       const id = body?.data?.requestRefund.refund.id;
-      if (!id || (input.settle && !(await watcher.settled(id, deadline + 30_000)))) {
+      if (!id || (watcher && !(await watcher.settled(id, deadline + 30_000)))) {
         failed++;
         continue;
       }
@@ -61,14 +64,14 @@ async function run(input: LoadInput): Promise<LoadOutput> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: input.clients }, client));
+    await Promise.all(connections.map(client));
   } finally {
     clearInterval(progress);
-    watcher.stop();
-    agent.destroy();
+    watcher?.stop();
+    for (const connection of connections) connection.close();
   }
   const cpu = process.threadCpuUsage(cpuBefore);
-  await pool.end();
+  await pool?.end();
   return {
     latenciesMs,
     failed,
@@ -130,7 +133,7 @@ class SettleWatcher {
   }
 }
 
-if (parentPort) {
-  const output = await run(workerData as LoadInput);
-  parentPort.postMessage({ done: output });
-}
+// Rounds are asked for one at a time (`LoadWorker.run`).
+parentPort?.on('message', (message: { run: LoadInput }) => {
+  void run(message.run).then((done) => parentPort!.postMessage({ done }));
+});

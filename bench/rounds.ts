@@ -181,18 +181,54 @@ export async function inWorker<O extends PartOutput = PartOutput>(
   label: string,
 ): Promise<O> {
   const worker = new Worker(script, { workerData: input });
+  const output = await untilDone<O>(worker, label);
+  await worker.terminate();
+  return output;
+}
+
+/**
+ * A load generator kept in one worker thread for all the rounds of a part, so that its start-up is in
+ * no round and its code stays compiled from one round to the next (a worker a round started cold each
+ * time). `run(input, label)` posts `{ run: input }`; the script answers as `inWorker`'s does.
+ */
+export class LoadWorker<O extends PartOutput = PartOutput> {
+  private readonly worker: Worker;
+
+  constructor(script: URL) {
+    this.worker = new Worker(script);
+  }
+
+  run(input: object, label: string): Promise<O> {
+    const done = untilDone<O>(this.worker, label);
+    this.worker.postMessage({ run: input });
+    return done;
+  }
+
+  async stop(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/** Shows a worker's `{ progress }` messages as a progress line until its `{ done }`. */
+async function untilDone<O extends PartOutput>(worker: Worker, label: string): Promise<O> {
   const started = performance.now();
+  let onMessage: ((message: { progress?: number; done?: O }) => void) | undefined;
+  let onError: ((error: unknown) => void) | undefined;
   const output = await new Promise<O>((resolve, reject) => {
-    worker.on('message', (message: { progress?: number; done?: O }) => {
+    onMessage = (message) => {
       if (message.done) return resolve(message.done);
       const s = (performance.now() - started) / 1000;
       process.stdout.write(
         `\r  ${label}: ${message.progress} in ${s.toFixed(0)} s, ${((message.progress ?? 0) / s).toFixed(0)}/s   `,
       );
-    });
-    worker.on('error', reject);
+    };
+    onError = reject;
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  }).finally(() => {
+    worker.off('message', onMessage!);
+    worker.off('error', onError!);
   });
-  await worker.terminate();
   process.stdout.write(`\r  ${label}: ${output.latenciesMs.length} in ${output.seconds.toFixed(1)} s\n`);
   return output;
 }

@@ -14,7 +14,7 @@ import { Batcher } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
 import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
 import { SUBMIT_REFUND } from './refund.jobs.js';
-import { toRefundView, type RefundRow } from './refund.mapping.js';
+import { refundColumns, toRefundView, type RefundRow } from './refund.mapping.js';
 import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
 import type { ContextQuery, RefundRepository, RequestContext } from './refund.repository.js';
 import {
@@ -303,33 +303,24 @@ export class RefundCommand {
     }
   }
 
-  /** One transaction for the whole batch (`refund_request_batch`), then the rows it created. */
+  /** One transaction for the whole batch (`refund_request_batch`), which returns the rows it created. */
   private async runBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
     const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
-    const outcomes = await sqlOnPool(this.orm).prepared<{
-      idx: number;
-      outcome: string;
-      refund_id: string | null;
-    }>(`select * from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6)`, [
-      JSON.stringify(items),
-      max.WECHAT_PAY,
-      max.ALIPAY,
-      days.WECHAT_PAY,
-      days.ALIPAY,
-      SUBMIT_REFUND,
-    ]);
-    const rows = await this.repository.rows(
-      outcomes.flatMap((o) => (o.refund_id === null ? [] : [o.refund_id])),
+    // A request's refund columns are null unless it created one.
+    const outcomes = await sqlOnPool(this.orm).prepared<
+      { idx: number; outcome: string } & Omit<RefundRow, 'id'> & { id: string | null }
+    >(
+      `select b.idx, b.outcome, ${refundColumns('(b.refund).')}
+         from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6) as b`,
+      [JSON.stringify(items), max.WECHAT_PAY, max.ALIPAY, days.WECHAT_PAY, days.ALIPAY, SUBMIT_REFUND],
     );
-    const byId = new Map(rows.map((row) => [row.id, row]));
     return outcomes
       .sort((x, y) => x.idx - y.idx)
-      .map((o): BatchOutcome => {
-        if (o.outcome === 'KEY_TAKEN') return { kind: 'KEY_TAKEN' };
-        if (o.outcome !== 'CREATED') return { kind: 'REFUSED', refusal: asRefusal(o.outcome) };
-        const row = byId.get(o.refund_id!);
-        if (!row) throw new Error(`refund ${o.refund_id} committed but not found`);
-        return { kind: 'CREATED', row };
+      .map(({ idx: _, outcome, id, ...row }): BatchOutcome => {
+        if (outcome === 'KEY_TAKEN') return { kind: 'KEY_TAKEN' };
+        if (outcome !== 'CREATED') return { kind: 'REFUSED', refusal: asRefusal(outcome) };
+        invariant(id !== null, 'refund_request_batch created a refund without returning its row');
+        return { kind: 'CREATED', row: { ...row, id } };
       });
   }
 }

@@ -75,14 +75,6 @@ export class RefundRepository {
     return row && toRefundView(row);
   }
 
-  async rows(refundIds: readonly string[]): Promise<RefundRow[]> {
-    if (refundIds.length === 0) return [];
-    return sqlOnPool(this.orm).prepared<RefundRow>(
-      `select ${REFUND_COLUMNS} from refund where id = any($1::varchar[])`,
-      [refundIds],
-    );
-  }
-
   async get(refundId: string): Promise<RefundView | null> {
     const row = await this.row(refundId);
     return row ? toRefundView(row) : null;

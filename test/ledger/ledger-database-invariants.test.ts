@@ -160,6 +160,16 @@ describe('ledger invariants enforced by PostgreSQL', () => {
     expect(refusal).toMatchObject({ code: '23514', constraint: 'ledger_account_non_negative' });
   });
 
+  it("applies a statement's postings in order: a non-negative account may not dip below zero and come back", async () => {
+    const legs = (first: 'D' | 'C', second: 'D' | 'C') =>
+      `insert into posting (entry_id, account_id, direction, amount_minor, currency)
+       values (currval('journal_entry_id_seq'), ${inFlightId}, '${first}', 1, 'CNY'),
+              (currval('journal_entry_id_seq'), ${inFlightId}, '${second}', 1, 'CNY')`;
+    const refusal = await sqlState(transaction([newEntry('dip'), legs('D', 'C')]));
+    expect(refusal).toMatchObject({ code: '23514', constraint: 'ledger_account_non_negative' });
+    await transaction([newEntry('no-dip'), legs('C', 'D')]);
+  });
+
   it('refuses zero or negative posting amounts', async () => {
     const refusal = await sqlState(
       transaction([newEntry('zero'), leg(clearingId, 'D', 0), leg(merchantId, 'C', 0)]),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type Orm } from '../../src/db/index.js';
+import { newId, sqlOnPool, type Orm } from '../../src/db/index.js';
 import { createTestOrm } from '../support/db.js';
 
 /**
@@ -116,5 +116,49 @@ describe('payment_refund_reserve', () => {
   it('Alipay within its own limits still reserves', async () => {
     const p = await payment({ channel: 'ALIPAY', refundCount: 2, capturedDaysAgo: 15 });
     expect((await reserve(p.id, { amountMinor: 1 })).refusal).toBeNull();
+  });
+  it('several payments in one call (payment_refund_reserve_many): each request decided as alone, in order', async () => {
+    const setups: [Parameters<typeof payment>[0], number][] = cases.map(([, setup, request]) => [
+      { ...setup, capturedDaysAgo: setup.capturedDaysAgo ?? 1 },
+      request.amount,
+    ]);
+    const fits = await payment({ amountMinor: 1_000, reservedMinor: 400 });
+    const made = await Promise.all(setups.map(([setup]) => payment(setup)));
+    const requests = [
+      ...cases.map(([, , request], i) => ({
+        id: made[i]!.id,
+        order: request.order === 'other' ? 'o_other' : made[i]!.orderId,
+        currency: request.currency ?? 'CNY',
+        amount: request.amount,
+      })),
+      { id: fits.id, order: null, currency: 'CNY', amount: 600 },
+      { id: 'pay_unknown', order: null, currency: 'CNY', amount: 1 },
+    ];
+    const rows = await sqlOnPool(orm).rows<{ n: number; refusal: string | null; reserved: string | null }>(
+      `select n, refusal, (payment).reserved_minor::text as reserved
+         from payment_refund_reserve_many($1::varchar[], $2::varchar[], $3::varchar[], $4::bigint[], 2, 3, 10, 20)`,
+      [
+        requests.map((r) => r.id),
+        requests.map((r) => r.order),
+        requests.map((r) => r.currency),
+        requests.map((r) => String(r.amount)),
+      ],
+    );
+    expect(rows).toEqual([
+      ...cases.map(([refusal], i) => ({ n: i + 1, refusal, reserved: null })),
+      { n: cases.length + 1, refusal: null, reserved: '1000' },
+      { n: cases.length + 2, refusal: 'PAYMENT_NOT_FOUND', reserved: null },
+    ]);
+  });
+
+  it('refuses two reservations on one payment in one call', async () => {
+    const p = await payment({});
+    await expect(
+      sqlOnPool(orm).rows(
+        `select * from payment_refund_reserve_many($1::varchar[], array[null, null]::varchar[],
+           array['CNY', 'CNY']::varchar[], array[1, 1]::bigint[], 2, 3, 10, 20)`,
+        [[p.id, p.id]],
+      ),
+    ).rejects.toThrow(/same payment/);
   });
 });

@@ -105,4 +105,30 @@ describe('refund requests committed in groups', () => {
       await sql().rows(`drop function test_poison()`);
     }
   });
+  it('a group of distinct payments reserves in one statement: each request is refused or created as alone', async () => {
+    // One request a payment (`payment_refund_reserve_many`); every other one asks more than is left.
+    const fresh: PaidOrder[] = [];
+    for (let i = 0; i < 12; i++) fresh.push(await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 500 }));
+    const results = await Promise.all(
+      fresh.map((p, i) => requestRefund(t, { paymentId: p.paymentId, amountFen: i % 2 === 0 ? 300 : 600 })),
+    );
+    const created = results.filter((_, i) => i % 2 === 0);
+    const refused = results.filter((_, i) => i % 2 === 1);
+    expect(created.flatMap((r) => r.errors ?? [])).toEqual([]);
+    expect(refused.map((r) => r.errors?.[0]?.extensions?.['code'])).toEqual(
+      Array(6).fill('REFUND_EXCEEDS_REMAINING'),
+    );
+    const ids = created.map((r) => r.data!.requestRefund.refund.id);
+    expect(created.map((r) => r.data!.requestRefund.refund.status)).toEqual(Array(6).fill('PENDING'));
+    expect(await transactionsOf(ids)).toBeLessThan(6);
+    const reserved = await sql().rows<{ id: string; reserved_minor: string; refund_count: number }>(
+      `select id, reserved_minor, refund_count from payment where id = any($1)`,
+      [fresh.map((p) => p.paymentId)],
+    );
+    const byId = new Map(reserved.map((p) => [p.id, [p.reserved_minor, p.refund_count]]));
+    expect(fresh.map((p) => byId.get(p.paymentId))).toEqual(
+      fresh.map((_, i) => (i % 2 === 0 ? ['300', 1] : ['0', 0])),
+    );
+    expect(await ledgerInvariants(t)).toEqual({ unbalanced: [], drifted: [] });
+  });
 });
