@@ -184,9 +184,11 @@ export async function startApp(
     // Read while PostgreSQL boots: the migration check compares their hashes with the database's.
     const sqlFiles = config.database.migrateOnStart ? loadSqlFiles() : undefined;
     sqlFiles?.catch(() => undefined); // awaited by the check
-    const migrated = opening.then(async () => {
+    const opened = opening.then(() => {
       unlessAbandoned();
       logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    });
+    const migrated = opened.then(async () => {
       if (!config.database.migrateOnStart) return;
       const { ownerUrl, runtimeRole } = database;
       const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger, sqlFiles });
@@ -328,15 +330,16 @@ export async function startApp(
     // Stopped in reverse: the HTTP server (pushed below) before the job queue its requests send to.
     let jobsStarted = false;
     cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
-    const queuesReady = migrated.then(async () => {
+    // Beside the migration check: pg-boss keeps to its own schema (created for the runtime role with
+    // the roles), and the service's SQL reaches pg-boss's tables only from plpgsql, checked when run.
+    const queuesReady = opened.then(async () => {
       unlessAbandoned();
       jobsStarted = true; // a start that fails half-way still stops what it opened
-      await jobs.start();
-      await jobs.createQueues(jobDefinitions);
+      await jobs.start(jobDefinitions);
       startStep('job queue started, queues checked');
     });
     queuesReady.catch(() => undefined); // awaited below
-    databaseSteps = queuesReady;
+    databaseSteps = Promise.allSettled([migrated, queuesReady]);
 
     const httpServer = async () => {
       const tokens = createTokenVerifier(config.auth);
@@ -366,7 +369,7 @@ export async function startApp(
     const http = role === 'worker' ? undefined : await httpServer();
     cleanups.push({ name: 'http', run: async () => http?.close() });
 
-    await queuesReady;
+    await Promise.all([migrated, queuesReady]);
 
     let url: string | undefined;
     if (http !== undefined) {
