@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { GraphQLSchema } from 'graphql';
 import { AdminActionsResolver } from './admin/index.js';
@@ -41,7 +40,7 @@ import { NotificationsResolver, NotificationsService } from './notifications/ind
 import { OpsExceptionsResolver, OpsExceptionsService } from './ops-exceptions/index.js';
 import { OrderResolver, PaymentResolver, PaymentsService } from './payments/index.js';
 import { connectionStates, instrumentProvider, Metrics, startMetricsServer } from './metrics/index.js';
-import { createProviders, type FallbackCredentials, type ProviderRegistry } from './providers/index.js';
+import { createProviders, type ProviderRegistry } from './providers/index.js';
 import {
   DEFAULT_REFUND_RULES,
   OrderRefundsResolver,
@@ -51,7 +50,7 @@ import {
   RefundWorker,
 } from './refunds/index.js';
 import { RefundRiskResolver, RiskResolver, RiskService, RiskSweep } from './risk/index.js';
-import type { StartedSimulators } from './simulators/index.js';
+import type { LocalSimulators, StartedSimulators } from './simulators/index.js';
 import { SystemResolver, SystemService } from './system/index.js';
 import { startTracing, traceProvider } from './tracing/index.js';
 import {
@@ -138,13 +137,21 @@ export interface RunningApp {
  */
 /** What a launcher may have started before this module loaded (src/cli/start.ts). */
 export interface EarlyStart {
-  /** The embedded PostgreSQL, already booting: used instead of starting one when no DATABASE_URL. */
+  /**
+   * The embedded PostgreSQL, already booting with the service's roles (`startServiceDatabase`): used
+   * instead of starting one when no DATABASE_URL.
+   */
   readonly postgres?: Promise<EmbeddedPostgresHandle> | undefined;
   /**
    * Called once the api listens (api and `all` roles), before the worker starts: `main` says "ready"
    * there. `startApp` resolves once the worker runs too.
    */
   readonly onListening?: ((url: string) => void) | undefined;
+  /**
+   * The local simulators, already starting in a worker thread (`all` role with SIMULATORS): used
+   * instead of starting them in this thread.
+   */
+  readonly simulators?: Promise<LocalSimulators> | undefined;
 }
 
 export async function startApp(
@@ -184,9 +191,11 @@ export async function startApp(
     // Read while PostgreSQL boots: the migration check compares their hashes with the database's.
     const sqlFiles = config.database.migrateOnStart ? loadSqlFiles() : undefined;
     sqlFiles?.catch(() => undefined); // awaited by the check
-    const migrated = opening.then(async () => {
+    const opened = opening.then(() => {
       unlessAbandoned();
       logger.info({ database: safeUrl(databaseUrl) }, 'using PostgreSQL');
+    });
+    const migrated = opened.then(async () => {
       if (!config.database.migrateOnStart) return;
       const { ownerUrl, runtimeRole } = database;
       const applied = await migrateOnStart({ ownerUrl, runtimeRole, entities, logger, sqlFiles });
@@ -205,10 +214,18 @@ export async function startApp(
     cleanups.push({ name: 'orm', run: () => orm.close(true) });
     startStep('ORM initialised (metadata)');
 
-    const local =
-      role === 'all' && config.simulators.enabled ? await startLocalSimulators(config, logger) : undefined;
+    const simulatorsStart =
+      role === 'all' && config.simulators.enabled
+        ? (early.simulators ?? startInProcessSimulators(config, logger))
+        : undefined;
+    simulatorsStart?.catch(() => undefined); // awaited below
+    cleanups.push({
+      name: 'simulators',
+      run: async () => (await simulatorsStart?.catch(() => undefined))?.close(),
+    });
+    const local = await simulatorsStart;
+    if (local) logger.info(local.urls, 'provider simulators running (never used in production)');
     const simulators = local?.simulators;
-    if (simulators) cleanups.push({ name: 'simulators', run: () => simulators.close() });
     startStep('simulators listening');
 
     const worker = role !== 'api';
@@ -328,15 +345,16 @@ export async function startApp(
     // Stopped in reverse: the HTTP server (pushed below) before the job queue its requests send to.
     let jobsStarted = false;
     cleanups.push({ name: 'jobs', run: async () => (jobsStarted ? jobs.stop() : undefined) });
-    const queuesReady = migrated.then(async () => {
+    // Beside the migration check: pg-boss keeps to its own schema (created for the runtime role with
+    // the roles), and the service's SQL reaches pg-boss's tables only from plpgsql, checked when run.
+    const queuesReady = opened.then(async () => {
       unlessAbandoned();
       jobsStarted = true; // a start that fails half-way still stops what it opened
-      await jobs.start();
-      await jobs.createQueues(jobDefinitions);
+      await jobs.start(jobDefinitions);
       startStep('job queue started, queues checked');
     });
     queuesReady.catch(() => undefined); // awaited below
-    databaseSteps = queuesReady;
+    databaseSteps = Promise.allSettled([migrated, queuesReady]);
 
     const httpServer = async () => {
       const tokens = createTokenVerifier(config.auth);
@@ -366,7 +384,7 @@ export async function startApp(
     const http = role === 'worker' ? undefined : await httpServer();
     cleanups.push({ name: 'http', run: async () => http?.close() });
 
-    await queuesReady;
+    await Promise.all([migrated, queuesReady]);
 
     let url: string | undefined;
     if (http !== undefined) {
@@ -431,26 +449,12 @@ function consoleOptions(config: AppConfig, logger: Logger): Parameters<typeof re
 }
 
 /**
- * The in-process WeChat Pay / Alipay simulators and their credentials. Loaded with a dynamic import only
- * when enabled, so a production process never loads simulator code.
+ * The local WeChat Pay / Alipay simulators in this thread. Loaded with a dynamic import only when
+ * enabled, so a production process never loads simulator code.
  */
-async function startLocalSimulators(
-  config: AppConfig,
-  logger: Logger,
-): Promise<{ simulators: StartedSimulators; credentials: FallbackCredentials }> {
-  const { simulatorCredentials, startSimulators } = await import('./simulators/index.js');
-  const simulators = await startSimulators({
-    dataDir: path.join(config.database.dataDir, 'simulators'),
-    logger: logger.child({ component: 'simulators' }),
-    wechatpay: { port: config.simulators.wechatpayPort, refundLifecycle: { mode: 'auto', afterMs: 2_000 } },
-    // The local Alipay charges the agreed 0.6% like the WeChat simulator, so reconciliation sees real fees.
-    others: { alipay: { port: config.simulators.alipayPort, feeRateBasisPoints: 60 } },
-  });
-  logger.info(
-    Object.fromEntries(Object.entries(simulators.all).map(([name, s]) => [name, s.url])),
-    'provider simulators running (never used in production)',
-  );
-  return { simulators, credentials: simulatorCredentials(simulators) };
+async function startInProcessSimulators(config: AppConfig, logger: Logger): Promise<LocalSimulators> {
+  const { startLocalSimulators } = await import('./simulators/index.js');
+  return startLocalSimulators({ ...config.simulators, dataDir: config.database.dataDir }, logger);
 }
 
 async function readiness(orm: Orm): Promise<ReadinessReport> {

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
         start: 'dist/src/cli/start.js',
         // Spawned by the module that starts PostgreSQL, from its own directory (see chunkNames).
         'postgres-supervisor': 'dist/src/db/postgres-supervisor.js',
+        // The launcher's worker thread for the local simulators, beside it (simulators-thread.ts).
+        'simulators-worker': 'dist/src/cli/simulators-worker.js',
       },
       outdir,
     ),
@@ -97,10 +99,15 @@ async function main(): Promise<void> {
 
 /**
  * The modules whose chunks a start loads before it is ready: the launcher, the application it imports
- * once PostgreSQL is booting, and the local simulators (`all` role). Their other dynamic imports wait
- * for first use.
+ * once PostgreSQL is booting, and the local simulators (`all` role: the launcher's worker thread, or in
+ * the application's thread). Their other dynamic imports wait for first use.
  */
-const STARTUP_MODULES = ['dist/src/cli/start.js', 'dist/src/main.js', 'dist/src/simulators/index.js'];
+const STARTUP_MODULES = [
+  'dist/src/cli/start.js',
+  'dist/src/main.js',
+  'dist/src/cli/simulators-worker.js',
+  'dist/src/simulators/index.js',
+];
 
 /** The npm packages in the chunks of `modules` and every chunk those import statically. */
 function startupPackages(metafile: Metafile, modules: readonly string[]): string[] {

@@ -1,34 +1,35 @@
 /**
- * `npm start`: the service, with the embedded PostgreSQL booting while the application's modules load.
+ * `npm start`: the service, with the embedded PostgreSQL booting and the local simulators starting
+ * while the application's modules load.
  *
  * Loading the application (GraphQL, the ORM, the job queue, the provider SDKs) takes longer than
  * PostgreSQL takes to start, and neither needs the other until the first connection: so this launcher
  * imports only the configuration, the logger and the database module's light entry, starts PostgreSQL,
- * and then loads the application, which takes over the booting server. A start pays for the longer of
- * the two instead of their sum. Configuration errors are left to the application's own start-up, which
- * reports them in one line.
+ * loads the application, starts the simulators' worker thread, and hands both to the application. A
+ * start pays for the longer of PostgreSQL's start and the application's instead of their sum, and the
+ * simulators start on the other core. Configuration errors are left to the application's own
+ * start-up, which reports them in one line.
  */
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
-import {
-  EMBEDDED_DATABASE,
-  startEmbeddedPostgres,
-  type EmbeddedPostgresHandle,
-} from '../db/embedded/index.js';
+import { startServiceDatabase, type EmbeddedPostgresHandle } from '../db/embedded/index.js';
 import { createLogger, startStep } from '../logging/index.js';
+import type { LocalSimulators } from '../simulators/index.js';
+import { startSimulatorsThread } from './simulators-thread.js';
 
-function earlyPostgres(): Promise<EmbeddedPostgresHandle> | undefined {
-  let config: AppConfig;
+function launcherConfig(): AppConfig | undefined {
   try {
-    config = loadConfig(process.env);
+    return loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) return undefined;
     throw error;
   }
+}
+
+function earlyPostgres(config: AppConfig): Promise<EmbeddedPostgresHandle> | undefined {
   if (config.database.url !== undefined) return undefined;
-  const booting = startEmbeddedPostgres({
+  const booting = startServiceDatabase({
     dataDir: config.database.dataDir,
     port: config.database.embeddedPort,
-    database: EMBEDDED_DATABASE,
     logger: createLogger({ level: config.logLevel }),
   });
   // Awaited (and reported) by the application's start-up; not an unhandled rejection meanwhile.
@@ -36,8 +37,24 @@ function earlyPostgres(): Promise<EmbeddedPostgresHandle> | undefined {
   return booting;
 }
 
+/** The `all` role's local simulators (SIMULATORS, not in production), in a worker thread. */
+function earlySimulators(config: AppConfig): Promise<LocalSimulators> | undefined {
+  const role = process.argv[2] ?? 'all';
+  if (role !== 'all' || !config.simulators.enabled) return undefined;
+  const starting = startSimulatorsThread(
+    { ...config.simulators, dataDir: config.database.dataDir },
+    createLogger({ level: config.logLevel }),
+  );
+  starting.catch(() => undefined); // as for PostgreSQL
+  return starting;
+}
+
 startStep('launcher loaded');
-const postgres = earlyPostgres();
+const config = launcherConfig();
+const postgres = config && earlyPostgres(config);
 const { main } = await import('../main.js');
 startStep('application loaded');
-await main({ postgres });
+// Once PostgreSQL has had the other core for its own start: the thread runs there while this one
+// discovers the ORM's metadata, which comes before the simulators are needed.
+const simulators = config && earlySimulators(config);
+await main({ postgres, simulators });

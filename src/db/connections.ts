@@ -5,7 +5,7 @@ import {
   startEmbeddedPostgres,
   type EmbeddedPostgresHandle,
 } from './embedded-postgres.js';
-import { provisionRoles, type DatabaseRoles } from './roles.js';
+import { provisionRolesOn, type DatabaseRoles } from './roles.js';
 
 /** The embedded server's roles (development only: it listens on loopback and its own socket). */
 export const EMBEDDED_ROLES: DatabaseRoles = {
@@ -62,32 +62,36 @@ export function databaseUrls(settings: DatabaseSettings): DatabaseUrls {
 }
 
 /**
+ * The embedded server with the service's database and both roles, provisioned on the connection that
+ * found the database (on a warm start, one connection and one round trip). `npm start`'s launcher
+ * starts it before the application loads and hands it to `openDatabase`.
+ */
+export function startServiceDatabase(options: {
+  dataDir: string;
+  port: number;
+  logger: Logger;
+}): Promise<EmbeddedPostgresHandle> {
+  return startEmbeddedPostgres({
+    ...options,
+    database: EMBEDDED_DATABASE,
+    prepare: (client) => provisionRolesOn(client, EMBEDDED_DATABASE, EMBEDDED_ROLES),
+  });
+}
+
+/**
  * The database the process uses (`databaseUrls`): DATABASE_URL, or an embedded server whose owner and
- * runtime roles are created here.
+ * runtime roles are created here (or by the launcher: `started`, from `startServiceDatabase`).
  */
 export async function openDatabase(
   settings: DatabaseSettings,
   logger: Logger,
-  /** The embedded server, when the caller already started it. */
+  /** The embedded server, when the caller already started it with `startServiceDatabase`. */
   started?: Promise<EmbeddedPostgresHandle>,
 ): Promise<DatabaseConnections> {
   const urls = databaseUrls(settings);
   if (settings.url !== undefined) return { ...urls, stop: async () => {} };
-  const database = EMBEDDED_DATABASE;
   const embedded = await (started ??
-    startEmbeddedPostgres({
-      dataDir: settings.dataDir,
-      port: settings.embeddedPort,
-      database,
-      logger,
-    }));
-  startStep('PostgreSQL accepting connections');
-  try {
-    await provisionRoles(embedded.adminUrl, database, EMBEDDED_ROLES);
-    startStep('roles provisioned');
-  } catch (error) {
-    await embedded.stop();
-    throw error;
-  }
+    startServiceDatabase({ dataDir: settings.dataDir, port: settings.embeddedPort, logger }));
+  startStep('PostgreSQL accepting connections, roles provisioned');
   return { ...urls, stop: embedded.stop };
 }

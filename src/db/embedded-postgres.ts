@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { StartupError } from '../errors/index.js';
+import type { Client } from 'pg';
 import type { Logger } from '../logging/index.js';
 import { onAdminConnection } from './admin.js';
 import type { SupervisorRequest } from './postgres-supervisor.js';
@@ -60,6 +61,11 @@ export async function startEmbeddedPostgres(options: {
    * `fsync` off: a PostgreSQL process that crashes loses nothing the OS already has, only a machine crash would.
    */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * Run as the superuser on the connection that found (or created) `database`, before the server
+   * counts as started: the service provisions its roles there (`startServiceDatabase`).
+   */
+  prepare?: (client: Client) => Promise<void>;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
@@ -107,7 +113,7 @@ export async function startEmbeddedPostgres(options: {
     flags: postgresFlags,
     log,
   });
-  await ensureDatabase(adminUrl, options.database).catch(async (error: unknown) => {
+  await ensureDatabase(adminUrl, options.database, options.prepare).catch(async (error: unknown) => {
     await server.stop();
     throw error;
   });
@@ -294,15 +300,30 @@ async function initialiseCluster(options: {
   await pg.initialise();
 }
 
-export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+/**
+ * Creates `database` when it is missing, then runs `prepare` (if any) on an administrative connection
+ * to it. It connects to `database` directly: on a warm start that one connection is all; only when the
+ * database does not exist yet (3D000) does it create it from the server's own database first.
+ */
+export async function ensureDatabase(
+  adminUrl: string,
+  database: string,
+  prepare: (client: Client) => Promise<void> = async () => {},
+): Promise<void> {
+  const inDatabase = new URL(adminUrl);
+  inDatabase.pathname = `/${encodeURIComponent(database)}`;
+  try {
+    await onAdminConnection(inDatabase.toString(), prepare);
+    return;
+  } catch (error) {
+    if ((error as { code?: string }).code !== '3D000') throw error;
+  }
   await onAdminConnection(adminUrl, async (client) => {
-    const found = await client.query('select 1 from pg_database where datname = $1', [database]);
-    if (found.rowCount === 0) {
-      await client.query(`create database ${quoteIdent(database)}`).catch((error: { code?: string }) => {
-        if (error.code !== '42P04') throw error; // created concurrently
-      });
-    }
+    await client.query(`create database ${quoteIdent(database)}`).catch((error: { code?: string }) => {
+      if (error.code !== '42P04') throw error; // created concurrently
+    });
   });
+  await onAdminConnection(inDatabase.toString(), prepare);
 }
 
 export function quoteIdent(name: string): string {

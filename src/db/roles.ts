@@ -1,3 +1,4 @@
+import type { Client } from 'pg';
 import { onAdminConnection } from './admin.js';
 import { quoteIdent } from './embedded-postgres.js';
 
@@ -31,6 +32,11 @@ export async function provisionRoles(
 ): Promise<void> {
   const inDatabase = new URL(adminUrl);
   inDatabase.pathname = `/${database}`;
+  await onAdminConnection(inDatabase.toString(), (db) => provisionRolesOn(db, database, roles));
+}
+
+/** `provisionRoles` on a connection to `database` the caller holds (as a role that may create roles). */
+export async function provisionRolesOn(db: Client, database: string, roles: DatabaseRoles): Promise<void> {
   const owner = quoteIdent(roles.owner.name);
   const runtime = quoteIdent(roles.runtime.name);
   const statements = [
@@ -48,7 +54,7 @@ export async function provisionRoles(
     reownSql('public', roles.owner.name),
     reownSql('pgboss', roles.runtime.name),
   ];
-  await onAdminConnection(inDatabase.toString(), (db) => db.query(statements.join(';\n')));
+  await db.query(statements.join(';\n'));
 }
 
 /** A login role with no special rights and this password, created or brought back to that. */

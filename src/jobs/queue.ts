@@ -68,8 +68,11 @@ function errorMessage(reason: unknown): string {
 
 export interface JobQueue {
   readonly boss: PgBoss;
-  /** Connects, installs or checks pg-boss's schema; on the worker role also starts its supervision. */
-  start(): Promise<void>;
+  /**
+   * Connects, installs or checks pg-boss's schema; on the worker role also starts its supervision.
+   * Given definitions, also `createQueues` them, with their read sent beside pg-boss's start.
+   */
+  start(definitions?: readonly JobDefinition[]): Promise<void>;
   /** Creates the queues; on the worker role also starts working them and schedules their crons. */
   register(definitions: readonly JobDefinition[]): Promise<void>;
   /** `register`'s first half: what the api needs to send (the queues, with their settings). */
@@ -143,12 +146,18 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   });
   boss.on('error', onError);
   boss.on('warning', (warning: unknown) => log.warn({ warning }, 'job queue warning'));
-  /** Creates missing queues and brings changed settings up to date; one read when nothing changed. */
-  const createQueues = async (definitions: readonly JobDefinition[]): Promise<void> => {
+  const readQueues = (definitions: readonly JobDefinition[]) =>
+    boss.getQueues(definitions.map((d) => d.name));
+  /**
+   * Creates missing queues and brings changed settings up to date; one read when nothing changed
+   * (none when the caller read them already: `read`).
+   */
+  const createQueues = async (
+    definitions: readonly JobDefinition[],
+    read?: Awaited<ReturnType<typeof readQueues>>,
+  ): Promise<void> => {
     if (definitions.length === 0) return;
-    const existing = new Map(
-      (await boss.getQueues(definitions.map((d) => d.name))).map((queue) => [queue.name, queue]),
-    );
+    const existing = new Map((read ?? (await readQueues(definitions))).map((queue) => [queue.name, queue]));
     for (const definition of definitions) {
       const queue = existing.get(definition.name);
       if (queue === undefined) await boss.createQueue(definition.name, { notify: true, ...definition.queue });
@@ -208,8 +217,14 @@ export function createJobQueue(options: JobQueueOptions): JobQueue {
   };
   return {
     boss,
-    start: async () => {
-      await boss.start();
+    start: async (definitions = []) => {
+      const starting = boss.start();
+      // pg-boss's start sends its statements one after another. Reading the queues needs only its
+      // pool, open once start() is called, so the read goes beside them on a second connection. A
+      // read that fails (the schema not installed yet) is done again after the start.
+      const read = definitions.length === 0 ? undefined : readQueues(definitions).catch(() => undefined);
+      await starting;
+      await createQueues(definitions, await read);
     },
     register,
     createQueues,

@@ -118,3 +118,43 @@ export function simulatorCredentials(sims: StartedSimulators): FallbackCredentia
     alipay: alipay && alipayAdapterConfig(alipay),
   };
 }
+
+/**
+ * Where `npm start`'s local simulators listen and keep their keys: the configuration's `simulators`
+ * and the service's data directory (they keep their keys in its `simulators/`). Plain data: it
+ * crosses to a worker thread.
+ */
+export interface LocalSimulatorSettings {
+  readonly dataDir: string;
+  readonly wechatpayPort: number;
+  readonly alipayPort: number;
+}
+
+/** Running local simulators, as the service uses them: their URLs and the adapters' credentials. */
+export interface LocalSimulators {
+  /** The simulators' handles, when they run in this thread (tests drive them through these). */
+  readonly simulators: StartedSimulators | undefined;
+  readonly urls: Readonly<Record<string, string>>;
+  readonly credentials: FallbackCredentials;
+  close(): Promise<void>;
+}
+
+/** The WeChat Pay and Alipay simulators of a development start, in this thread. */
+export async function startLocalSimulators(
+  settings: LocalSimulatorSettings,
+  logger: Logger,
+): Promise<LocalSimulators> {
+  const simulators = await startSimulators({
+    dataDir: join(settings.dataDir, 'simulators'),
+    logger: logger.child({ component: 'simulators' }),
+    wechatpay: { port: settings.wechatpayPort, refundLifecycle: { mode: 'auto', afterMs: 2_000 } },
+    // The local Alipay charges the agreed 0.6% like the WeChat simulator, so reconciliation sees real fees.
+    others: { alipay: { port: settings.alipayPort, feeRateBasisPoints: 60 } },
+  });
+  return {
+    simulators,
+    urls: Object.fromEntries(Object.entries(simulators.all).map(([name, s]) => [name, s.url])),
+    credentials: simulatorCredentials(simulators),
+    close: () => simulators.close(),
+  };
+}

@@ -2,8 +2,8 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { inject, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres } from '../../src/db/index.js';
+import { afterAll, inject, describe, expect, it } from 'vitest';
+import { adminStatement, ensureDatabase, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { freePort } from '../support/global-setup.js';
 
@@ -53,5 +53,25 @@ describe('embedded PostgreSQL transport', () => {
     } finally {
       await rm(closed, { recursive: true, force: true });
     }
+  });
+});
+
+/**
+ * `ensureDatabase` connects to the database itself (a warm start's one connection, on which the
+ * service provisions its roles) and creates it first only when it is missing.
+ */
+describe('ensureDatabase', () => {
+  const adminUrl = inject('pgAdminUrl');
+  const database = `ensured_${process.pid}`;
+  afterAll(() => adminStatement(adminUrl, `drop database if exists ${quoteIdent(database)} with (force)`));
+
+  it('creates a missing database, and runs prepare on a connection to it, whether new or not', async () => {
+    const seen: string[] = [];
+    const prepare = async (client: pg.Client) => {
+      seen.push((await client.query<{ db: string }>('select current_database() as db')).rows[0]!.db);
+    };
+    await ensureDatabase(adminUrl, database, prepare);
+    await ensureDatabase(adminUrl, database, prepare);
+    expect(seen).toEqual([database, database]);
   });
 });

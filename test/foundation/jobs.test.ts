@@ -2,7 +2,7 @@ import type { Job } from 'pg-boss';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HotStatementsClient, jobQueueStatements } from '../../src/jobs/hot-statements.js';
-import { startJobQueue, type JobQueue } from '../../src/jobs/index.js';
+import { createJobQueue, startJobQueue, type JobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
 import { createTestDatabase } from '../support/db.js';
 
@@ -231,6 +231,43 @@ describe('registering on a database that has the queues already', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+/**
+ * `start(definitions)`, as the service starts: the queues' read goes beside pg-boss's start. On a new
+ * database that read fails (no schema yet) and is done again once pg-boss installed it.
+ */
+describe('starting with the queue definitions', () => {
+  let db: { url: string; drop: () => Promise<void> };
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  const definition = (retryLimit: number) => ({
+    name: 'test.started',
+    queue: { retryLimit, retryDelay: 7 },
+    handle: async () => {},
+  });
+  const startedWith = async <T>(retryLimit: number, inspect: (queue: JobQueue) => Promise<T>) => {
+    const queue = createJobQueue({ url: db.url, role: 'api', logger });
+    try {
+      await queue.start([definition(retryLimit)]);
+      return await inspect(queue);
+    } finally {
+      await queue.stop();
+    }
+  };
+
+  it('creates the queues on a new database, leaves unchanged ones alone and updates changed ones', async () => {
+    const created = await startedWith(2, (queue) => queue.boss.getQueue('test.started'));
+    expect(created).toMatchObject({ retryLimit: 2, retryDelay: 7, notify: true });
+    const unchanged = await startedWith(2, (queue) => queue.boss.getQueue('test.started'));
+    expect(unchanged!.updatedOn).toEqual(created!.updatedOn);
+    const updated = await startedWith(5, (queue) => queue.boss.getQueue('test.started'));
+    expect(updated).toMatchObject({ retryLimit: 5, retryDelay: 7, notify: true });
   });
 });
 

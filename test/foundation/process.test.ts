@@ -206,6 +206,26 @@ describe('the service process', () => {
     }
   }, 60_000);
 
+  it("says a simulator's port is in use, naming the setting, from npm start's simulators thread", async () => {
+    const busy = await listening();
+    try {
+      const port = (busy.address() as { port: number }).port;
+      const run = npmStart({ EMBEDDED_PG_PORT: String(await pgPort), SIMULATOR_ALIPAY_PORT: String(port) });
+      run.url.catch(() => undefined); // it never gets there
+      expect((await run.exited).code).toBe(1);
+      const said = run
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('Cannot start:'));
+      expect(said, run.output()).toEqual([
+        expect.stringMatching(new RegExp(`127\\.0\\.0\\.1:${port}.* in use.*SIMULATOR_ALIPAY_PORT`)),
+      ]);
+      expect(await waitFor(() => postgresPids().length === 0, 5_000)).toBe(true);
+    } finally {
+      busy.close();
+    }
+  }, 60_000);
+
   it.each([
     [{ PORT: 'abc' }, 2, /^Invalid configuration: PORT \("abc"\): expected a port number from 0 to 65535$/],
     [
