@@ -62,7 +62,7 @@ export async function runSeed(
   try {
     onPhase('chaos');
     const payments = await watched('createPayments', createPayments(world, scenario));
-    const performed: { atMs: number; line: string }[] = [];
+    const performed: Performed[] = [];
     const outcomes = await chaos(world, scenario, payments, performed);
     clearInterval(ticker);
     phasesMs['chaos'] = Date.now() - opened;
@@ -77,9 +77,8 @@ export async function runSeed(
       violations,
       refunds: outcomes.filter((o) => o.refundId).length,
       notifiesAccepted: acceptedNotifies(world),
-      trace: performed
-        .map((entry, i) => ({ ...entry, i }))
-        .sort((a, b) => a.atMs - b.atMs || a.i - b.i)
+      trace: [...performed]
+        .sort((a, b) => a.atMs - b.atMs || a.planned - b.planned)
         .map((entry) => `+${entry.atMs} ms ${entry.line}`),
     };
   } finally {
@@ -143,32 +142,47 @@ async function createPayments(world: World, scenario: Scenario): Promise<SeedPay
   );
 }
 
+/**
+ * A command or event once performed: its planned offset, its place in the scenario (commands first,
+ * then events; the tie-breaker for equal offsets, whose timers may fire in either order) and its line.
+ */
+interface Performed {
+  readonly atMs: number;
+  readonly planned: number;
+  readonly line: string;
+}
+
 /** Commands and events at their offsets, all concurrently; resolves when every one has run. */
 async function chaos(
   world: World,
   scenario: Scenario,
   payments: readonly SeedPayment[],
-  performed: { atMs: number; line: string }[],
+  performed: Performed[],
 ): Promise<CommandOutcome[]> {
   const start = Date.now();
   const at = async (ms: number): Promise<void> => {
     const wait = start + ms / SCHEDULE_SPEEDUP - Date.now();
     if (wait > 0) await delay(wait);
   };
-  const commands = scenario.commands.map(async (command) => {
+  const commands = scenario.commands.map(async (command, i) => {
     await at(command.atMs);
     performed.push({
       atMs: command.atMs,
+      planned: i,
       line: `requestRefund ${command.key} order ${command.order} ${command.amountFen} fen${command.faults
         .map((f) => ` [${f.endpoint} ${JSON.stringify(f.calls)} ${JSON.stringify(f.fault)}]`)
         .join('')}`,
     });
     return issue(world, command, payments[command.order]!);
   });
-  const events = scenario.events.map(async (event) => {
+  const events = scenario.events.map(async (event, i) => {
     await at(event.atMs);
     const { atMs, kind, ...details } = event;
-    performed.push({ atMs, line: `${kind} ${JSON.stringify(details)}` });
+    performed.push({
+      atMs,
+      planned: scenario.commands.length + i,
+      line: `${kind} ${JSON.stringify(details)}`,
+    });
     await watched(`event ${event.kind}`, perform(world, event));
   });
   const [outcomes] = await Promise.all([Promise.all(commands), Promise.all(events)]);
