@@ -1,7 +1,9 @@
 import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
-import { newId, pgErrorOf, sqlOnPool, type Orm } from '../db/index.js';
+import { newId, sqlOnPool, type Orm } from '../db/index.js';
+import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, PaymentsService, PaymentView } from '../payments/index.js';
+import { Batcher } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
@@ -189,7 +191,7 @@ function checkAmount(amount: Money, order: OrderView, refundable: Money, remedy:
   }
 }
 
-/** An audit record as `case_report` takes it (`audit_record`'s arguments). */
+/** An audit record as `case_report_batch` takes it (`audit_record_many`'s arguments, per record). */
 function auditJson(record: AuditRecord): Record<string, unknown> {
   return {
     id: newId('ae'),
@@ -204,17 +206,64 @@ function auditJson(record: AuditRecord): Record<string, unknown> {
   };
 }
 
+/** One report as `case_report_batch` takes it: the case, its audits, and a rule's decision with its jobs. */
+interface ReportItem {
+  readonly case: Record<string, unknown>;
+  readonly audits: readonly Record<string, unknown>[];
+  readonly decision: object | null;
+  readonly jobs: readonly { readonly queue: string; readonly data: object; readonly delaySeconds: number }[];
+  readonly notices: readonly object[];
+}
+
 /**
- * Inserts the case with its audit record in one statement (`case_report`); with `decided` (a rule's
- * decision, `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its
- * jobs and the customer's notification. A second open case of one type on one order is refused.
+ * Opens cases (`open`): the reports that arrive together commit in one statement (`case_report_batch`,
+ * group commit, as the refund command's requests do): no timer, an idle service opens a report at
+ * once, alone; a busy one sends what accumulated while the previous group was in flight.
  */
-export async function insertCase(
-  orm: Orm,
-  row: NewCase['row'],
-  actor: Actor,
-  decided: DecisionPlan | null,
-): Promise<CaseRow> {
+export class CaseReports {
+  private readonly groups = new Batcher<ReportItem, CaseRow | null>((items) => this.commit(items), {
+    maxBatch: 64,
+    inFlight: 1,
+  });
+
+  constructor(private readonly orm: Orm) {}
+
+  /**
+   * Inserts the case with its audit record; with `decided` (a rule's decision,
+   * `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its jobs and
+   * the customer's notification. A second open case of one type on one order is refused
+   * (CASE_ALREADY_OPEN), also when both arrive in one group.
+   */
+  async open(row: NewCase['row'], actor: Actor, decided: DecisionPlan | null): Promise<CaseRow> {
+    const inserted = await this.groups.submit(reportItem(row, actor, decided));
+    if (inserted) return inserted;
+    throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
+      orderId: row.order_id,
+      type: row.type,
+    });
+  }
+
+  /**
+   * One statement for the group; a report whose case is not returned found its order and type taken.
+   * Any error aborts the group: its reports then go one per statement, so only the one that caused it
+   * fails.
+   */
+  private async commit(items: readonly ReportItem[]): Promise<(CaseRow | null)[]> {
+    try {
+      const rows = await sqlOnPool(this.orm).prepared<CaseRow>(`select * from case_report_batch($1::jsonb)`, [
+        JSON.stringify(items),
+      ]);
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return items.map((item) => byId.get(item.case['id'] as string) ?? null);
+    } catch (error) {
+      if (items.length === 1) throw error;
+      return Promise.all(items.map(async (item) => (await this.commit([item]))[0]!));
+    }
+  }
+}
+
+/** What `case_report_batch` writes for one report (the case in the state it opens in). */
+function reportItem(row: NewCase['row'], actor: Actor, decided: DecisionPlan | null): ReportItem {
   const audits = [
     auditJson({
       actor,
@@ -253,26 +302,15 @@ export async function insertCase(
         status: decided.change.status,
       }
     : row;
-  try {
-    const [inserted] = await sqlOnPool(orm).prepared<CaseRow>(
-      `select * from case_report($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb)`,
-      [
-        JSON.stringify(opened),
-        JSON.stringify(audits),
-        decided ? JSON.stringify(decided.decision) : null,
-        JSON.stringify(decided?.jobs ?? []),
-        JSON.stringify(decided ? [decided.notice] : []),
-      ],
-    );
-    return inserted!;
-  } catch (error) {
-    const pg = pgErrorOf(error);
-    if (pg?.code === '23505' && pg.constraint === 'after_sales_case_open_unique') {
-      throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
-        orderId: row.order_id,
-        type: row.type,
-      });
-    }
-    throw error;
-  }
+  // The statement may be sent from another request's context: each job carries its own trace context.
+  const trace = traceCarrier();
+  return {
+    case: opened,
+    audits,
+    decision: decided?.decision ?? null,
+    jobs: (decided?.jobs ?? []).map((job) =>
+      trace ? { ...job, data: { ...job.data, [TRACE_FIELD]: trace } } : job,
+    ),
+    notices: decided ? [decided.notice] : [],
+  };
 }

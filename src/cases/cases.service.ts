@@ -24,7 +24,7 @@ import { DeliveryTracking } from './case.tracking.js';
 import { money } from '../money/index.js';
 import type { OrderView } from '../payments/index.js';
 import { CaseExecution } from './case.execute.js';
-import { insertCase, prepareCase, type CaseOrigin } from './case.report.js';
+import { CaseReports, prepareCase, type CaseOrigin } from './case.report.js';
 import { toCaseView, type CaseRow } from './case.row.js';
 import { changeCase, FOLLOW_DECISION, lockCase, PROPOSAL_TIMEOUT } from './case.store.js';
 import { toDecisionView, type DecisionRow } from './decision.row.js';
@@ -70,8 +70,11 @@ export class CasesService {
   /** Rider positions and the early warnings they raise. */
   readonly tracking: DeliveryTracking;
   private readonly detector: LateOrderDetector;
+  /** Reports that arrive together open in one statement (group commit). */
+  private readonly reports: CaseReports;
 
   constructor(private readonly deps: CasesDeps) {
+    this.reports = new CaseReports(deps.orm);
     this.execution = new CaseExecution(deps);
     this.decisions = new CaseDecisions(deps, this.execution);
     this.support = new CaseSupport(deps);
@@ -149,7 +152,7 @@ export class CasesService {
           { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
         )
       : null;
-    const row = await insertCase(this.deps.orm, prepared.row, origin.actor, decided);
+    const row = await this.reports.open(prepared.row, origin.actor, decided);
     const view = toCaseView(row);
     // Debug: the request's access line and the case's audit record (actor, request id) already say it;
     // at info it was a second synchronous log write on every report.
