@@ -18,6 +18,7 @@ import {
   notify,
 } from './case.store.js';
 import { refundKeyOf, toDecisionView, type DecisionRow } from './decision.row.js';
+import { Batcher } from '../refunds/index.js';
 import type { RiskAssessment } from './risk.port.js';
 
 /** The refund command's caller for every case refund: one idempotency scope whoever decided. */
@@ -31,6 +32,20 @@ export function liablePartyOf(kind: string, id: string | null): LiableParty {
 
 /** Carries decisions out: refunds through the refund command, coupons into the ledger, redeliveries out. */
 export class CaseExecution {
+  /** Decisions' refund ids, recorded for the refunds issued together in one statement. */
+  private readonly refundIds = new Batcher<{ decisionId: string; refundId: string }, void>(
+    async (items) => {
+      await sqlOnPool(this.deps.orm).prepared(
+        `update case_decision d set refund_id = x.refund_id
+           from unnest($1::varchar[], $2::varchar[]) as x(id, refund_id)
+          where d.id = x.id and d.refund_id is null`,
+        [items.map((i) => i.decisionId), items.map((i) => i.refundId)],
+      );
+      return items.map(() => undefined);
+    },
+    { maxBatch: 64, inFlight: 2 },
+  );
+
   constructor(private readonly deps: CasesDeps) {}
 
   /**
@@ -65,10 +80,7 @@ export class CaseExecution {
         },
         CASES_ACTOR,
       );
-      await sql.prepared(`update case_decision set refund_id = $2 where id = $1 and refund_id is null`, [
-        decisionId,
-        refund.id,
-      ]);
+      await this.refundIds.submit({ decisionId, refundId: refund.id });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
       const code: string = (error as DomainError<string>).code;

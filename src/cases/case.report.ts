@@ -83,16 +83,10 @@ export async function prepareCase(
     evidenceCount: evidence.length,
   });
   const id = newId('cs');
-  const risk = await deps.risk.assessCustomer({
-    customerId: origin.customerId,
-    trigger: 'CASE',
-    subjectId: id,
-  });
-  const recent = await deps.figures.claimFigures({
-    customerId: origin.customerId,
-    from: new Date(now.getTime() - 30 * DAY_MS),
-    to: now,
-  });
+  const [risk, claims30d] = await Promise.all([
+    deps.risk.assessCustomer({ customerId: origin.customerId, trigger: 'CASE', subjectId: id }),
+    deps.figures.claimCount(origin.customerId, new Date(now.getTime() - 30 * DAY_MS), now),
+  ]);
   const reviewRule = rules['auto-review'];
   const reviewFigures = {
     type: input.type,
@@ -101,7 +95,7 @@ export async function prepareCase(
     claimedMinor: claimed,
     evidenceCount: evidence.length,
     latenessSeconds,
-    claims30d: recent.claims,
+    claims30d,
     riskRouting: risk.routing,
   };
   const outcome = autoReview(reviewRule, reviewFigures);
