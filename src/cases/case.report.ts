@@ -3,7 +3,7 @@ import { newId, sqlOnPool, type Orm } from '../db/index.js';
 import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, PaymentsService, PaymentView } from '../payments/index.js';
-import { Batcher } from '../refunds/index.js';
+import { Batcher, type RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
@@ -28,6 +28,8 @@ export interface NewCase {
   readonly approvedAmount: Money | null;
   readonly risk: RiskAssessment;
   readonly review: ReviewOutcome & { readonly figures: Record<string, unknown> };
+  /** The order's payment when it has exactly one: a refund decision's refund can commit with the report. */
+  readonly payment: PaymentView | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -109,6 +111,7 @@ export async function prepareCase(
     refundable,
     approvedAmount: input.remedy === 'FULL_REFUND' ? refundable : amount,
     risk,
+    payment: found.payments.length === 1 ? found.payments[0]! : null,
     review: { ...outcome, figures },
     row: {
       id,
@@ -200,13 +203,23 @@ function auditJson(record: AuditRecord): Record<string, unknown> {
   };
 }
 
-/** One report as `case_report_batch` takes it: the case, its audits, and a rule's decision with its jobs. */
+/**
+ * One report as `case_report_batch` takes it: the case, its audits, a rule's decision with its jobs, and
+ * the decision's refund as the refund command prepared it (`EmbeddedRefund.item`).
+ */
 interface ReportItem {
   readonly case: Record<string, unknown>;
   readonly audits: readonly Record<string, unknown>[];
   readonly decision: object | null;
   readonly jobs: readonly { readonly queue: string; readonly data: object; readonly delaySeconds: number }[];
   readonly notices: readonly object[];
+  readonly refund: object | null;
+}
+
+/** A report committed: its case, and its refund's outcome in the group commit (null without one). */
+export interface OpenedCase {
+  readonly row: CaseRow;
+  readonly refundOutcome: string | null;
 }
 
 /**
@@ -215,21 +228,30 @@ interface ReportItem {
  * once, alone; a busy one sends what accumulated while the previous group was in flight.
  */
 export class CaseReports {
-  private readonly groups = new Batcher<ReportItem, CaseRow | null>((items) => this.commit(items), {
+  private readonly groups = new Batcher<ReportItem, OpenedCase | null>((items) => this.commit(items), {
     maxBatch: 64,
     inFlight: 1,
   });
 
-  constructor(private readonly orm: Orm) {}
+  constructor(
+    private readonly orm: Orm,
+    private readonly refunds: Pick<RefundService, 'refundBatchArgs'>,
+  ) {}
 
   /**
    * Inserts the case with its audit record; with `decided` (a rule's decision,
    * `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its jobs and
-   * the customer's notification. A second open case of one type on one order is refused
-   * (CASE_ALREADY_OPEN), also when both arrive in one group.
+   * the customer's notification, and with `refund` (the decision's refund, `EmbeddedRefund.item`) its
+   * refund through the refund command's group commit. A second open case of one type on one order is
+   * refused (CASE_ALREADY_OPEN), also when both arrive in one group.
    */
-  async open(row: NewCase['row'], actor: Actor, decided: DecisionPlan | null): Promise<CaseRow> {
-    const inserted = await this.groups.submit(reportItem(row, actor, decided));
+  async open(
+    row: NewCase['row'],
+    actor: Actor,
+    decided: DecisionPlan | null,
+    refund: object | null,
+  ): Promise<OpenedCase> {
+    const inserted = await this.groups.submit({ ...reportItem(row, actor, decided), refund });
     if (inserted) return inserted;
     throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
       orderId: row.order_id,
@@ -242,12 +264,15 @@ export class CaseReports {
    * Any error aborts the group: its reports then go one per statement, so only the one that caused it
    * fails.
    */
-  private async commit(items: readonly ReportItem[]): Promise<(CaseRow | null)[]> {
+  private async commit(items: readonly ReportItem[]): Promise<(OpenedCase | null)[]> {
     try {
-      const rows = await sqlOnPool(this.orm).prepared<CaseRow>(`select * from case_report_batch($1::jsonb)`, [
-        JSON.stringify(items),
-      ]);
-      const byId = new Map(rows.map((row) => [row.id, row]));
+      const rows = await sqlOnPool(this.orm).prepared<CaseRow & { refund_outcome: string | null }>(
+        `select b.refund_outcome, (b.opened).* from case_report_batch($1::jsonb, $2::jsonb) b`,
+        [JSON.stringify(items), JSON.stringify(this.refunds.refundBatchArgs())],
+      );
+      const byId = new Map(
+        rows.map(({ refund_outcome: refundOutcome, ...row }) => [row.id, { row, refundOutcome }]),
+      );
       return items.map((item) => byId.get(item.case['id'] as string) ?? null);
     } catch (error) {
       if (items.length === 1) throw error;
@@ -257,7 +282,11 @@ export class CaseReports {
 }
 
 /** What `case_report_batch` writes for one report (the case in the state it opens in). */
-function reportItem(row: NewCase['row'], actor: Actor, decided: DecisionPlan | null): ReportItem {
+function reportItem(
+  row: NewCase['row'],
+  actor: Actor,
+  decided: DecisionPlan | null,
+): Omit<ReportItem, 'refund'> {
   const audits = [
     auditJson({
       actor,

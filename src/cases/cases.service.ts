@@ -15,7 +15,7 @@ import type {
   ReportCaseInput,
 } from './cases.model.js';
 import { CaseAppeals } from './case.appeal.js';
-import { CaseDecisions } from './case.decide.js';
+import { CaseDecisions, isRefund } from './case.decide.js';
 import { CaseCoupons } from './case.coupon.js';
 import { CaseMetricsQuery, METRICS_REFRESH } from './case.metrics.js';
 import { CaseSupport } from './case.support.js';
@@ -74,7 +74,7 @@ export class CasesService {
   private readonly reports: CaseReports;
 
   constructor(private readonly deps: CasesDeps) {
-    this.reports = new CaseReports(deps.orm);
+    this.reports = new CaseReports(deps.orm, deps.refunds);
     this.execution = new CaseExecution(deps);
     this.decisions = new CaseDecisions(deps, this.execution);
     this.support = new CaseSupport(deps);
@@ -152,7 +152,17 @@ export class CasesService {
           { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
         )
       : null;
-    const row = await this.reports.open(prepared.row, origin.actor, decided);
+    // A refund decision on the order's one payment commits its refund with the report (one statement).
+    const embedded =
+      decided && prepared.payment && isRefund(decided.decision.kind)
+        ? await this.execution.embedRefund(decided.decision, prepared.row, prepared.payment, prepared.risk)
+        : null;
+    const { row, refundOutcome } = await this.reports.open(
+      prepared.row,
+      origin.actor,
+      decided,
+      embedded?.item ?? null,
+    );
     const view = toCaseView(row);
     // Debug: the request's access line and the case's audit record (actor, request id) already say it;
     // at info it was a second synchronous log write on every report.
@@ -160,7 +170,11 @@ export class CasesService {
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );
-    if (decided) await this.decisions.executeIfRefund(this.decisions.taken(row, decided, prepared.risk));
+    if (!decided) return view;
+    const taken = this.decisions.taken(row, decided, prepared.risk);
+    if (embedded && refundOutcome !== null)
+      await this.execution.settleEmbedded(embedded, refundOutcome, taken);
+    else await this.decisions.executeIfRefund(taken);
     return view;
   }
 

@@ -148,6 +148,7 @@ describe('case decisions and their execution (end to end over HTTP with the simu
     const db = t.app.orm.em.fork().getConnection();
     const [counts] = await db.execute<
       {
+        with_report: number;
         cases: number;
         instants: number;
         decisions: number;
@@ -165,6 +166,8 @@ describe('case decisions and their execution (end to end over HTTP with the simu
               (select count(*) from case_decision d join refund r on r.id = d.refund_id and r.case_id = d.case_id
                 where d.case_id in (select id from ids) and d.seq = 1 and d.auto and r.amount_minor = 1000)::int as decisions,
               (select count(*) from refund where case_id in (select id from ids))::int as refunds,
+              (select count(*) from refund r join after_sales_case c on c.id = r.case_id
+                where r.case_id in (select id from ids) and r.created_at = c.created_at)::int as with_report,
               (select count(*) from audit_event
                 where subject_id in (select id from ids) and action = 'case.reported')::int as reported,
               (select count(*) from audit_event
@@ -177,12 +180,13 @@ describe('case decisions and their execution (end to end over HTTP with the simu
                   and j.created_on = c.created_at)::int as jobs`,
       [JSON.stringify(ids), JSON.stringify(orders.map((o) => o.orderId))],
     );
-    // Every case once, with its decision, refund, two audit records, notification and the follow-up job
-    // its report queued (in the report's transaction; the job queues its own later runs).
+    // Every case once, with its decision, refund (committed in the report's transaction), two audit
+    // records, notification and the follow-up job its report queued (the job queues its own later runs).
     expect(counts).toMatchObject({
       cases: 8,
       decisions: 8,
       refunds: 8,
+      with_report: 8,
       reported: 8,
       decided: 8,
       notices: 8,
@@ -195,6 +199,25 @@ describe('case decisions and their execution (end to end over HTTP with the simu
       expect(done.decisions).toHaveLength(1);
       expect(t.app.simulators!.wechatpay!.sim.refundsCreated(done.decisions[0]!.refundId!)).toBe(1);
     }
+  });
+
+  it('two full-refund claims racing on one order: one refund, the other case to manual follow-up', async () => {
+    const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 });
+    const results = await Promise.all(
+      ['DAMAGED', 'MISSING_ITEM'].map((type) =>
+        reportCase(t, paid.customerId, { orderId: paid.orderId, type }),
+      ),
+    );
+    for (const res of results) expect(res.errors).toBeUndefined();
+    const cases = await Promise.all(
+      results.map((res) => waitForCase(t, res.data!.reportCase.id, (c) => c.status !== 'EXECUTING')),
+    );
+    // The first reservation takes the whole payment; the second is refused by the payments module's rule.
+    expect(cases.map((c) => c.status).sort()).toEqual(['MANUAL_FOLLOW_UP', 'RESOLVED']);
+    const refused = cases.find((c) => c.status === 'MANUAL_FOLLOW_UP')!;
+    expect(refused.decisions).toMatchObject([{ kind: 'FULL_REFUND', status: 'FAILED', refundId: null }]);
+    const paidBack = cases.find((c) => c.status === 'RESOLVED')!;
+    expect(t.app.simulators!.wechatpay!.sim.refundsCreated(paidBack.decisions[0]!.refundId!)).toBe(1);
   });
 
   it('report → queue → partial refund by support', async () => {
