@@ -2,7 +2,7 @@ import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
 import { newId, sqlOnPool, type Orm } from '../db/index.js';
 import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
-import type { OrderView, PaymentsService, PaymentView } from '../payments/index.js';
+import type { OrderView, OrderWithPayments, PaymentsService, PaymentView } from '../payments/index.js';
 import { Batcher, type RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
@@ -12,6 +12,24 @@ import type { DecisionPlan } from './case.decide.js';
 import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
 import type { RiskAssessment, RiskPort } from './risk.port.js';
+
+/**
+ * The orders (with their payments) of the reports that arrive together, read in one statement (the
+ * payments module's `ordersWithPayments`), sent at the end of the event loop's turn, several groups in
+ * flight, as the refund command's pre-reads.
+ */
+export class ReportReads {
+  private readonly orders = new Batcher<string, OrderWithPayments | null>(
+    (ids) => this.payments.ordersWithPayments(ids),
+    { maxBatch: 64, inFlight: 4, sameTurn: true },
+  );
+
+  constructor(private readonly payments: Pick<PaymentsService, 'ordersWithPayments'>) {}
+
+  order(orderId: string): Promise<OrderWithPayments | null> {
+    return this.orders.submit(orderId);
+  }
+}
 
 /** Who a new case is for and how it arrived. */
 export interface CaseOrigin {
@@ -39,7 +57,12 @@ const DAY_MS = 86_400_000;
  * flagging about the customer. Refusals are typed; nothing is written here.
  */
 export async function prepareCase(
-  deps: { readonly payments: PaymentsService; readonly risk: RiskPort; readonly figures: CaseFigures },
+  deps: {
+    /** The order with its payments (`ReportReads.order`: the reports of one turn in one statement). */
+    readonly order: (orderId: string) => Promise<OrderWithPayments | null>;
+    readonly risk: RiskPort;
+    readonly figures: CaseFigures;
+  },
   rules: RuleBook,
   input: ReportCaseInput,
   origin: CaseOrigin,
@@ -48,7 +71,7 @@ export async function prepareCase(
   const description = validDescription(input.description);
   const evidence = validEvidence(input.evidence);
   assertRemedyAmount(input);
-  const found = await deps.payments.orderWithPayments(input.orderId);
+  const found = await deps.order(input.orderId);
   // Another customer's order reads exactly like a missing one.
   if (!found || found.order.customerId !== origin.customerId) {
     throw new CaseError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);

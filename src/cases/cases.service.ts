@@ -24,7 +24,7 @@ import { DeliveryTracking } from './case.tracking.js';
 import { money } from '../money/index.js';
 import type { OrderView } from '../payments/index.js';
 import { CaseExecution } from './case.execute.js';
-import { CaseReports, prepareCase, type CaseOrigin } from './case.report.js';
+import { CaseReports, prepareCase, ReportReads, type CaseOrigin } from './case.report.js';
 import { toCaseView, type CaseRow } from './case.row.js';
 import { changeCase, FOLLOW_DECISION, lockCase, PROPOSAL_TIMEOUT } from './case.store.js';
 import { toDecisionView, type DecisionRow } from './decision.row.js';
@@ -72,9 +72,12 @@ export class CasesService {
   private readonly detector: LateOrderDetector;
   /** Reports that arrive together open in one statement (group commit). */
   private readonly reports: CaseReports;
+  /** Their orders are read in one statement too. */
+  private readonly reads: ReportReads;
 
   constructor(private readonly deps: CasesDeps) {
     this.reports = new CaseReports(deps.orm, deps.refunds);
+    this.reads = new ReportReads(deps.payments);
     this.execution = new CaseExecution(deps);
     this.decisions = new CaseDecisions(deps, this.execution);
     this.support = new CaseSupport(deps);
@@ -133,7 +136,13 @@ export class CasesService {
 
   private async open(input: ReportCaseInput, origin: CaseOrigin): Promise<CaseView> {
     const rules = await this.deps.rules.current();
-    const prepared = await prepareCase(this.deps, rules, input, origin, this.now());
+    const prepared = await prepareCase(
+      { order: (id) => this.reads.order(id), risk: this.deps.risk, figures: this.deps.figures },
+      rules,
+      input,
+      origin,
+      this.now(),
+    );
     const rule = rules['auto-review'];
     // An approved claim goes in decided, with the amount it was validated with, in the statement that
     // opens it; its refund is issued once both are committed, with the report's risk assessment.
