@@ -124,7 +124,7 @@ export class CaseDecisions {
   /**
    * A rule's decision on a case being opened (`row` is not inserted yet: nothing to lock, no earlier
    * decision), with the amount the report was validated with: what the insert writes with the case
-   * (`case_report`). The caller runs `executeIfRefund` with `taken` of the committed row.
+   * (`case_report_batch`). The caller runs `executeIfRefund` with `taken` of the committed row.
    */
   planOpened(
     row: DecidedCase,

@@ -18,6 +18,8 @@ import {
   notify,
 } from './case.store.js';
 import { refundKeyOf, toDecisionView, type DecisionRow } from './decision.row.js';
+import type { PaymentView } from '../payments/index.js';
+import { Batcher, type EmbeddedRefund, type RequestRefundInput } from '../refunds/index.js';
 import type { RiskAssessment } from './risk.port.js';
 
 /** The refund command's caller for every case refund: one idempotency scope whoever decided. */
@@ -29,8 +31,37 @@ export function liablePartyOf(kind: string, id: string | null): LiableParty {
   return { kind: 'PLATFORM' };
 }
 
+/** What the refund command is asked for a refund decision on a case (the key derives from the decision). */
+function refundRequest(
+  decision: Omit<DecisionRow, 'created_at'>,
+  row: Omit<CaseRow, 'created_at' | 'updated_at'>,
+): RequestRefundInput {
+  return {
+    idempotencyKey: refundKeyOf(decision),
+    orderId: row.order_id,
+    amount: money(toBigint(decision.amount_minor!), decision.currency),
+    reason: (decision.note || `after-sales case ${row.id}`).slice(0, 80),
+    liableParty: decision.liable_kind as 'MERCHANT' | 'RIDER' | 'PLATFORM',
+    caseId: row.id,
+  };
+}
+
 /** Carries decisions out: refunds through the refund command, coupons into the ledger, redeliveries out. */
 export class CaseExecution {
+  /** Decisions' refund ids, recorded for the refunds issued together in one statement. */
+  private readonly refundIds = new Batcher<{ decisionId: string; refundId: string }, void>(
+    async (items) => {
+      await sqlOnPool(this.deps.orm).prepared(
+        `update case_decision d set refund_id = x.refund_id
+           from unnest($1::varchar[], $2::varchar[]) as x(id, refund_id)
+          where d.id = x.id and d.refund_id is null`,
+        [items.map((i) => i.decisionId), items.map((i) => i.refundId)],
+      );
+      return items.map(() => undefined);
+    },
+    { maxBatch: 64, inFlight: 2 },
+  );
+
   constructor(private readonly deps: CasesDeps) {}
 
   /**
@@ -55,25 +86,62 @@ export class CaseExecution {
     try {
       const { refund } = await this.deps.refunds.requestRefund(
         {
-          idempotencyKey: refundKeyOf(decision),
-          orderId: row!.order_id,
-          amount: money(toBigint(decision.amount_minor!), decision.currency),
-          reason: (decision.note || `after-sales case ${row!.id}`).slice(0, 80),
-          liableParty: decision.liable_kind as 'MERCHANT' | 'RIDER' | 'PLATFORM',
-          caseId: row!.id,
+          ...refundRequest(decision, row!),
           ...(known?.risk ? { assessedRisk: { customerId: row!.customer_id, ...known.risk } } : {}),
         },
         CASES_ACTOR,
       );
-      await sql.prepared(`update case_decision set refund_id = $2 where id = $1 and refund_id is null`, [
-        decisionId,
-        refund.id,
-      ]);
+      await this.refundIds.submit({ decisionId, refundId: refund.id });
     } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      const code: string = (error as DomainError<string>).code;
-      await this.refundFailed(decisionId, { code, message: error.message });
+      await this.refusedWith(decisionId, error);
     }
+  }
+
+  /** A refund command's refusal sends the case to manual follow-up; anything else is thrown. */
+  private async refusedWith(decisionId: string, error: unknown): Promise<void> {
+    if (!(error instanceof DomainError)) throw error;
+    const code: string = (error as DomainError<string>).code;
+    await this.refundFailed(decisionId, { code, message: error.message });
+  }
+
+  /**
+   * The refund of a rule's refund decision on a report, prepared by the refund command to commit with
+   * the report (`case_report_batch`), from the payment and risk assessment the report read; null when
+   * the command refuses it up front (it is then requested after the commit, and refused again there,
+   * which sends the case to manual follow-up as before).
+   */
+  async embedRefund(
+    decision: Omit<DecisionRow, 'created_at'>,
+    row: Omit<CaseRow, 'created_at' | 'updated_at'>,
+    payment: PaymentView,
+    risk: RiskAssessment,
+  ): Promise<EmbeddedRefund | null> {
+    try {
+      return await this.deps.refunds.prepareEmbedded(
+        { ...refundRequest(decision, row), assessedRisk: { customerId: row.customer_id, ...risk } },
+        CASES_ACTOR,
+        payment,
+      );
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * After the report committed with its refund's outcome: a refund created is the decision's already;
+   * a refusal sends the case to manual follow-up; a key taken (not expected for a new case) is asked
+   * of the refund command, which answers with the refund that holds it.
+   */
+  async settleEmbedded(
+    refund: EmbeddedRefund,
+    outcome: string,
+    known: { readonly decision: DecisionRow; readonly row: CaseRow; readonly risk?: RiskAssessment },
+  ): Promise<void> {
+    const settled = await refund.settle(outcome);
+    if (settled.created) return;
+    if (settled.error) await this.refusedWith(known.decision.id, settled.error);
+    else await this.executeRefund(known.decision.id, known);
   }
 
   /** The follow-up job: executes a refund not issued yet, then follows it until it is final. */

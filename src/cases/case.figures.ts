@@ -1,5 +1,12 @@
 import { sqlOnPool, type Orm } from '../db/index.js';
+import { Batcher } from '../refunds/index.js';
 import type { ClaimFigures, ClaimFiguresQuery } from './cases.model.js';
+
+interface ClaimCountQuery {
+  readonly customerId: string;
+  readonly from: Date;
+  readonly to: Date;
+}
 
 interface FiguresRow {
   claims: number;
@@ -67,7 +74,35 @@ export const LATER_CASE_OUTCOMES_SQL = `
  * risk rules' claim figures.
  */
 export class CaseFigures {
+  /**
+   * The claim counts of reports that arrive together, in one statement (the reports' pre-reads, as the
+   * refund command's: sent at the end of the event loop's turn, several groups in flight).
+   */
+  private readonly counts = new Batcher<ClaimCountQuery, number>((items) => this.countAll(items), {
+    maxBatch: 64,
+    inFlight: 4,
+    sameTurn: true,
+  });
+
   constructor(private readonly orm: Orm) {}
+
+  /** How many cases the customer reported (app or phone) in [`from`, `to`): the auto-review's `claims30d`. */
+  claimCount(customerId: string, from: Date, to: Date): Promise<number> {
+    return this.counts.submit({ customerId, from, to });
+  }
+
+  private async countAll(items: readonly ClaimCountQuery[]): Promise<number[]> {
+    const rows = await sqlOnPool(this.orm).prepared<{ n: number; claims: number }>(
+      `select q.n::int as n,
+              (select count(*) from after_sales_case c
+                where c.customer_id = q.customer_id and c.created_at >= q.since and c.created_at < q.until
+                  and c.channel <> 'SYSTEM')::int as claims
+         from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) with ordinality as q(customer_id, since, until, n)`,
+      [items.map((q) => q.customerId), items.map((q) => q.from), items.map((q) => q.to)],
+    );
+    const byN = new Map(rows.map((row) => [row.n, row.claims]));
+    return items.map((_, i) => byN.get(i + 1) ?? 0);
+  }
 
   async claimFigures(query: ClaimFiguresQuery): Promise<ClaimFigures> {
     const [row] = await sqlOnPool(this.orm).prepared<FiguresRow>(

@@ -1,7 +1,9 @@
 import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
-import { newId, pgErrorOf, sqlOnPool, type Orm } from '../db/index.js';
+import { newId, sqlOnPool, type Orm } from '../db/index.js';
+import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
-import type { OrderView, PaymentsService, PaymentView } from '../payments/index.js';
+import type { OrderView, OrderWithPayments, PaymentsService, PaymentView } from '../payments/index.js';
+import { Batcher, type RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
@@ -10,6 +12,24 @@ import type { DecisionPlan } from './case.decide.js';
 import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
 import type { RiskAssessment, RiskPort } from './risk.port.js';
+
+/**
+ * The orders (with their payments) of the reports that arrive together, read in one statement (the
+ * payments module's `ordersWithPayments`), sent at the end of the event loop's turn, several groups in
+ * flight, as the refund command's pre-reads.
+ */
+export class ReportReads {
+  private readonly orders = new Batcher<string, OrderWithPayments | null>(
+    (ids) => this.payments.ordersWithPayments(ids),
+    { maxBatch: 64, inFlight: 4, sameTurn: true },
+  );
+
+  constructor(private readonly payments: Pick<PaymentsService, 'ordersWithPayments'>) {}
+
+  order(orderId: string): Promise<OrderWithPayments | null> {
+    return this.orders.submit(orderId);
+  }
+}
 
 /** Who a new case is for and how it arrived. */
 export interface CaseOrigin {
@@ -26,6 +46,8 @@ export interface NewCase {
   readonly approvedAmount: Money | null;
   readonly risk: RiskAssessment;
   readonly review: ReviewOutcome & { readonly figures: Record<string, unknown> };
+  /** The order's payment when it has exactly one: a refund decision's refund can commit with the report. */
+  readonly payment: PaymentView | null;
 }
 
 const DAY_MS = 86_400_000;
@@ -35,7 +57,12 @@ const DAY_MS = 86_400_000;
  * flagging about the customer. Refusals are typed; nothing is written here.
  */
 export async function prepareCase(
-  deps: { readonly payments: PaymentsService; readonly risk: RiskPort; readonly figures: CaseFigures },
+  deps: {
+    /** The order with its payments (`ReportReads.order`: the reports of one turn in one statement). */
+    readonly order: (orderId: string) => Promise<OrderWithPayments | null>;
+    readonly risk: RiskPort;
+    readonly figures: CaseFigures;
+  },
   rules: RuleBook,
   input: ReportCaseInput,
   origin: CaseOrigin,
@@ -44,7 +71,7 @@ export async function prepareCase(
   const description = validDescription(input.description);
   const evidence = validEvidence(input.evidence);
   assertRemedyAmount(input);
-  const found = await deps.payments.orderWithPayments(input.orderId);
+  const found = await deps.order(input.orderId);
   // Another customer's order reads exactly like a missing one.
   if (!found || found.order.customerId !== origin.customerId) {
     throw new CaseError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);
@@ -81,16 +108,10 @@ export async function prepareCase(
     evidenceCount: evidence.length,
   });
   const id = newId('cs');
-  const risk = await deps.risk.assessCustomer({
-    customerId: origin.customerId,
-    trigger: 'CASE',
-    subjectId: id,
-  });
-  const recent = await deps.figures.claimFigures({
-    customerId: origin.customerId,
-    from: new Date(now.getTime() - 30 * DAY_MS),
-    to: now,
-  });
+  const [risk, claims30d] = await Promise.all([
+    deps.risk.assessCustomer({ customerId: origin.customerId, trigger: 'CASE', subjectId: id }),
+    deps.figures.claimCount(origin.customerId, new Date(now.getTime() - 30 * DAY_MS), now),
+  ]);
   const reviewRule = rules['auto-review'];
   const reviewFigures = {
     type: input.type,
@@ -99,7 +120,7 @@ export async function prepareCase(
     claimedMinor: claimed,
     evidenceCount: evidence.length,
     latenessSeconds,
-    claims30d: recent.claims,
+    claims30d,
     riskRouting: risk.routing,
   };
   const outcome = autoReview(reviewRule, reviewFigures);
@@ -113,6 +134,7 @@ export async function prepareCase(
     refundable,
     approvedAmount: input.remedy === 'FULL_REFUND' ? refundable : amount,
     risk,
+    payment: found.payments.length === 1 ? found.payments[0]! : null,
     review: { ...outcome, figures },
     row: {
       id,
@@ -189,7 +211,7 @@ function checkAmount(amount: Money, order: OrderView, refundable: Money, remedy:
   }
 }
 
-/** An audit record as `case_report` takes it (`audit_record`'s arguments). */
+/** An audit record as `case_report_batch` takes it (`audit_record_many`'s arguments, per record). */
 function auditJson(record: AuditRecord): Record<string, unknown> {
   return {
     id: newId('ae'),
@@ -205,16 +227,89 @@ function auditJson(record: AuditRecord): Record<string, unknown> {
 }
 
 /**
- * Inserts the case with its audit record in one statement (`case_report`); with `decided` (a rule's
- * decision, `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its
- * jobs and the customer's notification. A second open case of one type on one order is refused.
+ * One report as `case_report_batch` takes it: the case, its audits, a rule's decision with its jobs, and
+ * the decision's refund as the refund command prepared it (`EmbeddedRefund.item`).
  */
-export async function insertCase(
-  orm: Orm,
+interface ReportItem {
+  readonly case: Record<string, unknown>;
+  readonly audits: readonly Record<string, unknown>[];
+  readonly decision: object | null;
+  readonly jobs: readonly { readonly queue: string; readonly data: object; readonly delaySeconds: number }[];
+  readonly notices: readonly object[];
+  readonly refund: object | null;
+}
+
+/** A report committed: its case, and its refund's outcome in the group commit (null without one). */
+export interface OpenedCase {
+  readonly row: CaseRow;
+  readonly refundOutcome: string | null;
+}
+
+/**
+ * Opens cases (`open`): the reports that arrive together commit in one statement (`case_report_batch`,
+ * group commit, as the refund command's requests do): no timer, an idle service opens a report at
+ * once, alone; a busy one sends what accumulated while the previous group was in flight.
+ */
+export class CaseReports {
+  private readonly groups = new Batcher<ReportItem, OpenedCase | null>((items) => this.commit(items), {
+    maxBatch: 64,
+    inFlight: 1,
+  });
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly refunds: Pick<RefundService, 'refundBatchArgs'>,
+  ) {}
+
+  /**
+   * Inserts the case with its audit record; with `decided` (a rule's decision,
+   * `CaseDecisions.planOpened`), the case goes in decided, with the decision, its audit, its jobs and
+   * the customer's notification, and with `refund` (the decision's refund, `EmbeddedRefund.item`) its
+   * refund through the refund command's group commit. A second open case of one type on one order is
+   * refused (CASE_ALREADY_OPEN), also when both arrive in one group.
+   */
+  async open(
+    row: NewCase['row'],
+    actor: Actor,
+    decided: DecisionPlan | null,
+    refund: object | null,
+  ): Promise<OpenedCase> {
+    const inserted = await this.groups.submit({ ...reportItem(row, actor, decided), refund });
+    if (inserted) return inserted;
+    throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
+      orderId: row.order_id,
+      type: row.type,
+    });
+  }
+
+  /**
+   * One statement for the group; a report whose case is not returned found its order and type taken.
+   * Any error aborts the group: its reports then go one per statement, so only the one that caused it
+   * fails.
+   */
+  private async commit(items: readonly ReportItem[]): Promise<(OpenedCase | null)[]> {
+    try {
+      const rows = await sqlOnPool(this.orm).prepared<CaseRow & { refund_outcome: string | null }>(
+        `select b.refund_outcome, (b.opened).* from case_report_batch($1::jsonb, $2::jsonb) b`,
+        [JSON.stringify(items), JSON.stringify(this.refunds.refundBatchArgs())],
+      );
+      const byId = new Map(
+        rows.map(({ refund_outcome: refundOutcome, ...row }) => [row.id, { row, refundOutcome }]),
+      );
+      return items.map((item) => byId.get(item.case['id'] as string) ?? null);
+    } catch (error) {
+      if (items.length === 1) throw error;
+      return Promise.all(items.map(async (item) => (await this.commit([item]))[0]!));
+    }
+  }
+}
+
+/** What `case_report_batch` writes for one report (the case in the state it opens in). */
+function reportItem(
   row: NewCase['row'],
   actor: Actor,
   decided: DecisionPlan | null,
-): Promise<CaseRow> {
+): Omit<ReportItem, 'refund'> {
   const audits = [
     auditJson({
       actor,
@@ -253,26 +348,15 @@ export async function insertCase(
         status: decided.change.status,
       }
     : row;
-  try {
-    const [inserted] = await sqlOnPool(orm).prepared<CaseRow>(
-      `select * from case_report($1::jsonb, $2::jsonb, $3::jsonb, $4::jsonb, $5::jsonb)`,
-      [
-        JSON.stringify(opened),
-        JSON.stringify(audits),
-        decided ? JSON.stringify(decided.decision) : null,
-        JSON.stringify(decided?.jobs ?? []),
-        JSON.stringify(decided ? [decided.notice] : []),
-      ],
-    );
-    return inserted!;
-  } catch (error) {
-    const pg = pgErrorOf(error);
-    if (pg?.code === '23505' && pg.constraint === 'after_sales_case_open_unique') {
-      throw new CaseError('CASE_ALREADY_OPEN', `a ${row.type} case is already open on this order`, {
-        orderId: row.order_id,
-        type: row.type,
-      });
-    }
-    throw error;
-  }
+  // The statement may be sent from another request's context: each job carries its own trace context.
+  const trace = traceCarrier();
+  return {
+    case: opened,
+    audits,
+    decision: decided?.decision ?? null,
+    jobs: (decided?.jobs ?? []).map((job) =>
+      trace ? { ...job, data: { ...job.data, [TRACE_FIELD]: trace } } : job,
+    ),
+    notices: decided ? [decided.notice] : [],
+  };
 }

@@ -11,7 +11,7 @@ import type {
   Severity,
 } from './cases.model.js';
 
-/** An `after_sales_case` row as PostgreSQL returns it whole (`select *`, `case_report`), typed from the entity. */
+/** An `after_sales_case` row as PostgreSQL returns it whole (`select *`, `case_report_batch`), typed from the entity. */
 export type CaseRow = TableRow<
   AfterSalesCase,
   | 'id'

@@ -15,7 +15,7 @@ import type {
   ReportCaseInput,
 } from './cases.model.js';
 import { CaseAppeals } from './case.appeal.js';
-import { CaseDecisions } from './case.decide.js';
+import { CaseDecisions, isRefund } from './case.decide.js';
 import { CaseCoupons } from './case.coupon.js';
 import { CaseMetricsQuery, METRICS_REFRESH } from './case.metrics.js';
 import { CaseSupport } from './case.support.js';
@@ -24,7 +24,7 @@ import { DeliveryTracking } from './case.tracking.js';
 import { money } from '../money/index.js';
 import type { OrderView } from '../payments/index.js';
 import { CaseExecution } from './case.execute.js';
-import { insertCase, prepareCase, type CaseOrigin } from './case.report.js';
+import { CaseReports, prepareCase, ReportReads, type CaseOrigin } from './case.report.js';
 import { toCaseView, type CaseRow } from './case.row.js';
 import { changeCase, FOLLOW_DECISION, lockCase, PROPOSAL_TIMEOUT } from './case.store.js';
 import { toDecisionView, type DecisionRow } from './decision.row.js';
@@ -70,8 +70,14 @@ export class CasesService {
   /** Rider positions and the early warnings they raise. */
   readonly tracking: DeliveryTracking;
   private readonly detector: LateOrderDetector;
+  /** Reports that arrive together open in one statement (group commit). */
+  private readonly reports: CaseReports;
+  /** Their orders are read in one statement too. */
+  private readonly reads: ReportReads;
 
   constructor(private readonly deps: CasesDeps) {
+    this.reports = new CaseReports(deps.orm, deps.refunds);
+    this.reads = new ReportReads(deps.payments);
     this.execution = new CaseExecution(deps);
     this.decisions = new CaseDecisions(deps, this.execution);
     this.support = new CaseSupport(deps);
@@ -130,7 +136,13 @@ export class CasesService {
 
   private async open(input: ReportCaseInput, origin: CaseOrigin): Promise<CaseView> {
     const rules = await this.deps.rules.current();
-    const prepared = await prepareCase(this.deps, rules, input, origin, this.now());
+    const prepared = await prepareCase(
+      { order: (id) => this.reads.order(id), risk: this.deps.risk, figures: this.deps.figures },
+      rules,
+      input,
+      origin,
+      this.now(),
+    );
     const rule = rules['auto-review'];
     // An approved claim goes in decided, with the amount it was validated with, in the statement that
     // opens it; its refund is issued once both are committed, with the report's risk assessment.
@@ -149,7 +161,17 @@ export class CasesService {
           { ruleId: rule.ruleId, version: rule.version, figures: prepared.review.figures },
         )
       : null;
-    const row = await insertCase(this.deps.orm, prepared.row, origin.actor, decided);
+    // A refund decision on the order's one payment commits its refund with the report (one statement).
+    const embedded =
+      decided && prepared.payment && isRefund(decided.decision.kind)
+        ? await this.execution.embedRefund(decided.decision, prepared.row, prepared.payment, prepared.risk)
+        : null;
+    const { row, refundOutcome } = await this.reports.open(
+      prepared.row,
+      origin.actor,
+      decided,
+      embedded?.item ?? null,
+    );
     const view = toCaseView(row);
     // Debug: the request's access line and the case's audit record (actor, request id) already say it;
     // at info it was a second synchronous log write on every report.
@@ -157,7 +179,11 @@ export class CasesService {
       { caseId: view.id, type: view.type, channel: view.channel, severity: view.severity },
       'case opened',
     );
-    if (decided) await this.decisions.executeIfRefund(this.decisions.taken(row, decided, prepared.risk));
+    if (!decided) return view;
+    const taken = this.decisions.taken(row, decided, prepared.risk);
+    if (embedded && refundOutcome !== null)
+      await this.execution.settleEmbedded(embedded, refundOutcome, taken);
+    else await this.decisions.executeIfRefund(taken);
     return view;
   }
 

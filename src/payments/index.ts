@@ -10,7 +10,12 @@ export {
   type RecordPaymentInput,
   type ReportOrderInput,
 } from './payments.model.js';
-export { PaymentsService, providerName, type RecordPaymentResult } from './payments.service.js';
+export {
+  PaymentsService,
+  providerName,
+  type OrderWithPayments,
+  type RecordPaymentResult,
+} from './payments.service.js';
 export { OrderResolver, PaymentResolver } from './payments.resolver.js';
 export { OrderType, PaymentChannel, PaymentType, toOrderType, toPaymentType } from './payments.types.js';
 export { ORDERS_30D_SQL } from './payment.figures.js';

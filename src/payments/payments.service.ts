@@ -115,6 +115,12 @@ function joinedPayment(row: Readonly<Record<string, unknown>>): PaymentRow | nul
   return Object.fromEntries(PAYMENT_PROPERTIES.map((k) => [k, row[`p_${k}`]])) as unknown as PaymentRow;
 }
 
+/** An order with its payments (`orderWithPayments`). */
+export interface OrderWithPayments {
+  readonly order: OrderView;
+  readonly payments: PaymentView[];
+}
+
 export interface RecordPaymentResult {
   readonly payment: PaymentView;
   readonly replayed: boolean;
@@ -300,22 +306,37 @@ export class PaymentsService {
    * An order with its payments (oldest first, at most 100) in one round trip: what a case report
    * reads (`getOrder` and `paymentsOfOrder` at once). Null for an unknown order.
    */
-  async orderWithPayments(orderId: string): Promise<{ order: OrderView; payments: PaymentView[] } | null> {
+  async orderWithPayments(orderId: string): Promise<OrderWithPayments | null> {
+    const [found] = await this.ordersWithPayments([orderId]);
+    return found!;
+  }
+
+  /**
+   * `orderWithPayments` for several orders in one statement (the case reports that arrive together),
+   * answered in the given order.
+   */
+  async ordersWithPayments(orderIds: readonly string[]): Promise<(OrderWithPayments | null)[]> {
     // Prepared: read on every case report (planned once per connection).
-    const rows = await sqlOnPool(this.orm).prepared<OrderRow & Record<string, unknown>>(
-      `select o.*, ${JOINED_PAYMENT_COLUMNS}
-         from (select ${ORDER_COLUMNS} from food_order where id = $1) o
-         left join payment p on p.order_id = o.id
-        order by p.created_at, p.id
-        limit 100`,
-      [orderId],
+    const rows = await sqlOnPool(this.orm).prepared<OrderRow & Record<string, unknown> & { q_n: number }>(
+      `select q.n::int as q_n, o.*, ${JOINED_PAYMENT_COLUMNS}
+         from unnest($1::text[]) with ordinality as q(id, n)
+         join lateral (select ${ORDER_COLUMNS} from food_order where id = q.id) o on true
+         left join lateral (select * from payment p where p.order_id = o.id
+                             order by p.created_at, p.id limit 100) p on true
+        order by q.n, p.created_at, p.id`,
+      [orderIds],
     );
-    if (rows.length === 0) return null;
-    const payments = rows.flatMap((row) => {
+    const found = new Map<number, OrderWithPayments>();
+    for (const { q_n: n, ...row } of rows) {
+      let entry = found.get(n);
+      if (!entry) {
+        entry = { order: toOrderView(row), payments: [] };
+        found.set(n, entry);
+      }
       const payment = joinedPayment(row);
-      return payment ? [toPaymentView(payment)] : [];
-    });
-    return { order: toOrderView(rows[0]!), payments };
+      if (payment) entry.payments.push(toPaymentView(payment));
+    }
+    return orderIds.map((_, i) => found.get(i + 1) ?? null);
   }
 
   async getOrder(orderId: string): Promise<OrderView | null> {

@@ -1,7 +1,9 @@
 export { RefundError, type RefundErrorCode } from './refund.errors.js';
 export { RefundEventSchema, RefundSchema, type Refund, type RefundEvent } from './refund.entity.js';
 export type {
+  EmbeddedRefund,
   LiablePartyKind,
+  RefundBatchArgs,
   RefundChange,
   RefundEventView,
   RefundFilter,

@@ -15,7 +15,12 @@ import { RefundError } from './refund.errors.js';
 import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
 import { SUBMIT_REFUND } from './refund.jobs.js';
 import { refundColumns, toRefundView, type RefundRow } from './refund.mapping.js';
-import type { RequestRefundInput, RequestRefundResult } from './refund.model.js';
+import type {
+  EmbeddedRefund,
+  RefundBatchArgs,
+  RequestRefundInput,
+  RequestRefundResult,
+} from './refund.model.js';
 import type { ContextQuery, RefundRepository, RequestContext } from './refund.repository.js';
 import {
   liablePartyOf,
@@ -176,6 +181,52 @@ export class RefundCommand {
         throw new Error(`unknown batch outcome ${String(unreachable)}`);
       }
     }
+  }
+
+  /**
+   * A request whose caller commits it in its own statement (`EmbeddedRefund`): the caller read the
+   * payment (one captured payment of the order it refunds) and assessed the customer's risk for this
+   * very request; the key is new to it. What `requestRefund` checks before the group commit is checked
+   * here, from those facts, with no read of its own.
+   */
+  async prepareEmbedded(
+    input: RequestRefundInput & { readonly assessedRisk: RefundRiskAssessment },
+    actor: Actor,
+    payment: PaymentContext & { readonly customerId: string },
+  ): Promise<EmbeddedRefund> {
+    validateRequest(input);
+    invariant(
+      payment.customerId === input.assessedRisk.customerId,
+      `the risk assessment given for a refund of payment ${payment.id} is about another customer than the payer`,
+    );
+    refuseUnreviewedAutomaticRefund(input.assessedRisk, input, actor);
+    const scope = `${actor.role}:${actor.id}`;
+    const pending = await this.pendingRefund(
+      payment,
+      input,
+      actor,
+      scope,
+      requestHash(input),
+      input.assessedRisk,
+    );
+    return {
+      refundId: pending.id,
+      item: pending,
+      settle: async (outcome) => {
+        if (outcome === 'CREATED') return { created: true, error: null };
+        if (outcome === 'KEY_TAKEN') return { created: false, error: null };
+        const refusal = asRefusal(outcome);
+        const remaining =
+          refusal === 'REFUND_EXCEEDS_REMAINING' ? await this.repository.refundable(payment.id) : null;
+        return { created: false, error: refusalOf(refusal, payment, this.rules, remaining) };
+      },
+    };
+  }
+
+  /** `refund_request_batch`'s arguments after the items, for a caller's statement (`prepareEmbedded`). */
+  batchArgs(): RefundBatchArgs {
+    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
+    return [max.WECHAT_PAY, max.ALIPAY, days.WECHAT_PAY, days.ALIPAY, SUBMIT_REFUND];
   }
 
   /**

@@ -23,6 +23,26 @@ export interface RequestRefundInput {
   readonly assessedRisk?: RefundRiskAssessment | undefined;
 }
 
+/**
+ * A refund request another module commits inside its own group statement, with its own rows (the cases
+ * module: an auto-approved report and its refund in one transaction). `item` is what
+ * `refund_request_batch` takes for the request (an opaque JSON object: ids, legs, audit, trace); the
+ * caller's SQL passes the group's items and `batchArgs` to it and reads each one's `outcome`.
+ */
+export interface EmbeddedRefund {
+  readonly refundId: string;
+  readonly item: object;
+  /**
+   * After the caller's statement committed (or returned) with this request's outcome: CREATED counts
+   * it; a refusal is the error the command would have thrown; KEY_TAKEN (another request with the key
+   * committed first) answers null: ask `requestRefund`, which replays it.
+   */
+  settle(outcome: string): Promise<{ readonly created: boolean; readonly error: Error | null }>;
+}
+
+/** `refund_request_batch`'s arguments after the items, in order (the command's rules and submit queue). */
+export type RefundBatchArgs = readonly [number, number, number, number, string];
+
 /** A refund with what the provider needs of its payment (the payments module's facts). */
 export interface RefundPayment {
   readonly refund: RefundView;

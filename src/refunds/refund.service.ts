@@ -2,11 +2,13 @@ import type { Actor } from '../audit/index.js';
 import type { EntityManager, Orm } from '../db/index.js';
 import type { LedgerService } from '../ledger/index.js';
 import type { NotificationsService } from '../notifications/index.js';
-import type { PaymentsService } from '../payments/index.js';
+import type { PaymentsService, PaymentView } from '../payments/index.js';
 import { RefundCommand } from './refund.command.js';
 import { toRefundPayment } from './refund.mapping.js';
 import { NO_REFUND_RISK, type RefundRiskPort } from './refund.risk.js';
 import type {
+  EmbeddedRefund,
+  RefundBatchArgs,
   RefundPayment,
   RefundChange,
   RefundEventView,
@@ -49,6 +51,40 @@ export class RefundService {
     const result = await this.command.requestRefund(input, actor);
     if (!result.replayed) this.observe('PENDING', result.refund.channel);
     return result;
+  }
+
+  /**
+   * A refund request the caller commits in its own group statement with its own rows (see
+   * `EmbeddedRefund`); a created one is counted when the caller settles it.
+   */
+  async prepareEmbedded(
+    input: RequestRefundInput & { readonly assessedRisk: NonNullable<RequestRefundInput['assessedRisk']> },
+    actor: Actor,
+    /** The payment the caller read (the payments module's view), the only captured one of the order. */
+    payment: PaymentView,
+  ): Promise<EmbeddedRefund> {
+    const prepared = await this.command.prepareEmbedded(input, actor, {
+      id: payment.id,
+      order: payment.orderId,
+      customerId: payment.customerId,
+      merchantId: payment.merchantId,
+      riderId: payment.riderId,
+      channel: payment.channel,
+      currency: payment.amount.currency,
+    });
+    return {
+      ...prepared,
+      settle: async (outcome) => {
+        const settled = await prepared.settle(outcome);
+        if (settled.created) this.observe('PENDING', payment.channel);
+        return settled;
+      },
+    };
+  }
+
+  /** `refund_request_batch`'s arguments after the items (the rules and submit queue in force). */
+  refundBatchArgs(): RefundBatchArgs {
+    return this.command.batchArgs();
   }
 
   transition(

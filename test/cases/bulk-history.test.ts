@@ -123,7 +123,7 @@ describe('over a seeded history of cases', () => {
                  'SYSTEM', 'EXECUTING')`,
         [caseId, seq],
       );
-    // As `case_report` opens a decided case: the case and its decision in one transaction.
+    // As `case_report_batch` opens a decided case: the case and its decision in one transaction.
     await client.query('begin');
     try {
       await client.query(`insert into food_order (id, customer_id, merchant_id, total_minor, currency, delivery_status,

@@ -105,6 +105,121 @@ describe('case decisions and their execution (end to end over HTTP with the simu
     expect(t.app.simulators!.wechatpay!.sim.refundsCreated(decision!.refundId!)).toBe(1);
   });
 
+  it('reports racing in groups: one open case per order and type, each approved claim refunded once', async () => {
+    // 16 concurrent reports over HTTP (the group commit takes what arrives together): duplicates per
+    // order and type, and two types on some orders; every claim is one the rule approves.
+    const orders = await Promise.all(
+      Array.from({ length: 6 }, () => newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 })),
+    );
+    const [a, b, c, d, e, f] = orders as [(typeof orders)[number], ...typeof orders];
+    const claims: { order: (typeof orders)[number]; type: string }[] = [
+      ...Array.from({ length: 4 }, () => ({ order: a, type: 'DAMAGED' })),
+      ...Array.from({ length: 3 }, () => ({ order: b!, type: 'DAMAGED' })),
+      ...Array.from({ length: 2 }, () => ({ order: b!, type: 'MISSING_ITEM' })),
+      { order: c!, type: 'DAMAGED' },
+      { order: d!, type: 'DAMAGED' },
+      { order: e!, type: 'DAMAGED' },
+      ...Array.from({ length: 3 }, () => ({ order: e!, type: 'MISSING_ITEM' })),
+      { order: f!, type: 'DAMAGED' },
+    ];
+    expect(claims).toHaveLength(16);
+    const results = await Promise.all(
+      claims.map(({ order, type }) =>
+        reportCase(t, order.customerId, {
+          orderId: order.orderId,
+          type,
+          remedy: 'PARTIAL_REFUND',
+          amount: '10.00',
+        }),
+      ),
+    );
+    const opened = new Map<string, string>();
+    results.forEach((res, i) => {
+      const key = `${claims[i]!.order.orderId}/${claims[i]!.type}`;
+      if (res.errors === undefined) {
+        expect(opened.has(key), `${key} opened twice`).toBe(false);
+        expect(res.data!.reportCase).toMatchObject({ status: 'EXECUTING', autoDecided: true });
+        opened.set(key, res.data!.reportCase.id);
+      } else expect(codeOf(res)).toBe('CASE_ALREADY_OPEN');
+    });
+    expect(opened.size).toBe(8);
+    const ids = [...opened.values()];
+
+    const db = t.app.orm.em.fork().getConnection();
+    const [counts] = await db.execute<
+      {
+        with_report: number;
+        cases: number;
+        instants: number;
+        decisions: number;
+        refunds: number;
+        reported: number;
+        decided: number;
+        notices: number;
+        jobs: number;
+      }[]
+    >(
+      `with ids as (select jsonb_array_elements_text(?::jsonb) as id),
+            ords as (select jsonb_array_elements_text(?::jsonb) as id)
+       select (select count(*) from after_sales_case where order_id in (select id from ords))::int as cases,
+              (select count(distinct created_at) from after_sales_case where id in (select id from ids))::int as instants,
+              (select count(*) from case_decision d join refund r on r.id = d.refund_id and r.case_id = d.case_id
+                where d.case_id in (select id from ids) and d.seq = 1 and d.auto and r.amount_minor = 1000)::int as decisions,
+              (select count(*) from refund where case_id in (select id from ids))::int as refunds,
+              (select count(*) from refund r join after_sales_case c on c.id = r.case_id
+                where r.case_id in (select id from ids) and r.created_at = c.created_at)::int as with_report,
+              (select count(*) from audit_event
+                where subject_id in (select id from ids) and action = 'case.reported')::int as reported,
+              (select count(*) from audit_event
+                where subject_id in (select id from ids) and action = 'case.decided')::int as decided,
+              (select count(*) from notification
+                where kind = 'case.decided' and data ->> 'caseId' in (select id from ids))::int as notices,
+              (select count(*) from pgboss.job j join case_decision d on d.id = j.data ->> 'decisionId'
+                 join after_sales_case c on c.id = d.case_id
+                where j.name = 'cases.follow-decision' and d.case_id in (select id from ids)
+                  and j.created_on = c.created_at)::int as jobs`,
+      [JSON.stringify(ids), JSON.stringify(orders.map((o) => o.orderId))],
+    );
+    // Every case once, with its decision, refund (committed in the report's transaction), two audit
+    // records, notification and the follow-up job its report queued (the job queues its own later runs).
+    expect(counts).toMatchObject({
+      cases: 8,
+      decisions: 8,
+      refunds: 8,
+      with_report: 8,
+      reported: 8,
+      decided: 8,
+      notices: 8,
+      jobs: 8,
+    });
+    // Reports committed together share their statement's time: some went in one group.
+    expect(counts!.instants).toBeLessThan(8);
+    for (const id of ids) {
+      const done = await waitForCase(t, id, (x) => x.status === 'RESOLVED');
+      expect(done.decisions).toHaveLength(1);
+      expect(t.app.simulators!.wechatpay!.sim.refundsCreated(done.decisions[0]!.refundId!)).toBe(1);
+    }
+  });
+
+  it('two full-refund claims racing on one order: one refund, the other case to manual follow-up', async () => {
+    const paid = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000 });
+    const results = await Promise.all(
+      ['DAMAGED', 'MISSING_ITEM'].map((type) =>
+        reportCase(t, paid.customerId, { orderId: paid.orderId, type }),
+      ),
+    );
+    for (const res of results) expect(res.errors).toBeUndefined();
+    const cases = await Promise.all(
+      results.map((res) => waitForCase(t, res.data!.reportCase.id, (c) => c.status !== 'EXECUTING')),
+    );
+    // The first reservation takes the whole payment; the second is refused by the payments module's rule.
+    expect(cases.map((c) => c.status).sort()).toEqual(['MANUAL_FOLLOW_UP', 'RESOLVED']);
+    const refused = cases.find((c) => c.status === 'MANUAL_FOLLOW_UP')!;
+    expect(refused.decisions).toMatchObject([{ kind: 'FULL_REFUND', status: 'FAILED', refundId: null }]);
+    const paidBack = cases.find((c) => c.status === 'RESOLVED')!;
+    expect(t.app.simulators!.wechatpay!.sim.refundsCreated(paidBack.decisions[0]!.refundId!)).toBe(1);
+  });
+
   it('report → queue → partial refund by support', async () => {
     const paid = await newPaidOrder(t, { channel: 'ALIPAY', amountFen: 8_000 });
     const res = await reportCase(t, paid.customerId, {

@@ -66,4 +66,17 @@ describe('PaymentsService.orderWithPayments', () => {
     expect(both!.payments.map((p) => p.refundable.amountMinor)).toEqual([7_000n, 2_500n]);
     expect(both!.order.id).toBe(orderId);
   });
+
+  it('answers several orders in one read, each as alone, in the order asked (unknown and repeated ones too)', async () => {
+    const a = await order([{ amountMinor: 3000, reservedMinor: 1000, minutesAgo: 5 }]);
+    const b = await order([]);
+    const c = await order([
+      { amountMinor: 2000, reservedMinor: 0, minutesAgo: 3 },
+      { amountMinor: 1000, reservedMinor: 0, minutesAgo: 9 },
+    ]);
+    const ids = [c, 'o_missing', a, b, c];
+    const together = await payments.ordersWithPayments(ids);
+    expect(together).toEqual(await Promise.all(ids.map((id) => separately(id))));
+    expect(together.map((x) => x?.payments.length ?? null)).toEqual([2, null, 1, 0, 2]);
+  });
 });

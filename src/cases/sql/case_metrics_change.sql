@@ -32,7 +32,7 @@ begin
       return null;
     end if;
   end if;
-  -- A decision inserted in the transaction that inserted its case (`case_report`: a case decided as it
+  -- A decision inserted in the transaction that inserted its case (`case_report_batch`: a case decided as it
   -- opens) adds nothing: the case's own insert marked that hour. Such a case was written by this
   -- transaction (xmin) and created at its start (created_at = now()); a case merely updated here was
   -- created by an earlier transaction, at an earlier time.
