@@ -158,6 +158,64 @@ describe('database foundation', () => {
     expect(await sqlDrift(orm, files)).toEqual([]);
   });
 
+  it('a file removed takes what it defined with it, unless a file elsewhere still defines that name', async () => {
+    const files = await loadSqlFiles();
+    const conn = orm.em.getConnection();
+    const oldPath = 'src/cases/sql/case_report_retired.sql';
+    const oldFunction: SqlFile = {
+      path: oldPath,
+      kind: 'function',
+      sha256: 'a'.repeat(64),
+      text: `create or replace function case_report_retired(p_x integer) returns integer
+               language sql as $$ select p_x $$`,
+    };
+    const oldTriggerPath = 'src/cases/sql/case_report_retired_guard.trigger.sql';
+    const oldTrigger: SqlFile = {
+      path: oldTriggerPath,
+      kind: 'trigger',
+      sha256: 'b'.repeat(64),
+      text: `create or replace trigger case_report_retired_guard before truncate on case_appeal
+               for each statement execute function forbid_mutation()`,
+    };
+    // A file moved: the same function under another module's path. Its old path is gone, its name is not.
+    const moved = files.find((file) => file.path === 'src/payments/sql/payment_refundable.sql')!;
+    const movedFrom = 'src/refunds/sql/payment_refundable.sql';
+    const count = async (sql: string): Promise<number> =>
+      (await conn.execute<{ n: number }[]>(`select count(*)::int as n from ${sql}`))[0]!.n;
+    try {
+      await conn.transactional((trx) =>
+        applySqlFiles(orm, trx, [...files, oldFunction, oldTrigger], { all: false }),
+      );
+      await conn.execute(`insert into schema_repeatable (path, sha256) values (?, ?)`, [
+        movedFrom,
+        moved.sha256,
+      ]);
+      expect(await count(`pg_proc where proname = 'case_report_retired'`)).toBe(1);
+      expect(await count(`pg_trigger where tgname = 'case_report_retired_guard'`)).toBe(1);
+
+      const applied = await conn.transactional((trx) => applySqlFiles(orm, trx, files, { all: false }));
+      expect(applied).toEqual([
+        'drop trigger case_report_retired_guard on case_appeal',
+        'drop function case_report_retired(integer)',
+      ]);
+      expect(await count(`pg_proc where proname = 'case_report_retired'`)).toBe(0);
+      expect(await count(`pg_trigger where tgname = 'case_report_retired_guard'`)).toBe(0);
+      expect(await count(`pg_proc where proname = 'payment_refundable'`)).toBe(1);
+      expect(
+        await count(`schema_repeatable where path in ('${oldPath}', '${oldTriggerPath}', '${movedFrom}')`),
+      ).toBe(0);
+      expect(await sqlDrift(orm, files)).toEqual([]);
+    } finally {
+      await conn.execute(`drop trigger if exists case_report_retired_guard on case_appeal`);
+      await conn.execute(`drop function if exists case_report_retired(integer)`);
+      await conn.execute(`delete from schema_repeatable where path in (?, ?, ?)`, [
+        oldPath,
+        oldTriggerPath,
+        movedFrom,
+      ]);
+    }
+  });
+
   it('applies functions before triggers, and finds the files from dist/ as from src/', async () => {
     const files = await loadSqlFiles();
     const firstTrigger = files.findIndex((file) => file.kind === 'trigger');

@@ -104,10 +104,11 @@ export function definedName(file: SqlFile): string {
  * The repeatable step, inside the migration run's transaction (after the versioned migrations, under
  * the same lock): applies each changed file, or every file when `all` (a versioned migration ran in
  * this transaction and may have dropped or altered what a definition relies on), and records the
- * hashes. Rows of files that no longer exist are removed, so a file added back is applied again.
+ * hashes. Rows of files that no longer exist are removed, so a file added back is applied again, and
+ * what such a file defined is dropped (`dropRemovedDefinitions`).
  * Function bodies are not checked while applying, so `language sql` functions may call each other
- * whatever the order. Last, `dropStaleOverloads`. Returns the paths applied, then `drop function …`
- * for each overload dropped.
+ * whatever the order. Last, `dropStaleOverloads`. Returns the paths applied, then the drops of removed
+ * files' definitions, then `drop function …` for each stale overload dropped.
  */
 export async function applySqlFiles(
   orm: Orm,
@@ -136,12 +137,70 @@ export async function applySqlFiles(
     'all',
     trx,
   );
-  for (const { path: gone } of tracked.filter((row) => !present.has(row.path))) {
-    await conn.execute(`delete from ${TRACKING_TABLE} where path = ?`, [gone], 'run', trx);
+  const gone = tracked.map((row) => row.path).filter((tracked) => !present.has(tracked));
+  const removed = await dropRemovedDefinitions(orm, trx, files, gone);
+  for (const path of gone) {
+    await conn.execute(`delete from ${TRACKING_TABLE} where path = ?`, [path], 'run', trx);
   }
   const { reapplied, dropped } = await dropStaleOverloads(orm, trx, files);
   const applied = [...due, ...reapplied.filter((file) => !due.includes(file))];
-  return [...applied.map((file) => file.path), ...dropped.map((signature) => `drop function ${signature}`)];
+  return [
+    ...applied.map((file) => file.path),
+    ...removed,
+    ...dropped.map((signature) => `drop function ${signature}`),
+  ];
+}
+
+/**
+ * A file that was applied once and is gone now: what it defined goes too, or every existing database
+ * would keep a function (or trigger) that no file describes any more. Each file is named after what it
+ * defines, so the name comes from the path; a name that a present file still defines (the file moved
+ * to another module) is kept. Triggers go first, then functions, without cascade: something that still
+ * uses a function fails the run, loudly. Returns `drop trigger … on …` and `drop function …` lines.
+ */
+async function dropRemovedDefinitions(
+  orm: Orm,
+  trx: Transaction,
+  files: readonly SqlFile[],
+  gone: readonly string[],
+): Promise<string[]> {
+  if (gone.length === 0) return [];
+  const conn = orm.em.getConnection();
+  const defined = new Set(files.map((file) => `${file.kind} ${definedName(file)}`));
+  const named = (kind: SqlFile['kind']): string[] =>
+    gone
+      .filter((gonePath) => gonePath.endsWith('.trigger.sql') === (kind === 'trigger'))
+      .map((gonePath) => path.posix.basename(gonePath).replace(/(\.trigger)?\.sql$/, ''))
+      .filter((name) => /^\w+$/.test(name) && !defined.has(`${kind} ${name}`));
+  const statements: string[] = [];
+  const triggers = named('trigger');
+  if (triggers.length > 0) {
+    const rows = await conn.execute<{ statement: string }[]>(
+      `select format('drop trigger %I on %s', t.tgname, t.tgrelid::regclass) as statement
+         from pg_trigger t
+        where not t.tgisinternal and t.tgname in (select jsonb_array_elements_text(?::jsonb))
+        order by 1`,
+      [JSON.stringify(triggers)],
+      'all',
+      trx,
+    );
+    statements.push(...rows.map((row) => row.statement));
+  }
+  const functions = named('function');
+  if (functions.length > 0) {
+    const rows = await conn.execute<{ statement: string }[]>(
+      `select 'drop function ' || p.oid::regprocedure::text as statement
+         from pg_proc p
+        where p.pronamespace = 'public'::regnamespace and p.proname in (select jsonb_array_elements_text(?::jsonb))
+        order by 1`,
+      [JSON.stringify(functions)],
+      'all',
+      trx,
+    );
+    statements.push(...rows.map((row) => row.statement));
+  }
+  for (const statement of statements) await conn.execute(statement, [], 'run', trx);
+  return statements;
 }
 
 async function applySqlFile(orm: Orm, trx: Transaction, file: SqlFile): Promise<void> {
