@@ -3,9 +3,8 @@
  * order's own customer on a fresh paid order, with a claim the auto-review rule approves, so that each
  * call is a case opened, auto-decided and refunded through the refund command.
  */
-import { Agent } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { postJson } from './http.js';
+import { JsonConnection } from './http-connection.js';
 import type { PartOutput } from './rounds.js';
 
 export interface BenchOrder {
@@ -60,7 +59,8 @@ export function reportVariables(orderId: string, n: number): object {
 }
 
 async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
-  const agent = new Agent({ keepAlive: true, maxSockets: input.clients });
+  // At the protocol level, one kept-alive socket per client, as the refund rounds' load generator.
+  const connections = Array.from({ length: input.clients }, () => new JsonConnection(`${input.url}/graphql`));
   const latenciesMs: number[] = [];
   let failed = 0;
   let next = 0;
@@ -69,15 +69,15 @@ async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
   const cpuBefore = process.threadCpuUsage();
   const deadline = started + input.seconds * 1000;
   const progress = setInterval(() => parentPort?.postMessage({ progress: latenciesMs.length }), 1000);
-  const client = async (): Promise<void> => {
+  const client = async (connection: JsonConnection): Promise<void> => {
     while (performance.now() < deadline && (input.cycle || next < input.orders.length)) {
       const n = next++;
       const order = input.orders[n % input.orders.length]!;
       const t0 = performance.now();
-      const body = (await postJson(agent, `${input.url}/graphql`, order.token, {
-        query: REPORT_DOCUMENT,
-        variables: reportVariables(order.orderId, n),
-      })) as { data?: { reportCase: { status: string; autoDecided: boolean } } } | null;
+      const body = (await connection.post(
+        { query: REPORT_DOCUMENT, variables: reportVariables(order.orderId, n) },
+        order.token,
+      )) as { data?: { reportCase: { status: string; autoDecided: boolean } } } | null;
       const opened = body?.data?.reportCase;
       if (opened?.status !== 'EXECUTING' || !opened.autoDecided) {
         failed++;
@@ -88,10 +88,10 @@ async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
     }
   };
   try {
-    await Promise.all(Array.from({ length: input.clients }, client));
+    await Promise.all(connections.map(client));
   } finally {
     clearInterval(progress);
-    agent.destroy();
+    for (const connection of connections) connection.close();
   }
   const cpu = process.threadCpuUsage(cpuBefore);
   return {

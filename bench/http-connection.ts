@@ -24,20 +24,27 @@ export class JsonConnection {
   private readonly port: number;
   private readonly hostname: string;
 
-  /** `url` is the endpoint (`http://host:port/path`); every request carries `token` as its bearer. */
-  constructor(url: string, token: string) {
+  /**
+   * `url` is the endpoint (`http://host:port/path`); every request carries `token` as its bearer, unless
+   * the request names its own (a load generator whose calls are each by another customer).
+   */
+  constructor(
+    url: string,
+    private readonly token?: string,
+  ) {
     const { host, pathname, port, hostname } = new URL(url);
     this.port = Number(port);
     this.hostname = hostname;
     this.head =
       `POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\n` +
-      `Authorization: Bearer ${token}\r\nConnection: keep-alive\r\nContent-Length: `;
+      `Connection: keep-alive\r\nAuthorization: Bearer `;
   }
 
   /** POSTs `payload` as JSON; its answer parsed, or null (transport error, not 200-with-JSON). */
-  post(payload: object): Promise<unknown> {
+  post(payload: object, token = this.token): Promise<unknown> {
+    if (token === undefined) throw new Error('JsonConnection.post: no bearer token');
     const body = JSON.stringify(payload);
-    const request = `${this.head}${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const request = `${this.head}${token}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
     return new Promise((resolve) => {
       this.waiting = { resolve };
       this.open().write(request);
