@@ -16,7 +16,7 @@
  * the operation itself does (the service, the driver, PostgreSQL, the refund command, its logs).
  *
  *   const floor = await ApiFloor.start(document, answer, env);   // env: the api process's environment
- *   await floor.round(() => inWorker(loadGenerator, { ...input, url: floor.url }, 'floor'));
+ *   await floor.round(() => loadWorker.run({ ...input, url: floor.url }, 'floor'));
  *   floor.result();  await floor.stop();
  */
 import 'reflect-metadata';

@@ -3,7 +3,7 @@
  * order's own customer on a fresh paid order, with a claim the auto-review rule approves, so that each
  * call is a case opened, auto-decided and refunded through the refund command.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { JsonConnection } from './http-connection.js';
 import type { PartOutput } from './rounds.js';
 
@@ -104,7 +104,7 @@ async function run(input: CasesLoadInput): Promise<CasesLoadOutput> {
   };
 }
 
-if (parentPort) {
-  const output = await run(workerData as CasesLoadInput);
-  parentPort.postMessage({ done: output });
-}
+// Rounds are asked for one at a time (`LoadWorker.run`).
+parentPort?.on('message', (message: { run: CasesLoadInput }) => {
+  void run(message.run).then((done) => parentPort!.postMessage({ done }));
+});

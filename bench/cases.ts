@@ -52,7 +52,7 @@ import { API_FLOOR, ApiFloor, LOAD_GENERATOR, type ApiFloorResult } from './api-
 import { describeCpu, postmasterPid, totalCpuMs, treeCpuMs } from './cpu.js';
 import { postJson } from './http.js';
 import { startRoleProcess, stopProcess, type RoleProcess } from './processes.js';
-import { EMPTY, inRounds, inWorker, pgbenchRound, type Result, type RoundPlan } from './rounds.js';
+import { EMPTY, inRounds, LoadWorker, pgbenchRound, type Result, type RoundPlan } from './rounds.js';
 import { seedBulkCases } from './cases-seed.js';
 import { Floor, type FloorResult } from './cases-floor.js';
 import { IndexUsage, STATEMENT_SETTINGS, StatementStats } from './pg-stats.js';
@@ -216,6 +216,7 @@ async function main(): Promise<void> {
     await statements?.close().catch(() => undefined);
     await floorStatements?.close().catch(() => undefined);
     await apiFloor?.stop();
+    await casesLoadWorker?.stop();
     for (const p of processes) await stopProcess(p);
     await app?.stop().catch(() => undefined);
     await sims.close();
@@ -339,6 +340,17 @@ async function apiFloorRound(
   await floor.round(() => loadApiFloor(floor.url, pool, seconds, `api-floor-r${round}`));
 }
 
+/**
+ * The report rounds' and the api floor's load generator: one worker thread for the whole run, so its
+ * start-up is in no round and its code stays compiled between rounds (`LoadWorker`).
+ */
+let casesLoadWorker: LoadWorker<CasesLoadOutput> | undefined;
+
+function casesLoad(input: CasesLoadInput, label: string): Promise<CasesLoadOutput> {
+  casesLoadWorker ??= new LoadWorker<CasesLoadOutput>(new URL('./cases-load.js', import.meta.url));
+  return casesLoadWorker.run(input, label);
+}
+
 function loadApiFloor(
   url: string,
   pool: OrderPool,
@@ -346,7 +358,7 @@ function loadApiFloor(
   label: string,
 ): Promise<CasesLoadOutput> {
   const input: CasesLoadInput = { url, orders: pool.unused(), clients: PLAN.clients, seconds, cycle: true };
-  return inWorker<CasesLoadOutput>(new URL('./cases-load.js', import.meta.url), input, label);
+  return casesLoad(input, label);
 }
 
 async function reportCases(
@@ -373,11 +385,7 @@ async function reportCases(
     async (round, seconds) => {
       const input: CasesLoadInput = { url: api.url, orders: pool.unused(), clients: PLAN.clients, seconds };
       const snapshot = round > 0 ? await statements?.snapshot() : undefined;
-      const out = await inWorker<CasesLoadOutput>(
-        new URL('./cases-load.js', import.meta.url),
-        input,
-        `reportCase-r${round}`,
-      );
+      const out = await casesLoad(input, `reportCase-r${round}`);
       if (snapshot) await statements!.add(snapshot, out.latenciesMs.length);
       pool.take(out.used);
       answered += out.latenciesMs.length;

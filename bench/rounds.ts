@@ -172,24 +172,10 @@ function cpuMs(usage: NodeJS.CpuUsage): number {
 }
 
 /**
- * Runs a load generator script in a worker thread with `input` as its workerData: it posts
- * `{ progress: n }` every second (shown as a progress line) and `{ done: PartOutput }` at the end.
- */
-export async function inWorker<O extends PartOutput = PartOutput>(
-  script: URL,
-  input: object,
-  label: string,
-): Promise<O> {
-  const worker = new Worker(script, { workerData: input });
-  const output = await untilDone<O>(worker, label);
-  await worker.terminate();
-  return output;
-}
-
-/**
  * A load generator kept in one worker thread for all the rounds of a part, so that its start-up is in
  * no round and its code stays compiled from one round to the next (a worker a round started cold each
- * time). `run(input, label)` posts `{ run: input }`; the script answers as `inWorker`'s does.
+ * time). `run(input, label)` posts `{ run: input }`; the script posts `{ progress: n }` every second
+ * (shown as a progress line) and `{ done: PartOutput }` at the end.
  */
 export class LoadWorker<O extends PartOutput = PartOutput> {
   private readonly worker: Worker;
