@@ -83,6 +83,7 @@ function newDrafts(row: CustomerFiguresRow, rules: readonly ActiveRule[], at: At
 /**
  * Raises the flags that counted figures call for: only customers with a rule version firing that has
  * no active flag on them yet are read again with their evidence (usually none, so no second statement).
+ * With `subjectOf`, a group's flags each name the request that asked about their customer.
  */
 export async function raiseFiring(
   sql: Sql,
@@ -90,8 +91,13 @@ export async function raiseFiring(
   rules: readonly ActiveRule[],
   at: At,
   currency: string,
+  subjectOf?: (customerId: string) => string | null,
 ): Promise<RaisedFlag[]> {
-  const firing = counted.filter((row) => newDrafts(row, rules, at).length > 0).map((row) => row.customer_id);
+  const atOf = (row: CustomerFiguresRow): At =>
+    subjectOf ? { ...at, triggerSubjectId: subjectOf(row.customer_id) } : at;
+  const firing = counted
+    .filter((row) => newDrafts(row, rules, atOf(row)).length > 0)
+    .map((row) => row.customer_id);
   if (firing.length === 0) return [];
   const detailed = await readCustomerFigures(sql, {
     customerIds: firing,
@@ -102,7 +108,7 @@ export async function raiseFiring(
   });
   return raiseFlags(
     sql,
-    detailed.flatMap((row) => newDrafts(row, rules, at)),
+    detailed.flatMap((row) => newDrafts(row, rules, atOf(row))),
   );
 }
 

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sqlOnPool } from '../../src/db/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder, requestRefund, SERVICE, SUPPORT } from '../support/builders.js';
 import { customer, reportCase } from '../cases/cases.fixtures.js';
+import { seedOrders } from './risk-fixtures.js';
 
 const ADMIN = { role: 'ADMIN', sub: 'admin_1' } as const;
 
@@ -122,6 +123,98 @@ describe('online risk evaluation on refund requests (real HTTP, real PostgreSQL)
     expect(seen.routing).toBe('REVIEW');
     expect(seen.flags.map((f) => f.id)).toContain(flag!.id);
     expect(await caseRisk(customer(customerId))).toBeNull();
+  });
+
+  it('the reports of one turn are assessed in one statement: each customer as alone, each flag raised for its own case', async () => {
+    const sql = sqlOnPool(t.app.orm);
+    const tag = randomUUID().slice(0, 8);
+    /** Four customers with a paid order each; the first has three refunds this week (refund-frequency fires). */
+    const group = async (name: string) => {
+      const customers = [0, 1, 2, 3].map((i) => `c_turn_${name}${i}_${tag}`);
+      await seedOrders(sql, customers[0]!, [1, 2, 3], { refunded: 3 });
+      const orders = [];
+      for (const customerId of customers) {
+        orders.push(await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000, customerId }));
+      }
+      return { customers, orders };
+    };
+    /** What each report became, with the flags its customer got (their trigger) and the routing recorded. */
+    const outcomes = async (
+      g: Awaited<ReturnType<typeof group>>,
+      cases: { id: string; status: string; autoDecided: boolean }[],
+    ) =>
+      Promise.all(
+        g.customers.map(async (customerId, i) => {
+          const flags = await flagsOf(customerId);
+          const [row] = await sql.rows<{ risk: { routing: string; flags: { id: string }[] } }>(
+            `select risk from after_sales_case where id = $1`,
+            [cases[i]!.id],
+          );
+          expect(row!.risk.flags.map((f) => f.id).sort()).toEqual(flags.map((f) => f.id).sort());
+          return {
+            status: cases[i]!.status,
+            autoDecided: cases[i]!.autoDecided,
+            routing: row!.risk.routing,
+            flags: flags
+              .map((f) => ({
+                ruleId: f.ruleId,
+                trigger: f.trigger,
+                ownCase: f.triggerSubjectId === cases[i]!.id,
+              }))
+              .sort((a, b) => a.ruleId.localeCompare(b.ruleId)),
+          };
+        }),
+      );
+
+    const alone = await group('a');
+    const aloneCases = [];
+    for (const [i, customerId] of alone.customers.entries()) {
+      const res = await reportCase(t, customerId, { orderId: alone.orders[i]!.orderId });
+      expect(res.errors).toBeUndefined();
+      aloneCases.push(res.data!.reportCase);
+    }
+    const expected = await outcomes(alone, aloneCases);
+    expect(expected[0]).toMatchObject({ status: 'IN_REVIEW', autoDecided: false, routing: 'REVIEW' });
+    expect(expected[0]!.flags).toContainEqual({ ruleId: 'refund-frequency', trigger: 'CASE', ownCase: true });
+    for (const clean of expected.slice(1))
+      expect(clean).toMatchObject({ autoDecided: true, routing: 'NONE', flags: [] });
+
+    // The same reports, sent together.
+    const together = await group('t');
+    const sent = await Promise.all(
+      together.customers.map((customerId, i) =>
+        reportCase(t, customerId, { orderId: together.orders[i]!.orderId }),
+      ),
+    );
+    for (const res of sent) expect(res.errors).toBeUndefined();
+    expect(
+      await outcomes(
+        together,
+        sent.map((res) => res.data!.reportCase),
+      ),
+    ).toEqual(expected);
+
+    // Asked in one turn, the four customers' figures are read by one evaluation, each flag naming its own subject.
+    const direct = await group('d');
+    const risk = t.app.services.risk;
+    const evaluate = vi.spyOn(risk as unknown as { evaluate: (...args: unknown[]) => unknown }, 'evaluate');
+    try {
+      const assessed = await Promise.all(
+        direct.customers.map((customerId) =>
+          risk.assessCustomer({ customerId, trigger: 'CASE', subjectId: `cs_subject_of_${customerId}` }),
+        ),
+      );
+      expect(evaluate).toHaveBeenCalledTimes(1);
+      expect(assessed.map((a) => a.routing)).toEqual(expected.map((e) => e.routing));
+    } finally {
+      evaluate.mockRestore();
+    }
+    for (const [i, customerId] of direct.customers.entries()) {
+      const flags = await flagsOf(customerId);
+      expect(flags.map((f) => f.ruleId).sort()).toEqual(expected[i]!.flags.map((f) => f.ruleId));
+      for (const flag of flags)
+        expect(flag).toMatchObject({ trigger: 'CASE', triggerSubjectId: `cs_subject_of_${customerId}` });
+    }
   });
 
   it('customers see neither flags nor rules nor the routing of their refunds', async () => {
