@@ -1,5 +1,5 @@
 import { sqlOnPool, type Orm } from '../db/index.js';
-import { Batcher } from '../refunds/index.js';
+import { Batcher, SAME_TURN_READS } from '../refunds/index.js';
 import type { ClaimFigures, ClaimFiguresQuery } from './cases.model.js';
 
 interface ClaimCountQuery {
@@ -78,11 +78,10 @@ export class CaseFigures {
    * The claim counts of reports that arrive together, in one statement (the reports' pre-reads, as the
    * refund command's: sent at the end of the event loop's turn, several groups in flight).
    */
-  private readonly counts = new Batcher<ClaimCountQuery, number>((items) => this.countAll(items), {
-    maxBatch: 64,
-    inFlight: 4,
-    sameTurn: true,
-  });
+  private readonly counts = new Batcher<ClaimCountQuery, number>(
+    (items) => this.countAll(items),
+    SAME_TURN_READS,
+  );
 
   constructor(private readonly orm: Orm) {}
 

@@ -3,7 +3,7 @@ import { newId, sqlOnPool, type Orm } from '../db/index.js';
 import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, OrderWithPayments, PaymentsService, PaymentView } from '../payments/index.js';
-import { Batcher, type RefundService } from '../refunds/index.js';
+import { Batcher, SAME_TURN_READS, type RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
@@ -21,7 +21,7 @@ import type { RiskAssessment, RiskPort } from './risk.port.js';
 export class ReportReads {
   private readonly orders = new Batcher<string, OrderWithPayments | null>(
     (ids) => this.payments.ordersWithPayments(ids),
-    { maxBatch: 64, inFlight: 4, sameTurn: true },
+    SAME_TURN_READS,
   );
 
   constructor(private readonly payments: Pick<PaymentsService, 'ordersWithPayments'>) {}

@@ -25,7 +25,7 @@ export {
   type RefundStatus,
   type TransitionSource,
 } from './refund.state.js';
-export { Batcher } from './refund.batch.js';
+export { Batcher, SAME_TURN_READS } from './refund.batch.js';
 export {
   NO_REFUND_RISK,
   type RefundRiskAssessment,

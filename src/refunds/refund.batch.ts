@@ -54,3 +54,10 @@ export class Batcher<I, O> {
     }
   }
 }
+
+/**
+ * The settings of reads that arrive together (the refund command's pre-reads, the case reports' order,
+ * claim and risk reads): up to 64 in one statement, sent at the end of the event loop's turn, four
+ * statements in flight.
+ */
+export const SAME_TURN_READS = { maxBatch: 64, inFlight: 4, sameTurn: true } as const;

@@ -10,7 +10,7 @@ import {
 import { invariant } from '../errors/index.js';
 import { formatMoney } from '../money/index.js';
 import { providerName, type PaymentsService } from '../payments/index.js';
-import { Batcher } from './refund.batch.js';
+import { Batcher, SAME_TURN_READS } from './refund.batch.js';
 import { RefundError } from './refund.errors.js';
 import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
 import { SUBMIT_REFUND } from './refund.jobs.js';
@@ -99,11 +99,10 @@ export class RefundCommand {
    * The pre-reads of requests that arrive together share one statement (`refund_request_contexts`),
    * with risk's figures of their customers when it assesses them (`refundRequestFigures`).
    */
-  private readonly reads = new Batcher<PreRead, PreReadResult>((items) => this.preRead(items), {
-    maxBatch: 64,
-    inFlight: 4,
-    sameTurn: true,
-  });
+  private readonly reads = new Batcher<PreRead, PreReadResult>(
+    (items) => this.preRead(items),
+    SAME_TURN_READS,
+  );
 
   constructor(
     private readonly orm: Orm,
@@ -356,14 +355,13 @@ export class RefundCommand {
 
   /** One transaction for the whole batch (`refund_request_batch`), which returns the rows it created. */
   private async runBatch(items: readonly PendingRefund[]): Promise<BatchOutcome[]> {
-    const { maxRefundsPerPayment: max, refundWindowDays: days } = this.rules;
     // A request's refund columns are null unless it created one.
     const outcomes = await sqlOnPool(this.orm).prepared<
       { idx: number; outcome: string } & Omit<RefundRow, 'id'> & { id: string | null }
     >(
       `select b.idx, b.outcome, ${refundColumns('(b.refund).')}
          from refund_request_batch($1::jsonb, $2, $3, $4, $5, $6) as b`,
-      [JSON.stringify(items), max.WECHAT_PAY, max.ALIPAY, days.WECHAT_PAY, days.ALIPAY, SUBMIT_REFUND],
+      [JSON.stringify(items), ...this.batchArgs()],
     );
     return outcomes
       .sort((x, y) => x.idx - y.idx)

@@ -22,7 +22,12 @@ import {
   type RiskTrigger,
 } from './risk.model.js';
 import { parseParamsOrThrow, ruleById, RuleStore, type ActiveRule } from './risk.rules-store.js';
-import { Batcher, type RefundRiskFigures, type RefundRiskRequest as RequestKey } from '../refunds/index.js';
+import {
+  Batcher,
+  SAME_TURN_READS,
+  type RefundRiskFigures,
+  type RefundRiskRequest as RequestKey,
+} from '../refunds/index.js';
 
 interface Assessed extends RefundRequestAssessment {
   readonly paymentIds: readonly string[];
@@ -78,11 +83,10 @@ export class RiskService {
     return this.customers.submit(input);
   }
 
-  private readonly customers = new Batcher<AssessInput, RiskAssessment>((items) => this.assessGroup(items), {
-    maxBatch: 64,
-    inFlight: 4,
-    sameTurn: true,
-  });
+  private readonly customers = new Batcher<AssessInput, RiskAssessment>(
+    (items) => this.assessGroup(items),
+    SAME_TURN_READS,
+  );
 
   /** One evaluation per trigger in the group (one, in practice): each customer's figures read once. */
   private async assessGroup(items: readonly AssessInput[]): Promise<RiskAssessment[]> {
