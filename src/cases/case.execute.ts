@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { SYSTEM_WORKER, type Actor } from '../audit/index.js';
 import { DomainError } from '../errors/index.js';
-import { inTransaction, sqlOn, sqlOnPool, toBigint, type EntityManager, type Sql } from '../db/index.js';
+import {
+  Batcher,
+  inTransaction,
+  sqlOn,
+  sqlOnPool,
+  toBigint,
+  type EntityManager,
+  type Sql,
+} from '../db/index.js';
 import { couponCompensation, type LiableParty } from '../ledger/index.js';
 import { formatMoney, money } from '../money/index.js';
 import { CaseError } from './cases.errors.js';
@@ -19,7 +27,7 @@ import {
 } from './case.store.js';
 import { refundKeyOf, toDecisionView, type DecisionRow } from './decision.row.js';
 import type { PaymentView } from '../payments/index.js';
-import { Batcher, type EmbeddedRefund, type RequestRefundInput } from '../refunds/index.js';
+import type { EmbeddedRefund, RequestRefundInput } from '../refunds/index.js';
 import type { RiskAssessment } from './risk.port.js';
 
 /** The refund command's caller for every case refund: one idempotency scope whoever decided. */

@@ -1,5 +1,4 @@
-import { sqlOnPool, type Orm } from '../db/index.js';
-import { Batcher, SAME_TURN_READS } from '../refunds/index.js';
+import { Batcher, SAME_TURN_READS, sqlOnPool, type Orm } from '../db/index.js';
 import type { ClaimFigures, ClaimFiguresQuery } from './cases.model.js';
 
 interface ClaimCountQuery {

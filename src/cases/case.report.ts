@@ -1,9 +1,9 @@
 import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
-import { newId, sqlOnPool, type Orm } from '../db/index.js';
+import { Batcher, newId, SAME_TURN_READS, sqlOnPool, type Orm } from '../db/index.js';
 import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
 import type { OrderView, OrderWithPayments, PaymentsService, PaymentView } from '../payments/index.js';
-import { Batcher, SAME_TURN_READS, type RefundService } from '../refunds/index.js';
+import type { RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';

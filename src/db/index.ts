@@ -54,3 +54,4 @@ export {
   type SqlFile,
 } from './repeatable.js';
 export { namedStatementsClient, statementName } from './named-statements.js';
+export { Batcher, SAME_TURN_READS } from './batcher.js';

@@ -25,7 +25,6 @@ export {
   type RefundStatus,
   type TransitionSource,
 } from './refund.state.js';
-export { Batcher, SAME_TURN_READS } from './refund.batch.js';
 export {
   NO_REFUND_RISK,
   type RefundRiskAssessment,

@@ -10,7 +10,7 @@ import {
 import { invariant } from '../errors/index.js';
 import { formatMoney } from '../money/index.js';
 import { providerName, type PaymentsService } from '../payments/index.js';
-import { Batcher, SAME_TURN_READS } from './refund.batch.js';
+import { Batcher, SAME_TURN_READS } from '../db/index.js';
 import { RefundError } from './refund.errors.js';
 import type { RefundRiskAssessment, RefundRiskPort } from './refund.risk.js';
 import { SUBMIT_REFUND } from './refund.jobs.js';

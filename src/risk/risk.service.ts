@@ -1,6 +1,6 @@
 import { recordAudit, type Actor } from '../audit/index.js';
 import type { RiskRuleSetting } from '../config/index.js';
-import { inTransaction, sqlOn, sqlOnPool, type Orm } from '../db/index.js';
+import { Batcher, inTransaction, SAME_TURN_READS, sqlOn, sqlOnPool, type Orm } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
 import { backtest, type BacktestInput, type BacktestResult } from './risk.backtest.js';
 import {
@@ -22,12 +22,7 @@ import {
   type RiskTrigger,
 } from './risk.model.js';
 import { parseParamsOrThrow, ruleById, RuleStore, type ActiveRule } from './risk.rules-store.js';
-import {
-  Batcher,
-  SAME_TURN_READS,
-  type RefundRiskFigures,
-  type RefundRiskRequest as RequestKey,
-} from '../refunds/index.js';
+import type { RefundRiskFigures, RefundRiskRequest as RequestKey } from '../refunds/index.js';
 
 interface Assessed extends RefundRequestAssessment {
   readonly paymentIds: readonly string[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher } from './refund.batch.js';
+import { Batcher } from './batcher.js';
 
 /** A commit the test releases by hand, recording the batches it was given. */
 function gate<I>() {

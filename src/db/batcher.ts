@@ -1,6 +1,7 @@
 /**
- * Batches calls that arrive together (group commit for the refund command, one statement for their
- * pre-reads): calls that arrive while earlier batches are in flight wait and go together in the next.
+ * Batches calls that arrive together (the group commits of refund requests and case reports, one
+ * statement for the reads of one turn): calls that arrive while earlier batches are in flight wait
+ * and go together in the next.
  * There is no timer: an idle service sends a request at once, alone, and a busy one sends what
  * accumulated as soon as a batch slot frees up, so batches grow with the load. With `sameTurn`, a
  * batch leaves at the end of the event loop's current turn (`setImmediate`) rather than at once, so
