@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { createOrm, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
+import { createOrm, isAlive, migrateUp, quoteIdent, startEmbeddedPostgres } from '../../src/db/index.js';
 import { entities } from '../../src/entities.js';
 import { startJobQueue } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/logging/index.js';
@@ -104,15 +104,6 @@ async function dropStaleTestDatabases(admin: pg.Client, onlyPid?: number): Promi
     const pid = Number(datname.split('_')[1]);
     if (onlyPid !== undefined ? pid !== onlyPid : pid === process.pid || isAlive(pid)) continue;
     await admin.query(`drop database if exists ${quoteIdent(datname)} with (force)`);
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 
