@@ -223,10 +223,16 @@ export async function startApp(
       name: 'simulators',
       run: async () => (await simulatorsStart?.catch(() => undefined))?.close(),
     });
-    const local = await simulatorsStart;
-    if (local) logger.info(local.urls, 'provider simulators running (never used in production)');
-    const simulators = local?.simulators;
-    startStep('simulators listening');
+    // Not waited for here: the adapters wait for the simulators' credentials (`createProviders`), so
+    // the services, the schema and the HTTP server are built while the simulators start; the api
+    // listens only once they run and every adapter has its credentials.
+    const simulatorsListening = simulatorsStart?.then((local) => {
+      unlessAbandoned();
+      logger.info(local.urls, 'provider simulators running (never used in production)');
+      startStep('simulators listening');
+      return local;
+    });
+    simulatorsListening?.catch(() => undefined); // awaited below
 
     const worker = role !== 'api';
     const jobs = createJobQueue({ url: databaseUrl, role: worker ? 'worker' : 'api', logger });
@@ -244,7 +250,8 @@ export async function startApp(
         })),
       connections: () => connectionStates(orm),
     });
-    const providers = createProviders(config.providers, local?.credentials ?? {}, logger).wrapped((p) =>
+    const credentials = simulatorsStart?.then((local) => local.credentials) ?? {};
+    const providers = createProviders(config.providers, credentials, logger).wrapped((p) =>
       traceProvider(instrumentProvider(p, metrics)),
     );
 
@@ -384,7 +391,7 @@ export async function startApp(
     const http = role === 'worker' ? undefined : await httpServer();
     cleanups.push({ name: 'http', run: async () => http?.close() });
 
-    await Promise.all([migrated, queuesReady]);
+    const [local] = await Promise.all([simulatorsListening, providers.configured, migrated, queuesReady]);
 
     let url: string | undefined;
     if (http !== undefined) {
@@ -410,6 +417,7 @@ export async function startApp(
       refundWorker.startSweeper();
       cleanups.push({ name: 'refund-sweeper', run: async () => refundWorker.stopSweeper() });
     }
+    const simulators = local?.simulators;
     return { url, orm, jobs, services, providers, refundWorker, riskSweep, simulators, stop: stopAll };
   } catch (error) {
     abandoned = true;

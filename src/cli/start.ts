@@ -4,11 +4,12 @@
  *
  * Loading the application (GraphQL, the ORM, the job queue, the provider SDKs) takes longer than
  * PostgreSQL takes to start, and neither needs the other until the first connection: so this launcher
- * imports only the configuration, the logger and the database module's light entry, starts PostgreSQL,
- * loads the application, starts the simulators' worker thread, and hands both to the application. A
- * start pays for the longer of PostgreSQL's start and the application's instead of their sum, and the
- * simulators start on the other core. Configuration errors are left to the application's own
- * start-up, which reports them in one line.
+ * imports only the configuration, the logger and the database module's light entry, starts PostgreSQL
+ * (its process spawned before anything else loads), loads the application, starts the simulators'
+ * worker thread, and hands both to the application. A start pays for the longer of PostgreSQL's start
+ * and the application's instead of their sum, and the simulators start on the other core while the
+ * application is built (it waits for them only before it listens). Configuration errors are left to
+ * the application's own start-up, which reports them in one line.
  */
 import { ConfigError, loadConfig, type AppConfig } from '../config/index.js';
 import { startServiceDatabase, type EmbeddedPostgresHandle } from '../db/embedded/index.js';
@@ -25,16 +26,31 @@ function launcherConfig(): AppConfig | undefined {
   }
 }
 
-function earlyPostgres(config: AppConfig): Promise<EmbeddedPostgresHandle> | undefined {
+interface EarlyPostgres {
+  readonly booting: Promise<EmbeddedPostgresHandle>;
+  /** Settles once PostgreSQL's process is spawned, or its start failed before that. */
+  readonly spawned: Promise<void>;
+}
+
+function earlyPostgres(config: AppConfig): EarlyPostgres | undefined {
   if (config.database.url !== undefined) return undefined;
+  let resolveSpawned: () => void = () => undefined;
+  const spawned = new Promise<void>((resolve) => (resolveSpawned = resolve));
+  let marked = false;
   const booting = startServiceDatabase({
     dataDir: config.database.dataDir,
     port: config.database.embeddedPort,
     logger: createLogger({ level: config.logLevel }),
+    onSpawn: () => {
+      // Called twice on a first start: initdb, then the server.
+      if (!marked) startStep('PostgreSQL spawned');
+      marked = true;
+      resolveSpawned();
+    },
   });
   // Awaited (and reported) by the application's start-up; not an unhandled rejection meanwhile.
-  booting.catch(() => undefined);
-  return booting;
+  booting.catch(() => undefined).finally(resolveSpawned);
+  return { booting, spawned };
 }
 
 /** The `all` role's local simulators (SIMULATORS, not in production), in a worker thread. */
@@ -52,9 +68,14 @@ function earlySimulators(config: AppConfig): Promise<LocalSimulators> | undefine
 startStep('launcher loaded');
 const config = launcherConfig();
 const postgres = config && earlyPostgres(config);
+// The steps before PostgreSQL's process is spawned (a few file-system checks) each wait for this
+// thread's event loop, which loading the application holds for most of its length: without this wait
+// PostgreSQL began its own start only once the application was built.
+await postgres?.spawned;
 const { main } = await import('../main.js');
 startStep('application loaded');
 // Once PostgreSQL has had the other core for its own start: the thread runs there while this one
-// discovers the ORM's metadata, which comes before the simulators are needed.
+// builds the ORM, the services, the schema and the HTTP server; the adapters take the simulators'
+// credentials when they arrive.
 const simulators = config && earlySimulators(config);
-await main({ postgres, simulators });
+await main({ postgres: postgres?.booting, simulators });

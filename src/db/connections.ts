@@ -70,6 +70,7 @@ export function startServiceDatabase(options: {
   dataDir: string;
   port: number;
   logger: Logger;
+  onSpawn?: () => void;
 }): Promise<EmbeddedPostgresHandle> {
   return startEmbeddedPostgres({
     ...options,

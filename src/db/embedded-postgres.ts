@@ -66,6 +66,12 @@ export async function startEmbeddedPostgres(options: {
    * counts as started: the service provisions its roles there (`startServiceDatabase`).
    */
   prepare?: (client: Client) => Promise<void>;
+  /**
+   * Called once PostgreSQL's start runs in a process of its own (the server spawned; on a first start,
+   * as initdb begins), after the file-system checks before it: `npm start`'s launcher waits for it
+   * before loading the application, whose loading would otherwise hold back those checks' callbacks.
+   */
+  onSpawn?: () => void;
 }): Promise<EmbeddedPostgresHandle> {
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   await mkdir(path.dirname(databaseDir), { recursive: true });
@@ -102,6 +108,8 @@ export async function startEmbeddedPostgres(options: {
   ];
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
     log.info({ databaseDir }, 'initialising embedded PostgreSQL cluster');
+    // initdb takes seconds: the application loads meanwhile, as before the server's start.
+    options.onSpawn?.();
     await initialiseCluster({ databaseDir, port: options.port, user, password, log });
   }
   await refuseRunningPostmaster(databaseDir, options.port);
@@ -112,6 +120,7 @@ export async function startEmbeddedPostgres(options: {
     // cheaper per statement than loopback TCP for both sides. TCP stays open for other tools.
     flags: postgresFlags,
     log,
+    onSpawn: options.onSpawn,
   });
   await ensureDatabase(adminUrl, options.database, options.prepare).catch(async (error: unknown) => {
     await server.stop();
@@ -183,6 +192,7 @@ async function superviseServer(options: {
   port: number;
   flags: readonly string[];
   log: Logger;
+  onSpawn: (() => void) | undefined;
 }): Promise<SupervisedServer> {
   const { postgres } = await postgresBinaries();
   const request: SupervisorRequest = {
@@ -194,6 +204,7 @@ async function superviseServer(options: {
     detached: true, // its own session: out of reach of the terminal's Ctrl-C
     stdio: ['pipe', 'ignore', 'pipe'],
   });
+  options.onSpawn?.();
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const output: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {

@@ -4,7 +4,14 @@ import type { Channel, PaymentProvider } from './payment-provider.js';
 export class ProviderRegistry {
   private readonly byChannel: ReadonlyMap<Channel, PaymentProvider>;
 
-  constructor(providers: readonly PaymentProvider[]) {
+  /**
+   * @param configured resolves once every adapter has its credentials (some may arrive after the
+   *   registry is made: `pendingProvider`), rejects with the reason one cannot have them.
+   */
+  constructor(
+    providers: readonly PaymentProvider[],
+    readonly configured: Promise<void> = Promise.resolve(),
+  ) {
     this.byChannel = new Map(providers.map((p) => [p.channel, p]));
   }
 
@@ -16,7 +23,7 @@ export class ProviderRegistry {
 
   /** The same channels, each adapter wrapped (metrics, tracing). */
   wrapped(wrap: (provider: PaymentProvider) => PaymentProvider): ProviderRegistry {
-    return new ProviderRegistry([...this.byChannel.values()].map(wrap));
+    return new ProviderRegistry([...this.byChannel.values()].map(wrap), this.configured);
   }
 
   has(channel: Channel): boolean {

@@ -144,6 +144,28 @@ describe('the service process', () => {
     expect(troubleIn(service.output()), service.output()).toEqual([]);
   }, 240_000);
 
+  it("spawns PostgreSQL before loading the application, and says ready once the simulators' credentials are in", async () => {
+    const run = npmStart({ EMBEDDED_PG_PORT: String(await pgPort), START_TIMELINE: 'true' });
+    const url = await run.url;
+    expect(await waitFor(() => /start timeline[^]*workers started/.test(run.output()), 10_000)).toBe(true);
+    const steps = run
+      .output()
+      .slice(run.output().indexOf('start timeline'))
+      .split('\n')
+      .map((line) => /\+\s*\d+ {2}(.+)$/.exec(line)?.[1])
+      .filter((step) => step !== undefined);
+    const at = (step: string) => steps.indexOf(step);
+    expect(at('PostgreSQL spawned'), steps.join('\n')).toBeGreaterThan(at('launcher loaded'));
+    expect(at('PostgreSQL spawned'), steps.join('\n')).toBeLessThan(at('application loaded'));
+    expect(at('simulators listening'), steps.join('\n')).toBeGreaterThan(at('ORM initialised (metadata)'));
+    expect(at('simulators listening'), steps.join('\n')).toBeLessThan(at('ready'));
+    // Refunds through the simulators right after ready: the demo's test below.
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    process.kill(-run.child.pid!, 'SIGINT');
+    await run.exited;
+    expect(await waitFor(() => postgresPids().length === 0, 5_000)).toBe(true);
+  }, 60_000);
+
   it('leaves no PostgreSQL behind when the app is SIGKILLed', async () => {
     const run = npmStart({ EMBEDDED_PG_PORT: String(await pgPort) });
     await run.url;

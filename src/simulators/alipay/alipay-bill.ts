@@ -2,10 +2,28 @@
  * Alipay trade bills (PROTOCOLS B3): the detail and summary CSVs, GBK-encoded, CRLF, `#` header and
  * footer lines, TAB-suffixed id/text columns, zipped with GBK entry names and no UTF-8 flag.
  */
+import { createRequire } from 'node:module';
 import { crc32 } from 'node:zlib';
-import { deflateSync } from 'fflate';
-import iconv from 'iconv-lite';
+import type * as Fflate from 'fflate';
+import type Iconv from 'iconv-lite';
 import { beijingChineseDateTime, beijingDateTime, beijingDayStart, fenToYuan } from './alipay-wire.js';
+
+/**
+ * The GBK codec and the compressor, loaded with the first bill a simulator renders rather than with
+ * the simulator (`npm start` starts it in a thread beside the service's own start). Through `require`
+ * at run time, so the bundle leaves them out of the simulators' chunk.
+ */
+let codecs: { readonly iconv: typeof Iconv; readonly deflateSync: typeof Fflate.deflateSync } | undefined;
+function billCodecs(): NonNullable<typeof codecs> {
+  if (codecs === undefined) {
+    const load = createRequire(import.meta.url);
+    codecs = {
+      iconv: load('iconv-lite') as typeof Iconv,
+      deflateSync: (load('fflate') as typeof Fflate).deflateSync,
+    };
+  }
+  return codecs;
+}
 
 /** One detail row, amounts in signed fen as they appear in the file (refunds negative). */
 export interface BillRow {
@@ -169,6 +187,7 @@ export function billBaseName(account: string, day: string): string {
 
 export function renderBillZip(input: BillFileInput): { fileName: string; zip: Buffer } {
   const base = billBaseName(input.account, input.day);
+  const { iconv } = billCodecs();
   const zip = writeZip(
     [
       { name: `${base}_业务明细.csv`, data: iconv.encode(renderDetailCsv(input), 'gbk') },
@@ -193,6 +212,7 @@ export function writeZip(entries: readonly ZipEntry[], mtime: Date): Buffer {
   const centrals: Buffer[] = [];
   let offset = 0;
   const { dosTime, dosDate } = dosDateTime(mtime);
+  const { iconv, deflateSync } = billCodecs();
   for (const entry of entries) {
     const name = iconv.encode(entry.name, 'gbk');
     const compressed = Buffer.from(deflateSync(entry.data));
