@@ -1,12 +1,5 @@
-import {
-  createHmac,
-  createPublicKey,
-  createSecretKey,
-  timingSafeEqual,
-  verify as cryptoVerify,
-  type KeyObject,
-} from 'node:crypto';
-import { SignJWT } from 'jose';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
 import { AccessError } from '../errors/index.js';
 import { isRole, type Role, type Viewer } from './viewer.js';
 
@@ -51,105 +44,42 @@ export function createTokenVerifier(settings: JwtSettings, clock: () => number =
   };
 }
 
-interface VerifyKey {
-  readonly key: KeyObject;
-  readonly alg: 'HS256' | 'RS256';
-}
-
-/**
- * Verifies a compact JWS and its claims as jose's `jwtVerify` does with these options (algorithm per
- * key, issuer, audience, `sub` and `exp` required, numeric dates, the clock tolerance), synchronously
- * with node:crypto: jose goes through WebCrypto, whose every call is a job on the thread pool and a
- * promise, and for a token seen once that was most of a request's authentication. A header with
- * `crit` is refused (jose accepts only `b64` there; no issuer of ours sends it).
- * test/foundation/jwt.test.ts checks its answers against jose's on valid and broken tokens.
- */
 function uncachedVerifier(
   settings: JwtSettings,
   clock: () => number,
 ): (token: string) => Promise<{ viewer: Viewer; exp: number; nbf: number | undefined }> {
-  const keys: VerifyKey[] = [];
-  if (settings.rs256PublicKeyPem) {
-    const key = createPublicKey(settings.rs256PublicKeyPem);
-    // jose refuses RSA keys under 2048 bits on every verification: such a key verifies nothing here either.
-    if ((key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048) keys.push({ key, alg: 'RS256' });
-  }
+  const keys: { key: KeyObject; alg: 'HS256' | 'RS256' }[] = [];
+  if (settings.rs256PublicKeyPem)
+    keys.push({ key: createPublicKey(settings.rs256PublicKeyPem), alg: 'RS256' });
   if (settings.hs256Secret)
     keys.push({ key: createSecretKey(Buffer.from(settings.hs256Secret)), alg: 'HS256' });
   return async (token) => {
-    const jws = decodeCompact(token);
-    const key = jws && keys.find((k) => k.alg === jws.header['alg']);
-    if (!jws || !key || !signatureValid(key, jws.signingInput, jws.signature)) {
-      throw AccessError.unauthenticated();
+    for (const { key, alg } of keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: [alg],
+          issuer: settings.issuer,
+          audience: settings.audience,
+          requiredClaims: ['sub', 'exp'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          currentDate: new Date(clock()),
+        });
+        if (typeof payload.sub !== 'string' || payload.sub.length === 0 || !isRole(payload['role'])) {
+          throw AccessError.unauthenticated();
+        }
+        return {
+          viewer: { subject: payload.sub, role: payload['role'] },
+          exp: payload.exp!,
+          nbf: payload.nbf,
+        };
+      } catch (error) {
+        if (error instanceof errors.JOSEAlgNotAllowed && keys.length > 1) continue;
+        if (error instanceof errors.JWSSignatureVerificationFailed && keys.length > 1) continue;
+        throw AccessError.unauthenticated();
+      }
     }
-    const claims = validClaims(jws.payload, settings, Math.floor(clock() / 1000));
-    const { sub, role } = jws.payload;
-    if (!claims || typeof sub !== 'string' || sub.length === 0 || !isRole(role)) {
-      throw AccessError.unauthenticated();
-    }
-    return { viewer: { subject: sub, role }, ...claims };
+    throw AccessError.unauthenticated();
   };
-}
-
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/** A compact JWS's header and payload (JSON objects), signing input and signature; null if malformed. */
-function decodeCompact(token: string): {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  signingInput: string;
-  signature: Buffer;
-} | null {
-  const parts = token.split('.');
-  if (parts.length !== 3 || !parts.every((part) => BASE64URL.test(part))) return null;
-  const [header, payload] = [jsonObject(parts[0]!), jsonObject(parts[1]!)];
-  if (!header || !payload || 'crit' in header) return null;
-  return {
-    header,
-    payload,
-    signingInput: `${parts[0]}.${parts[1]}`,
-    signature: Buffer.from(parts[2]!, 'base64url'),
-  };
-}
-
-function jsonObject(part: string): Record<string, unknown> | null {
-  try {
-    const value: unknown = JSON.parse(UTF8.decode(Buffer.from(part, 'base64url')));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-function signatureValid({ key, alg }: VerifyKey, signingInput: string, signature: Buffer): boolean {
-  if (alg === 'HS256') {
-    const expected = createHmac('sha256', key).update(signingInput).digest();
-    return expected.length === signature.length && timingSafeEqual(expected, signature);
-  }
-  try {
-    return cryptoVerify('sha256', Buffer.from(signingInput), key, signature);
-  } catch {
-    return false;
-  }
-}
-
-/** `exp` and `nbf` when the claims hold at `now` (seconds), as jose's claim checks; else null. */
-function validClaims(
-  claims: Record<string, unknown>,
-  settings: JwtSettings,
-  now: number,
-): { exp: number; nbf: number | undefined } | null {
-  const { iss, aud, iat, nbf, exp } = claims;
-  if (!['sub', 'exp', 'aud', 'iss'].every((claim) => Object.hasOwn(claims, claim))) return null;
-  if (iss !== settings.issuer) return null;
-  if (!(aud === settings.audience || (Array.isArray(aud) && aud.includes(settings.audience)))) return null;
-  if (iat !== undefined && typeof iat !== 'number') return null;
-  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > now + CLOCK_TOLERANCE_SECONDS)) return null;
-  if (typeof exp !== 'number' || exp <= now - CLOCK_TOLERANCE_SECONDS) return null;
-  return { exp, nbf };
 }
 
 /** Development and test tokens (HS256). Production tokens come from the identity provider. */
