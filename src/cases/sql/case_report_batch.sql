@@ -52,9 +52,14 @@ begin
     returning *
   )
   select coalesce(array_agg(ins::after_sales_case), '{}') into v_cases from ins;
-  select coalesce(jsonb_agg(e.item order by e.ord), '[]') into v_opened
-    from jsonb_array_elements(p_items) with ordinality as e(item, ord)
-   where (e.item -> 'case' ->> 'id') in (select c.id from unnest(v_cases) as c);
+  -- Usually every case went in: the items as they are, without taking the array apart again.
+  if cardinality(v_cases) = jsonb_array_length(p_items) then
+    v_opened := p_items;
+  else
+    select coalesce(jsonb_agg(e.item order by e.ord), '[]') into v_opened
+      from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+     where (e.item -> 'case' ->> 'id') in (select c.id from unnest(v_cases) as c);
+  end if;
 
   select jsonb_agg(o.item -> 'refund' order by o.ord), array_agg(o.item -> 'case' ->> 'id' order by o.ord)
     into v_refunds, v_refund_cases
