@@ -136,13 +136,7 @@ export class CasesService {
 
   private async open(input: ReportCaseInput, origin: CaseOrigin): Promise<CaseView> {
     const rules = await this.deps.rules.current();
-    const prepared = await prepareCase(
-      (query) => this.reads.read(query),
-      rules,
-      input,
-      origin,
-      this.now(),
-    );
+    const prepared = await prepareCase((query) => this.reads.read(query), rules, input, origin, this.now());
     const rule = rules['auto-review'];
     // An approved claim goes in decided, with the amount it was validated with, in the statement that
     // opens it; its refund is issued once both are committed, with the report's risk assessment.
