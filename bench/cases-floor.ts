@@ -34,8 +34,8 @@
  *   write  `bench_floor_report_group` (a PL/pgSQL function created in the bench database, as a
  *          `case_report_batch` would be written): per table one set-based statement for the group's
  *          cases, decisions, reservations (one UPDATE … FROM unnest), refunds and their events, and
- *          notifications (`on conflict (dedupe_key) do nothing`, as `notification_store`; the
- *          notifications module publishes no set-based writer yet); the owners' published set-based
+ *          notifications (`on conflict (dedupe_key) do nothing`, as `notification_store_many`,
+ *          without its delivery jobs: none are queued without a webhook); the owners' published set-based
  *          writers for the rest: `audit_record_many` (three records per report), `job_enqueue_many`
  *          (follow-ups with their delay, refund submits), `ledger_post_entries` (the group's
  *          refund-approved entries; the ledger locks every account of the group in id order first).

@@ -1,7 +1,7 @@
-import { Batcher, SAME_TURN_READS, sqlOnPool, type Orm } from '../db/index.js';
+import { sqlOnPool, type Orm, type SqlPart } from '../db/index.js';
 import type { ClaimFigures, ClaimFiguresQuery } from './cases.model.js';
 
-interface ClaimCountQuery {
+export interface ClaimCountQuery {
   readonly customerId: string;
   readonly from: Date;
   readonly to: Date;
@@ -67,40 +67,34 @@ export const LATER_CASE_OUTCOMES_SQL = `
    group by f.customer_id`;
 
 /**
+ * How many cases each customer reported (app or phone) in [`from`, `to`) (the auto-review's `claims30d`),
+ * as a part of a statement (the reports' one pre-read statement):
+ * parameters `$<first>`…`$<first + 2>`, each count read off the `(customer_id, created_at)` index.
+ */
+export function claimCountsPart(items: readonly ClaimCountQuery[]): SqlPart<number[]> {
+  return {
+    sql: (first) =>
+      `(select coalesce(json_agg(json_build_array(q.n, (select count(*) from after_sales_case c
+                  where c.customer_id = q.customer_id and c.created_at >= q.since and c.created_at < q.until
+                    and c.channel <> 'SYSTEM'))), '[]')
+          from unnest($${first}::text[], $${first + 1}::timestamptz[], $${first + 2}::timestamptz[])
+               with ordinality as q(customer_id, since, until, n))`,
+    params: [items.map((q) => q.customerId), items.map((q) => q.from), items.map((q) => q.to)],
+    read: (value) => {
+      const byN = new Map(value as [number, number][]);
+      return items.map((_, i) => byN.get(i + 1) ?? 0);
+    },
+  };
+}
+
+/**
  * Read-only figures other modules (risk flagging) may ask for: one indexed range scan on
  * (customer_id, created_at), aggregated in SQL. Fast and late claims are counted by the same SQL
  * predicates (`sql/case_claim_fast.sql`, `sql/case_claim_late.sql`) as `case_customer_figures`, the
  * risk rules' claim figures.
  */
 export class CaseFigures {
-  /**
-   * The claim counts of reports that arrive together, in one statement (the reports' pre-reads, as the
-   * refund command's: sent at the end of the event loop's turn, several groups in flight).
-   */
-  private readonly counts = new Batcher<ClaimCountQuery, number>(
-    (items) => this.countAll(items),
-    SAME_TURN_READS,
-  );
-
   constructor(private readonly orm: Orm) {}
-
-  /** How many cases the customer reported (app or phone) in [`from`, `to`): the auto-review's `claims30d`. */
-  claimCount(customerId: string, from: Date, to: Date): Promise<number> {
-    return this.counts.submit({ customerId, from, to });
-  }
-
-  private async countAll(items: readonly ClaimCountQuery[]): Promise<number[]> {
-    const rows = await sqlOnPool(this.orm).prepared<{ n: number; claims: number }>(
-      `select q.n::int as n,
-              (select count(*) from after_sales_case c
-                where c.customer_id = q.customer_id and c.created_at >= q.since and c.created_at < q.until
-                  and c.channel <> 'SYSTEM')::int as claims
-         from unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) with ordinality as q(customer_id, since, until, n)`,
-      [items.map((q) => q.customerId), items.map((q) => q.from), items.map((q) => q.to)],
-    );
-    const byN = new Map(rows.map((row) => [row.n, row.claims]));
-    return items.map((_, i) => byN.get(i + 1) ?? 0);
-  }
 
   async claimFigures(query: ClaimFiguresQuery): Promise<ClaimFigures> {
     const [row] = await sqlOnPool(this.orm).prepared<FiguresRow>(

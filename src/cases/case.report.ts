@@ -2,33 +2,106 @@ import { jsonSafe, type Actor, type AuditRecord } from '../audit/index.js';
 import { Batcher, newId, SAME_TURN_READS, sqlOnPool, type Orm } from '../db/index.js';
 import { TRACE_FIELD, traceCarrier } from '../jobs/index.js';
 import { compareMoney, formatMoney, sumMoney, type Money } from '../money/index.js';
-import type { OrderView, OrderWithPayments, PaymentsService, PaymentView } from '../payments/index.js';
+import {
+  ordersWithPaymentsPart,
+  type OrderView,
+  type OrderWithPayments,
+  type PaymentView,
+} from '../payments/index.js';
 import type { RefundService } from '../refunds/index.js';
 import { CaseError } from './cases.errors.js';
 import type { CaseChannel, ReportCaseInput } from './cases.model.js';
 import type { CaseRow } from './case.row.js';
-import type { CaseFigures } from './case.figures.js';
+import { claimCountsPart } from './case.figures.js';
 import type { DecisionPlan } from './case.decide.js';
 import { autoReview, claimDeadline, classify, type ReviewOutcome, type RuleBook } from './case.rules.js';
 import { assertRemedyAmount, validDescription, validEvidence } from './case.validation.js';
-import type { RiskAssessment, RiskPort } from './risk.port.js';
+import type { CaseRiskFigures, RiskAssessment, RiskPort } from './risk.port.js';
+
+/** What a report reads before it is checked: its order, and its customer's claims in [`since`, `until`). */
+export interface ReportRead {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly since: Date;
+  readonly until: Date;
+}
+
+/** What was read for a report: its order with payments, the claim count, and risk's assessment to ask. */
+export interface ReportFacts {
+  readonly found: OrderWithPayments | null;
+  readonly claims30d: number;
+  /** The customer's assessment for this report's case, from the figures read (flags that fire raised now). */
+  assess(subjectId: string): Promise<RiskAssessment>;
+}
 
 /**
- * The orders (with their payments) of the reports that arrive together, read in one statement (the
- * payments module's `ordersWithPayments`), sent at the end of the event loop's turn, several groups in
- * flight, as the refund command's pre-reads.
+ * The reports that arrive together read in one statement (sent at the end of the event loop's turn,
+ * several groups in flight, as the refund command's pre-reads): each owner's part of it through its
+ * public surface, the payments module's orders with their payments (`ordersWithPaymentsPart`), the
+ * claim counts (`claimCountsPart`) and risk's customer figures (`caseCustomerFigures`). Risk assesses
+ * only the reports that pass their checks, together, when they ask.
  */
 export class ReportReads {
-  private readonly orders = new Batcher<string, OrderWithPayments | null>(
-    (ids) => this.payments.ordersWithPayments(ids),
+  private readonly reads = new Batcher<ReportRead, ReportFacts>(
+    (items) => this.readGroup(items),
     SAME_TURN_READS,
   );
 
-  constructor(private readonly payments: Pick<PaymentsService, 'ordersWithPayments'>) {}
+  constructor(
+    private readonly orm: Orm,
+    private readonly risk: RiskPort,
+  ) {}
 
-  order(orderId: string): Promise<OrderWithPayments | null> {
-    return this.orders.submit(orderId);
+  read(query: ReportRead): Promise<ReportFacts> {
+    return this.reads.submit(query);
   }
+
+  private async readGroup(items: readonly ReportRead[]): Promise<ReportFacts[]> {
+    const figures = this.risk.caseCustomerFigures
+      ? await this.risk.caseCustomerFigures([...new Set(items.map((item) => item.customerId))])
+      : null;
+    const orders = ordersWithPaymentsPart(items.map((item) => item.orderId));
+    const claims = claimCountsPart(
+      items.map((i) => ({ customerId: i.customerId, from: i.since, to: i.until })),
+    );
+    const riskAt = 1 + orders.params.length + claims.params.length;
+    const [row] = await sqlOnPool(this.orm).prepared<{
+      orders: unknown;
+      claims: unknown;
+      risk: object[] | null;
+    }>(
+      `select ${orders.sql(1)} as orders, ${claims.sql(1 + orders.params.length)} as claims, ` +
+        (figures ? `(select coalesce(json_agg(a), '[]') from ${figures.call(riskAt)} as a)` : 'null::json') +
+        ' as risk',
+      [...orders.params, ...claims.params, ...(figures?.params ?? [])],
+    );
+    const found = orders.read(row!.orders);
+    const counts = claims.read(row!.claims);
+    const assess = figures
+      ? assessTogether(figures, row!.risk ?? [])
+      : (customerId: string, subjectId: string) =>
+          this.risk.assessCustomer({ customerId, trigger: 'CASE', subjectId });
+    return items.map((item, i) => ({
+      found: found[i] ?? null,
+      claims30d: counts[i] ?? 0,
+      assess: (subjectId) => assess(item.customerId, subjectId),
+    }));
+  }
+}
+
+/**
+ * A group's assessments from the figures it read: the reports that passed their checks ask in the turn
+ * their reads came back, so they are assessed in one call (one raise of the flags that fire).
+ */
+function assessTogether(
+  figures: CaseRiskFigures,
+  rows: readonly object[],
+): (customerId: string, subjectId: string) => Promise<RiskAssessment> {
+  const asked = new Batcher<{ customerId: string; subjectId: string }, RiskAssessment>(
+    (asking) => figures.assess(rows, asking),
+    SAME_TURN_READS,
+  );
+  return (customerId, subjectId) => asked.submit({ customerId, subjectId });
 }
 
 /** Who a new case is for and how it arrived. */
@@ -57,12 +130,8 @@ const DAY_MS = 86_400_000;
  * flagging about the customer. Refusals are typed; nothing is written here.
  */
 export async function prepareCase(
-  deps: {
-    /** The order with its payments (`ReportReads.order`: the reports of one turn in one statement). */
-    readonly order: (orderId: string) => Promise<OrderWithPayments | null>;
-    readonly risk: RiskPort;
-    readonly figures: CaseFigures;
-  },
+  /** The report's reads (`ReportReads.read`: the reports of one turn in one statement). */
+  read: (query: ReportRead) => Promise<ReportFacts>,
   rules: RuleBook,
   input: ReportCaseInput,
   origin: CaseOrigin,
@@ -71,7 +140,13 @@ export async function prepareCase(
   const description = validDescription(input.description);
   const evidence = validEvidence(input.evidence);
   assertRemedyAmount(input);
-  const found = await deps.order(input.orderId);
+  const facts = await read({
+    orderId: input.orderId,
+    customerId: origin.customerId,
+    since: new Date(now.getTime() - 30 * DAY_MS),
+    until: now,
+  });
+  const found = facts.found;
   // Another customer's order reads exactly like a missing one.
   if (!found || found.order.customerId !== origin.customerId) {
     throw new CaseError('ORDER_NOT_FOUND', `order ${input.orderId} is unknown`);
@@ -108,10 +183,8 @@ export async function prepareCase(
     evidenceCount: evidence.length,
   });
   const id = newId('cs');
-  const [risk, claims30d] = await Promise.all([
-    deps.risk.assessCustomer({ customerId: origin.customerId, trigger: 'CASE', subjectId: id }),
-    deps.figures.claimCount(origin.customerId, new Date(now.getTime() - 30 * DAY_MS), now),
-  ]);
+  const risk = await facts.assess(id);
+  const claims30d = facts.claims30d;
   const reviewRule = rules['auto-review'];
   const reviewFigures = {
     type: input.type,

@@ -17,12 +17,28 @@ export interface RiskAssessment {
   }[];
 }
 
+/**
+ * New cases' assessments as figures the reports' pre-read statement reads (`caseCustomerFigures`):
+ * the call (parameters from `$<first>`) and, once the reports are checked, their assessments from its
+ * rows (flags that fire raised then, each naming its report's case).
+ */
+export interface CaseRiskFigures {
+  call(first: number): string;
+  readonly params: readonly unknown[];
+  assess(
+    rows: readonly object[],
+    asking: readonly { readonly customerId: string; readonly subjectId: string }[],
+  ): Promise<RiskAssessment[]>;
+}
+
 export interface RiskPort {
   assessCustomer(input: {
     customerId: string;
     trigger: 'CASE' | 'REFUND';
     subjectId?: string;
   }): Promise<RiskAssessment>;
+  /** The same for reports that arrive together, read in the reports' own statement (when offered). */
+  caseCustomerFigures?(customerIds: readonly string[]): Promise<CaseRiskFigures>;
 }
 
 export const NO_RISK: RiskPort = {

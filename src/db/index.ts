@@ -34,6 +34,7 @@ export {
   toDate,
   type PgError,
   type Sql,
+  type SqlPart,
   type SqlRow,
   type TableRow,
 } from './sql.js';

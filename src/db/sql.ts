@@ -18,6 +18,17 @@ export interface Sql {
   prepared<R>(text: string, params?: readonly unknown[]): Promise<R[]>;
 }
 
+/**
+ * A read another module publishes for a caller's statement (one round trip for several owners' reads):
+ * an SQL expression whose value is JSON, over parameters numbered from `$<first>`, and the reader of
+ * that value. The SQL and its parsing stay with the owner; the caller only places it.
+ */
+export interface SqlPart<T> {
+  sql(first: number): string;
+  readonly params: readonly unknown[];
+  read(value: unknown): T;
+}
+
 export function sqlOn(em: EntityManager): Sql {
   const kysely = em.getKysely<unknown>();
   const rows = async <R>(text: string, params: readonly unknown[] = []): Promise<R[]> => {

@@ -11,6 +11,7 @@ export {
   type ReportOrderInput,
 } from './payments.model.js';
 export {
+  ordersWithPaymentsPart,
   PaymentsService,
   providerName,
   type OrderWithPayments,

@@ -8,6 +8,7 @@ import {
   type EntityManager,
   type Orm,
   type Sql,
+  type SqlPart,
   type SqlRow,
   selectList,
   sqlOnPool,
@@ -100,19 +101,56 @@ const PAYMENT_COLUMN_MAP: Readonly<Record<keyof PaymentRow, string>> = {
 /** The columns of `PaymentRow`, under the entity's property names. */
 const PAYMENT_COLUMNS = selectList(PAYMENT_COLUMN_MAP);
 
-/** A payment's columns of `p` beside an order's (`ORDER_COLUMNS`), each property prefixed `p_`. */
-const JOINED_PAYMENT_COLUMNS = selectList(
-  Object.fromEntries(
-    Object.entries(PAYMENT_COLUMN_MAP).map(([property, column]) => [`p_${property}`, column]),
-  ),
-  'p.',
-);
 const PAYMENT_PROPERTIES = Object.keys(PAYMENT_COLUMN_MAP) as (keyof PaymentRow)[];
 
-/** The payment of a joined row (`JOINED_PAYMENT_COLUMNS`), or null where the order has none. */
+/** The payment of a joined row (`JSON_PAYMENT_COLUMNS`), or null where the order has none. */
 function joinedPayment(row: Readonly<Record<string, unknown>>): PaymentRow | null {
   if (row['p_id'] === null) return null;
   return Object.fromEntries(PAYMENT_PROPERTIES.map((k) => [k, row[`p_${k}`]])) as unknown as PaymentRow;
+}
+
+/** Minor units as text inside JSON (a JSON number loses digits past 2^53); the rest as `ORDER_COLUMNS`. */
+const ORDER_JSON_COLUMNS = ORDER_COLUMNS.replace('total_minor as', 'total_minor::text as');
+/** A payment's columns of `p` beside an order's, each property prefixed `p_`; minor units as text. */
+const JSON_PAYMENT_COLUMNS = selectList(
+  Object.fromEntries(
+    Object.entries(PAYMENT_COLUMN_MAP).map(([property, column]) => [
+      `p_${property}`,
+      column.endsWith('_minor') ? `${column}::text` : column,
+    ]),
+  ),
+  'p.',
+);
+
+/**
+ * `ordersWithPayments` as a part of a caller's statement (the case reports' one pre-read statement):
+ * the orders `$<first>` (text[]) with their payments (oldest first, at most 100 each) as one JSON value,
+ * read back in the given order, null for an unknown order.
+ */
+export function ordersWithPaymentsPart(orderIds: readonly string[]): SqlPart<(OrderWithPayments | null)[]> {
+  return {
+    sql: (first) =>
+      `(select coalesce(json_agg(r order by r.q_n, r."p_createdAt", r."p_id"), '[]')
+          from (select q.n::int as q_n, o.*, ${JSON_PAYMENT_COLUMNS}
+                  from unnest($${first}::text[]) with ordinality as q(id, n)
+                  join lateral (select ${ORDER_JSON_COLUMNS} from food_order where id = q.id) o on true
+                  left join lateral (select * from payment p where p.order_id = o.id
+                                      order by p.created_at, p.id limit 100) p on true) r)`,
+    params: [orderIds],
+    read: (value) => {
+      const found = new Map<number, OrderWithPayments>();
+      for (const { q_n: n, ...row } of value as (OrderRow & Record<string, unknown> & { q_n: number })[]) {
+        let entry = found.get(n);
+        if (!entry) {
+          entry = { order: toOrderView(row), payments: [] };
+          found.set(n, entry);
+        }
+        const payment = joinedPayment(row);
+        if (payment) entry.payments.push(toPaymentView(payment));
+      }
+      return orderIds.map((_, i) => found.get(i + 1) ?? null);
+    },
+  };
 }
 
 /** An order with its payments (`orderWithPayments`). */
@@ -316,27 +354,12 @@ export class PaymentsService {
    * answered in the given order.
    */
   async ordersWithPayments(orderIds: readonly string[]): Promise<(OrderWithPayments | null)[]> {
+    const part = ordersWithPaymentsPart(orderIds);
     // Prepared: read on every case report (planned once per connection).
-    const rows = await sqlOnPool(this.orm).prepared<OrderRow & Record<string, unknown> & { q_n: number }>(
-      `select q.n::int as q_n, o.*, ${JOINED_PAYMENT_COLUMNS}
-         from unnest($1::text[]) with ordinality as q(id, n)
-         join lateral (select ${ORDER_COLUMNS} from food_order where id = q.id) o on true
-         left join lateral (select * from payment p where p.order_id = o.id
-                             order by p.created_at, p.id limit 100) p on true
-        order by q.n, p.created_at, p.id`,
-      [orderIds],
-    );
-    const found = new Map<number, OrderWithPayments>();
-    for (const { q_n: n, ...row } of rows) {
-      let entry = found.get(n);
-      if (!entry) {
-        entry = { order: toOrderView(row), payments: [] };
-        found.set(n, entry);
-      }
-      const payment = joinedPayment(row);
-      if (payment) entry.payments.push(toPaymentView(payment));
-    }
-    return orderIds.map((_, i) => found.get(i + 1) ?? null);
+    const [row] = await sqlOnPool(this.orm).prepared<{ v: unknown }>(`select ${part.sql(1)} as v`, [
+      ...part.params,
+    ]);
+    return part.read(row!.v);
   }
 
   async getOrder(orderId: string): Promise<OrderView | null> {

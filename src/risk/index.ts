@@ -12,6 +12,7 @@ export type {
 export {
   RiskService,
   type AssessInput,
+  type CaseRiskFigures,
   type RefundRequestAssessment,
   type RiskSettings,
 } from './risk.service.js';

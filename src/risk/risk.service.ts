@@ -49,6 +49,18 @@ export interface AssessInput {
   readonly subjectId?: string | undefined;
 }
 
+/** New cases' assessments as figures read in a caller's statement (`caseCustomerFigures`). */
+export interface CaseRiskFigures {
+  /** The call, its parameters numbered from `$<first>`. */
+  call(first: number): string;
+  readonly params: readonly unknown[];
+  /** The assessments of the reports asked about, in that order, from the call's rows (as JSON objects). */
+  assess(
+    rows: readonly object[],
+    asking: readonly { readonly customerId: string; readonly subjectId: string }[],
+  ): Promise<RiskAssessment[]>;
+}
+
 /** A refund request's assessment: its customer is found from the payment or order it refunds. */
 export interface RefundRequestAssessment extends RiskAssessment {
   readonly customerId: string;
@@ -100,6 +112,40 @@ export class RiskService {
       const row = assessed.get(`${i.trigger}:${i.customerId}`);
       return row ? { routing: row.routing, flags: row.flags } : { routing: 'NONE', flags: [] };
     });
+  }
+
+  /**
+   * The assessments of new cases' customers as figures a caller reads inside its own statement
+   * (`risk_customer_figures`: the case reports' one pre-read statement), as `refundRequestFigures` does
+   * for the refund command. The rules stay here; `assess` raises the flags that fire on the customers
+   * asked about (the reports the caller accepted; each flag naming its asker's subject, the first for a
+   * customer asked twice), as `assessCustomer` does for the reports of one turn.
+   */
+  async caseCustomerFigures(customerIds: readonly string[]): Promise<CaseRiskFigures> {
+    const rules = [...(await this.rules.current()).values()];
+    const asOf = new Date();
+    const currency = this.settings.currency;
+    return {
+      call: customerFiguresCall,
+      params: customerFiguresParams({ customerIds, asOf, currency, evidence: false, rules }),
+      assess: async (rows, asking) => {
+        const subjects = new Map<string, string | null>();
+        for (const a of asking) if (!subjects.has(a.customerId)) subjects.set(a.customerId, a.subjectId);
+        const read = (rows as CustomerFiguresRow[]).filter((row) => subjects.has(row.customer_id));
+        const at = { asOf, trigger: 'CASE' as const, triggerSubjectId: null };
+        const assessed = await this.assessRows(
+          read,
+          rules,
+          at,
+          (customerId) => subjects.get(customerId) ?? null,
+        );
+        const byCustomer = new Map(assessed.map((row) => [row.customerId, row]));
+        return asking.map((a) => {
+          const row = byCustomer.get(a.customerId);
+          return row ? { routing: row.routing, flags: row.flags } : { routing: 'NONE', flags: [] };
+        });
+      },
+    };
   }
 
   /**

@@ -179,13 +179,33 @@ describe('online risk evaluation on refund requests (real HTTP, real PostgreSQL)
     for (const clean of expected.slice(1))
       expect(clean).toMatchObject({ autoDecided: true, routing: 'NONE', flags: [] });
 
-    // The same reports, sent together.
+    // The same reports, sent together: their orders, claim counts and risk's figures in one statement.
     const together = await group('t');
-    const sent = await Promise.all(
-      together.customers.map((customerId, i) =>
-        reportCase(t, customerId, { orderId: together.orders[i]!.orderId }),
-      ),
-    );
+    const prepared = vi.spyOn(sql, 'prepared');
+    let sent;
+    try {
+      sent = await Promise.all(
+        together.customers.map((customerId, i) =>
+          reportCase(t, customerId, { orderId: together.orders[i]!.orderId }),
+        ),
+      );
+      const calls = prepared.mock.calls.map(([text, params]) => ({ text, params: params ?? [] }));
+      const combined = calls.filter((call) => call.text.includes('food_order'));
+      expect(combined.length).toBeGreaterThan(0);
+      for (const call of combined) {
+        expect(call.text).toMatch(/after_sales_case c[\s\S]*risk_customer_figures/);
+      }
+      // Apart from them, only the flagged customer's evidence listing (when a rule fires) reads risk's figures.
+      const others = calls.filter(
+        (call) =>
+          !call.text.includes('food_order') && /after_sales_case c|risk_customer_figures/.test(call.text),
+      );
+      expect(others.map((call) => [call.params[0], call.params[5]])).toEqual([
+        [[together.customers[0]], true],
+      ]);
+    } finally {
+      prepared.mockRestore();
+    }
     for (const res of sent) expect(res.errors).toBeUndefined();
     expect(
       await outcomes(
@@ -215,6 +235,34 @@ describe('online risk evaluation on refund requests (real HTTP, real PostgreSQL)
       for (const flag of flags)
         expect(flag).toMatchObject({ trigger: 'CASE', triggerSubjectId: `cs_subject_of_${customerId}` });
     }
+  });
+
+  it('a report refused by its checks raises no flag, though its figures were read with the others', async () => {
+    const sql = sqlOnPool(t.app.orm);
+    const tag = randomUUID().slice(0, 8);
+    const heavy = `c_refused_${tag}`;
+    const other = `c_refused_other_${tag}`;
+    await seedOrders(sql, heavy, [1, 2, 3], { refunded: 3 });
+    const theirs = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000, customerId: other });
+    const [unknown, notMine, fine] = await Promise.all([
+      reportCase(t, heavy, { orderId: `o_nowhere_${tag}` }),
+      reportCase(t, heavy, { orderId: theirs.orderId }),
+      reportCase(t, other, { orderId: theirs.orderId }),
+    ]);
+    for (const refused of [unknown, notMine]) {
+      expect(refused.errors?.[0]?.extensions?.['code']).toBe('ORDER_NOT_FOUND');
+    }
+    expect(fine.errors).toBeUndefined();
+    expect(await flagsOf(heavy)).toEqual([]);
+    // Reported on an order of their own, the same customer is flagged, for that case.
+    const own = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 3_000, customerId: heavy });
+    const accepted = await reportCase(t, heavy, { orderId: own.orderId });
+    expect(accepted.errors).toBeUndefined();
+    const flags = await flagsOf(heavy);
+    expect(flags.map((f) => [f.ruleId, f.triggerSubjectId])).toContainEqual([
+      'refund-frequency',
+      accepted.data!.reportCase.id,
+    ]);
   });
 
   it('customers see neither flags nor rules nor the routing of their refunds', async () => {

@@ -16,8 +16,8 @@
 --   refund was CREATED; otherwise the outcome is returned and the caller settles it (a refusal sends
 --   the case to manual follow-up, as when the refund command refuses afterwards).
 -- - For the cases inserted: the decisions (one statement), every audit record (`audit_record_many`),
---   the jobs (`job_enqueue_many`, one call per distinct delay), the notifications (`notification_store`,
---   the notifications module's writer, per draft).
+--   the jobs (`job_enqueue_many`, one call per distinct delay), the notifications
+--   (`notification_store_many`, the notifications module's writer, one call, drafts in report order).
 -- Returns the inserted cases, each with its refund's outcome (null without one). The cases and decisions
 -- get the transaction's time (a decided case's first review too). Any error aborts the group; the
 -- service then opens its reports one per group, so one bad report never fails the others.
@@ -37,7 +37,6 @@ declare
   v_refunds jsonb;
   v_refund_cases varchar[];
   v_delay int;
-  v_notice jsonb;
 begin
   with ins as (
     insert into after_sales_case
@@ -53,9 +52,14 @@ begin
     returning *
   )
   select coalesce(array_agg(ins::after_sales_case), '{}') into v_cases from ins;
-  select coalesce(jsonb_agg(e.item order by e.ord), '[]') into v_opened
-    from jsonb_array_elements(p_items) with ordinality as e(item, ord)
-   where (e.item -> 'case' ->> 'id') in (select c.id from unnest(v_cases) as c);
+  -- Usually every case went in: the items as they are, without taking the array apart again.
+  if cardinality(v_cases) = jsonb_array_length(p_items) then
+    v_opened := p_items;
+  else
+    select coalesce(jsonb_agg(e.item order by e.ord), '[]') into v_opened
+      from jsonb_array_elements(p_items) with ordinality as e(item, ord)
+     where (e.item -> 'case' ->> 'id') in (select c.id from unnest(v_cases) as c);
+  end if;
 
   select jsonb_agg(o.item -> 'refund' order by o.ord), array_agg(o.item -> 'case' ->> 'id' order by o.ord)
     into v_refunds, v_refund_cases
@@ -102,14 +106,10 @@ begin
      where (x.j ->> 'delaySeconds')::int = v_delay;
   end loop;
 
-  for v_notice in
-    select x.n
-      from jsonb_array_elements(v_opened) with ordinality as o(item, ord)
-     cross join lateral jsonb_array_elements(o.item -> 'notices') with ordinality as x(n, k)
-     order by o.ord, x.k
-  loop
-    perform notification_store(v_notice);
-  end loop;
+  perform notification_store_many(jsonb_agg(x.n order by o.ord, x.k))
+     from jsonb_array_elements(v_opened) with ordinality as o(item, ord)
+    cross join lateral jsonb_array_elements(o.item -> 'notices') with ordinality as x(n, k)
+   having count(*) > 0;
 
   return query select (v_outcomes ->> c.id)::varchar, c from unnest(v_cases) as c;
 end
