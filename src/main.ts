@@ -306,7 +306,6 @@ export async function startApp(
       ledger,
       notifications,
       rules: caseRules,
-      figures: caseFigures,
       risk,
       logger,
       settings: config.cases,

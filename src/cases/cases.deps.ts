@@ -4,7 +4,6 @@ import type { Logger } from '../logging/index.js';
 import type { NotificationsService } from '../notifications/index.js';
 import type { PaymentsService } from '../payments/index.js';
 import type { RefundService } from '../refunds/index.js';
-import type { CaseFigures } from './case.figures.js';
 import type { CaseRuleStore } from './case-rules.store.js';
 import type { RiskPort } from './risk.port.js';
 
@@ -33,7 +32,6 @@ export interface CasesDeps {
   readonly ledger: LedgerService;
   readonly notifications: NotificationsService;
   readonly rules: CaseRuleStore;
-  readonly figures: CaseFigures;
   readonly risk: RiskPort;
   readonly logger: Logger;
   readonly settings: CaseSettings;

@@ -30,7 +30,6 @@ describe('claim-timing rule on real delivered orders and real cases', () => {
       ledger: s.ledger,
       notifications: s.notifications,
       rules: s.caseRules,
-      figures: s.caseFigures,
       risk: s.risk,
       logger: createLogger({ level: 'silent' }),
       settings: loadConfig({ NODE_ENV: 'test' }).cases,
