@@ -30,7 +30,13 @@ export {
 export { CaseRuleStore, type RuleVersionView } from './case-rules.store.js';
 export { AUTO_REVIEW, CasesService, mayViewCase } from './cases.service.js';
 export type { CaseSettings, CasesDeps } from './cases.deps.js';
-export { NO_RISK, type RiskAssessment, type RiskPort, type RiskRouting } from './risk.port.js';
+export {
+  NO_RISK,
+  type CaseRiskFigures,
+  type RiskAssessment,
+  type RiskPort,
+  type RiskRouting,
+} from './risk.port.js';
 export { CasesResolver } from './cases.resolver.js';
 export { CaseSupportResolver } from './cases-support.resolver.js';
 export { CaseTrackingResolver } from './cases-tracking.resolver.js';

@@ -12,7 +12,6 @@ export type {
 export {
   RiskService,
   type AssessInput,
-  type CaseRiskFigures,
   type RefundRequestAssessment,
   type RiskSettings,
 } from './risk.service.js';

@@ -1,4 +1,5 @@
 import { recordAudit, type Actor } from '../audit/index.js';
+import type { CaseRiskFigures } from '../cases/index.js';
 import type { RiskRuleSetting } from '../config/index.js';
 import { Batcher, inTransaction, SAME_TURN_READS, sqlOn, sqlOnPool, type Orm } from '../db/index.js';
 import type { Logger } from '../logging/index.js';
@@ -47,18 +48,6 @@ export interface AssessInput {
   readonly customerId: string;
   readonly trigger: 'CASE' | 'REFUND';
   readonly subjectId?: string | undefined;
-}
-
-/** New cases' assessments as figures read in a caller's statement (`caseCustomerFigures`). */
-export interface CaseRiskFigures {
-  /** The call, its parameters numbered from `$<first>`. */
-  call(first: number): string;
-  readonly params: readonly unknown[];
-  /** The assessments of the reports asked about, in that order, from the call's rows (as JSON objects). */
-  assess(
-    rows: readonly object[],
-    asking: readonly { readonly customerId: string; readonly subjectId: string }[],
-  ): Promise<RiskAssessment[]>;
 }
 
 /** A refund request's assessment: its customer is found from the payment or order it refunds. */
