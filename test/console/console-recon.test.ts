@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { newPaidOrder } from '../support/builders.js';
-import { businessToday, paidWithRefund } from '../reconciliation/recon.fixtures.js';
+import { businessToday, paidWithRefund, TEST_TIMING_WINDOW_MS } from '../reconciliation/recon.fixtures.js';
 import {
   checkPage,
   expectA4Print,
@@ -36,7 +36,12 @@ const EXPECTED_CATEGORIES = [
 
 beforeAll(async () => {
   ({ today } = await businessToday());
-  [t, browser] = await Promise.all([startTestApp({ simulators: true }), connectChromium()]);
+  [t, browser] = await Promise.all([
+    // The tests' TIMING window (one minute, which businessToday waits out): with the default 15 minutes,
+    // the refund the statement leaves out would be TIMING, not MISSING_AT_PROVIDER, near midnight in Shanghai.
+    startTestApp({ simulators: true, env: { RECON_TIMING_WINDOW_MS: String(TEST_TIMING_WINDOW_MS) } }),
+    connectChromium(),
+  ]);
   const sim = t.app.simulators!.wechatpay!.sim;
   const clean = await paidWithRefund(t, 'WECHAT_PAY', 10_000, 2_500);
   const amount1 = await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 20_000 });
