@@ -3,7 +3,12 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { newPaidOrder } from '../support/builders.js';
-import { businessToday, paidWithRefund, TEST_TIMING_WINDOW_MS } from '../reconciliation/recon.fixtures.js';
+import {
+  businessToday,
+  paidWithRefund,
+  TEST_TIMING_WINDOW_MS,
+  MIDNIGHT_WAIT_MS,
+} from '../reconciliation/recon.fixtures.js';
 import {
   checkPage,
   expectA4Print,
@@ -72,7 +77,7 @@ beforeAll(async () => {
   );
   if (ran.errors) throw new Error(JSON.stringify(ran.errors));
   runId = ran.data!.runReconciliation.run.id;
-}, 120_000);
+}, MIDNIGHT_WAIT_MS + 120_000);
 
 afterAll(async () => {
   for (const opened of tabs) await opened.context.close();

@@ -9,6 +9,7 @@ import {
   reconcile,
   summary,
   TEST_TIMING_WINDOW_MS,
+  MIDNIGHT_WAIT_MS,
 } from './recon.fixtures.js';
 
 /**
@@ -75,7 +76,7 @@ beforeAll(async () => {
   // Alipay serves a day's bill only once the day is over: move its clock to tomorrow.
   ali.sim.clock.advance(86_400_000);
   for (const day of [today, yesterday]) ali.sim.setBillReadyAt(day, new Date(`${day}T00:00:00+08:00`));
-}, 120_000);
+}, MIDNIGHT_WAIT_MS + 120_000);
 
 afterAll(async () => t?.stop());
 

@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logging/index.js';
 import { startApp, type RunningApp } from '../../src/main.js';
 import { simulatorProviderEnv, startSimulators, type StartedSimulators } from '../../src/simulators/index.js';
 import { startTestApp, TEST_JWT, type TestApp } from '../support/app.js';
-import { businessToday } from './recon.fixtures.js';
+import { businessToday, MIDNIGHT_WAIT_MS } from './recon.fixtures.js';
 
 /**
  * The nightly schedule with two workers on one database: each tick of the cron queues the day's
@@ -43,7 +43,7 @@ beforeAll(async () => {
   };
   for (let i = 0; i < 2; i++)
     workers.push(await startApp(loadConfig(env), 'worker', createLogger({ level: 'silent' })));
-}, 60_000);
+}, MIDNIGHT_WAIT_MS + 60_000);
 
 afterAll(async () => {
   for (const w of workers) await w.stop();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StartedWechatPaySimulator } from '../../src/simulators/wechatpay/index.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder } from '../support/builders.js';
-import { businessToday, reconcile } from './recon.fixtures.js';
+import { businessToday, reconcile, MIDNIGHT_WAIT_MS } from './recon.fixtures.js';
 
 /** Bills that are not there yet, not there at all, or not to be trusted: a clear outcome, never a partial run. */
 let t: TestApp;
@@ -39,7 +39,7 @@ beforeAll(async () => {
   t = await startTestApp({ simulators: true });
   wx = t.app.simulators!.wechatpay!;
   await newPaidOrder(t, { channel: 'WECHAT_PAY', amountFen: 1_234 });
-}, 60_000);
+}, MIDNIGHT_WAIT_MS + 60_000);
 
 afterAll(async () => t?.stop());
 

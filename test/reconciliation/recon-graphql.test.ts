@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, tokenFor, type TestApp } from '../support/app.js';
 import { newPaidOrder } from '../support/builders.js';
-import { businessToday } from './recon.fixtures.js';
+import { businessToday, MIDNIGHT_WAIT_MS } from './recon.fixtures.js';
 
 /** Finance over GraphQL and the CSV report: runs, figures, filters, resolutions (audited), access. */
 const FINANCE = { role: 'FINANCE', sub: 'fin_1' } as const;
@@ -73,7 +73,7 @@ beforeAll(async () => {
   );
   if (res.errors) throw new Error(JSON.stringify(res.errors));
   runId = res.data!.runReconciliation.run.id;
-}, 90_000);
+}, MIDNIGHT_WAIT_MS + 90_000);
 
 afterAll(async () => t?.stop());
 

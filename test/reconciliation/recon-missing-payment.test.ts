@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { newPaidOrder } from '../support/builders.js';
-import { businessToday, TEST_TIMING_WINDOW_MS, itemsOf, reconcile, summary } from './recon.fixtures.js';
+import {
+  businessToday,
+  TEST_TIMING_WINDOW_MS,
+  itemsOf,
+  reconcile,
+  summary,
+  MIDNIGHT_WAIT_MS,
+} from './recon.fixtures.js';
 
 /**
  * The matcher looks for ledger items missing at the provider only when the day's ledger items
@@ -26,7 +33,7 @@ beforeAll(async () => {
   sim.editStatement(today, { op: 'duplicateRows', outTradeNo: dup.outTradeNo });
   sim.editStatement(today, { op: 'removeRows', outTradeNo: missing.outTradeNo });
   sim.setBillReadyTime(today, new Date());
-}, 120_000);
+}, MIDNIGHT_WAIT_MS + 120_000);
 
 afterAll(async () => t?.stop());
 

@@ -9,6 +9,7 @@ import {
   paidWithRefund,
   reconcile,
   summary,
+  MIDNIGHT_WAIT_MS,
 } from './recon.fixtures.js';
 
 /**
@@ -71,7 +72,7 @@ beforeAll(async () => {
   });
   sim.setBillReadyTime(today, new Date());
   sim.setBillReadyTime(yesterday, new Date());
-}, 120_000);
+}, MIDNIGHT_WAIT_MS + 120_000);
 
 afterAll(async () => t?.stop());
 

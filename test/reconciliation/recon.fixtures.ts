@@ -12,6 +12,11 @@ import {
 /** The TIMING window the tests run with (RECON_TIMING_WINDOW_MS). */
 export const TEST_TIMING_WINDOW_MS = 60_000;
 
+/** The last minutes of a Shanghai day, which `businessToday` waits out. */
+const DAY_END_MS = 240_000;
+/** The longest `businessToday` waits: a hook that calls it adds this to its own timeout. */
+export const MIDNIGHT_WAIT_MS = DAY_END_MS + 1_000;
+
 /**
  * Today's Asia/Shanghai date, after waiting out the last few minutes of a day: the seeded ledger rows
  * get the database's clock, so a test must neither straddle midnight in Shanghai nor settle within
@@ -19,7 +24,7 @@ export const TEST_TIMING_WINDOW_MS = 60_000;
  */
 export async function businessToday(): Promise<{ today: string; yesterday: string }> {
   const msToMidnight = 86_400_000 - ((Date.now() + 8 * 3_600_000) % 86_400_000);
-  if (msToMidnight < 240_000) await new Promise((r) => setTimeout(r, msToMidnight + 1_000));
+  if (msToMidnight < DAY_END_MS) await new Promise((r) => setTimeout(r, msToMidnight + 1_000));
   const today = shanghaiDate(new Date());
   return { today, yesterday: addDays(today, -1) };
 }
