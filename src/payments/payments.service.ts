@@ -47,12 +47,26 @@ export type OrderRow = SqlRow<
   | 'updatedAt'
 >;
 
+const ORDER_COLUMN_MAP: Readonly<Record<keyof OrderRow, string>> = {
+  id: 'id',
+  customerId: 'customer_id',
+  merchantId: 'merchant_id',
+  riderId: 'rider_id',
+  totalMinor: 'total_minor',
+  currency: 'currency',
+  promisedAt: 'promised_at',
+  deliveredAt: 'delivered_at',
+  deliveryStatus: 'delivery_status',
+  statusChangedAt: 'status_changed_at',
+  refundStatus: 'refund_status',
+  paymentChannel: 'payment_channel',
+  outTradeNo: 'out_trade_no',
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+};
+
 /** The columns of `OrderRow`, under the entity's property names. */
-export const ORDER_COLUMNS = `id, customer_id as "customerId", merchant_id as "merchantId", rider_id as "riderId",
-  total_minor as "totalMinor", currency, promised_at as "promisedAt", delivered_at as "deliveredAt",
-  delivery_status as "deliveryStatus", status_changed_at as "statusChangedAt", refund_status as "refundStatus",
-  payment_channel as "paymentChannel", out_trade_no as "outTradeNo", created_at as "createdAt",
-  updated_at as "updatedAt"`;
+export const ORDER_COLUMNS = selectList(ORDER_COLUMN_MAP);
 
 export type PaymentRow = SqlRow<
   Payment,
@@ -109,14 +123,24 @@ function joinedPayment(row: Readonly<Record<string, unknown>>): PaymentRow | nul
   return Object.fromEntries(PAYMENT_PROPERTIES.map((k) => [k, row[`p_${k}`]])) as unknown as PaymentRow;
 }
 
-/** Minor units as text inside JSON (a JSON number loses digits past 2^53); the rest as `ORDER_COLUMNS`. */
-const ORDER_JSON_COLUMNS = ORDER_COLUMNS.replace('total_minor as', 'total_minor::text as');
-/** A payment's columns of `p` beside an order's, each property prefixed `p_`; minor units as text. */
+/** A column map for reading inside JSON: minor units as text (a JSON number loses digits past 2^53). */
+function minorUnitsAsText(columns: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(columns).map(([property, column]) => [
+      property,
+      column.endsWith('_minor') ? `${column}::text` : column,
+    ]),
+  );
+}
+
+/** `ORDER_COLUMNS` for reading inside JSON. */
+const ORDER_JSON_COLUMNS = selectList(minorUnitsAsText(ORDER_COLUMN_MAP));
+/** A payment's columns of `p` beside an order's, each property prefixed `p_`, for reading inside JSON. */
 const JSON_PAYMENT_COLUMNS = selectList(
   Object.fromEntries(
-    Object.entries(PAYMENT_COLUMN_MAP).map(([property, column]) => [
+    Object.entries(minorUnitsAsText(PAYMENT_COLUMN_MAP)).map(([property, column]) => [
       `p_${property}`,
-      column.endsWith('_minor') ? `${column}::text` : column,
+      column,
     ]),
   ),
   'p.',
